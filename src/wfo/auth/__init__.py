@@ -1,0 +1,1 @@
+"""Who may do what in wfo: the role → resource → action table and the checks built on it."""

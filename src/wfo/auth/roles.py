@@ -1,0 +1,57 @@
+"""The declarative permission table of wfo: role → our resource → FAB actions.
+
+One resource per feature area. `wfo up` applies this table before the api-server starts
+(`wfo.cli.initialize`), and our routes check the same names (`wfo.plugin.deps`). Adding a feature
+area means adding a resource here and its grants; nothing else registers permissions.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CAN_READ: Final = "can_read"
+CAN_EDIT: Final = "can_edit"
+CAN_CREATE: Final = "can_create"
+CAN_DELETE: Final = "can_delete"
+CAN_ACCESS_MENU: Final = "menu_access"
+
+# Our resources (FAB "view menus"), named like Airflow's own ("DAG Runs", "Audit Logs").
+AUDIT_LOG: Final = "WFO Audit Log"
+VISUALISATIONS: Final = "WFO Visualisations"
+
+# The roles FAB ships, plus ours.
+ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
+ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
+
+READ = (CAN_READ,)
+READ_WRITE = (CAN_READ, CAN_EDIT, CAN_CREATE, CAN_DELETE)
+
+# role -> resource -> actions. Roles not listed for a resource get nothing on it.
+GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    ADMIN: {AUDIT_LOG: READ, VISUALISATIONS: (CAN_READ, CAN_EDIT)},
+    OP: {AUDIT_LOG: READ, VISUALISATIONS: READ},
+    DEVELOPER: {VISUALISATIONS: READ},
+    USER: {VISUALISATIONS: READ},
+    VIEWER: {VISUALISATIONS: READ},
+    PUBLIC: {},
+}
+
+# Airflow hides plugin menus from roles that cannot read "Plugins": every role that sees our
+# pages gets it (FAB grants it only to Op and Admin).
+PLUGIN_RESOURCE: Final = "Plugins"
+PLUGIN_GRANTS: Final = ((CAN_READ, PLUGIN_RESOURCE), (CAN_ACCESS_MENU, PLUGIN_RESOURCE))
+
+OUR_RESOURCES: Final = frozenset(res for grants in GRANTS.values() for res in grants)
+
+
+def role_permissions(role: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs of ours that `role` must hold, Plugins access included."""
+    pairs = {(action, resource) for resource, actions in GRANTS.get(role, {}).items() for action in actions}
+    if pairs:
+        pairs.update(PLUGIN_GRANTS)
+    return pairs
+
+
+def roles_allowed(resource: str, action: str) -> set[str]:
+    """The roles granted `action` on `resource` (for docs and the role × route test)."""
+    return {role for role, grants in GRANTS.items() if action in grants.get(resource, ())}

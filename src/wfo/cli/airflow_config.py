@@ -1,0 +1,208 @@
+"""Writes the one Airflow configuration of a wfo instance: `$WFO_HOME/airflow.cfg` (mode 0600).
+
+Secrets (Fernet key, JWT secret, API secret) are generated on the first start and kept on every
+later one: losing the Fernet key would make every stored keytab and password unreadable.
+Everything else is re-derived from the settings each time, so `--port` moves every port that must.
+"""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from wfo.settings import Settings
+
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+_SECRET_KEYS = (("core", "fernet_key"), ("api", "secret_key"), ("api_auth", "jwt_secret"))
+
+
+def _new_fernet_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def _new_secret(section: str, key: str) -> str:
+    if (section, key) == ("core", "fernet_key"):
+        return _new_fernet_key()
+    return secrets.token_urlsafe(48)
+
+
+def read_existing_secrets(cfg_path: Path) -> dict[tuple[str, str], str]:
+    parser = configparser.RawConfigParser(strict=False)
+    if cfg_path.is_file():
+        parser.read(cfg_path)
+    found: dict[tuple[str, str], str] = {}
+    for section, key in _SECRET_KEYS:
+        if parser.has_option(section, key) and parser.get(section, key).strip():
+            found[(section, key)] = parser.get(section, key).strip()
+    return found
+
+
+def bundle_config(settings: Settings) -> list[dict[str, object]]:
+    """The DAG bundles: the instance's DAGs folder (a git work tree, see the DAG files feature)."""
+    return [
+        {
+            "name": "dags-folder",
+            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+            "kwargs": {"path": str(settings.dags_folder), "refresh_interval": 30},
+        }
+    ]
+
+
+def render_config(settings: Settings, kept_secrets: dict[tuple[str, str], str]) -> configparser.RawConfigParser:
+    """All Airflow settings wfo needs. Values tuned from DESIGN §8 measurements (see docs/benchmarks.md)."""
+    home = settings.home
+    cfg = configparser.RawConfigParser()
+    cfg.optionxform = str  # type: ignore[assignment,method-assign]
+    values: dict[str, dict[str, str]] = {
+        "core": {
+            "dags_folder": str(settings.dags_folder),
+            "plugins_folder": str(home / "plugins"),
+            "executor": settings.executor,
+            "parallelism": str(settings.parallelism),
+            "auth_manager": FAB_AUTH_MANAGER,
+            "load_examples": "False",
+            "execution_api_server_url": f"{settings.base_url}/execution/",
+            "default_timezone": "utc",
+            # Our plugin is loaded through its entry point; menus must be known to the UI at start.
+            "lazy_load_plugins": "False",
+        },
+        "database": {
+            "sql_alchemy_conn": settings.sql_alchemy_conn,
+            "external_db_managers": "",
+        },
+        "api": {
+            "base_url": settings.base_url,
+            "port": str(settings.port),
+            "host": "0.0.0.0",
+            "workers": "1",
+            "expose_config": "False",
+        },
+        "api_auth": {},
+        "logging": {
+            "base_log_folder": str(settings.logs_dir),
+            "dag_processor_child_process_log_directory": str(settings.logs_dir / "dag_processor"),
+            "worker_log_server_port": str(settings.worker_log_server_port),
+            "trigger_log_server_port": str(settings.trigger_log_server_port),
+        },
+        "scheduler": {
+            # The scheduler loop's idle sleep dominates task start latency (1 s stock); see DESIGN §8.
+            "scheduler_idle_sleep_time": "0.2",
+        },
+        "dag_processor": {
+            "dag_bundle_config_list": json.dumps(bundle_config(settings)),
+            "refresh_interval": "30",
+            "parsing_processes": "1",
+        },
+        "fab": {
+            "config_file": str(home / "webserver_config.py"),
+        },
+        "wfo": {
+            "port": str(settings.port),
+            "host": settings.host,
+            "executor": settings.executor,
+            "parallelism": str(settings.parallelism),
+            "object_store_url": settings.store_url,
+            "object_store_conn_id": settings.object_store_conn_id,
+            "admin_user": settings.admin_user,
+            "trusted_proxies": ",".join(settings.trusted_proxies),
+        },
+    }
+    if settings.database_url:
+        # Kept in the 0600 config file for the scheduler and api-server; never in a child's environment.
+        values["wfo"]["database_url"] = settings.database_url
+    for section, key in _SECRET_KEYS:
+        values[section][key] = kept_secrets.get((section, key)) or _new_secret(section, key)
+    for section, options in values.items():
+        cfg.add_section(section)
+        for key, value in options.items():
+            # configparser interpolation is off (Raw), but Airflow expands `%` itself: escape it.
+            cfg.set(section, key, value.replace("%", "%%") if section != "wfo" else value)
+    return cfg
+
+
+WEBSERVER_CONFIG = '''"""FAB settings of this wfo instance (authentication type, LDAP, ...).
+
+Generated once by `wfo up`; edit freely, it is not overwritten. See docs/admin-guide.md.
+"""
+
+from flask_appbuilder.const import AUTH_DB
+
+AUTH_TYPE = AUTH_DB
+# Nobody may register themselves; admins create users (`wfo airflow users create ...`).
+AUTH_USER_REGISTRATION = False
+'''
+
+
+def write_config(settings: Settings) -> Path:
+    """Write airflow.cfg (0600) and, once, webserver_config.py. Returns the airflow.cfg path."""
+    home = settings.home
+    for folder in (home, settings.dags_folder, settings.logs_dir, settings.run_dir, home / "plugins"):
+        folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
+    cfg = render_config(settings, read_existing_secrets(settings.airflow_cfg))
+    tmp = settings.airflow_cfg.with_suffix(".cfg.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Generated by `wfo up`; re-written on every start (secrets are kept).\n")
+        cfg.write(handle)
+    os.replace(tmp, settings.airflow_cfg)
+    webserver_config = home / "webserver_config.py"
+    if not webserver_config.exists():
+        webserver_config.write_text(WEBSERVER_CONFIG, encoding="utf-8")
+    return settings.airflow_cfg
+
+
+def pyspark_home() -> str | None:
+    """SPARK_HOME of the installed pyspark (its bin/spark-submit), found without importing pyspark."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return str(Path(next(iter(spec.submodule_search_locations))))
+
+
+SECRET_ENV = ("WFO_DATABASE_URL", "WFO_ADMIN_PASSWORD", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+
+
+def child_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for every process wfo starts: Airflow home, PATH with our venv, Spark."""
+    env = dict(os.environ if base is None else base)
+    for name in SECRET_ENV:
+        # Task processes inherit this environment: the DB URL lives only in the 0600 airflow.cfg.
+        env.pop(name, None)
+    env["AIRFLOW_HOME"] = str(settings.home)
+    env["AIRFLOW_CONFIG"] = str(settings.airflow_cfg)
+    env["WFO_HOME"] = str(settings.home)
+    venv_bin = str(Path(sys.executable).parent)
+    path = env.get("PATH", "")
+    if venv_bin not in path.split(os.pathsep):
+        env["PATH"] = venv_bin + (os.pathsep + path if path else "")
+    spark_home = pyspark_home()
+    if spark_home and "SPARK_HOME" not in (base or {}):
+        env["SPARK_HOME"] = spark_home
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    return env
+
+
+def worker_exports(settings: Settings) -> dict[str, str]:
+    """What a worker on another host must export to join this instance (no DB URL: tasks never get it)."""
+    kept = read_existing_secrets(settings.airflow_cfg)
+    exports = {
+        "AIRFLOW__CORE__EXECUTOR": settings.executor,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{settings.base_url}/execution/",
+        "AIRFLOW__API__BASE_URL": settings.base_url,
+        "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(settings.worker_log_server_port),
+        "WFO_OBJECT_STORE_URL": settings.store_url,
+        "WFO_OBJECT_STORE_CONN_ID": settings.object_store_conn_id,
+    }
+    if ("api", "secret_key") in kept:
+        # The worker's log server checks the api-server's signed log requests with this key.
+        exports["AIRFLOW__API__SECRET_KEY"] = kept[("api", "secret_key")]
+    return exports

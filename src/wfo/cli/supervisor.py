@@ -1,0 +1,130 @@
+"""Runs the platform's components as child processes and stops them all together.
+
+Each component runs in its own process group (so its own children, e.g. LocalExecutor workers or
+gunicorn workers, are signalled with it), writes to its own log file, and is watched: when one dies
+the supervisor names it, shows the end of its log and stops the others. Stopping is SIGTERM to every
+group, then SIGKILL to whatever is left after a grace period.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+
+@dataclass
+class Component:
+    name: str
+    argv: list[str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def start(self, env: dict[str, str]) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            self.argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def exit_code(self) -> int | None:
+        return self.process.poll() if self.process else None
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def group_alive(self) -> bool:
+        """True while any process of the component's group exists (the leader may be gone)."""
+        if self.process is None:
+            return False
+        self.process.poll()
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            with open(self.log_path, "rb") as handle:
+                return b"".join(deque(handle, maxlen=lines)).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+class Supervisor:
+    def __init__(self, components: list[Component], env: dict[str, str], grace_seconds: float = 15.0):
+        self.components = components
+        self.env = env
+        self.grace_seconds = grace_seconds
+        self._stop_requested: int | None = None
+
+    def request_stop(self, signum: int, _frame: object = None) -> None:
+        self._stop_requested = signum
+
+    def start_all(self) -> None:
+        for component in self.components:
+            component.start(self.env)
+
+    def first_dead(self) -> Component | None:
+        for component in self.components:
+            if component.exit_code() is not None:
+                return component
+        return None
+
+    def wait(self, poll_seconds: float = 0.5) -> Component | None:
+        """Block until a stop is requested (returns None) or a component dies (returns it)."""
+        while self._stop_requested is None:
+            dead = self.first_dead()
+            if dead is not None:
+                return dead
+            time.sleep(poll_seconds)
+        return None
+
+    def stop_all(self) -> list[str]:
+        """SIGTERM every group, SIGKILL what is left after the grace period. Returns killed names."""
+        for component in reversed(self.components):
+            component.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace_seconds
+        while time.monotonic() < deadline and any(c.group_alive() for c in self.components):
+            time.sleep(0.1)
+        killed = []
+        for component in self.components:
+            if component.group_alive():
+                killed.append(component.name)
+                component.signal_group(signal.SIGKILL)
+        for component in self.components:
+            if component.process is not None:
+                try:
+                    component.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+            component.close_log()
+        return killed

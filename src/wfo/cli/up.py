@@ -1,0 +1,168 @@
+"""`wfo up`: configure the instance, run the init step, start and supervise Airflow's components."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from wfo.cli import processes
+from wfo.cli.airflow_config import child_environment, write_config
+from wfo.cli.supervisor import Component, Supervisor
+from wfo.settings import Settings
+
+STATE_FILE = "wfo.json"
+
+
+def airflow_bin() -> str:
+    return str(Path(sys.executable).parent / "airflow")
+
+
+def components(settings: Settings) -> list[Component]:
+    airflow = airflow_bin()
+    logs = settings.logs_dir / "wfo"
+    return [
+        Component("api-server", [airflow, "api-server", "--port", str(settings.port)], logs / "api-server.log"),
+        Component("scheduler", [airflow, "scheduler"], logs / "scheduler.log"),
+        Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
+        Component("triggerer", [airflow, "triggerer"], logs / "triggerer.log"),
+    ]
+
+
+@contextlib.contextmanager
+def instance_lock(settings: Settings) -> Iterator[None]:
+    """One `wfo up` per home: a second one would corrupt the other's state file and ports."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(settings.run_dir / "wfo.lock", "w")  # noqa: SIM115 - held for the whole run
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SystemExit(f"wfo is already running for {settings.home} (see `wfo status`)") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def run_init(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
+    """Run the init step in a fresh interpreter configured by AIRFLOW_HOME; return its report."""
+    log_path = settings.logs_dir / "wfo" / "init.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    password = os.environ.get("WFO_ADMIN_PASSWORD", "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "wfo.cli.initialize"],
+        env=env,
+        input=(password + "\n").encode(),
+        capture_output=True,
+        check=False,
+    )
+    log_path.write_bytes(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).decode(errors="replace").splitlines()[-25:]
+        raise SystemExit("wfo: the init step (DB migration, roles, admin user) failed:\n" + "\n".join(tail))
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        if line.startswith("WFO_INIT "):
+            report: dict[str, Any] = json.loads(line.removeprefix("WFO_INIT "))
+            return report
+    return {}
+
+
+def wait_until_healthy(settings: Settings, supervisor: Supervisor, timeout: float = 180.0) -> Component | None:
+    """Wait for the api-server to answer; returns a component that died meanwhile, if any."""
+    url = f"http://127.0.0.1:{settings.port}/api/v2/monitor/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dead = supervisor.first_dead()
+        if dead is not None or supervisor._stop_requested is not None:
+            return dead
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return None
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    print(f"wfo: the api-server did not answer on {url} within {timeout:.0f} s", file=sys.stderr)
+    return None
+
+
+def write_state(settings: Settings, comps: list[Component]) -> Path:
+    state = {
+        "pid": os.getpid(),
+        "port": settings.port,
+        "url": settings.base_url,
+        "home": str(settings.home),
+        "started": time.time(),
+        "components": {c.name: c.pid for c in comps},
+    }
+    path = settings.run_dir / STATE_FILE
+    path.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    return path
+
+
+def print_banner(settings: Settings, report: dict[str, Any]) -> None:
+    lines = ["", f"  wfo is up:  {settings.base_url}", f"  home:       {settings.home}"]
+    if report.get("admin_created"):
+        lines.append(f"  admin user: {report['username']}")
+        if report.get("generated"):
+            lines.append(f"  password:   {report['password']}")
+            lines.append(f"              (shown once; also in {report['password_file']}, mode 0600)")
+        else:
+            lines.append("  password:   the one given in WFO_ADMIN_PASSWORD")
+    lines += [f"  logs:       {settings.logs_dir / 'wfo'}", "  stop with Ctrl-C", ""]
+    print("\n".join(lines), flush=True)
+
+
+def up(settings: Settings) -> int:
+    with instance_lock(settings):
+        write_config(settings)
+        env = child_environment(settings)
+        print(f"wfo: preparing {settings.home} (database migration, roles) ...", flush=True)
+        report = run_init(settings, env)
+        comps = components(settings)
+        supervisor = Supervisor(comps, env)
+        previous = {
+            sig: signal.signal(sig, supervisor.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        state_path: Path | None = None
+        try:
+            supervisor.start_all()
+            state_path = write_state(settings, comps)
+            print(f"wfo: starting {', '.join(c.name for c in comps)} ...", flush=True)
+            dead = wait_until_healthy(settings, supervisor)
+            if dead is None and supervisor._stop_requested is None:
+                print_banner(settings, report)
+                dead = supervisor.wait()
+            if dead is not None:
+                print(
+                    f"wfo: component '{dead.name}' exited with code {dead.exit_code()}; stopping the others.\n"
+                    f"--- last lines of {dead.log_path} ---\n{dead.tail()}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return 1 if dead is not None else 0
+        finally:
+            print("wfo: stopping ...", flush=True)
+            killed = supervisor.stop_all()
+            leftovers = processes.kill_instance_processes(settings.home)
+            if killed:
+                print(f"wfo: killed after the grace period: {', '.join(killed)}", flush=True)
+            if leftovers:
+                print("wfo: stopped stray processes:\n  " + "\n  ".join(leftovers), flush=True)
+            if state_path is not None:
+                state_path.unlink(missing_ok=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            print("wfo: stopped.", flush=True)

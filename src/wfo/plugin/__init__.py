@@ -1,0 +1,1 @@
+"""The wfo Airflow plugin: FastAPI app, React UI bundle and their routes."""

@@ -1,0 +1,40 @@
+"""The wfo FastAPI app mounted at `/wfo` by the plugin (built only inside the api-server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from wfo.plugin.deps import Authenticated
+from wfo.plugin.routers import audit, me, static, visualisations
+
+API_PREFIX = "/api/v1"
+MOUNT_PREFIX = "/wfo"
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="wfo API",
+        version="1",
+        description="Config groups, repositories, DAG files, audit log and more. Authenticate with "
+        "`Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's session cookie.",
+        # FastAPI's own docs routes would be anonymous; the schema is served below, behind login.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (me, audit, visualisations):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(static.router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(_: Authenticated) -> JSONResponse:
+        schema: dict[str, Any] = app.openapi()
+        schema["servers"] = [{"url": MOUNT_PREFIX}]
+        return JSONResponse(schema)
+
+    return app

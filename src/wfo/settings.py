@@ -1,0 +1,144 @@
+"""Typed settings of a wfo instance, read once per process from `WFO_*` variables.
+
+`wfo up` resolves them, writes them into the `[wfo]` section of `$WFO_HOME/airflow.cfg` and passes
+`WFO_HOME` to its children, so every Airflow process (api-server, scheduler, workers) sees the same
+values. Lookup order: environment variable, then `[wfo]` in the generated airflow.cfg, then default.
+Nothing here does I/O at import time.
+"""
+
+from __future__ import annotations
+
+import configparser
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 8080
+DEFAULT_HOME = Path("~/.wfo")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    port: int = DEFAULT_PORT
+    host: str = "localhost"
+    # Empty means the embedded SQLite database under `home`.
+    database_url: str = ""
+    executor: str = "LocalExecutor"
+    parallelism: int = 16
+    # fsspec URL of the object store root; empty means `<home>/store`.
+    object_store_url: str = ""
+    # Airflow connection holding the object store's credentials (s3, gcs, ...); empty: none needed.
+    object_store_conn_id: str = ""
+    admin_user: str = "admin"
+    admin_password: str = ""
+    # Proxies whose X-Forwarded-For header is believed (IPs or CIDR networks).
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home
+
+    @property
+    def airflow_cfg(self) -> Path:
+        return self.home / "airflow.cfg"
+
+    @property
+    def dags_folder(self) -> Path:
+        return self.home / "dags"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def sql_alchemy_conn(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'airflow.db'}"
+
+    @property
+    def store_url(self) -> str:
+        return self.object_store_url or (self.home / "store").as_uri()
+
+    @property
+    def worker_log_server_port(self) -> int:
+        return self.port + 1000
+
+    @property
+    def trigger_log_server_port(self) -> int:
+        return self.port + 2000
+
+    @property
+    def admin_password_file(self) -> Path:
+        return self.home / "admin-password.txt"
+
+
+def _cfg_section(home: Path) -> dict[str, str]:
+    cfg_path = home / "airflow.cfg"
+    if not cfg_path.is_file():
+        return {}
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read(cfg_path)
+    except (OSError, configparser.Error):
+        return {}
+    return dict(parser.items("wfo")) if parser.has_section("wfo") else {}
+
+
+def resolve_home(env: os._Environ[str] | dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    raw = env.get("WFO_HOME") or str(DEFAULT_HOME)
+    return Path(raw).expanduser().resolve()
+
+
+def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    """Build settings from `env` (default: the process environment) and the instance's airflow.cfg."""
+    env = os.environ if env is None else env
+    home = resolve_home(env)
+    from_cfg = _cfg_section(home)
+
+    def pick(name: str, default: str) -> str:
+        value = env.get(f"WFO_{name.upper()}")
+        if value is None or value == "":
+            value = from_cfg.get(name, default)
+        return value
+
+    try:
+        port = int(pick("port", str(DEFAULT_PORT)))
+        parallelism = int(pick("parallelism", "16"))
+    except ValueError as exc:
+        raise SettingsError(f"WFO_PORT and WFO_PARALLELISM must be integers: {exc}") from exc
+    if not 1 <= port <= 65535 - 2000:
+        raise SettingsError(f"port {port} is out of range (1..63535; port+2000 is used for the log servers)")
+    proxies = tuple(p.strip() for p in pick("trusted_proxies", "").split(",") if p.strip())
+    return Settings(
+        home=home,
+        port=port,
+        host=pick("host", "localhost"),
+        database_url=pick("database_url", ""),
+        executor=pick("executor", "LocalExecutor"),
+        parallelism=parallelism,
+        object_store_url=pick("object_store_url", ""),
+        object_store_conn_id=pick("object_store_conn_id", ""),
+        admin_user=pick("admin_user", "admin"),
+        admin_password=env.get("WFO_ADMIN_PASSWORD", ""),
+        trusted_proxies=proxies,
+    )
+
+
+class SettingsError(ValueError):
+    """A WFO_* setting has an invalid value."""
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return load_settings()
