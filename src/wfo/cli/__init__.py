@@ -1,0 +1,1 @@
+"""The `wfo` command line (one module per command group)."""

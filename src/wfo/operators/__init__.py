@@ -1,0 +1,28 @@
+"""wfo's operators, importable as `from wfo.operators import X`.
+
+Imported on every DAG parse, so names resolve lazily: an operator's module (and whatever it
+imports) is loaded only when a DAG file uses it. Register new operators in `_LAZY`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'wfo.operators' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
