@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ def put_setting(session: Session, key: str, value: Any, updated_by: str) -> Sett
         session.add(row)
     row.value = json.dumps(value)
     row.updated_by = updated_by
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     session.flush()
     return row
 

@@ -8,7 +8,7 @@ is rolled back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -38,7 +38,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         username=actor.username,
         action=action,
         object_type=object_type,
@@ -52,8 +52,14 @@ def record(
     return event
 
 
-def record_separately(actor: Actor, action: str, object_type: str, object_id: str | None,
-                      outcome: Outcome, details: dict[str, Any] | None = None) -> None:
+def record_separately(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    outcome: Outcome,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Record in a transaction of its own (the request's transaction is about to roll back)."""
     from airflow.utils.session import create_session
 

@@ -53,7 +53,9 @@ def bundle_config(settings: Settings) -> list[dict[str, object]]:
     ]
 
 
-def render_config(settings: Settings, kept_secrets: dict[tuple[str, str], str]) -> configparser.RawConfigParser:
+def render_config(
+    settings: Settings, kept_secrets: dict[tuple[str, str], str]
+) -> configparser.RawConfigParser:
     """All Airflow settings wfo needs. Values tuned from DESIGN §8 measurements (see docs/benchmarks.md)."""
     home = settings.home
     cfg = configparser.RawConfigParser()

@@ -32,7 +32,9 @@ def components(settings: Settings) -> list[Component]:
     airflow = airflow_bin()
     logs = settings.logs_dir / "wfo"
     return [
-        Component("api-server", [airflow, "api-server", "--port", str(settings.port)], logs / "api-server.log"),
+        Component(
+            "api-server", [airflow, "api-server", "--port", str(settings.port)], logs / "api-server.log"
+        ),
         Component("scheduler", [airflow, "scheduler"], logs / "scheduler.log"),
         Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
         Component("triggerer", [airflow, "triggerer"], logs / "triggerer.log"),
@@ -43,7 +45,7 @@ def components(settings: Settings) -> list[Component]:
 def instance_lock(settings: Settings) -> Iterator[None]:
     """One `wfo up` per home: a second one would corrupt the other's state file and ports."""
     settings.run_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(settings.run_dir / "wfo.lock", "w")  # noqa: SIM115 - held for the whole run
+    handle = open(settings.run_dir / "wfo.lock", "w")  # held for the whole run
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -79,7 +81,9 @@ def run_init(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
     return {}
 
 
-def wait_until_healthy(settings: Settings, supervisor: Supervisor, timeout: float = 180.0) -> Component | None:
+def wait_until_healthy(
+    settings: Settings, supervisor: Supervisor, timeout: float = 180.0
+) -> Component | None:
     """Wait for the api-server to answer; returns a component that died meanwhile, if any."""
     url = f"http://127.0.0.1:{settings.port}/api/v2/monitor/health"
     deadline = time.monotonic() + timeout

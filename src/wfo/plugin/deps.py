@@ -102,22 +102,30 @@ def _username(user: Any) -> str:
 def is_allowed(user: Any, resource: str, action: str) -> bool:
     from airflow.api_fastapi.app import get_auth_manager
 
-    return bool(get_auth_manager().is_authorized_custom_view(method=action, resource_name=resource, user=user))
+    # FAB accepts its own action names ("can_read", ...) as well as HTTP methods.
+    manager: Any = get_auth_manager()
+    return bool(manager.is_authorized_custom_view(method=action, resource_name=resource, user=user))
 
 
-def require(resource: str, action: str, *, bearer_only: bool = False) -> Callable[..., Awaitable[CurrentUser]]:
+def require(
+    resource: str, action: str, *, bearer_only: bool = False
+) -> Callable[..., Awaitable[CurrentUser]]:
     """Dependency: the caller must be logged in and hold `action` on our `resource`."""
 
     async def dependency(request: Request, user: Annotated[Any, Depends(get_user)]) -> CurrentUser:
         via_cookie = not _has_bearer(request)
         current = CurrentUser(user, _username(user), client_ip(request), via_cookie)
         if via_cookie and bearer_only:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="this route needs an Authorization: Bearer token")
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, detail="this route needs an Authorization: Bearer token"
+            )
         if via_cookie and request.method in UNSAFE_METHODS:
             check_same_origin(request)
         if not is_allowed(user, resource, action):
             if request.method in UNSAFE_METHODS:
-                record_separately(current.actor, f"{request.method} {request.url.path}", resource, None, "denied")
+                record_separately(
+                    current.actor, f"{request.method} {request.url.path}", resource, None, "denied"
+                )
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"you may not do this: needs {action} on {resource}"
             )

@@ -12,7 +12,12 @@ from wfo.plugin.deps import Authenticated
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_MEDIA_TYPES = {".cjs": "text/javascript", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+_MEDIA_TYPES = {
+    ".cjs": "text/javascript",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+}
 
 router = APIRouter(tags=["static"])
 

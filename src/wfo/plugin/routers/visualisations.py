@@ -40,5 +40,13 @@ def update_link(
     except visualisations.InvalidDashboardUrl as exc:
         record_separately(current.actor, ACTION, "dashboard", None, "failure", {"error": str(exc)})
         raise HTTPException(422, detail=str(exc)) from None
-    record(session, current.actor, ACTION, "dashboard", link.url, "success", {"before": before, "after": link.url})
+    record(
+        session,
+        current.actor,
+        ACTION,
+        "dashboard",
+        link.url,
+        "success",
+        {"before": before, "after": link.url},
+    )
     return _public(link)

@@ -1,0 +1,53 @@
+"""Shared fixtures: one real `wfo up` platform per test session (DESIGN §9 "Tests stay fast")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration when first imported: give this pytest process a throwaway home so
+# importing our plugin or Airflow modules in-process never touches ~/airflow.
+if "AIRFLOW_HOME" not in os.environ:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="wfo-pytest-airflow-")
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__CORE__AUTH_MANAGER"] = (
+        "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+    )
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from platform_runner import ROLE_USERS, Platform, free_port, instance_processes, role_password
+
+ARTIFACTS = Path(
+    os.environ.get("WFO_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
+)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A running `wfo up` on a free port, with one user per role (password = `role_password`)."""
+    home = tmp_path_factory.mktemp("platform") / "home"
+    instance = Platform(home=home, port=free_port(), admin_password=secrets.token_urlsafe(16))
+    instance.start()
+    try:
+        for username, role in ROLE_USERS.items():
+            if username != "admin":
+                instance.create_user(username, role, role_password(username))
+        yield instance
+    finally:
+        code = instance.stop()
+        left = instance_processes(home)
+        if code != 0 or left:
+            print(f"platform stop: exit {code}, left over: {left}\n{instance.output()[-3000:]}")

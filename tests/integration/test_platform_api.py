@@ -1,0 +1,165 @@
+"""The running platform: status, configuration, the role × route matrix, CSRF, audit events."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+
+import pytest
+
+from platform_runner import ROLE_USERS, WFO, Platform, role_password
+
+pytestmark = pytest.mark.integration
+
+ALL = {"Admin", "Op", "Developer", "User", "Viewer", "Public"}
+# (method, path, body) -> roles that get 2xx. Everybody else gets 403; anonymous gets 401.
+MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
+    ("GET", "/wfo/api/v1/me"): (ALL, None),
+    ("GET", "/wfo/api/v1/audit/events"): ({"Admin", "Op"}, None),
+    ("GET", "/wfo/api/v1/audit/actions"): ({"Admin", "Op"}, None),
+    ("GET", "/wfo/api/v1/visualisations"): (ALL - {"Public"}, None),
+    ("PUT", "/wfo/api/v1/visualisations"): ({"Admin"}, {"url": "https://bi.example.com/matrix"}),
+    ("GET", "/wfo/openapi.json"): (ALL, None),
+    ("GET", "/wfo/static/wfo-ui.umd.cjs"): (ALL, None),
+}
+
+
+def _token(platform: Platform, username: str) -> str:
+    password = platform.admin_password if username == "admin" else role_password(username)
+    return platform.token(username, password)
+
+
+def test_status_names_every_component(platform: Platform) -> None:
+    out = subprocess.run(
+        [WFO, "status"], env=platform.env(), capture_output=True, text=True, check=True
+    ).stdout
+    for component in ("api-server", "scheduler", "dag-processor", "triggerer"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(component))
+        assert "running" in line and "NOT" not in line
+    assert "health scheduler" in out and "healthy" in out
+
+
+def test_generated_config_is_private_and_follows_the_port(platform: Platform) -> None:
+    cfg = platform.home / "airflow.cfg"
+    assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
+    get = lambda section, key: platform.airflow_cli("config", "get-value", section, key).stdout.strip()  # noqa: E731
+    assert get("api", "base_url") == platform.base_url
+    assert get("core", "execution_api_server_url") == f"{platform.base_url}/execution/"
+    assert get("logging", "worker_log_server_port") == str(platform.port + 1000)
+    assert get("logging", "trigger_log_server_port") == str(platform.port + 2000)
+    assert get("core", "auth_manager").endswith("FabAuthManager")
+
+
+def test_wfo_env_prints_worker_exports_without_db_url(platform: Platform) -> None:
+    out = subprocess.run([WFO, "env"], env=platform.env(), capture_output=True, text=True, check=True).stdout
+    assert f"AIRFLOW__CORE__EXECUTION_API_SERVER_URL={platform.base_url}/execution/" in out
+    assert "SQL_ALCHEMY_CONN" not in out and "sqlite" not in out
+
+
+def test_roles_include_developer_and_users_are_managed_with_the_airflow_cli(platform: Platform) -> None:
+    roles = platform.airflow_cli("roles", "list", "-o", "plain").stdout
+    for role in ALL:
+        assert role in roles
+    users = platform.airflow_cli("users", "list", "-o", "plain").stdout
+    for username in ROLE_USERS:
+        assert username in users
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
+def test_role_route_matrix(platform: Platform, method: str, path: str) -> None:
+    allowed, body = MATRIX[(method, path)]
+    anonymous = platform.request(method, path, json_body=body)
+    assert anonymous.status == 401, (path, anonymous.body)
+    for username, role in ROLE_USERS.items():
+        resp = platform.request(method, path, json_body=body, token=_token(platform, username))
+        if role in allowed:
+            assert 200 <= resp.status < 300, (role, path, resp.status, resp.body)
+        else:
+            assert resp.status == 403, (role, path, resp.status, resp.body)
+
+
+def test_matrix_covers_every_route() -> None:
+    from test_route_guard import mounted_routes
+
+    routes = set()
+    for prefix, route in mounted_routes():
+        for method in sorted(getattr(route, "methods", set()) - {"HEAD"}):
+            path = prefix + route.path.replace("{name}", "wfo-ui.umd.cjs")
+            routes.add((method, path))
+    assert routes == set(MATRIX), f"update MATRIX: {routes ^ set(MATRIX)}"
+
+
+def test_me_tells_roles_and_permissions(platform: Platform) -> None:
+    me = platform.request("GET", "/wfo/api/v1/me", token=_token(platform, "viewer_user")).json()
+    assert me["username"] == "viewer_user" and me["roles"] == ["Viewer"]
+    assert me["permissions"] == {"WFO Visualisations": ["can_read"]}
+
+
+def test_cookie_writes_need_our_origin(platform: Platform) -> None:
+    cookie = {"Cookie": f"_token={_token(platform, 'admin')}"}
+    body = {"url": "https://bi.example.com/cookie"}
+    path = "/wfo/api/v1/visualisations"
+    assert platform.request("GET", path, headers=cookie).status == 200
+    no_origin = platform.request("PUT", path, json_body=body, headers=cookie)
+    assert no_origin.status == 403 and "cross-site" in no_origin.json()["detail"]
+    evil = platform.request("PUT", path, json_body=body, headers={**cookie, "Origin": "https://evil.example"})
+    assert evil.status == 403
+    ours = platform.request("PUT", path, json_body=body, headers={**cookie, "Origin": platform.base_url})
+    assert ours.status == 200 and ours.json()["url"] == body["url"]
+    fetch_meta = platform.request(
+        "PUT", path, json_body=body, headers={**cookie, "Sec-Fetch-Site": "same-origin"}
+    )
+    assert fetch_meta.status == 200
+
+
+def test_changes_refusals_and_denials_are_audited(platform: Platform) -> None:
+    url = "https://bi.example.com/audited"
+    platform.api("PUT", "/visualisations", json_body={"url": url}, expected=(200,))
+    bad = platform.api("PUT", "/visualisations", json_body={"url": "ftp://files.example.com"})
+    assert bad.status == 422 and "http:// or https://" in bad.json()["detail"]
+    assert platform.api("GET", "/visualisations").json()["url"] == url  # the refused value changed nothing
+    denied = platform.request(
+        "PUT", "/wfo/api/v1/visualisations", json_body={"url": url}, token=_token(platform, "dev_user")
+    )
+    assert denied.status == 403
+    # A client-supplied X-Forwarded-For is not believed without a trusted proxy.
+    platform.request(
+        "PUT",
+        "/wfo/api/v1/visualisations",
+        json_body={"url": url + "/xff"},
+        token=_token(platform, "admin"),
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        expected=(200,),
+    )
+
+    events = platform.api("GET", "/audit/events?limit=10").json()["events"]
+    latest = events[0]
+    assert latest["action"] == "visualisations.update" and latest["object_id"] == url + "/xff"
+    assert latest["source_ip"] == "127.0.0.1"
+    outcomes = {(e["user"], e["outcome"]) for e in events}
+    assert {("admin", "success"), ("admin", "failure"), ("dev_user", "denied")} <= outcomes
+    by_user = platform.api("GET", "/audit/events?user=dev_user").json()
+    assert by_user["total"] >= 1 and all(e["user"] == "dev_user" for e in by_user["events"])
+    assert "visualisations.update" in platform.api("GET", "/audit/actions").json()["actions"]
+
+
+def test_openapi_is_served_behind_login(platform: Platform) -> None:
+    assert platform.request("GET", "/wfo/openapi.json").status == 401
+    schema = platform.request("GET", "/wfo/openapi.json", token=_token(platform, "admin")).json()
+    assert "/api/v1/visualisations" in schema["paths"] and schema["servers"] == [{"url": "/wfo"}]
+
+
+def test_plugin_registers_one_top_level_react_app(platform: Platform) -> None:
+    plugins = platform.request("GET", "/api/v2/plugins", token=_token(platform, "admin")).json()["plugins"]
+    ours = next(p for p in plugins if p["name"] == "wfo")
+    assert [app["url_route"] for app in ours["react_apps"]] == ["wfo"]
+    assert ours["react_apps"][0]["nav_top_level"] is True
+    bundle = platform.request(
+        "GET", ours["react_apps"][0]["bundle_url"], token=_token(platform, "viewer_user")
+    )
+    assert bundle.status == 200 and b"AirflowPlugin" in bundle.body
+
+
+def test_instance_home_is_private(platform: Platform) -> None:
+    assert stat.S_IMODE(os.stat(platform.home).st_mode) == 0o700

@@ -1,0 +1,115 @@
+"""`wfo up` as an admin meets it: first start, a dying component, restart, SIGTERM, nothing left over.
+
+Runs a second instance next to the session's platform, so it also shows two instances never cross.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from platform_runner import Platform, free_port, instance_processes
+
+pytestmark = pytest.mark.integration
+
+
+def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    left = instance_processes(home)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = instance_processes(home)
+    return left
+
+
+def _component_pid(home: Path, name: str) -> int:
+    import json
+
+    state = json.loads((home / "run" / "wfo.json").read_text())
+    return int(state["components"][name])
+
+
+def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Platform) -> None:
+    home = tmp_path / "second"
+    port = free_port()
+    assert port != platform.port
+    second = Platform(home=home, port=port, admin_password="")
+    env_password = os.environ.pop("WFO_ADMIN_PASSWORD", None)
+    try:
+        second.start()
+    finally:
+        if env_password is not None:
+            os.environ["WFO_ADMIN_PASSWORD"] = env_password
+
+    # First start: a random admin password, printed once and kept in a 0600 file.
+    first_output = second.output()
+    printed = re.search(r"password:\s+(\S+)", first_output)
+    assert printed, first_output
+    password_file = home / "admin-password.txt"
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    assert password_file.read_text().strip() == printed.group(1)
+    second.admin_password = printed.group(1)
+    assert second.request("GET", "/wfo/api/v1/me", token=second.token()).json()["username"] == "admin"
+    # Both instances answer on their own port with their own users.
+    assert second.request(
+        "POST", "/auth/token", json_body={"username": "admin", "password": platform.admin_password}
+    ).status in (401, 403)
+    fernet_before = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
+
+    # A component dies: wfo up names it, stops the others and exits non-zero.
+    os.kill(_component_pid(home, "scheduler"), signal.SIGKILL)
+    assert second.process is not None
+    assert second.process.wait(timeout=60) == 1
+    assert "component 'scheduler' exited" in second.output()
+    assert _wait_gone(home) == []
+
+    # Restart: same secrets, no password shown again.
+    second.output_path.unlink()  # type: ignore[union-attr]
+    second.start()
+    assert "password:" not in second.output()
+    fernet_after = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
+    assert fernet_after == fernet_before
+    assert second.request("GET", "/wfo/api/v1/me", token=second.token()).status == 200
+
+    # SIGTERM stops everything, children of children included.
+    assert second.stop() == 0
+    assert "wfo: stopped." in second.output()
+    assert _wait_gone(home, timeout=1.0) == []
+    # The session's platform was not disturbed.
+    assert platform.request("GET", "/api/v2/monitor/health").status == 200
+
+
+def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:
+    import subprocess
+
+    from platform_runner import WFO
+
+    result = subprocess.run(
+        [WFO, "up", "--port", str(free_port())],
+        env=platform.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "already running" in result.stderr
+    assert platform.request("GET", "/api/v2/monitor/health").status == 200
+
+
+def test_bad_port_is_refused_with_a_message(tmp_path: Path) -> None:
+    import subprocess
+
+    from platform_runner import WFO
+
+    env = {**os.environ, "WFO_HOME": str(tmp_path / "h")}
+    result = subprocess.run(
+        [WFO, "up", "--port", "70000"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0 and "out of range" in result.stderr
+    assert not (tmp_path / "h" / "airflow.cfg").exists()

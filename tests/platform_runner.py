@@ -1,0 +1,242 @@
+"""Start and drive a real `wfo up` instance for tests (one per session; see tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Passwords of the role users the session platform gets (one user per role).
+ROLE_USERS = {
+    "admin": "Admin",
+    "op_user": "Op",
+    "dev_user": "Developer",
+    "plain_user": "User",
+    "viewer_user": "Viewer",
+    "public_user": "Public",
+}
+
+
+def role_password(username: str) -> str:
+    # Test-only users of a throwaway instance; a fixed pattern keeps failures reproducible.
+    return f"pw-{username}-Secret1"
+
+
+VENV_BIN = Path(sys.executable).parent
+WFO = str(VENV_BIN / "wfo")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(start: int = 18100, end: int = 19000) -> int:
+    """A port P with P, P+1000 and P+2000 free (the api-server and both log servers)."""
+    candidates = list(range(start, end))
+    offset = secrets.randbelow(len(candidates))
+    for port in candidates[offset:] + candidates[:offset]:
+        if all(_port_free(p) for p in (port, port + 1000, port + 2000)):
+            return port
+    raise RuntimeError("no free port triple found")
+
+
+def instance_processes(home: Path) -> list[str]:
+    marker = f"WFO_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                stat = (entry / "stat").read_text()
+                if stat.split(") ", 1)[1][:1] != "Z":
+                    found.append(f"{entry.name}: {cmd[:150]}")
+        except OSError:
+            continue
+    return found
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, body: str):
+        super().__init__(f"HTTP {status}: {body[:500]}")
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Platform:
+    home: Path
+    port: int
+    admin_password: str
+    process: subprocess.Popen[bytes] | None = None
+    output_path: Path | None = None
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({"WFO_HOME": str(self.home), "WFO_PORT": str(self.port)})
+        env.update(extra)
+        return env
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def start(self, timeout: float = 240.0, **extra_env: str) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.output_path = self.home.parent / f"{self.home.name}-up.log"
+        out = open(self.output_path, "ab")  # closed with the process
+        env = self.env(WFO_ADMIN_PASSWORD=self.admin_password, **extra_env)
+        self.process = subprocess.Popen(
+            [WFO, "up", "--port", str(self.port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        out.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"wfo up exited with {self.process.returncode}:\n{self.output()}")
+            if "wfo is up:" in self.output():
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"wfo up did not come up within {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        if self.output_path is None or not self.output_path.exists():
+            return ""
+        return self.output_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 60.0) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+    # --- HTTP --------------------------------------------------------------------------------------
+    def token(self, username: str = "admin", password: str | None = None) -> str:
+        if username not in self._tokens:
+            body = {"username": username, "password": password or self.admin_password}
+            resp = self.request("POST", "/auth/token", json_body=body, expected=(200, 201))
+            self._tokens[username] = resp.json()["access_token"]
+        return self._tokens[username]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        data: bytes | None = None,
+        expected: tuple[int, ...] | None = None,
+    ) -> Response:
+        all_headers = dict(headers or {})
+        if json_body is not None:
+            data = json.dumps(json_body).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=all_headers)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                result = Response(resp.status, resp.read(), dict(resp.headers))
+        except urllib.error.HTTPError as exc:
+            result = Response(exc.code, exc.read(), dict(exc.headers))
+        if expected is not None and result.status not in expected:
+            raise HttpError(result.status, result.body.decode(errors="replace"))
+        return result
+
+    def api(self, method: str, path: str, user: str = "admin", **kwargs: Any) -> Response:
+        return self.request(
+            method, "/wfo/api/v1" + path, token=self.token(user, kwargs.pop("password", None)), **kwargs
+        )
+
+    def airflow_cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [WFO, "airflow", *args], env=self.env(), capture_output=True, text=True, check=check, timeout=300
+        )
+
+    # --- DAGs ---------------------------------------------------------------------------------------
+    def deploy_dag(self, filename: str, code: str) -> None:
+        """Write a DAG file and have it parsed now (reserialize) instead of waiting for the refresh."""
+        (self.home / "dags" / filename).write_text(code, encoding="utf-8")
+        self.airflow_cli("dags", "reserialize", "--bundle-name", "dags-folder")
+
+    def trigger_and_wait(
+        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float = 180.0
+    ) -> str:
+        """Unpause, trigger and wait for a DAG run; returns its final state."""
+        token = self.token()
+        self.request(
+            "PATCH", f"/api/v2/dags/{dag_id}", json_body={"is_paused": False}, token=token, expected=(200,)
+        )
+        run = self.request(
+            "POST",
+            f"/api/v2/dags/{dag_id}/dagRuns",
+            token=token,
+            expected=(200,),
+            json_body={"logical_date": None, "conf": conf or {}},
+        ).json()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.request(
+                "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}", token=token, expected=(200,)
+            ).json()["state"]
+            if state in ("success", "failed"):
+                return str(state)
+            time.sleep(0.5)
+        raise TimeoutError(f"run {run['dag_run_id']} of {dag_id} did not finish within {timeout} s")
+
+    def create_user(self, username: str, role: str, password: str) -> None:
+        self.airflow_cli(
+            "users",
+            "create",
+            "--username",
+            username,
+            "--password",
+            password,
+            "--role",
+            role,
+            "--firstname",
+            username,
+            "--lastname",
+            "Test",
+            "--email",
+            f"{username}@example.com",
+        )
