@@ -1,0 +1,42 @@
+/** Load data in an effect: aborted on unmount or when the inputs change, reloadable on demand. */
+import { useCallback, useEffect, useState, type DependencyList } from "react";
+
+export type AsyncState<T> =
+  | { status: "loading"; data: T | undefined }
+  | { status: "success"; data: T }
+  | { status: "error"; data: T | undefined; error: Error };
+
+export function useAsync<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: DependencyList,
+): AsyncState<T> & { reload: () => void } {
+  const [state, setState] = useState<AsyncState<T>>({ data: undefined, status: "loading" });
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    // Keep the previous data on screen while the next page or filter loads.
+    setState((previous) => ({ data: previous.data, status: "loading" }));
+    load(controller.signal).then(
+      (data) => {
+        if (!controller.signal.aborted) {
+          setState({ data, status: "success" });
+        }
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) {
+          setState((previous) => ({
+            data: previous.data,
+            error: error instanceof Error ? error : new Error(String(error)),
+            status: "error",
+          }));
+        }
+      },
+    );
+    return () => controller.abort();
+    // The caller lists what `load` reads in `deps`, like useEffect's own dependency list.
+  }, [...deps, generation]);
+
+  const reload = useCallback(() => setGeneration((value) => value + 1), []);
+  return { ...state, reload };
+}

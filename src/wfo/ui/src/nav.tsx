@@ -1,0 +1,35 @@
+/**
+ * The wfo pages, one line each: the sub-navigation, the overview cards and the routes are all
+ * built from this table. A page shows to users holding `can_read` on its resource.
+ */
+import type { ReactElement } from "react";
+
+import type { Me } from "./api/types";
+import { can } from "./hooks/useMe";
+
+import { AuditLogPage } from "./pages/AuditLogPage";
+import { VisualisationsPage } from "./pages/VisualisationsPage";
+
+export interface WfoPage {
+  /** Path below /plugin/wfo/. */
+  path: string;
+  label: string;
+  description: string;
+  /** Airflow (FAB) resource name whose `can_read` grants the page. */
+  resource: string;
+  element: ReactElement;
+}
+
+export const RESOURCES = {
+  auditLog: "WFO Audit Log",
+  visualisations: "WFO Visualisations",
+} as const;
+
+export const PAGES: readonly WfoPage[] = [
+  { path: "audit", label: "Audit log", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
+  { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
+];
+
+export function visiblePages(me: Me): WfoPage[] {
+  return PAGES.filter((page) => can(me, page.resource, "can_read"));
+}

@@ -1,0 +1,42 @@
+import { Card, Link, SimpleGrid, Text } from "@chakra-ui/react";
+import { Link as RouterLink } from "react-router-dom";
+
+import { PageHeader } from "../components/PageHeader";
+import { useAppPath } from "../hooks/useAppPath";
+import { useCurrentUser } from "../hooks/useMe";
+import { visiblePages } from "../nav";
+
+export function OverviewPage() {
+  const me = useCurrentUser();
+  const pages = visiblePages(me);
+  const appPath = useAppPath();
+
+  return (
+    <>
+      <PageHeader
+        description="wfo adds to Airflow what Spark and machine-learning teams need: cluster config groups, code artifacts, DAG files, notebooks, model serving, and an audit trail of every change."
+        title="Overview"
+      />
+      {pages.length === 0 ? (
+        <Text data-testid="wfo-no-pages">
+          Your roles give you no wfo pages yet. Ask an administrator for access.
+        </Text>
+      ) : (
+        <SimpleGrid columns={{ base: 1, lg: 3, md: 2 }} gap={4}>
+          {pages.map((page) => (
+            <Card.Root data-testid={`wfo-card-${page.path}`} key={page.path} size="sm" variant="outline">
+              <Card.Body gap={2}>
+                <Card.Title>
+                  <Link asChild colorPalette="blue" fontWeight="semibold">
+                    <RouterLink to={appPath(page.path)}>{page.label}</RouterLink>
+                  </Link>
+                </Card.Title>
+                <Card.Description>{page.description}</Card.Description>
+              </Card.Body>
+            </Card.Root>
+          ))}
+        </SimpleGrid>
+      )}
+    </>
+  );
+}

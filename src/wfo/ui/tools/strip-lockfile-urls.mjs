@@ -1,0 +1,16 @@
+// npm copies each package's "funding" links into package-lock.json and has no setting to stop it.
+// They are not needed to install (`npm ci` uses name, version and integrity only), so drop them:
+// the lockfile then names no host and works unchanged behind any registry mirror.
+import { readFileSync, writeFileSync } from "node:fs";
+
+const path = new URL("../package-lock.json", import.meta.url);
+const lock = JSON.parse(readFileSync(path, "utf8"));
+for (const entry of Object.values(lock.packages ?? {})) {
+  delete entry.funding;
+}
+const text = `${JSON.stringify(lock, null, 2)}\n`;
+const leftover = text.match(/https?:\/\/[^"]*/u);
+if (leftover) {
+  throw new Error(`package-lock.json still contains a URL: ${leftover[0]}`);
+}
+writeFileSync(path, text);
