@@ -224,6 +224,12 @@ class Platform:
         raise TimeoutError(f"run {run['dag_run_id']} of {dag_id} did not finish within {timeout} s")
 
     def create_user(self, username: str, role: str, password: str) -> None:
+        """Create a user through FAB's REST API (seconds faster than a CLI process per user)."""
+        body = {"username": username, "password": password, "first_name": username, "last_name": "Test",
+                "email": f"{username}@example.com", "roles": [{"name": role}]}
+        self.request("POST", "/auth/fab/v1/users", json_body=body, token=self.token(), expected=(200,))
+
+    def create_user_with_cli(self, username: str, role: str, password: str) -> None:
         self.airflow_cli(
             "users",
             "create",

@@ -61,9 +61,12 @@ def test_roles_include_developer_and_users_are_managed_with_the_airflow_cli(plat
     roles = platform.airflow_cli("roles", "list", "-o", "plain").stdout
     for role in ALL:
         assert role in roles
+    platform.create_user_with_cli("cli_viewer", "Viewer", "pw-cli-viewer-Secret1")
     users = platform.airflow_cli("users", "list", "-o", "plain").stdout
-    for username in ROLE_USERS:
+    for username in [*ROLE_USERS, "cli_viewer"]:
         assert username in users
+    token = platform.token("cli_viewer", "pw-cli-viewer-Secret1")
+    assert platform.request("GET", "/wfo/api/v1/me", token=token).json()["roles"] == ["Viewer"]
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))

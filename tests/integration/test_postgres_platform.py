@@ -9,13 +9,14 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+
 from platform_runner import Platform, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 
-DAG = '''
+DAG = """
 import json, os
 from airflow.sdk import dag, task
 
@@ -29,7 +30,7 @@ def probe():
     dump()
 
 probe()
-'''
+"""
 
 
 @pytest.fixture
@@ -55,7 +56,9 @@ def test_platform_runs_on_postgresql(tmp_path: Path, database: str) -> None:
     (pg.home / "dags" / "wfo_pg_probe.py").write_text(DAG.format(out=str(out)))
     pg.start(WFO_DATABASE_URL=database)
     try:
-        assert pg.airflow_cli("config", "get-value", "database", "sql_alchemy_conn").stdout.strip() == database
+        assert (
+            pg.airflow_cli("config", "get-value", "database", "sql_alchemy_conn").stdout.strip() == database
+        )
         url = "https://bi.example.com/on-postgres"
         pg.api("PUT", "/visualisations", json_body={"url": url}, expected=(200,))
         pg.airflow_cli("dags", "reserialize", "--bundle-name", "dags-folder")

@@ -18,7 +18,6 @@ from wfo.db.models import Setting, metadata
 
 if TYPE_CHECKING:
     from conftest import Alembic
-
     from wfo.db.manager import WfoDBManager
 
 pytestmark = pytest.mark.integration
