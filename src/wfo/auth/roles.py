@@ -18,6 +18,12 @@ CAN_ACCESS_MENU: Final = "menu_access"
 # Our resources (FAB "view menus"), named like Airflow's own ("DAG Runs", "Audit Logs").
 AUDIT_LOG: Final = "WFO Audit Log"
 VISUALISATIONS: Final = "WFO Visualisations"
+CONFIG_GROUPS: Final = "WFO Config Groups"
+# Settings of a config group that change what code runs (jars, py-files, Python paths,
+# *.extraJavaOptions, spark.pyspark.python, the Spark distribution): code, so Developer/Admin only.
+CLUSTER_CODE_SETTINGS: Final = "WFO Cluster Code Settings"
+SPARK_DEPENDENCIES: Final = "WFO Spark Dependencies"
+CODE_ARTIFACTS: Final = "WFO Code Artifacts"
 
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
@@ -28,11 +34,43 @@ READ_WRITE = (CAN_READ, CAN_EDIT, CAN_CREATE, CAN_DELETE)
 
 # role -> resource -> actions. Roles not listed for a resource get nothing on it.
 GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
-    ADMIN: {AUDIT_LOG: READ, VISUALISATIONS: (CAN_READ, CAN_EDIT)},
-    OP: {AUDIT_LOG: READ, VISUALISATIONS: READ},
-    DEVELOPER: {VISUALISATIONS: READ},
-    USER: {VISUALISATIONS: READ},
-    VIEWER: {VISUALISATIONS: READ},
+    ADMIN: {
+        AUDIT_LOG: READ,
+        VISUALISATIONS: (CAN_READ, CAN_EDIT),
+        CONFIG_GROUPS: READ_WRITE,
+        CLUSTER_CODE_SETTINGS: (CAN_READ, CAN_EDIT),
+        SPARK_DEPENDENCIES: READ_WRITE,
+        CODE_ARTIFACTS: READ_WRITE,
+    },
+    OP: {
+        AUDIT_LOG: READ,
+        VISUALISATIONS: READ,
+        CONFIG_GROUPS: READ_WRITE,
+        CLUSTER_CODE_SETTINGS: READ,
+        SPARK_DEPENDENCIES: READ,
+        CODE_ARTIFACTS: READ,
+    },
+    DEVELOPER: {
+        VISUALISATIONS: READ,
+        CONFIG_GROUPS: READ,
+        CLUSTER_CODE_SETTINGS: (CAN_READ, CAN_EDIT),
+        SPARK_DEPENDENCIES: READ_WRITE,
+        CODE_ARTIFACTS: READ_WRITE,
+    },
+    USER: {
+        VISUALISATIONS: READ,
+        CONFIG_GROUPS: READ,
+        CLUSTER_CODE_SETTINGS: READ,
+        SPARK_DEPENDENCIES: READ,
+        CODE_ARTIFACTS: READ,
+    },
+    VIEWER: {
+        VISUALISATIONS: READ,
+        CONFIG_GROUPS: READ,
+        CLUSTER_CODE_SETTINGS: READ,
+        SPARK_DEPENDENCIES: READ,
+        CODE_ARTIFACTS: READ,
+    },
     PUBLIC: {},
 }
 
