@@ -1,0 +1,1 @@
+"""Cluster config groups: Spark/Hadoop/Kerberos/Livy settings, their validation, publishing and rendering."""

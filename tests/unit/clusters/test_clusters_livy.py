@@ -1,0 +1,118 @@
+"""Livy settings (kernel_python_credentials / kernel_scala_credentials): accepted, normalised, refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wfo.clusters.livy import LivySettingsError, validate_livy
+
+
+def refusal(payload: Any, previous: dict | None = None) -> dict[str, str]:
+    with pytest.raises(LivySettingsError) as caught:
+        validate_livy(payload, previous)
+    assert str(caught.value).startswith("invalid Livy settings: ")
+    return caught.value.errors
+
+
+def test_settings_and_passwords_are_returned_apart() -> None:
+    settings, passwords = validate_livy(
+        {
+            "python": {
+                "url": " https://livy.example.com:8998 ",
+                "auth": "Basic_Access",
+                "username": " ana ",
+                "password": " s3cret ",
+            },
+            "scala": {"url": "http://livy:8998/", "auth": "Kerberos", "username": ""},
+        },
+        None,
+    )
+    assert settings == {
+        "python": {"url": "https://livy.example.com:8998", "auth": "Basic_Access", "username": "ana"},
+        "scala": {"url": "http://livy:8998/", "auth": "Kerberos", "username": ""},
+    }
+    assert passwords == {"python": " s3cret ", "scala": None}
+
+
+def test_missing_kernel_or_fields_mean_no_endpoint() -> None:
+    settings, passwords = validate_livy({"python": {"url": ""}}, None)
+    assert settings["python"] == settings["scala"] == {"url": "", "auth": "None", "username": ""}
+    assert passwords == {"python": None, "scala": None}
+
+
+def test_absent_password_keeps_the_stored_one_and_empty_clears_it() -> None:
+    previous = {"python": "old-py", "scala": "old-scala"}
+    _, passwords = validate_livy(
+        {
+            "python": {"url": "http://l:8998", "auth": "Basic_Access", "username": "u"},
+            "scala": {"url": "http://l:8998", "auth": "None", "username": "", "password": ""},
+        },
+        previous,
+    )
+    assert passwords == {"python": "old-py", "scala": None}
+
+
+def test_password_set_flag_echoed_by_the_ui_is_ignored() -> None:
+    _, passwords = validate_livy(
+        {"python": {"url": "", "auth": "None", "username": "", "password_set": True}}, {"python": "p"}
+    )
+    assert passwords["python"] == "p"
+
+
+def test_auth_is_one_of_the_three_modes() -> None:
+    settings, _ = validate_livy({"python": {"url": "", "auth": "kerberos"}, "scala": {"auth": ""}}, None)
+    assert settings["python"]["auth"] == "Kerberos" and settings["scala"]["auth"] == "None"
+    assert refusal({"python": {"auth": "Digest"}}) == {
+        "python.auth": "'Digest' is not one of None, Basic_Access, Kerberos"
+    }
+
+
+def test_basic_access_needs_a_user_name_and_a_password() -> None:
+    errors = refusal({"python": {"url": "http://livy:8998", "auth": "Basic_Access", "username": ""}})
+    assert errors == {
+        "python.username": "Basic_Access needs a user name",
+        "python.password": "Basic_Access needs a password",
+    }
+    cleared = refusal(
+        {"scala": {"url": "http://livy:8998", "auth": "Basic_Access", "username": "u", "password": ""}},
+        {"scala": "old"},
+    )
+    assert cleared == {"scala.password": "Basic_Access needs a password"}
+
+
+def test_clearing_the_url_is_always_possible() -> None:
+    settings, _ = validate_livy({"python": {"url": "", "auth": "Basic_Access", "username": ""}}, None)
+    assert settings["python"]["url"] == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("livy:8998", "is not an absolute http:// or https:// URL"),
+        ("ftp://livy:8998", "is not an absolute http:// or https:// URL"),
+        ("http://", "is not an absolute http:// or https:// URL"),
+        ("/livy", "is not an absolute http:// or https:// URL"),
+        ("http://livy:99999", "is not a valid URL"),
+        ("http://livy :8998", "contains spaces"),
+        ("http://ana:pw@livy:8998", "not in the URL"),
+        ("http://livy:8998\n", "control character"),
+    ],
+)
+def test_bad_urls_are_refused(url: str, message: str) -> None:
+    errors = refusal({"python": {"url": url}})
+    assert list(errors) == ["python.url"]
+    assert message in errors["python.url"]
+
+
+def test_unknown_kernels_fields_and_shapes_are_refused() -> None:
+    errors = refusal({"python": {"url": "", "pasword": "x"}, "r": {}, "scala": "http://x"})
+    assert errors == {
+        "python.pasword": "'pasword' is not a Livy setting (url, auth, username, password)",
+        "r": "'r' is not a Livy kernel (python, scala)",
+        "scala": "must be an object with url, auth, username and password",
+    }
+    assert refusal(["python"]) == {"livy": "must be an object with 'python' and 'scala' settings"}
+    assert refusal({"python": {"username": 3}}) == {"python.username": "must be text, not int"}
+    assert "control character" in refusal({"python": {"password": "a\nb"}})["python.password"]
