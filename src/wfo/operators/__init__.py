@@ -10,7 +10,12 @@ import importlib
 from typing import Any
 
 # public name -> module that defines it
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "SparkOperator": "wfo.operators.spark",
+    "CoutureSparkOperator": "wfo.operators.spark",
+    "PySparkOperator": "wfo.operators.spark",
+    "CouturePySparkOperator": "wfo.operators.spark",
+}
 
 __all__ = sorted(_LAZY)
 

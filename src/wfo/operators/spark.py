@@ -1,0 +1,208 @@
+"""SparkOperator, CoutureSparkOperator, PySparkOperator and CouturePySparkOperator.
+
+Thin operators in the manual's shape: the constructor only stores arguments (DAG parsing stays fast);
+`execute()` reads the config group from its Airflow connection (tasks cannot use the metadata DB),
+renders it into a private directory, fetches the code artifact there, and submits through the official
+Spark provider's hook. The directory is removed when the task ends, also on failure or kill.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from wfo.operators.payload import payload_json
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from wfo.clusters.render import RenderedGroup
+    from wfo.operators.spark_hook import GroupSparkSubmitHook
+
+WORKFLOW_TASK_ID = "spark.workflow.taskId"
+WORKFLOW_DAG_ID = "spark.workflow.dagId"
+PYTHON_CONFS = (
+    "spark.pyspark.python",
+    "spark.yarn.appMasterEnv.PYSPARK_PYTHON",
+    "spark.executorEnv.PYSPARK_PYTHON",
+)
+
+
+class SparkOperator(BaseOperator):
+    """Submit a JVM Spark application (a jar from the code-artifact repository) with a config group.
+
+    :param method_id: the method the application runs (kept for the payload variants and the UI)
+    :param app_name: Spark application name (``--name``)
+    :param class_path: fully qualified main class (``--class``)
+    :param code_artifact: artifact name in the code-artifact repository, e.g. ``'etl.jar'`` (latest version)
+    :param application_arguments: arguments passed to the application's main method
+    :param description: what the task does (shown as the task's documentation)
+    :param config_group: config group to use; the default group when not given
+    :param conf: per-task ``--conf`` overrides on top of the group's configuration
+    :param python_conf: PySpark only: a conf key of the group's Spark configuration that holds the
+        Python to use (e.g. ``'spark.yarn.appMasterEnv.PYSPARK_PYTHON'``), or an absolute interpreter path
+    """
+
+    template_fields: Sequence[str] = (
+        "method_id",
+        "app_name",
+        "class_path",
+        "code_artifact",
+        "application_arguments",
+        "conf",
+        "config_group",
+    )
+    ui_color = "#f4a460"
+    is_python = False
+
+    def __init__(
+        self,
+        *,
+        method_id: str | None = None,
+        app_name: str | None = None,
+        class_path: str | None = None,
+        code_artifact: str,
+        application_arguments: list[Any] | None = None,
+        description: str | None = None,
+        config_group: str | None = None,
+        conf: dict[str, Any] | None = None,
+        python_conf: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if description and "doc_md" not in kwargs:
+            kwargs["doc_md"] = description
+        super().__init__(**kwargs)
+        self.method_id = method_id
+        self.app_name = app_name
+        self.class_path = class_path
+        self.code_artifact = code_artifact
+        self.application_arguments = list(application_arguments or [])
+        self.description = description
+        self.config_group = config_group
+        self.conf = dict(conf or {})
+        self.python_conf = python_conf
+        self._hook: GroupSparkSubmitHook | None = None
+
+    # --- what the job receives --------------------------------------------------------------------
+    def application_args(self, context: Context) -> list[str]:
+        return [str(arg) for arg in self.application_arguments]
+
+    def spark_confs(self, rendered: RenderedGroup, context: Context) -> dict[str, str]:
+        confs = {str(k): str(v) for k, v in rendered.spark_confs.items()}
+        confs.update({str(k): str(v) for k, v in self.conf.items()})
+        if self.is_python and self.python_conf:
+            python = self._resolve_python(confs)
+            for key in PYTHON_CONFS:
+                confs[key] = python
+        confs[WORKFLOW_TASK_ID] = self.task_id
+        confs[WORKFLOW_DAG_ID] = self.dag_id
+        return confs
+
+    def _resolve_python(self, confs: dict[str, str]) -> str:
+        assert self.python_conf is not None
+        if self.python_conf.startswith("/"):
+            return self.python_conf
+        if self.python_conf in confs and confs[self.python_conf].strip():
+            return confs[self.python_conf].strip()
+        raise ValueError(
+            f"python_conf={self.python_conf!r} is neither an absolute path nor a configuration of the "
+            f"config group (known: {sorted(k for k in confs if 'PYTHON' in k.upper())})"
+        )
+
+    # --- running ----------------------------------------------------------------------------------
+    def execute(self, context: Context) -> None:
+        from wfo.clusters.published import load_group_snapshot
+        from wfo.clusters.render import render_group
+        from wfo.operators.spark_hook import GroupSparkSubmitHook, hook_arguments, resource_manager_url
+        from wfo.repositories.code_artifacts import fetch_code_artifact
+
+        snapshot = load_group_snapshot(self.config_group)
+        self.log.info("Config group %r", snapshot.get("name"))
+        with render_group(snapshot) as rendered:
+            application = fetch_code_artifact(self.code_artifact, Path(rendered.directory) / "app")
+            arguments = dict(rendered.spark_arguments)
+            master = str(arguments.pop("master", None) or "local[*]")
+            keywords, confs = hook_arguments(arguments, self.spark_confs(rendered, context))
+            # The environment of spark-submit itself (not the hook's env_vars, which on YARN would also
+            # be copied into the ApplicationMaster's environment, local paths and PATH included).
+            env = {**os.environ, **rendered.env}
+            if self.is_python and self.python_conf:
+                env["PYSPARK_PYTHON"] = confs["spark.pyspark.python"]
+            if rendered.spark_home:
+                env["PATH"] = f"{Path(rendered.spark_home) / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+            cluster_mode = keywords.get("deploy_mode") == "cluster"
+            self._hook = GroupSparkSubmitHook(
+                master=master,
+                rm_url=resource_manager_url(rendered.hadoop_conf_dir),
+                conf=confs,
+                name=self.app_name or self.task_id,
+                java_class=None if self.is_python else self.class_path,
+                application_args=self.application_args(context),
+                yarn_track_via_rm_api=master.startswith("yarn") and cluster_mode,
+                **keywords,
+            )
+            self._hook.submit(application=str(application), env=env)
+
+    def on_kill(self) -> None:
+        if self._hook is not None:
+            self._hook.on_kill()
+
+
+class CoutureSparkOperator(SparkOperator):
+    """SparkOperator whose application receives the Couture payload (DESIGN §4) as its only argument."""
+
+    template_fields: Sequence[str] = (
+        *SparkOperator.template_fields,
+        "method_args_dict",
+        "input_base_dir_path",
+        "output_base_dir_path",
+        "input_filenames_dict",
+        "output_filenames_dict",
+    )
+
+    def __init__(
+        self,
+        *,
+        method_args_dict: dict[str, Any] | None = None,
+        input_base_dir_path: str | None = None,
+        output_base_dir_path: str | None = None,
+        input_filenames_dict: dict[str, Any] | None = None,
+        output_filenames_dict: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.method_args_dict = method_args_dict
+        self.input_base_dir_path = input_base_dir_path
+        self.output_base_dir_path = output_base_dir_path
+        self.input_filenames_dict = input_filenames_dict
+        self.output_filenames_dict = output_filenames_dict
+
+    def application_args(self, context: Context) -> list[str]:
+        payload = payload_json(
+            self.method_id,
+            self.dag_id,
+            method_args_dict=self.method_args_dict,
+            input_base_dir_path=self.input_base_dir_path,
+            output_base_dir_path=self.output_base_dir_path,
+            input_filenames_dict=self.input_filenames_dict,
+            output_filenames_dict=self.output_filenames_dict,
+        )
+        return [payload, *super().application_args(context)]
+
+
+class PySparkOperator(SparkOperator):
+    """Submit a PySpark application (a `.py` code artifact) with a config group."""
+
+    ui_color = "#ffd580"
+    is_python = True
+
+
+class CouturePySparkOperator(CoutureSparkOperator):
+    """PySparkOperator whose script receives the Couture payload; see `wfo.task.run_method`."""
+
+    ui_color = "#ffd580"
+    is_python = True

@@ -1,0 +1,121 @@
+"""The official SparkSubmitHook, fed from a rendered config group instead of an Airflow connection.
+
+We keep everything the provider does (status tracking, YARN cluster-mode tracking through the
+ResourceManager REST API, kill on task kill, masking of secrets in its output) and change only where its
+settings come from: the master, deploy mode and queue from the group's Spark arguments, the keytab from
+the group's private render directory (the provider would write a connection's keytab to a shared temp
+path and never delete it), the ResourceManager address from the group's yarn-site.xml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
+
+# spark-submit arguments the hook has no parameter for: passed as their equivalent --conf.
+ARGUMENT_CONFS = {
+    "driver-cores": "spark.driver.cores",
+    "driver-java-options": "spark.driver.extraJavaOptions",
+    "driver-library-path": "spark.driver.extraLibraryPath",
+}
+# spark-submit argument -> SparkSubmitHook keyword.
+HOOK_KEYWORDS = {
+    "files": "files",
+    "py-files": "py_files",
+    "archives": "archives",
+    "driver-class-path": "driver_class_path",
+    "jars": "jars",
+    "packages": "packages",
+    "exclude-packages": "exclude_packages",
+    "repositories": "repositories",
+    "total-executor-cores": "total_executor_cores",
+    "executor-cores": "executor_cores",
+    "executor-memory": "executor_memory",
+    "driver-memory": "driver_memory",
+    "keytab": "keytab",
+    "principal": "principal",
+    "proxy-user": "proxy_user",
+    "num-executors": "num_executors",
+    "properties-file": "properties_file",
+    "queue": "yarn_queue",
+    "deploy-mode": "deploy_mode",
+    "verbose": "verbose",
+}
+INTEGER_KEYWORDS = {"total_executor_cores", "executor_cores", "num_executors"}
+RM_ADDRESS_KEYS = ("yarn.resourcemanager.webapp.https.address", "yarn.resourcemanager.webapp.address")
+
+
+def hook_arguments(arguments: dict[str, Any], confs: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Split rendered spark-submit arguments into hook keywords and extra confs."""
+    keywords: dict[str, Any] = {}
+    extra_confs = dict(confs)
+    for name, value in arguments.items():
+        if name == "master" or value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        if name in ARGUMENT_CONFS:
+            extra_confs.setdefault(ARGUMENT_CONFS[name], str(value))
+        elif name in HOOK_KEYWORDS:
+            keyword = HOOK_KEYWORDS[name]
+            if keyword in INTEGER_KEYWORDS:
+                keywords[keyword] = int(value)
+            elif keyword == "verbose":
+                keywords[keyword] = str(value).lower() in ("1", "true", "yes")
+            else:
+                keywords[keyword] = str(value)
+        else:
+            raise ValueError(f"the spark-submit argument {name!r} is not supported by the operators")
+    return keywords, extra_confs
+
+
+def resource_manager_url(hadoop_conf_dir: Path | None) -> str | None:
+    """The YARN ResourceManager web address from the group's yarn-site.xml, if it names one."""
+    if hadoop_conf_dir is None:
+        return None
+    site = hadoop_conf_dir / "yarn-site.xml"
+    if not site.is_file():
+        return None
+    from wfo.storage.xml import parse_hadoop_conf
+
+    properties = {p.name: p.value for p in parse_hadoop_conf(site.read_bytes())}
+    for key in RM_ADDRESS_KEYS:
+        address = (properties.get(key) or "").strip()
+        if address:
+            scheme = "https" if "https" in key else "http"
+            return (address if "://" in address else f"{scheme}://{address}").rstrip("/")
+    return None
+
+
+class GroupSparkSubmitHook(SparkSubmitHook):
+    """SparkSubmitHook whose connection settings come from a rendered config group."""
+
+    def __init__(self, *, master: str, rm_url: str | None = None, **kwargs: Any) -> None:
+        # Set before super().__init__, which resolves the "connection" right away.
+        self._wfo_master = master
+        self._wfo_rm_url = rm_url
+        super().__init__(conn_id="wfo_config_group", **kwargs)
+
+    def _resolve_connection(self) -> dict[str, Any]:
+        return {
+            "master": self._wfo_master,
+            "queue": self._yarn_queue,
+            "deploy_mode": self._deploy_mode,
+            "spark_binary": self.spark_binary or "spark-submit",
+            "namespace": None,
+            "principal": self._principal,
+            "keytab": self._keytab,
+            "rest_scheme": "http",
+            "rest_port": 6066,
+            "rest_endpoint": None,
+        }
+
+    def _get_yarn_rm_base_url(self) -> str:
+        if not self._wfo_rm_url:
+            raise ValueError(
+                "YARN cluster mode needs the ResourceManager address: add "
+                "yarn.resourcemanager.webapp.address to the group's yarn-site.xml"
+            )
+        return self._wfo_rm_url
