@@ -72,6 +72,9 @@ def render_config(
             "default_timezone": "utc",
             # Our plugin is loaded through its entry point; menus must be known to the UI at start.
             "lazy_load_plugins": "False",
+            # Published config groups carry keytabs in their connection extra: mask them like passwords
+            # in Airflow's connection pages, API responses and task logs.
+            "sensitive_var_conn_names": "keytab",
         },
         "database": {
             "sql_alchemy_conn": settings.sql_alchemy_conn,
