@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from wfo.clusters.render import RenderedGroup
-    from wfo.operators.spark_hook import GroupSparkSubmitHook
+    from wfo.operators.spark_hook import GroupSparkSubmitOperator
 
 WORKFLOW_TASK_ID = "spark.workflow.taskId"
 WORKFLOW_DAG_ID = "spark.workflow.dagId"
@@ -85,7 +85,7 @@ class SparkOperator(BaseOperator):
         self.config_group = config_group
         self.conf = dict(conf or {})
         self.python_conf = python_conf
-        self._hook: GroupSparkSubmitHook | None = None
+        self._submitter: GroupSparkSubmitOperator | None = None
 
     # --- what the job receives --------------------------------------------------------------------
     def application_args(self, context: Context) -> list[str]:
@@ -117,7 +117,13 @@ class SparkOperator(BaseOperator):
     def execute(self, context: Context) -> None:
         from wfo.clusters.published import load_group_snapshot
         from wfo.clusters.render import render_group
-        from wfo.operators.spark_hook import GroupSparkSubmitHook, hook_arguments, resource_manager_url
+        from wfo.operators.spark_hook import (
+            GroupSparkSubmitHook,
+            GroupSparkSubmitOperator,
+            hook_arguments,
+            resource_manager_auth,
+            resource_manager_url,
+        )
         from wfo.repositories.code_artifacts import fetch_code_artifact
 
         snapshot = load_group_snapshot(self.config_group)
@@ -135,21 +141,26 @@ class SparkOperator(BaseOperator):
             if rendered.spark_home:
                 env["PATH"] = f"{Path(rendered.spark_home) / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
             cluster_mode = keywords.get("deploy_mode") == "cluster"
-            self._hook = GroupSparkSubmitHook(
+            hook = GroupSparkSubmitHook(
                 master=master,
+                env=env,
                 rm_url=resource_manager_url(rendered.hadoop_conf_dir),
                 conf=confs,
                 name=self.app_name or self.task_id,
                 java_class=None if self.is_python else self.class_path,
                 application_args=self.application_args(context),
                 yarn_track_via_rm_api=master.startswith("yarn") and cluster_mode,
+                yarn_rm_auth=resource_manager_auth(rendered.hadoop_conf_dir),
                 **keywords,
             )
-            self._hook.submit(application=str(application), env=env)
+            self._submitter = GroupSparkSubmitOperator(
+                task_id=self.task_id, application=str(application), hook=hook, conf=confs
+            )
+            self._submitter.execute(context)
 
     def on_kill(self) -> None:
-        if self._hook is not None:
-            self._hook.on_kill()
+        if self._submitter is not None:
+            self._submitter.on_kill()
 
 
 class CoutureSparkOperator(SparkOperator):

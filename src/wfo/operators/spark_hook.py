@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.apache.spark.hooks.spark_submit import SparkSubmitHook
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from requests.auth import AuthBase
 
 # spark-submit arguments the hook has no parameter for: passed as their equivalent --conf.
 ARGUMENT_CONFS = {
@@ -71,16 +73,17 @@ def hook_arguments(arguments: dict[str, Any], confs: dict[str, str]) -> tuple[di
     return keywords, extra_confs
 
 
-def resource_manager_url(hadoop_conf_dir: Path | None) -> str | None:
-    """The YARN ResourceManager web address from the group's yarn-site.xml, if it names one."""
-    if hadoop_conf_dir is None:
-        return None
-    site = hadoop_conf_dir / "yarn-site.xml"
-    if not site.is_file():
-        return None
+def _site_properties(hadoop_conf_dir: Path | None, filename: str) -> dict[str, str]:
+    if hadoop_conf_dir is None or not (hadoop_conf_dir / filename).is_file():
+        return {}
     from wfo.storage.xml import parse_hadoop_conf
 
-    properties = {p.name: p.value for p in parse_hadoop_conf(site.read_bytes())}
+    return {p.name: p.value for p in parse_hadoop_conf((hadoop_conf_dir / filename).read_bytes())}
+
+
+def resource_manager_url(hadoop_conf_dir: Path | None) -> str | None:
+    """The YARN ResourceManager web address from the group's yarn-site.xml, if it names one."""
+    properties = _site_properties(hadoop_conf_dir, "yarn-site.xml")
     for key in RM_ADDRESS_KEYS:
         address = (properties.get(key) or "").strip()
         if address:
@@ -89,14 +92,42 @@ def resource_manager_url(hadoop_conf_dir: Path | None) -> str | None:
     return None
 
 
+class _NoAuth(AuthBase):
+    """The ResourceManager's web endpoints are not Kerberos-protected (`simple` HTTP authentication)."""
+
+    def __call__(self, request: Any) -> Any:
+        return request
+
+
+def resource_manager_auth(hadoop_conf_dir: Path | None) -> AuthBase | None:
+    """Auth for the ResourceManager REST API: SPNEGO only where the cluster's HTTP endpoints need it.
+
+    The provider would assume SPNEGO whenever a keytab is configured; a kerberised cluster often keeps
+    `simple` web authentication, and SPNEGO needs the optional `requests-kerberos` package.
+    """
+    http_auth = _site_properties(hadoop_conf_dir, "core-site.xml").get(
+        "hadoop.http.authentication.type", "simple"
+    )
+    if http_auth.strip().lower() != "kerberos":
+        return _NoAuth()
+    return None  # let the provider pick requests-kerberos (and say so if it is missing)
+
+
 class GroupSparkSubmitHook(SparkSubmitHook):
     """SparkSubmitHook whose connection settings come from a rendered config group."""
 
-    def __init__(self, *, master: str, rm_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, master: str, env: dict[str, str], rm_url: str | None = None, **kwargs: Any) -> None:
         # Set before super().__init__, which resolves the "connection" right away.
         self._wfo_master = master
         self._wfo_rm_url = rm_url
+        self._wfo_env = env
         super().__init__(conn_id="wfo_config_group", **kwargs)
+
+    def submit(self, application: str = "", **kwargs: Any) -> str | None:
+        # spark-submit's own environment (HADOOP_CONF_DIR, KRB5_CONFIG, ...). Not the hook's env_vars:
+        # on YARN those are also copied into the ApplicationMaster's environment, local paths included.
+        kwargs.setdefault("env", self._wfo_env)
+        return super().submit(application, **kwargs)
 
     def _resolve_connection(self) -> dict[str, Any]:
         return {
@@ -119,3 +150,16 @@ class GroupSparkSubmitHook(SparkSubmitHook):
                 "yarn.resourcemanager.webapp.address to the group's yarn-site.xml"
             )
         return self._wfo_rm_url
+
+
+class GroupSparkSubmitOperator(SparkSubmitOperator):
+    """The provider's operator, for its tracking of YARN, standalone and Kubernetes jobs and its durable
+    reconnect on retry, running our hook. Built inside `SparkOperator.execute`, never in a DAG file."""
+
+    def __init__(self, *, hook: GroupSparkSubmitHook, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hook = hook
+
+    def _get_hook(self) -> SparkSubmitHook:
+        assert self._hook is not None
+        return self._hook
