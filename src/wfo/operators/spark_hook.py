@@ -9,6 +9,10 @@ path and never delete it), the ResourceManager address from the group's yarn-sit
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +96,23 @@ def resource_manager_url(hadoop_conf_dir: Path | None) -> str | None:
     return None
 
 
+def kill_process_group(leader: subprocess.Popen[Any], grace_seconds: float = 10.0) -> None:
+    """SIGTERM the leader's process group, SIGKILL it if anything is left after the grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(leader.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace_seconds
+        while time.monotonic() < deadline:
+            leader.poll()  # reap the leader, or its zombie keeps the group alive
+            try:
+                os.killpg(leader.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
 class _NoAuth(AuthBase):
     """The ResourceManager's web endpoints are not Kerberos-protected (`simple` HTTP authentication)."""
 
@@ -127,7 +148,16 @@ class GroupSparkSubmitHook(SparkSubmitHook):
         # spark-submit's own environment (HADOOP_CONF_DIR, KRB5_CONFIG, ...). Not the hook's env_vars:
         # on YARN those are also copied into the ApplicationMaster's environment, local paths included.
         kwargs.setdefault("env", self._wfo_env)
+        # Its own process group, so a kill also reaches the driver's children (PySpark's Python driver).
+        kwargs.setdefault("start_new_session", True)
         return super().submit(application, **kwargs)
+
+    def on_kill(self) -> None:
+        process = self._submit_sp
+        # The provider kills spark-submit itself (and the YARN application): then what it started.
+        super().on_kill()
+        if process is not None:
+            kill_process_group(process)
 
     def _resolve_connection(self) -> dict[str, Any]:
         return {
