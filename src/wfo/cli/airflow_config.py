@@ -20,6 +20,11 @@ from wfo.settings import Settings
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 _SECRET_KEYS = (("core", "fernet_key"), ("api", "secret_key"), ("api_auth", "jwt_secret"))
 
+# SQLite connect args (`[database] sql_alchemy_connect_args` is an import path). Python's default 5 s
+# busy timeout lets a loaded 2-core machine crash the scheduler with "database is locked" during a
+# 50-task fan-out (seen on stock `airflow standalone`, see docs/benchmarks.md); writers wait instead.
+SQLITE_CONNECT_ARGS: dict[str, object] = {"timeout": 30}
+
 
 def _new_fernet_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode()
@@ -42,14 +47,26 @@ def read_existing_secrets(cfg_path: Path) -> dict[tuple[str, str], str]:
     return found
 
 
+EXAMPLES_BUNDLE = "wfo-examples"
+
+
 def bundle_config(settings: Settings) -> list[dict[str, object]]:
-    """The DAG bundles: the instance's DAGs folder (a git work tree, see the DAG files feature)."""
+    """The DAG bundles: the instance's DAGs folder, and wfo's example DAGs (read-only, in the package)."""
+    from wfo.examples.seed import DAGS_DIR
+
+    local = "airflow.dag_processing.bundles.local.LocalDagBundle"
     return [
         {
             "name": "dags-folder",
-            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+            "classpath": local,
             "kwargs": {"path": str(settings.dags_folder), "refresh_interval": 30},
-        }
+        },
+        # The examples change only with wfo itself: no periodic refresh needed.
+        {
+            "name": EXAMPLES_BUNDLE,
+            "classpath": local,
+            "kwargs": {"path": str(DAGS_DIR), "refresh_interval": 3600},
+        },
     ]
 
 
@@ -117,6 +134,8 @@ def render_config(
             "trusted_proxies": ",".join(settings.trusted_proxies),
         },
     }
+    if settings.sql_alchemy_conn.startswith("sqlite"):
+        values["database"]["sql_alchemy_connect_args"] = f"{__name__}.SQLITE_CONNECT_ARGS"
     if settings.database_url:
         # Kept in the 0600 config file for the scheduler and api-server; never in a child's environment.
         values["wfo"]["database_url"] = settings.database_url

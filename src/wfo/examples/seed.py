@@ -1,0 +1,106 @@
+"""Seed the example DAGs' code artifacts and data on first start (idempotent; run by the init step).
+
+* the example datasets are copied to `$WFO_HOME/examples-data/input/` (never overwritten);
+* the Airflow Variable `wfo_examples_data_dir` points the example DAGs at that folder;
+* the example code artifacts are uploaded unless an artifact of that name exists (a user's newer
+  version is never replaced); `spark-pi.jar` is compiled from `java/` with the JDK's javac against
+  pyspark's jars.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from wfo.settings import Settings
+
+EXAMPLES = Path(__file__).resolve().parent
+DAGS_DIR = EXAMPLES / "dags"
+DATA_VARIABLE = "wfo_examples_data_dir"
+JAR_NAME = "spark-pi.jar"
+
+log = logging.getLogger(__name__)
+
+
+def data_dir(settings: Settings) -> Path:
+    return settings.home / "examples-data"
+
+
+def seed_data(settings: Settings) -> Path:
+    target = data_dir(settings) / "input"
+    target.mkdir(parents=True, exist_ok=True)
+    (data_dir(settings) / "output").mkdir(exist_ok=True)
+    for source in sorted((EXAMPLES / "data").glob("*.csv")):
+        if not (target / source.name).exists():
+            shutil.copyfile(source, target / source.name)
+    return data_dir(settings)
+
+
+def seed_variable(settings: Settings) -> None:
+    from airflow.models import Variable
+
+    # Kept if it exists: an admin may point the examples at data elsewhere (e.g. on HDFS).
+    Variable.setdefault(  # type: ignore[no-untyped-call]
+        DATA_VARIABLE, str(data_dir(settings)), description="Data of wfo's example DAGs"
+    )
+
+
+def build_example_jar(destination: Path) -> Path | None:
+    """Compile the SparkPi example into a jar; None (with a warning) where no JDK is installed."""
+    from wfo.cli.airflow_config import pyspark_home
+
+    javac, jar, spark_home = shutil.which("javac"), shutil.which("jar"), pyspark_home()
+    if not (javac and jar and spark_home):
+        log.warning("javac/jar or pyspark not found: the %s example artifact is not built", JAR_NAME)
+        return None
+    sources = sorted(str(p) for p in (EXAMPLES / "java").rglob("*.java"))
+    with tempfile.TemporaryDirectory(prefix="wfo-jar-") as classes:
+        subprocess.run(
+            [javac, "--release", "17", "-cp", f"{spark_home}/jars/*", "-d", classes, *sources],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        subprocess.run(
+            [jar, "cf", str(destination), "-C", classes, "."], check=True, capture_output=True, timeout=120
+        )
+    return destination
+
+
+def seed_artifacts() -> list[str]:
+    """Upload the example artifacts that are not in the repository yet; returns their names."""
+    from wfo.repositories.code_artifacts import CodeArtifacts
+    from wfo.repositories.errors import NotFoundError
+    from wfo.repositories.files import Upload
+
+    repository = CodeArtifacts.from_settings()
+
+    def missing(name: str) -> bool:
+        try:
+            repository.get(name)
+        except NotFoundError:
+            return True
+        return False
+
+    uploaded = []
+    for source in sorted((EXAMPLES / "artifacts").iterdir()):
+        if source.is_file() and missing(source.name):
+            repository.upload([Upload(source.name, io.BytesIO(source.read_bytes()))], "wfo")
+            uploaded.append(source.name)
+    if missing(JAR_NAME):
+        with tempfile.TemporaryDirectory(prefix="wfo-jar-") as work:
+            built = build_example_jar(Path(work) / JAR_NAME)
+            if built is not None:
+                repository.upload([Upload(JAR_NAME, io.BytesIO(built.read_bytes()))], "wfo")
+                uploaded.append(JAR_NAME)
+    return uploaded
+
+
+def seed_examples(settings: Settings) -> dict[str, object]:
+    seed_data(settings)
+    seed_variable(settings)
+    return {"examples_uploaded": seed_artifacts()}
