@@ -54,3 +54,12 @@ def test_plugin_mounts_only_outside_reserved_prefixes() -> None:
         prefix = entry["url_prefix"]
         assert prefix != "/api" and not prefix.startswith("/api/v2")
         assert not any(prefix.startswith(reserved) for reserved in RESERVED_URL_PREFIXES)
+
+
+def test_manual_compatible_apps_are_mounted_without_docs() -> None:
+    apps = {entry["url_prefix"]: entry["app"] for entry in fastapi_apps()}
+    assert "/api/dependencies" in apps
+    for prefix, app in apps.items():
+        if prefix.startswith("/api/"):
+            assert app.docs_url is None and app.redoc_url is None and app.openapi_url is None
+            assert {route.path for route in app.routes} == {"/"}

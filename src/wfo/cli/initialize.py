@@ -1,9 +1,10 @@
 """The idempotent init step `wfo up` runs before any Airflow component starts.
 
 Runs in its own process with AIRFLOW_HOME pointing at the instance: migrates the metadata DB
-(Airflow's tables, FAB's and ours, exactly what `airflow db migrate` does), syncs FAB's roles, creates
-our Developer role, applies `wfo.auth.roles.GRANTS`, and creates the first admin user. Doing the grants
-here, once, avoids several api-server workers racing to create the same permissions.
+(Airflow's tables, FAB's and ours, exactly what `airflow db migrate` does), seeds the first config
+group, syncs FAB's roles, creates our Developer role, applies `wfo.auth.roles.GRANTS`, and creates the
+first admin user, and seeds the example DAGs' artifacts and data. Doing the grants here, once, avoids
+several api-server workers racing to create the same permissions.
 
 Prints one JSON line describing what it did, for `wfo up` to show.
 """
@@ -77,14 +78,32 @@ def ensure_admin(sm: Any, username: str, password_from_env: str) -> dict[str, An
     return result
 
 
+def seed_config_groups() -> dict[str, Any]:
+    """First start: the config group `default` (Spark master local[*]); every group (re)published."""
+    from airflow.utils.session import create_session
+
+    from wfo.clusters.groups import ensure_default_group
+
+    with create_session(scoped=False) as session:
+        result = ensure_default_group(session)
+    report: dict[str, Any] = {"default_config_group_created": result["created"]}
+    if result["not_published"]:
+        report["config_groups_not_published"] = result["not_published"]
+    return report
+
+
 def run(admin_password: str) -> dict[str, Any]:
     from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
 
     migrate_database()
+    seeded = seed_config_groups()
     with get_application_builder() as appbuilder:
         sm = appbuilder.sm
         sync_roles(sm)
-        return ensure_admin(sm, get_settings().admin_user, admin_password)
+        admin = ensure_admin(sm, get_settings().admin_user, admin_password)
+    from wfo.examples.seed import seed_examples
+
+    return {**admin, **seeded, **seed_examples(get_settings())}
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 They live on wfo's own `MetaData` (not Airflow's `Base`) so that our Alembic history, version table and
 `airflow db reset` handling stay separate from Airflow's; nothing here references Airflow's tables.
-Every table name starts with `wfo_`.
+Every table name starts with `wfo_`; foreign keys only point at our own tables.
 """
 
 from __future__ import annotations
@@ -10,8 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from wfo.db.types import UtcDateTime, utcnow
 
@@ -62,3 +73,56 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str | None] = mapped_column(String(256))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+# Up to the 4 MiB XML limit and beyond on MySQL (a plain BLOB stops at 64 KiB).
+_FileContent = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql")
+
+
+class ConfigGroup(Base):
+    """A cluster config group: the Spark, Hadoop, Kerberos and Livy settings a job runs with.
+
+    Files (Hadoop XML, krb5.conf, keytabs) are rows of `ConfigGroupFile`. Livy passwords live only in
+    `livy_secrets`, Fernet-encrypted JSON; `livy` holds the rest.
+    """
+
+    __tablename__ = "wfo_config_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    spark_home: Mapped[str | None] = mapped_column(String(1024))
+    spark_arguments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    spark_confs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kerberos_principal: Mapped[str | None] = mapped_column(String(256))
+    # Name of one of the group's keytab files.
+    kerberos_keytab: Mapped[str | None] = mapped_column(String(255))
+    livy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    livy_secrets: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(256))
+
+    files: Mapped[list[ConfigGroupFile]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ConfigGroupFile(Base):
+    """One file of a config group: a Hadoop XML file, the krb5.conf, or a keytab (stored encrypted)."""
+
+    __tablename__ = "wfo_config_group_file"
+    __table_args__ = (UniqueConstraint("group_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("wfo_config_group.id", ondelete="CASCADE"), index=True)
+    # "hadoop" | "krb5" | "keytab"
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255))
+    # Keytabs: Fernet token of the keytab bytes; everything else: the bytes as uploaded or rewritten.
+    content: Mapped[bytes] = mapped_column(_FileContent)
+    # Size of the plain content (what the user uploaded), not of the stored token.
+    size: Mapped[int] = mapped_column(Integer)
+    modified: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    group: Mapped[ConfigGroup] = relationship(back_populates="files")

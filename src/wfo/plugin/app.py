@@ -8,7 +8,15 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from wfo.plugin.deps import Authenticated
-from wfo.plugin.routers import audit, me, static, visualisations
+from wfo.plugin.routers import (
+    audit,
+    code_artifacts,
+    config_groups,
+    me,
+    spark_dependencies,
+    static,
+    visualisations,
+)
 
 API_PREFIX = "/api/v1"
 MOUNT_PREFIX = "/wfo"
@@ -26,7 +34,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, audit, visualisations):
+    for module in (me, audit, visualisations, config_groups, spark_dependencies, code_artifacts):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(static.router)

@@ -20,8 +20,15 @@ def running_on_api_server() -> bool:
 
 def fastapi_apps() -> list[dict[str, Any]]:
     from wfo.plugin.app import MOUNT_PREFIX, create_app
+    from wfo.plugin.compat import compat_apps
 
-    return [{"app": create_app(), "url_prefix": MOUNT_PREFIX, "name": "wfo"}]
+    return [{"app": create_app(), "url_prefix": MOUNT_PREFIX, "name": "wfo"}, *compat_apps()]
+
+
+def root_middlewares() -> list[dict[str, Any]]:
+    from wfo.plugin.compat import root_middlewares
+
+    return root_middlewares()
 
 
 REACT_APPS: list[dict[str, Any]] = [
@@ -39,4 +46,5 @@ REACT_APPS: list[dict[str, Any]] = [
 class WfoPlugin(AirflowPlugin):
     name = "wfo"
     fastapi_apps = fastapi_apps() if running_on_api_server() else []
+    fastapi_root_middlewares = root_middlewares() if running_on_api_server() else []
     react_apps = REACT_APPS

@@ -1,0 +1,186 @@
+"""Config groups themselves: names, create / clone / rename / delete, the one default, the first group.
+
+Every change ends in `touch`, which stamps the group and publishes it (and the index of groups) to
+Airflow connections in the same transaction, so the tables and what workers read never disagree.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wfo.clusters import published
+from wfo.clusters.errors import GroupConflict, GroupNotFound, InvalidGroupInput
+from wfo.db.models import ConfigGroup, ConfigGroupFile
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DEFAULT_GROUP_NAME = "default"
+# A new group runs Spark locally until someone points it at a cluster.
+INITIAL_SPARK_ARGUMENTS = {"master": "local[*]"}
+
+HADOOP, KRB5, KEYTAB = "hadoop", "krb5", "keytab"
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise InvalidGroupInput(
+            f"{name!r} is not a valid group name: use 1 to 64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def list_groups(session: Session) -> list[ConfigGroup]:
+    return list(session.scalars(select(ConfigGroup).order_by(ConfigGroup.name)).all())
+
+
+def get_group(session: Session, name: str) -> ConfigGroup:
+    group = session.scalar(select(ConfigGroup).where(ConfigGroup.name == name))
+    if group is None:
+        raise GroupNotFound(f"there is no config group named {name!r}")
+    return group
+
+
+def default_group(session: Session) -> ConfigGroup | None:
+    return session.scalar(select(ConfigGroup).where(ConfigGroup.is_default.is_(True)))
+
+
+def files_of(group: ConfigGroup, kind: str) -> list[ConfigGroupFile]:
+    return sorted((f for f in group.files if f.kind == kind), key=lambda f: f.name)
+
+
+def find_file(group: ConfigGroup, kind: str, name: str) -> ConfigGroupFile | None:
+    return next((f for f in group.files if f.kind == kind and f.name == name), None)
+
+
+def _check_name_free(session: Session, name: str) -> None:
+    # Case-insensitive: MySQL's unique index is, and "Prod" next to "prod" only confuses people.
+    taken = session.scalar(select(ConfigGroup.name).where(func.lower(ConfigGroup.name) == name.lower()))
+    if taken is not None:
+        raise GroupConflict(f"a config group named {taken!r} already exists")
+
+
+def touch(session: Session, group: ConfigGroup, username: str | None) -> None:
+    """Stamp `group` as changed by `username` and publish it; call after every change."""
+    group.updated_at = datetime.now(UTC)
+    group.updated_by = username
+    try:
+        session.flush()
+    except IntegrityError:
+        # Only a concurrent request can get past the checks above to a unique index.
+        raise GroupConflict(
+            f"config group {group.name!r} was changed by another request at the same time; try again"
+        ) from None
+    published.publish_group(session, group)
+    published.publish_index(session)
+
+
+def create_group(session: Session, name: str, username: str | None) -> ConfigGroup:
+    check_name(name)
+    _check_name_free(session, name)
+    is_first = session.scalar(select(func.count()).select_from(ConfigGroup)) == 0
+    group = ConfigGroup(
+        name=name,
+        is_default=is_first,
+        spark_arguments=dict(INITIAL_SPARK_ARGUMENTS),
+        spark_confs={},
+        livy={},
+    )
+    session.add(group)
+    touch(session, group, username)
+    return group
+
+
+def clone_group(session: Session, source_name: str, new_name: str, username: str | None) -> ConfigGroup:
+    """A copy of a group under a new name: settings, files, keytabs and secrets; never the default."""
+    source = get_group(session, source_name)
+    check_name(new_name)
+    _check_name_free(session, new_name)
+    clone = ConfigGroup(
+        name=new_name,
+        is_default=False,
+        spark_home=source.spark_home,
+        spark_arguments=copy.deepcopy(source.spark_arguments),
+        spark_confs=copy.deepcopy(source.spark_confs),
+        kerberos_principal=source.kerberos_principal,
+        kerberos_keytab=source.kerberos_keytab,
+        livy=copy.deepcopy(source.livy),
+        livy_secrets=source.livy_secrets,
+    )
+    now = datetime.now(UTC)
+    clone.files = [
+        ConfigGroupFile(kind=f.kind, name=f.name, content=f.content, size=f.size, modified=now)
+        for f in source.files
+    ]
+    session.add(clone)
+    touch(session, clone, username)
+    return clone
+
+
+def rename_group(session: Session, name: str, new_name: str, username: str | None) -> ConfigGroup:
+    group = get_group(session, name)
+    check_name(new_name)
+    if new_name == name:
+        return group
+    if new_name.lower() != name.lower():
+        _check_name_free(session, new_name)
+    group.name = new_name
+    published.unpublish_group(session, name)
+    touch(session, group, username)
+    return group
+
+
+def set_default(session: Session, name: str, username: str | None) -> ConfigGroup:
+    """Make `name` the only default group (one statement, so there is never a moment with two)."""
+    group = get_group(session, name)
+    session.execute(
+        update(ConfigGroup)
+        .values(is_default=ConfigGroup.id == group.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.refresh(group)
+    touch(session, group, username)
+    return group
+
+
+def delete_group(session: Session, name: str) -> None:
+    group = get_group(session, name)
+    if group.is_default:
+        raise GroupConflict(
+            f"{name!r} is the default config group and cannot be deleted; make another group the "
+            "default first"
+        )
+    if (session.scalar(select(func.count()).select_from(ConfigGroup)) or 0) <= 1:
+        raise GroupConflict(f"{name!r} is the last config group and cannot be deleted")
+    session.delete(group)
+    session.flush()
+    published.unpublish_group(session, name)
+    published.publish_index(session)
+
+
+def ensure_default_group(session: Session) -> dict[str, Any]:
+    """First start: create the group `default` (Spark master `local[*]`); repair a missing default.
+
+    Idempotent. Also republishes every group, so connections deleted or edited by hand come back.
+    Returns `{"created": bool, "not_published": {group: reason}}`.
+    """
+    groups = list_groups(session)
+    created = False
+    if not groups:
+        create_group(session, DEFAULT_GROUP_NAME, None)
+        created = True
+    elif not any(g.is_default for g in groups):
+        groups[0].is_default = True
+        session.flush()
+    return {"created": created, "not_published": published.publish_all(session)}
+
+
+def missing_hadoop_files(group: ConfigGroup) -> list[str]:
+    present = {f.name for f in files_of(group, HADOOP)}
+    return [name for name in published.REQUIRED_HADOOP_FILES if name not in present]

@@ -1,0 +1,230 @@
+"""Publishing config groups to Airflow connections, and reading them back task-side (DESIGN §9).
+
+Task processes cannot use the metadata DB, so every change to a group is written to the connection
+`wfo_config_group_<name>` (everything in its extra, which Airflow encrypts with the Fernet key) and
+the index `wfo_config_groups` names the default. Workers read a group with `load_group_snapshot`,
+through Airflow's normal connection lookup, never through our tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from wfo.db.models import ConfigGroup
+
+SNAPSHOT_FORMAT = 1
+CONN_TYPE = "wfo_config_group"
+CONN_ID_PREFIX = "wfo_config_group_"
+INDEX_CONN_ID = "wfo_config_groups"
+REQUIRED_HADOOP_FILES = ("core-site.xml", "hdfs-site.xml", "yarn-site.xml")
+LIVY_KERNELS = ("python", "scala")
+
+
+class GroupNotPublished(LookupError):
+    """The connection of a config group (or the index of groups) is not defined."""
+
+
+def conn_id_for(name: str) -> str:
+    return CONN_ID_PREFIX + name
+
+
+def livy_passwords(group: ConfigGroup) -> dict[str, str]:
+    """The group's Livy passwords, decrypted (kernel -> password)."""
+    from wfo.clusters import secrets
+
+    if not group.livy_secrets:
+        return {}
+    data: dict[str, str] = json.loads(secrets.decrypt(group.livy_secrets))
+    return data
+
+
+def livy_endpoint(group: ConfigGroup, kernel: str) -> dict[str, str]:
+    """A kernel's Livy settings without the password (an unset kernel: no url, auth None)."""
+    stored = (group.livy or {}).get(kernel) or {}
+    return {
+        "url": str(stored.get("url") or ""),
+        "auth": str(stored.get("auth") or "None"),
+        "username": str(stored.get("username") or ""),
+    }
+
+
+def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
+    """The published form of a group: everything the render step needs, secrets decrypted."""
+    from wfo.clusters import secrets
+
+    hadoop = {
+        f.name: f.content.decode("utf-8")
+        for f in sorted(group.files, key=lambda f: f.name)
+        if f.kind == "hadoop"
+    }
+    krb5 = next((f.content.decode("utf-8") for f in group.files if f.kind == "krb5"), None)
+    keytabs = {
+        f.name: base64.b64encode(secrets.decrypt(f.content)).decode("ascii")
+        for f in sorted(group.files, key=lambda f: f.name)
+        if f.kind == "keytab"
+    }
+    passwords = livy_passwords(group)
+    livy = {
+        kernel: livy_endpoint(group, kernel) | {"password": passwords.get(kernel) or ""}
+        for kernel in LIVY_KERNELS
+    }
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "name": group.name,
+        "is_default": bool(group.is_default),
+        "spark_home": group.spark_home,
+        "spark": {"arguments": dict(group.spark_arguments or {}), "confs": dict(group.spark_confs or {})},
+        "hadoop_files": hadoop,
+        "krb5_conf": krb5,
+        "kerberos": {"principal": group.kerberos_principal, "keytab": group.kerberos_keytab},
+        "keytabs": keytabs,
+        "livy": livy,
+    }
+
+
+def _put_connection(session: Session, conn_id: str, extra: dict[str, Any], description: str) -> None:
+    from airflow.models import Connection
+    from sqlalchemy import select
+
+    conn = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
+    if conn is None:
+        conn = Connection(conn_id=conn_id, conn_type=CONN_TYPE)
+        session.add(conn)
+    conn.conn_type = CONN_TYPE
+    conn.description = description
+    conn.set_extra(json.dumps(extra, sort_keys=True))
+    session.flush()
+
+
+def _delete_connection(session: Session, conn_id: str) -> None:
+    from airflow.models import Connection
+    from sqlalchemy import delete
+
+    session.execute(delete(Connection).where(Connection.conn_id == conn_id))
+
+
+def publish_group(session: Session, group: ConfigGroup) -> None:
+    _put_connection(
+        session,
+        conn_id_for(group.name),
+        build_snapshot(group),
+        f"Config group {group.name!r}, published by wfo; edit it in wfo (changes here are overwritten).",
+    )
+
+
+def unpublish_group(session: Session, name: str) -> None:
+    _delete_connection(session, conn_id_for(name))
+
+
+def publish_index(session: Session) -> None:
+    from sqlalchemy import select
+
+    from wfo.db.models import ConfigGroup
+
+    groups = session.scalars(select(ConfigGroup).order_by(ConfigGroup.name)).all()
+    default = next((g.name for g in groups if g.is_default), None)
+    _put_connection(
+        session,
+        INDEX_CONN_ID,
+        {"format": SNAPSHOT_FORMAT, "default": default, "groups": [g.name for g in groups]},
+        "Index of wfo config groups (which one is the default), published by wfo.",
+    )
+
+
+def publish_all(session: Session) -> dict[str, str]:
+    """Republish every group and the index (the init step uses it to repair hand-edited connections).
+
+    A group whose secrets cannot be decrypted (the Fernet key changed) keeps its old connection and is
+    returned with the reason, instead of stopping the platform from starting.
+    """
+    from sqlalchemy import select
+
+    from wfo.clusters.secrets import SecretsError
+    from wfo.db.models import ConfigGroup
+
+    failures: dict[str, str] = {}
+    for group in session.scalars(select(ConfigGroup)).all():
+        try:
+            publish_group(session, group)
+        except SecretsError as exc:
+            failures[group.name] = str(exc)
+    publish_index(session)
+    return failures
+
+
+# --- task side ----------------------------------------------------------------------------------------
+
+
+def _in_task() -> bool:
+    # The same test Airflow itself uses: the task runner talks to its supervisor, not to the DB.
+    return hasattr(sys.modules.get("airflow.sdk.execution_time.task_runner"), "SUPERVISOR_COMMS")
+
+
+def _get_connection(conn_id: str) -> Any:
+    """Airflow's connection lookup: the Task SDK's in a task (execution API, secrets backends);
+    elsewhere (api-server, CLI, a kernel on the platform host) secrets backends then the metastore."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return Connection.get(conn_id)
+    except AirflowNotFoundException:
+        if _in_task():
+            raise
+    # Outside a task the SDK does not read the metastore; the core lookup does.
+    from airflow.models import Connection as StoredConnection
+
+    return StoredConnection.get_connection_from_secrets(conn_id)
+
+
+def _connection_extra(conn_id: str) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    try:
+        conn = _get_connection(conn_id)
+    except (AirflowNotFoundException, AirflowRuntimeError) as exc:
+        raise GroupNotPublished(
+            f"the connection {conn_id!r} is not defined: the config group does not exist or was never "
+            "published (`wfo up` publishes every group when it starts)"
+        ) from exc
+    # `conn.extra` (one masked string), not `extra_dejson`, which would mask every value of the group.
+    extra: dict[str, Any] = json.loads(conn.extra or "{}")
+    return extra
+
+
+def load_group_snapshot(name: str | None = None) -> dict[str, Any]:
+    """The published snapshot of the config group `name` (the default group when None).
+
+    For task processes and notebook kernels: reads only Airflow connections, never our tables.
+    Raises `GroupNotPublished` when the group (or, for the default, the index) is not published.
+    """
+    if name is None:
+        name = _connection_extra(INDEX_CONN_ID).get("default")
+        if not name:
+            raise GroupNotPublished("no config group is marked as the default")
+    snapshot = _connection_extra(conn_id_for(name))
+    if snapshot.get("format") != SNAPSHOT_FORMAT:
+        raise GroupNotPublished(
+            f"the connection of config group {name!r} holds format {snapshot.get('format')!r}, "
+            f"expected {SNAPSHOT_FORMAT}; upgrade wfo on this worker"
+        )
+    _mask_secrets(snapshot)
+    return snapshot
+
+
+def _mask_secrets(snapshot: dict[str, Any]) -> None:
+    """Keep Livy passwords and keytab bytes out of task logs."""
+    from airflow.sdk.log import mask_secret
+
+    for endpoint in (snapshot.get("livy") or {}).values():
+        if isinstance(endpoint, dict) and endpoint.get("password"):
+            mask_secret(endpoint["password"])
+    for encoded in (snapshot.get("keytabs") or {}).values():
+        if encoded:
+            mask_secret(encoded)

@@ -1,0 +1,184 @@
+"""Config groups through the API: create, clone, rename, default, delete, and what gets published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from config_group_helpers import CORE_SITE, audit_events, call, keytab, make_group, unique, upload
+
+from platform_runner import Platform
+
+pytestmark = pytest.mark.integration
+
+
+def _airflow_connection(platform: Platform, conn_id: str) -> tuple[int, dict]:
+    resp = platform.request("GET", f"/api/v2/connections/{conn_id}", token=platform.token())
+    return resp.status, (resp.json() if resp.status == 200 else {})
+
+
+def test_first_start_has_one_default_group_running_spark_locally(platform: Platform) -> None:
+    call(platform, "POST", "/config-groups/default/default", expected=(200,))  # other tests may switch it
+    groups = call(platform, "GET", "/config-groups", user="viewer_user", expected=(200,)).json()["groups"]
+    default = next(g for g in groups if g["name"] == "default")
+    assert default["spark_master"] == "local[*]"
+    assert default["missing_hadoop_files"] == ["core-site.xml", "hdfs-site.xml", "yarn-site.xml"]
+    assert [g["name"] for g in groups if g["is_default"]] == ["default"]
+    status, conn = _airflow_connection(platform, "wfo_config_groups")
+    assert status == 200 and conn["conn_type"] == "wfo_config_group"
+
+
+@pytest.mark.parametrize("bad", ["", "-lead", "has space", "slash/name", "a" * 65, "dots..ok?", "ünï"])
+def test_bad_names_are_refused(platform: Platform, bad: str) -> None:
+    resp = call(platform, "POST", "/config-groups", json_body={"name": bad})
+    assert resp.status == 422 and "not a valid group name" in resp.json()["detail"]
+
+
+def test_duplicate_names_are_refused_also_in_another_case(platform: Platform) -> None:
+    name = make_group(platform)
+    for taken in (name, name.upper()):
+        resp = call(platform, "POST", "/config-groups", json_body={"name": taken})
+        assert resp.status == 409 and "already exists" in resp.json()["detail"]
+    other = make_group(platform)
+    assert call(platform, "PATCH", f"/config-groups/{other}", json_body={"name": name}).status == 409
+
+
+def test_create_clone_rename_default_delete(platform: Platform) -> None:
+    source = make_group(platform, "src")
+    assert upload(platform, f"/config-groups/{source}/hadoop", [("core-site.xml", CORE_SITE)]).status == 200
+    upload(platform, f"/config-groups/{source}/kerberos/files", [("etl.keytab", keytab("etl@EXAMPLE.COM"))])
+    call(
+        platform,
+        "PUT",
+        f"/config-groups/{source}/spark",
+        json_body={"arguments": {"master": "yarn", "queue": "etl"}, "confs": {"spark.x.y": "1"}},
+        expected=(200,),
+    )
+
+    clone = unique("copy")
+    copied = call(platform, "POST", f"/config-groups/{source}/clone", json_body={"name": clone})
+    assert copied.status == 201, copied.body
+    detail = copied.json()
+    assert detail["name"] == clone and detail["is_default"] is False
+    assert detail["spark"] == {"arguments": {"master": "yarn", "queue": "etl"}, "confs": {"spark.x.y": "1"}}
+    assert [f["name"] for f in detail["hadoop"]["files"]] == ["core-site.xml"]
+    assert [k["principals"] for k in detail["kerberos"]["keytabs"]] == [["etl@EXAMPLE.COM"]]
+
+    renamed = unique("renamed")
+    resp = call(platform, "PATCH", f"/config-groups/{clone}", json_body={"name": renamed})
+    assert resp.status == 200 and resp.json()["name"] == renamed
+    assert call(platform, "GET", f"/config-groups/{clone}").status == 404
+    assert _airflow_connection(platform, f"wfo_config_group_{clone}")[0] == 404
+    assert _airflow_connection(platform, f"wfo_config_group_{renamed}")[0] == 200
+
+    try:
+        assert call(platform, "POST", f"/config-groups/{renamed}/default", user="op_user").status == 200
+        groups = call(platform, "GET", "/config-groups").json()["groups"]
+        assert [g["name"] for g in groups if g["is_default"]] == [renamed]
+        index = json.loads(_airflow_connection(platform, "wfo_config_groups")[1]["extra"])
+        assert index["default"] == renamed and renamed in index["groups"]
+        refused = call(platform, "DELETE", f"/config-groups/{renamed}")
+        assert refused.status == 409 and "default" in refused.json()["detail"]
+    finally:
+        call(platform, "POST", "/config-groups/default/default", expected=(200,))
+
+    assert call(platform, "DELETE", "/config-groups/default").status == 409
+    assert call(platform, "DELETE", f"/config-groups/{renamed}", user="op_user").status == 204
+    assert call(platform, "GET", f"/config-groups/{renamed}").status == 404
+    assert _airflow_connection(platform, f"wfo_config_group_{renamed}")[0] == 404
+    assert call(platform, "DELETE", f"/config-groups/{renamed}").status == 404
+
+    for action, object_id in [
+        ("config_group.create", source),
+        ("config_group.clone", clone),
+        ("config_group.rename", clone),
+        ("config_group.default", renamed),
+        ("config_group.delete", renamed),
+    ]:
+        events = audit_events(platform, action)
+        assert any(e["object_id"] == object_id and e["outcome"] == "success" for e in events), action
+    failures = audit_events(platform, "config_group.delete")
+    assert any(e["object_id"] == "default" and e["outcome"] == "failure" for e in failures)
+
+
+def test_roles_without_rights_are_refused_and_audited(platform: Platform) -> None:
+    name = unique("denied")
+    for user in ("dev_user", "viewer_user", "plain_user"):
+        assert call(platform, "POST", "/config-groups", user=user, json_body={"name": name}).status == 403
+    assert call(platform, "GET", f"/config-groups/{name}").status == 404
+    assert call(platform, "GET", "/config-groups", user="public_user").status == 403
+    events = call(platform, "GET", "/audit/events?user=dev_user&limit=100").json()["events"]
+    assert any(e["outcome"] == "denied" and "/config-groups" in e["action"] for e in events)
+
+
+def test_published_connection_carries_the_whole_group(platform: Platform) -> None:
+    name = make_group(platform, "pub")
+    upload(platform, f"/config-groups/{name}/hadoop", [("core-site.xml", CORE_SITE)])
+    status, conn = _airflow_connection(platform, f"wfo_config_group_{name}")
+    assert status == 200 and conn["conn_type"] == "wfo_config_group"
+    snapshot = json.loads(conn["extra"])
+    assert snapshot["format"] == 1 and snapshot["name"] == name
+    assert snapshot["spark"]["arguments"] == {"master": "local[*]"}
+    assert "fs.defaultFS" in snapshot["hadoop_files"]["core-site.xml"]
+
+
+SNAPSHOT_DAG = """
+import json
+from airflow.sdk import dag, task
+
+@dag(dag_id="wfo_test_group_snapshot", schedule=None, catchup=False)
+def group_snapshot():
+    @task
+    def dump():
+        from wfo.clusters.published import load_group_snapshot
+
+        result = {{}}
+        for key, name in (("named", {name!r}), ("default", None)):
+            snap = load_group_snapshot(name)
+            result[key] = {{
+                "name": snap["name"],
+                "master": snap["spark"]["arguments"].get("master"),
+                "hadoop": sorted(snap["hadoop_files"]),
+                "keytabs": sorted(snap["keytabs"]),
+                "livy_password": snap["livy"]["python"]["password"],
+            }}
+        with open({out!r}, "w") as fh:
+            json.dump(result, fh)
+
+    dump()
+
+group_snapshot()
+"""
+
+
+def test_a_task_reads_the_group_from_its_connection(platform: Platform, tmp_path: Path) -> None:
+    name = make_group(platform, "task")
+    upload(platform, f"/config-groups/{name}/hadoop", [("core-site.xml", CORE_SITE)])
+    upload(platform, f"/config-groups/{name}/kerberos/files", [("svc.keytab", keytab("svc@EXAMPLE.COM"))])
+    call(
+        platform,
+        "PUT",
+        f"/config-groups/{name}/spark",
+        json_body={"arguments": {"master": "yarn"}},
+        expected=(200,),
+    )
+    livy = {
+        "python": {"url": "http://livy:8998", "auth": "Basic_Access", "username": "u", "password": "pw-1"}
+    }
+    call(platform, "PUT", f"/config-groups/{name}/livy", json_body=livy, expected=(200,))
+
+    call(platform, "POST", "/config-groups/default/default", expected=(200,))
+    out = tmp_path / "snapshot.json"
+    platform.deploy_dag("wfo_test_group_snapshot.py", SNAPSHOT_DAG.format(name=name, out=str(out)))
+    assert platform.trigger_and_wait("wfo_test_group_snapshot") == "success"
+
+    result = json.loads(out.read_text())
+    assert result["named"] == {
+        "name": name,
+        "master": "yarn",
+        "hadoop": ["core-site.xml"],
+        "keytabs": ["svc.keytab"],
+        "livy_password": "pw-1",
+    }
+    assert result["default"]["name"] == "default" and result["default"]["master"] == "local[*]"

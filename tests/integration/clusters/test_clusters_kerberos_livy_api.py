@@ -1,0 +1,150 @@
+"""Kerberos (krb5.conf, keytabs never returned, principal, keytab selection) and Livy (write-only passwords)."""
+
+from __future__ import annotations
+
+import pytest
+from config_group_helpers import audit_events, call, keytab, make_group, upload
+
+from platform_runner import Platform
+
+pytestmark = pytest.mark.integration
+
+KRB5 = b"[libdefaults]\n  default_realm = EXAMPLE.COM\n"
+
+
+def test_kerberos_files_principal_and_keytab_selection(platform: Platform) -> None:
+    group = make_group(platform, "krb")
+    secret_keytab = keytab("etl@EXAMPLE.COM", "HTTP/edge.example.com@EXAMPLE.COM")
+    resp = upload(
+        platform,
+        f"/config-groups/{group}/kerberos/files",
+        [("krb5.conf", KRB5), ("etl.keytab", secret_keytab)],
+        user="op_user",
+    )
+    assert resp.status == 200, resp.body
+    section = resp.json()
+    assert section["krb5_conf"] is True and section["principal"] is None
+    [entry] = section["keytabs"]
+    assert entry["name"] == "etl.keytab" and entry["size"] == len(secret_keytab)
+    assert entry["principals"] == ["etl@EXAMPLE.COM", "HTTP/edge.example.com@EXAMPLE.COM"]
+    assert set(entry) == {"name", "size", "modified", "principals"}
+
+    ok = call(
+        platform,
+        "PUT",
+        f"/config-groups/{group}/kerberos",
+        json_body={"principal": "etl@EXAMPLE.COM", "keytab": "etl.keytab"},
+    )
+    assert ok.status == 200 and ok.json()["keytab"] == "etl.keytab"
+    missing = call(platform, "PUT", f"/config-groups/{group}/kerberos", json_body={"keytab": "other.keytab"})
+    assert missing.status == 422 and "not one of this group's keytabs" in missing.json()["detail"]
+    bad = call(platform, "PUT", f"/config-groups/{group}/kerberos", json_body={"principal": "two words"})
+    assert bad.status == 422
+    call(
+        platform,
+        "PUT",
+        f"/config-groups/{group}/spark",
+        json_body={"arguments": {"master": "yarn", "keytab": "etl.keytab", "principal": "etl@EXAMPLE.COM"}},
+        expected=(200,),
+    )
+
+    # The keytab's bytes appear in no response (detail, section, listing), as such or base64-encoded.
+    import base64
+
+    for path in (f"/config-groups/{group}", f"/config-groups/{group}/kerberos", "/config-groups"):
+        body = call(platform, "GET", path).body
+        assert secret_keytab not in body and base64.b64encode(secret_keytab) not in body
+        assert b"KKKKKKKKKKKKKKKK" not in body
+    detail = call(platform, "GET", f"/config-groups/{group}").json()
+    assert detail["kerberos"]["principal"] == "etl@EXAMPLE.COM"
+    summary = next(g for g in call(platform, "GET", "/config-groups").json()["groups"] if g["name"] == group)
+    assert summary["kerberos"] is True
+
+    not_keytab = upload(
+        platform,
+        f"/config-groups/{group}/kerberos/files",
+        [("krb5.conf", b"[libdefaults]\n"), ("fake.keytab", b"hello")],
+    )
+    assert not_keytab.status == 422 and "not a Kerberos keytab" in not_keytab.json()["detail"]
+    other = upload(platform, f"/config-groups/{group}/kerberos/files", [("id_rsa", b"key")])
+    assert other.status == 422 and "krb5.conf and *.keytab" in other.json()["detail"]
+    section = call(platform, "GET", f"/config-groups/{group}/kerberos").json()
+    assert [k["name"] for k in section["keytabs"]] == ["etl.keytab"]
+    assert (
+        call(
+            platform,
+            "POST",
+            f"/config-groups/{group}/kerberos/files",
+            user="dev_user",
+            data=b"",
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        ).status
+        == 403
+    )
+
+    assert call(platform, "DELETE", f"/config-groups/{group}/kerberos/keytabs/etl.keytab").status == 204
+    section = call(platform, "GET", f"/config-groups/{group}/kerberos").json()
+    assert section["keytab"] is None and section["keytabs"] == []
+    assert "keytab" not in call(platform, "GET", f"/config-groups/{group}/spark").json()["arguments"]
+    assert call(platform, "DELETE", f"/config-groups/{group}/kerberos/keytabs/etl.keytab").status == 404
+    assert call(platform, "DELETE", f"/config-groups/{group}/kerberos/krb5.conf").status == 204
+    assert call(platform, "GET", f"/config-groups/{group}/kerberos").json()["krb5_conf"] is False
+    for action in (
+        "config_group.kerberos.upload",
+        "config_group.kerberos.update",
+        "config_group.kerberos.keytab.delete",
+        "config_group.kerberos.krb5.delete",
+    ):
+        assert any(e["object_id"] == group for e in audit_events(platform, action)), action
+
+
+def test_livy_passwords_are_write_only(platform: Platform) -> None:
+    group = make_group(platform, "livy")
+    path = f"/config-groups/{group}/livy"
+    assert call(platform, "GET", path).json()["python"] == {
+        "url": "",
+        "auth": "None",
+        "username": "",
+        "password_set": False,
+    }
+    body = {
+        "python": {
+            "url": "http://livy.example.com:8998",
+            "auth": "Basic_Access",
+            "username": "u",
+            "password": "s3cret-livy-pw",
+        },
+        "scala": {"url": "https://livy2.example.com", "auth": "Kerberos"},
+    }
+    resp = call(platform, "PUT", path, user="op_user", json_body=body)
+    assert resp.status == 200, resp.body
+    assert resp.json()["python"] == {
+        "url": "http://livy.example.com:8998",
+        "auth": "Basic_Access",
+        "username": "u",
+        "password_set": True,
+    }
+    assert resp.json()["scala"]["password_set"] is False
+    for p in (path, f"/config-groups/{group}", "/audit/events?limit=20"):
+        assert b"s3cret-livy-pw" not in call(platform, "GET", p).body
+
+    body["python"].pop("password")
+    kept = call(platform, "PUT", path, json_body=body).json()
+    assert kept["python"]["password_set"] is True
+    body["python"].update(auth="None", password="")
+    cleared = call(platform, "PUT", path, json_body=body).json()
+    assert cleared["python"]["password_set"] is False
+
+    bad = call(platform, "PUT", path, json_body={"python": {"url": "ftp://x", "auth": "Digest"}})
+    assert (
+        bad.status == 422 and "python.url" in bad.json()["detail"] and "python.auth" in bad.json()["detail"]
+    )
+    needs_pw = call(
+        platform,
+        "PUT",
+        path,
+        json_body={"python": {"url": "http://l:8998", "auth": "Basic_Access", "username": "u"}},
+    )
+    assert needs_pw.status == 422 and "needs a password" in needs_pw.json()["detail"]
+    assert call(platform, "PUT", path, user="dev_user", json_body=body).status == 403
+    assert any(e["object_id"] == group for e in audit_events(platform, "config_group.livy.update"))

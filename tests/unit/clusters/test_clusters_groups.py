@@ -1,0 +1,213 @@
+"""Config-group services on a throwaway Airflow database: rules, encryption at rest, and publishing.
+
+Only the tables involved are created (ours, Airflow's `connection` and `team`), in the SQLite database of
+this pytest process's throwaway AIRFLOW_HOME, so no migration runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from wfo.auth import roles
+from wfo.clusters import groups, kerberos_section, livy_section, spark_section
+from wfo.clusters.errors import ChangeForbidden, GroupConflict, GroupNotFound, InvalidGroupInput
+from wfo.clusters.hadoop import upload_hadoop_files, write_properties
+from wfo.clusters.published import GroupNotPublished, load_group_snapshot
+from wfo.clusters.uploads import IncomingFile
+from wfo.db.models import ConfigGroup, ConfigGroupFile, metadata
+from wfo.storage.xml import Property
+
+KEYTAB = bytes.fromhex(
+    "05020000002a00010002455800016d000000016553f10003001200104b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b00000003"
+)
+CORE_SITE = (
+    b"<configuration><property><name>fs.defaultFS</name><value>hdfs://nn</value></property></configuration>"
+)
+
+
+@pytest.fixture(scope="module")
+def _tables() -> None:
+    from airflow import settings
+    from airflow.models import Connection
+    from airflow.models.base import Base as AirflowBase
+    from airflow.models.team import Team
+
+    AirflowBase.metadata.create_all(settings.engine, tables=[Team.__table__, Connection.__table__])
+    metadata.create_all(settings.engine)
+
+
+@pytest.fixture
+def session(_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    from airflow.models import Connection
+    from airflow.models.crypto import get_fernet
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
+    get_fernet.cache_clear()
+    with create_session(scoped=False) as session:
+        session.execute(delete(ConfigGroupFile))
+        session.execute(delete(ConfigGroup))
+        session.execute(delete(Connection))
+    with create_session(scoped=False) as session:
+        yield session
+    get_fernet.cache_clear()
+
+
+def _allow(*granted: str) -> spark_section.PermissionCheck:
+    return lambda resource, action: action == roles.CAN_EDIT and resource in granted
+
+
+def test_first_start_seeds_one_default_group_once_and_publishes_it(session: Session) -> None:
+    assert groups.ensure_default_group(session) == {"created": True, "not_published": {}}
+    assert groups.ensure_default_group(session) == {"created": False, "not_published": {}}
+    [group] = groups.list_groups(session)
+    assert (group.name, group.is_default, group.spark_arguments) == ("default", True, {"master": "local[*]"})
+    session.commit()
+
+    snapshot = load_group_snapshot()
+    assert snapshot["name"] == "default" and snapshot["spark"]["arguments"] == {"master": "local[*]"}
+    assert snapshot["hadoop_files"] == {} and snapshot["keytabs"] == {}
+
+
+def test_default_and_last_group_cannot_be_deleted(session: Session) -> None:
+    groups.ensure_default_group(session)
+    with pytest.raises(GroupConflict, match="default"):
+        groups.delete_group(session, "default")
+    groups.create_group(session, "other", "op")
+    groups.set_default(session, "other", "op")
+    assert [g.name for g in groups.list_groups(session) if g.is_default] == ["other"]
+    groups.delete_group(session, "default")
+    # A lone group that somehow is not the default still stays.
+    groups.get_group(session, "other").is_default = False
+    with pytest.raises(GroupConflict, match="last"):
+        groups.delete_group(session, "other")
+
+
+def test_rename_moves_the_published_connection(session: Session) -> None:
+    groups.ensure_default_group(session)
+    groups.create_group(session, "prod", "op")
+    groups.rename_group(session, "prod", "prod-eu", "op")
+    session.commit()
+    assert load_group_snapshot("prod-eu")["name"] == "prod-eu"
+    with pytest.raises(GroupNotPublished):
+        load_group_snapshot("prod")
+    with pytest.raises(GroupNotFound):
+        groups.get_group(session, "prod")
+    with pytest.raises(InvalidGroupInput):
+        groups.rename_group(session, "prod-eu", "no spaces", "op")
+
+
+def test_keytabs_and_livy_passwords_are_encrypted_at_rest_and_plain_in_the_snapshot(session: Session) -> None:
+    groups.ensure_default_group(session)
+    group = groups.get_group(session, "default")
+    kerberos_section.upload_kerberos_files(
+        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
+    )
+    livy_section.update_livy(
+        session,
+        group,
+        {"python": {"url": "http://livy:8998", "auth": "Basic_Access", "username": "u", "password": "pw-x1"}},
+        "op",
+    )
+    clone = groups.clone_group(session, "default", "copy", "op")
+    session.commit()
+
+    stored = next(f for f in clone.files if f.kind == "keytab")
+    assert KEYTAB not in stored.content and stored.size == len(KEYTAB)
+    assert b"pw-x1" not in (clone.livy_secrets or b"") and "pw-x1" not in str(clone.livy)
+    assert kerberos_section.kerberos_view(clone).keytabs[0].principals == ["m@EX"]
+    assert livy_section.livy_view(clone)["python"]["password_set"] is True
+
+    snapshot = load_group_snapshot("copy")
+    assert base64.b64decode(snapshot["keytabs"]["m.keytab"]) == KEYTAB
+    assert snapshot["livy"]["python"]["password"] == "pw-x1"
+    assert snapshot["is_default"] is False
+
+
+def test_hadoop_upload_is_all_or_nothing_and_edits_rewrite_xml(session: Session) -> None:
+    groups.ensure_default_group(session)
+    group = groups.get_group(session, "default")
+    with pytest.raises(InvalidGroupInput, match="nothing was uploaded"):
+        upload_hadoop_files(
+            session,
+            group,
+            [
+                IncomingFile("core-site.xml", io.BytesIO(CORE_SITE)),
+                IncomingFile("x.xml", io.BytesIO(b"<a/>")),
+            ],
+            "op",
+        )
+    assert group.files == []
+    upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op")
+    write_properties(session, group, "core-site.xml", [Property("fs.defaultFS", "hdfs://a&b")], "op")
+    assert b"<value>hdfs://a&amp;b</value>" in group.files[0].content
+    assert groups.missing_hadoop_files(group) == ["hdfs-site.xml", "yarn-site.xml"]
+
+
+def test_spark_changes_need_the_permission_of_what_they_touch(session: Session) -> None:
+    groups.ensure_default_group(session)
+    group = groups.get_group(session, "default")
+    op, dev = _allow(roles.CONFIG_GROUPS), _allow(roles.CLUSTER_CODE_SETTINGS)
+    code_conf = {"spark.pyspark.python": "/usr/bin/python3"}
+
+    spark_section.update_spark(session, group, {"master": "yarn"}, {}, None, "op", op, [])
+    with pytest.raises(ChangeForbidden, match="Cluster Code Settings"):
+        spark_section.update_spark(session, group, {"master": "yarn"}, code_conf, None, "op", op, [])
+    with pytest.raises(ChangeForbidden, match="Cluster Code Settings"):
+        spark_section.update_spark(session, group, {"master": "yarn"}, {}, "/opt/spark", "op", op, [])
+    summary = spark_section.update_spark(session, group, {"master": "yarn"}, code_conf, None, "dev", dev, [])
+    assert summary == {"changed": ["spark.pyspark.python"], "code_settings_changed": True}
+    with pytest.raises(ChangeForbidden, match="WFO Config Groups"):
+        spark_section.update_spark(session, group, {"master": "local[2]"}, code_conf, None, "dev", dev, [])
+    with pytest.raises(ChangeForbidden):
+        spark_section.update_spark(
+            session, group, {"master": "yarn"}, code_conf, None, "viewer", _allow(), []
+        )
+    assert group.spark_arguments == {"master": "yarn"} and group.spark_confs == code_conf
+
+
+def test_a_published_group_renders_into_files_for_a_job(session: Session, tmp_path: Path) -> None:
+    from wfo.clusters.render import render_group
+
+    groups.ensure_default_group(session)
+    group = groups.get_group(session, "default")
+    upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op")
+    kerberos_section.upload_kerberos_files(
+        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
+    )
+    kerberos_section.set_kerberos(session, group, "m@EX", "m.keytab", "op")
+    session.commit()
+
+    with render_group(load_group_snapshot(), base_dir=tmp_path) as rendered:
+        assert rendered.hadoop_conf_dir is not None
+        assert (rendered.hadoop_conf_dir / "core-site.xml").read_bytes() == CORE_SITE
+        assert rendered.keytab is not None and rendered.keytab.read_bytes() == KEYTAB
+        assert rendered.principal == "m@EX"
+        assert rendered.spark_arguments["master"] == "local[*]"
+
+
+def test_start_up_survives_a_changed_fernet_key_and_names_the_group(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.models.crypto import get_fernet
+
+    groups.ensure_default_group(session)
+    group = groups.get_group(session, "default")
+    kerberos_section.upload_kerberos_files(
+        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
+    )
+    session.commit()
+    monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
+    get_fernet.cache_clear()
+
+    result = groups.ensure_default_group(session)
+    assert result["created"] is False
+    assert "another Fernet key" in result["not_published"]["default"]
