@@ -2,17 +2,68 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import subprocess
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from urllib3 import encode_multipart_formdata
 
 from platform_runner import ROLE_USERS, WFO, Platform, role_password
 
 pytestmark = pytest.mark.integration
 
 ALL = {"Admin", "Op", "Developer", "User", "Viewer", "Public"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart body with one file, for the routes that take uploads."""
+
+    field: str
+    filename: str
+    data: bytes
+
+    def request_args(self) -> dict[str, Any]:
+        body, content_type = encode_multipart_formdata([(self.field, (self.filename, self.data))])
+        return {"data": body, "headers": {"Content-Type": content_type}}
+
+
+def _tar_gz(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+DEPS = "/wfo/api/v1/spark-dependencies"
+ARTIFACTS = "/wfo/api/v1/code-artifacts"
+MATRIX_JAR = Upload("files", "matrix.jar", b"matrix jar")
+MATRIX_PY = Upload("files", "matrix.py", b"print('matrix')\n")
+GROUPS = "/wfo/api/v1/config-groups"
+GROUP = f"{GROUPS}/matrix"
+GROUP_EDITORS = {"Admin", "Op"}
+MATRIX_XML = Upload(
+    "files",
+    "core-site.xml",
+    b"<configuration><property><name>a</name><value>1</value></property></configuration>",
+)
+# A keytab (format 0x0502) with one entry for m@EX.
+MATRIX_KEYTAB = Upload(
+    "files",
+    "matrix.keytab",
+    bytes.fromhex(
+        "05020000002a00010002455800016d000000016553f10003001200104b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b00000003"
+    ),
+)
 # (method, path, body) -> roles that get 2xx. Everybody else gets 403; anonymous gets 401.
 MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", "/wfo/api/v1/me"): (ALL, None),
@@ -22,7 +73,128 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("PUT", "/wfo/api/v1/visualisations"): ({"Admin"}, {"url": "https://bi.example.com/matrix"}),
     ("GET", "/wfo/openapi.json"): (ALL, None),
     ("GET", "/wfo/static/wfo-ui.umd.cjs"): (ALL, None),
+    ("GET", DEPS): (ALL - {"Public"}, None),
+    ("POST", DEPS): ({"Admin", "Developer"}, MATRIX_JAR),
+    ("GET", f"{DEPS}/matrix.jar/download"): (ALL - {"Public"}, None),
+    ("DELETE", f"{DEPS}/matrix.jar"): ({"Admin", "Developer"}, None),
+    ("GET", ARTIFACTS): (ALL - {"Public"}, None),
+    ("POST", ARTIFACTS): ({"Admin", "Developer"}, MATRIX_PY),
+    ("GET", f"{ARTIFACTS}/matrix.py"): (ALL - {"Public"}, None),
+    ("GET", f"{ARTIFACTS}/matrix.py/content"): (ALL - {"Public"}, None),
+    ("GET", f"{ARTIFACTS}/matrix.py/download"): (ALL - {"Public"}, None),
+    ("POST", f"{ARTIFACTS}/matrix.py/restore"): ({"Admin", "Developer"}, {"version": 1}),
+    ("DELETE", f"{ARTIFACTS}/matrix.py"): ({"Admin", "Developer"}, None),
+    ("GET", "/api/dependencies/"): (ALL - {"Public"}, None),
+    ("POST", "/api/dependencies/"): (
+        {"Admin", "Developer"},
+        Upload("sources", "dependencies.tar.gz", _tar_gz({"matrix.jar": MATRIX_JAR.data})),
+    ),
+    ("GET", "/api/configs/"): (ALL - {"Public"}, None),
+    ("POST", "/api/configs/"): (
+        GROUP_EDITORS,
+        Upload(
+            "sources",
+            "configs.tar.gz",
+            _tar_gz(
+                {
+                    "configs/manifest.json": b'{"format": 1, "default": null}',
+                    "configs/matrix-import/group.json": b"{}",
+                }
+            ),
+        ),
+    ),
+    ("GET", GROUPS): (ALL - {"Public"}, None),
+    ("POST", GROUPS): (GROUP_EDITORS, {"name": "matrix-new"}),
+    ("GET", GROUP): (ALL - {"Public"}, None),
+    ("PATCH", GROUP): (GROUP_EDITORS, {"name": "matrix"}),
+    ("DELETE", GROUP): (GROUP_EDITORS, None),
+    ("POST", f"{GROUP}/clone"): (GROUP_EDITORS, {"name": "matrix-copy"}),
+    ("POST", f"{GROUP}/default"): (GROUP_EDITORS, None),
+    ("GET", f"{GROUP}/hadoop"): (ALL - {"Public"}, None),
+    ("POST", f"{GROUP}/hadoop"): (GROUP_EDITORS, MATRIX_XML),
+    ("GET", f"{GROUP}/hadoop/core-site.xml"): (ALL - {"Public"}, None),
+    ("GET", f"{GROUP}/hadoop/core-site.xml/download"): (ALL - {"Public"}, None),
+    ("PUT", f"{GROUP}/hadoop/core-site.xml"): (GROUP_EDITORS, {"properties": [{"name": "a", "value": "1"}]}),
+    ("DELETE", f"{GROUP}/hadoop/core-site.xml"): (GROUP_EDITORS, None),
+    ("GET", f"{GROUP}/spark"): (ALL - {"Public"}, None),
+    # A non-code change (master): Op yes, Developer no (code settings are tested in tests/integration/clusters).
+    ("PUT", f"{GROUP}/spark"): (GROUP_EDITORS, {"arguments": {"master": "yarn"}}),
+    ("GET", f"{GROUP}/kerberos"): (ALL - {"Public"}, None),
+    ("PUT", f"{GROUP}/kerberos"): (GROUP_EDITORS, {"principal": "matrix@EXAMPLE.COM"}),
+    ("POST", f"{GROUP}/kerberos/files"): (GROUP_EDITORS, MATRIX_KEYTAB),
+    ("DELETE", f"{GROUP}/kerberos/keytabs/matrix.keytab"): (GROUP_EDITORS, None),
+    ("DELETE", f"{GROUP}/kerberos/krb5.conf"): (GROUP_EDITORS, None),
+    ("GET", f"{GROUP}/livy"): (ALL - {"Public"}, None),
+    ("PUT", f"{GROUP}/livy"): (GROUP_EDITORS, {"python": {"url": "http://livy.example.com:8998"}}),
 }
+
+
+def _matrix_group(
+    *,
+    delete: str | None = None,
+    spark: dict[str, Any] | None = None,
+    upload: Upload | None = None,
+    to: str = "",
+) -> Callable[[Platform], None]:
+    """Setup for config-group routes: group `matrix` exists and is not the default, plus one change."""
+
+    def setup(platform: Platform) -> None:
+        token = platform.token()
+        platform.request("POST", GROUPS, token=token, json_body={"name": "matrix"}, expected=(201, 409))
+        platform.request("POST", f"{GROUPS}/default/default", token=token, expected=(200,))
+        if delete:
+            platform.request("DELETE", f"{GROUPS}/{delete}", token=token, expected=(204, 404))
+        if spark is not None:
+            platform.request("PUT", f"{GROUP}/spark", token=token, json_body=spark, expected=(200,))
+        if upload is not None:
+            platform.request("POST", f"{GROUP}/{to}", token=token, expected=(200,), **upload.request_args())
+
+    return setup
+
+
+def _upload_as_admin(upload: Upload, path: str) -> Callable[[Platform], None]:
+    def setup(platform: Platform) -> None:
+        platform.request("POST", path, token=platform.token(), expected=(200,), **upload.request_args())
+
+    return setup
+
+
+# Run before each request of a route (as admin): the object the route reads or deletes must exist.
+SETUP: dict[tuple[str, str], Callable[[Platform], None]] = {
+    **{key: _upload_as_admin(MATRIX_JAR, DEPS) for key in MATRIX if key[1].startswith(f"{DEPS}/")},
+    **{key: _upload_as_admin(MATRIX_PY, ARTIFACTS) for key in MATRIX if key[1].startswith(f"{ARTIFACTS}/")},
+    **{key: _matrix_group() for key in MATRIX if key[1].startswith(f"{GROUP}")},
+    ("POST", GROUPS): _matrix_group(delete="matrix-new"),
+    ("POST", f"{GROUP}/clone"): _matrix_group(delete="matrix-copy"),
+    ("PUT", f"{GROUP}/spark"): _matrix_group(spark={"arguments": {"master": "local[*]"}}),
+    **{
+        (method, f"{GROUP}/hadoop/core-site.xml{rest}"): _matrix_group(upload=MATRIX_XML, to="hadoop")
+        for method, rest in (("GET", ""), ("GET", "/download"), ("PUT", ""), ("DELETE", ""))
+    },
+    ("DELETE", f"{GROUP}/kerberos/keytabs/matrix.keytab"): _matrix_group(
+        upload=MATRIX_KEYTAB, to="kerberos/files"
+    ),
+    ("DELETE", f"{GROUP}/kerberos/krb5.conf"): _matrix_group(
+        upload=Upload("files", "krb5.conf", b"[libdefaults]\n"), to="kerberos/files"
+    ),
+}
+# Value of `{name}` in a route's path template, by path prefix (default: the UI bundle's name).
+PATH_NAMES = {f"{DEPS}/": "matrix.jar", f"{ARTIFACTS}/": "matrix.py"}
+
+
+# Values of the config-group routes' path parameters.
+GROUP_PARAMS = {"{group}": "matrix", "{file}": "core-site.xml", "{keytab}": "matrix.keytab"}
+
+
+def _concrete(path: str) -> str:
+    value = next((v for prefix, v in PATH_NAMES.items() if path.startswith(prefix)), "wfo-ui.umd.cjs")
+    for param, concrete in GROUP_PARAMS.items():
+        path = path.replace(param, concrete)
+    return path.replace("{name}", value)
+
+
+def _request_args(body: object) -> dict[str, Any]:
+    return body.request_args() if isinstance(body, Upload) else {"json_body": body}
 
 
 def _token(platform: Platform, username: str) -> str:
@@ -72,10 +244,13 @@ def test_roles_include_developer_and_users_are_managed_with_the_airflow_cli(plat
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_role_route_matrix(platform: Platform, method: str, path: str) -> None:
     allowed, body = MATRIX[(method, path)]
-    anonymous = platform.request(method, path, json_body=body)
+    setup = SETUP.get((method, path), lambda platform: None)
+    setup(platform)
+    anonymous = platform.request(method, path, **_request_args(body))
     assert anonymous.status == 401, (path, anonymous.body)
     for username, role in ROLE_USERS.items():
-        resp = platform.request(method, path, json_body=body, token=_token(platform, username))
+        setup(platform)
+        resp = platform.request(method, path, token=_token(platform, username), **_request_args(body))
         if role in allowed:
             assert 200 <= resp.status < 300, (role, path, resp.status, resp.body)
         else:
@@ -88,7 +263,7 @@ def test_matrix_covers_every_route() -> None:
     routes = set()
     for prefix, route in mounted_routes():
         for method in sorted(getattr(route, "methods", set()) - {"HEAD"}):
-            path = prefix + route.path.replace("{name}", "wfo-ui.umd.cjs")
+            path = _concrete(prefix + route.path)
             routes.add((method, path))
     assert routes == set(MATRIX), f"update MATRIX: {routes ^ set(MATRIX)}"
 

@@ -22,6 +22,8 @@ CONFIG_GROUPS: Final = "WFO Config Groups"
 # Settings of a config group that change what code runs (jars, py-files, Python paths,
 # *.extraJavaOptions, spark.pyspark.python, the Spark distribution): code, so Developer/Admin only.
 CLUSTER_CODE_SETTINGS: Final = "WFO Cluster Code Settings"
+# Keytabs and Livy passwords in a configs export (`GET /api/configs/?include_secrets=true`): Admin only.
+CONFIG_GROUP_SECRETS: Final = "WFO Config Group Secrets"
 SPARK_DEPENDENCIES: Final = "WFO Spark Dependencies"
 CODE_ARTIFACTS: Final = "WFO Code Artifacts"
 
@@ -39,6 +41,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         VISUALISATIONS: (CAN_READ, CAN_EDIT),
         CONFIG_GROUPS: READ_WRITE,
         CLUSTER_CODE_SETTINGS: (CAN_READ, CAN_EDIT),
+        CONFIG_GROUP_SECRETS: READ,
         SPARK_DEPENDENCIES: READ_WRITE,
         CODE_ARTIFACTS: READ_WRITE,
     },

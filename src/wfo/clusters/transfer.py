@@ -1,0 +1,332 @@
+"""Export and import of all config groups as one tar.gz (the manual's `GET/POST /api/configs/`).
+
+Layout of the archive (deterministic: the same groups give the same bytes):
+
+    configs/manifest.json                      {"format": 1, "default": "<name>", "secrets": bool}
+    configs/<group>/group.json                 Spark arguments/confs, spark_home, principal, keytab, Livy
+    configs/<group>/hadoop/<file>.xml          the group's Hadoop XML files
+    configs/<group>/kerberos/krb5.conf
+    configs/<group>/kerberos/keytabs/<name>    only with secrets (Admin, include_secrets=true)
+
+Livy passwords are in group.json only with secrets. An import validates everything first, with the
+same rules as the API, then applies it in the request's transaction: groups in the archive are created
+or made equal to it (files not in the archive are removed; keytabs and Livy passwords are kept when the
+archive carries none), groups not in the archive are kept. A dry run reports and changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wfo.clusters import groups, secrets, spark_args
+from wfo.clusters.errors import InvalidGroupInput
+from wfo.clusters.groups import HADOOP, KEYTAB, KRB5
+from wfo.clusters.kerberos_section import KRB5_CONF, check_principal
+from wfo.clusters.keytab import KeytabError, read_principals
+from wfo.clusters.livy import LivySettingsError, validate_livy
+from wfo.clusters.published import livy_passwords
+from wfo.clusters.spark_section import PermissionCheck, check_allowed, check_spark_home
+from wfo.db.models import ConfigGroup, ConfigGroupFile
+from wfo.storage.archives import ArchiveLimits, extract_archive
+from wfo.storage.errors import StorageError
+from wfo.storage.limits import MiB
+from wfo.storage.tarball import write_tar_gz
+from wfo.storage.xml import parse_hadoop_conf
+
+FORMAT = 1
+ROOT = "configs"
+IMPORT_LIMITS = ArchiveLimits(max_members=5_000, max_total_bytes=256 * MiB, max_member_bytes=16 * MiB)
+ALLOWED_EXTENSIONS = (".json", ".xml", ".conf", ".keytab")
+
+
+class ImportRefused(InvalidGroupInput):
+    """The archive cannot be imported; nothing was changed."""
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    default: str | None = None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "default": self.default,
+            "dry_run": self.dry_run,
+        }
+
+
+# --- export ---------------------------------------------------------------------------------------------
+def _group_document(group: ConfigGroup, include_secrets: bool) -> dict[str, Any]:
+    livy = {kernel: dict(settings) for kernel, settings in (group.livy or {}).items()}
+    if include_secrets:
+        for kernel, password in livy_passwords(group).items():
+            livy.setdefault(kernel, {})["password"] = password
+    return {
+        "name": group.name,
+        "is_default": bool(group.is_default),
+        "spark_home": group.spark_home,
+        "spark": {"arguments": dict(group.spark_arguments or {}), "confs": dict(group.spark_confs or {})},
+        "kerberos": {"principal": group.kerberos_principal, "keytab": group.kerberos_keytab},
+        "livy": livy,
+    }
+
+
+def export_groups(session: Session, out: BinaryIO, *, include_secrets: bool) -> list[str]:
+    """Write the tar.gz of every group to `out`; returns the group names."""
+    all_groups = groups.list_groups(session)
+    with tempfile.TemporaryDirectory(prefix="wfo-configs-export-") as tmp:
+        root = Path(tmp) / ROOT
+        root.mkdir()
+        default = next((g.name for g in all_groups if g.is_default), None)
+        manifest = {"format": FORMAT, "default": default, "secrets": include_secrets}
+        (root / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        for group in all_groups:
+            folder = root / group.name
+            (folder / "hadoop").mkdir(parents=True)
+            (folder / "group.json").write_text(
+                json.dumps(_group_document(group, include_secrets), indent=1, sort_keys=True)
+            )
+            for f in group.files:
+                if f.kind == HADOOP:
+                    (folder / "hadoop" / f.name).write_bytes(f.content)
+                elif f.kind == KRB5:
+                    (folder / "kerberos").mkdir(exist_ok=True)
+                    (folder / "kerberos" / KRB5_CONF).write_bytes(f.content)
+                elif f.kind == KEYTAB and include_secrets:
+                    (folder / "kerberos" / "keytabs").mkdir(parents=True, exist_ok=True)
+                    (folder / "kerberos" / "keytabs" / f.name).write_bytes(secrets.decrypt(f.content))
+        write_tar_gz(Path(tmp), out)
+    return [g.name for g in all_groups]
+
+
+# --- import ---------------------------------------------------------------------------------------------
+@dataclass
+class _IncomingGroup:
+    document: dict[str, Any]
+    hadoop: dict[str, bytes]
+    krb5: bytes | None
+    keytabs: dict[str, bytes]
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ImportRefused(f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ImportRefused(f"{what} must hold a JSON object")
+    return value
+
+
+def _read_group(folder: Path) -> _IncomingGroup:
+    name = folder.name
+    if not (folder / "group.json").is_file():
+        raise ImportRefused(f"group folder {name!r} has no group.json")
+    document = _read_json(folder / "group.json", f"{name}/group.json")
+    if document.get("name", name) != name:
+        raise ImportRefused(f"{name}/group.json names the group {document.get('name')!r}, not {name!r}")
+    hadoop: dict[str, bytes] = {}
+    for xml in sorted((folder / "hadoop").glob("*")) if (folder / "hadoop").is_dir() else []:
+        data = xml.read_bytes()
+        try:
+            parse_hadoop_conf(data)
+        except StorageError as exc:
+            raise ImportRefused(f"{name}/hadoop/{xml.name}: {exc}") from None
+        hadoop[xml.name] = data
+    krb5_path = folder / "kerberos" / KRB5_CONF
+    krb5 = krb5_path.read_bytes() if krb5_path.is_file() else None
+    keytabs: dict[str, bytes] = {}
+    keytab_dir = folder / "kerberos" / "keytabs"
+    for path in sorted(keytab_dir.glob("*")) if keytab_dir.is_dir() else []:
+        try:
+            read_principals(path.read_bytes())
+        except KeytabError as exc:
+            raise ImportRefused(f"{name}/kerberos/keytabs/{path.name} is not a keytab: {exc}") from None
+        keytabs[path.name] = path.read_bytes()
+    return _IncomingGroup(document, hadoop, krb5, keytabs)
+
+
+def read_archive(archive: BinaryIO, work: Path) -> tuple[dict[str, Any], dict[str, _IncomingGroup]]:
+    """Extract (safely) and parse an export; `ImportRefused` says what is wrong."""
+    try:
+        extract_archive(archive, work, limits=IMPORT_LIMITS, allowed_extensions=ALLOWED_EXTENSIONS)
+    except StorageError as exc:
+        raise ImportRefused(f"the archive was refused: {exc}") from None
+    root = work / ROOT
+    if not (root / "manifest.json").is_file():
+        raise ImportRefused(f"not a wfo configs export: {ROOT}/manifest.json is missing")
+    manifest = _read_json(root / "manifest.json", "manifest.json")
+    if manifest.get("format") != FORMAT:
+        raise ImportRefused(f"unsupported export format {manifest.get('format')!r} (this wfo reads {FORMAT})")
+    incoming = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        try:
+            groups.check_name(folder.name)
+        except InvalidGroupInput as exc:
+            raise ImportRefused(str(exc)) from None
+        incoming[folder.name] = _read_group(folder)
+    if not incoming:
+        raise ImportRefused("the archive holds no config group")
+    default = manifest.get("default")
+    if default is not None and default not in incoming:
+        raise ImportRefused(
+            f"manifest.json names {default!r} as the default, but the archive has no such group"
+        )
+    return manifest, incoming
+
+
+def _apply(
+    session: Session,
+    group: ConfigGroup,
+    incoming: _IncomingGroup,
+    dependencies: set[str],
+    may: PermissionCheck,
+) -> bool:
+    """Make `group` equal to `incoming`; True when anything changed. Validates like the API."""
+    doc = incoming.document
+    name = group.name
+    keytab_names = set(incoming.keytabs) or {f.name for f in groups.files_of(group, KEYTAB)}
+    spark = doc.get("spark") or {}
+    try:
+        arguments, confs = spark_args.validate_spark_settings(
+            dict(spark.get("arguments") or {}),
+            dict(spark.get("confs") or {}),
+            dependencies=dependencies,
+            keytabs=keytab_names,
+        )
+    except spark_args.SparkSettingsError as exc:
+        raise ImportRefused(f"group {name!r}: {exc}") from None
+    try:
+        spark_home = check_spark_home(doc.get("spark_home"))
+        kerberos = doc.get("kerberos") or {}
+        principal = check_principal(kerberos.get("principal"))
+    except InvalidGroupInput as exc:
+        raise ImportRefused(f"group {name!r}: {exc}") from None
+    keytab = kerberos.get("keytab") or None
+    if keytab is not None and keytab not in keytab_names:
+        raise ImportRefused(f"group {name!r} selects the keytab {keytab!r}, which it does not have")
+    previous_passwords = livy_passwords(group)
+    try:
+        livy, passwords = validate_livy(copy.deepcopy(doc.get("livy") or {}), previous_passwords)
+    except LivySettingsError as exc:
+        raise ImportRefused(f"group {name!r}: {exc}") from None
+
+    old_args, old_confs = dict(group.spark_arguments or {}), dict(group.spark_confs or {})
+    code_changed = spark_home != group.spark_home or spark_args.code_settings_changed(
+        old_args, old_confs, arguments, confs
+    )
+    other_changed = spark_args.non_code_settings_changed(old_args, old_confs, arguments, confs)
+    check_allowed(code_changed, other_changed, may)
+
+    before = _fingerprint(group)
+    group.spark_arguments, group.spark_confs, group.spark_home = arguments, confs, spark_home
+    group.kerberos_principal, group.kerberos_keytab = principal, keytab
+    kept = {kernel: pw for kernel, pw in passwords.items() if pw}
+    group.livy = livy
+    if kept != previous_passwords:
+        group.livy_secrets = secrets.encrypt(json.dumps(kept).encode()) if kept else None
+    now = datetime.now(UTC)
+    wanted: dict[tuple[str, str], bytes] = {(HADOOP, n): d for n, d in incoming.hadoop.items()}
+    if incoming.krb5 is not None:
+        wanted[(KRB5, KRB5_CONF)] = incoming.krb5
+    if incoming.keytabs:
+        wanted.update({(KEYTAB, n): d for n, d in incoming.keytabs.items()})
+    for f in list(group.files):
+        keep_keytab = f.kind == KEYTAB and not incoming.keytabs
+        if (f.kind, f.name) not in wanted and not keep_keytab:
+            group.files.remove(f)
+    for (kind, file_name), data in wanted.items():
+        existing = groups.find_file(group, kind, file_name)
+        current = (
+            (secrets.decrypt(existing.content) if kind == KEYTAB else existing.content) if existing else None
+        )
+        if current == data:
+            continue
+        stored = secrets.encrypt(data) if kind == KEYTAB else data
+        if existing is None:
+            group.files.append(
+                ConfigGroupFile(kind=kind, name=file_name, content=stored, size=len(data), modified=now)
+            )
+        else:
+            existing.content, existing.size, existing.modified = stored, len(data), now
+    return _fingerprint(group) != before
+
+
+def _fingerprint(group: ConfigGroup) -> str:
+    files = sorted((f.kind, f.name, f.size, f.content if f.kind != KEYTAB else b"") for f in group.files)
+    state = [
+        group.spark_arguments,
+        group.spark_confs,
+        group.spark_home,
+        group.kerberos_principal,
+        group.kerberos_keytab,
+        group.livy,
+        group.livy_secrets is not None,
+        [repr(x) for x in files],
+    ]
+    return json.dumps(state, sort_keys=True, default=str)
+
+
+def import_groups(
+    session: Session,
+    archive: BinaryIO,
+    *,
+    dry_run: bool,
+    username: str | None,
+    may: PermissionCheck,
+    dependencies: list[str],
+) -> ImportReport:
+    """Import an export; all of it or (on any refusal) nothing. A dry run rolls everything back."""
+    report = ImportReport(dry_run=dry_run)
+    with tempfile.TemporaryDirectory(prefix="wfo-configs-import-") as tmp:
+        manifest, incoming = read_archive(archive, Path(tmp) / "x")
+    savepoint = session.begin_nested()
+    try:
+        for name, group_in in incoming.items():
+            existing = session.scalar(select(ConfigGroup).where(func.lower(ConfigGroup.name) == name.lower()))
+            if existing is None:
+                group = groups.create_group(session, name, username)
+                _apply(session, group, group_in, set(dependencies), may)
+                report.created.append(name)
+            elif _apply(session, existing, group_in, set(dependencies), may):
+                report.updated.append(existing.name)
+            else:
+                report.unchanged.append(existing.name)
+            groups.touch(session, existing or group, username)
+        default = manifest.get("default")
+        if default is not None:
+            current = groups.default_group(session)
+            if current is None or current.name.lower() != str(default).lower():
+                groups.set_default(session, str(default), username)
+            report.default = str(default)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+        session.expire_all()
+    else:
+        savepoint.commit()
+    return report
+
+
+def export_bytes(session: Session, *, include_secrets: bool) -> bytes:
+    buffer = io.BytesIO()
+    export_groups(session, buffer, include_secrets=include_secrets)
+    return buffer.getvalue()
