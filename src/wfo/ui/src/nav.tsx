@@ -8,6 +8,9 @@ import type { Me } from "./api/types";
 import { can } from "./hooks/useMe";
 
 import { AuditLogPage } from "./pages/AuditLogPage";
+import { CodeArtifactsPage } from "./pages/codeArtifacts/CodeArtifactsPage";
+import { ConfigGroupsPage } from "./pages/configGroups/ConfigGroupsPage";
+import { SparkDependenciesPage } from "./pages/SparkDependenciesPage";
 import { VisualisationsPage } from "./pages/VisualisationsPage";
 
 export interface WfoPage {
@@ -22,10 +25,18 @@ export interface WfoPage {
 
 export const RESOURCES = {
   auditLog: "WFO Audit Log",
+  configGroups: "WFO Config Groups",
+  /** No page of its own: can_edit allows changing a group's code-like Spark settings. */
+  clusterCodeSettings: "WFO Cluster Code Settings",
+  sparkDependencies: "WFO Spark Dependencies",
+  codeArtifacts: "WFO Code Artifacts",
   visualisations: "WFO Visualisations",
 } as const;
 
 export const PAGES: readonly WfoPage[] = [
+  { path: "config-groups", label: "Config groups", description: "Hadoop, Spark, Kerberos and Livy settings per cluster; one group is the default.", resource: RESOURCES.configGroups, element: <ConfigGroupsPage /> },
+  { path: "spark-dependencies", label: "Spark dependencies", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
+  { path: "code-artifacts", label: "Code artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
   { path: "audit", label: "Audit log", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
   { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
 ];

@@ -10,11 +10,14 @@ import type { AuditActions, AuditEventPage, AuditFilter, Me, VisualisationsLink 
 
 export class ApiError extends Error {
   readonly status: number;
+  /** The response's FastAPI `detail` as sent (a string or a validation error list), if any. */
+  readonly detail: unknown;
 
-  constructor(status: number, message: string) {
+  constructor(status: number, message: string, detail?: unknown) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.detail = detail;
   }
 }
 
@@ -33,7 +36,49 @@ export interface ApiClientOptions {
   location: LocationLike;
 }
 
-type Query = Record<string, string | number | undefined>;
+export type Query = Record<string, string | number | undefined>;
+
+export type Method = "GET" | "PUT" | "PATCH" | "POST" | "DELETE";
+
+export interface RequestOptions {
+  query?: Query;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as multipart/form-data; the browser sets the Content-Type with its boundary. */
+  form?: FormData;
+  signal?: AbortSignal;
+}
+
+/** The transport the API area modules (`configGroups.ts`, `repositories.ts`) build on. */
+export interface HttpClient {
+  request<T>(method: Method, path: string, options?: RequestOptions): Promise<T>;
+  /** Same-origin address of an API path, for links the browser follows itself (downloads). */
+  href(path: string, query?: Query): string;
+}
+
+/** One path segment (a group, file or artifact name), escaped. */
+export function segment(name: string): string {
+  return encodeURIComponent(name);
+}
+
+/** Files as the multipart body the upload routes take: every file under the same field. */
+export function filesForm(files: Iterable<File>, field = "files"): FormData {
+  const form = new FormData();
+  for (const file of files) {
+    form.append(field, file, file.name);
+  }
+  return form;
+}
+
+function searchOf(query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== "") {
+      params.set(key, String(value));
+    }
+  }
+  return params.size > 0 ? `?${params.toString()}` : "";
+}
 
 /**
  * A FastAPI `detail` as one readable sentence: a string as is, a validation error list as its
@@ -56,16 +101,18 @@ export function formatDetail(detail: unknown): string | null {
 
 async function errorFrom(response: Response): Promise<ApiError> {
   let message: string | null = null;
+  let detail: unknown;
   try {
     const body: unknown = await response.json();
     if (typeof body === "object" && body !== null && "detail" in body) {
-      message = formatDetail(body.detail);
+      detail = body.detail;
+      message = formatDetail(detail);
     }
   } catch {
     // Not JSON (a proxy's HTML error page, an empty body): fall back to the status line.
   }
   const fallback = `${response.status} ${response.statusText}`.trim();
-  return new ApiError(response.status, message ?? `Request failed: ${fallback}`);
+  return new ApiError(response.status, message ?? `Request failed: ${fallback}`, detail);
 }
 
 export function loginUrl(basePath: string, location: LocationLike): string {
@@ -77,21 +124,13 @@ export function createApiClient({ basePath, fetch: fetchImpl, location }: ApiCli
   const apiRoot = `${basePath}wfo/api/v1`;
   let redirecting = false;
 
-  async function request<T>(
-    method: "GET" | "PUT" | "POST" | "DELETE",
-    path: string,
-    options: { query?: Query; body?: unknown; signal?: AbortSignal } = {},
-  ): Promise<T> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined && value !== "") {
-        params.set(key, String(value));
-      }
-    }
-    const search = params.size > 0 ? `?${params.toString()}` : "";
+  async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const search = searchOf(options.query);
     const headers: Record<string, string> = { Accept: "application/json" };
     const init: RequestInit = { credentials: "same-origin", headers, method };
-    if (options.body !== undefined) {
+    if (options.form !== undefined) {
+      init.body = options.form;
+    } else if (options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }
@@ -117,7 +156,12 @@ export function createApiClient({ basePath, fetch: fetchImpl, location }: ApiCli
     return (await response.json()) as T;
   }
 
+  const href = (path: string, query?: Query) => `${apiRoot}${path}${searchOf(query)}`;
+
   return {
+    request,
+    href,
+
     getMe: (signal?: AbortSignal) => request<Me>("GET", "/me", signal ? { signal } : {}),
 
     listAuditEvents: (filter: AuditFilter, signal?: AbortSignal) =>

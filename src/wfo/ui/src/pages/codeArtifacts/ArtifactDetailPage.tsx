@@ -1,0 +1,226 @@
+/** One code artifact: its versions (view, download, restore) and the text of the chosen version. */
+import { Badge, Box, Button, Flex, Heading, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { useEffect, useState } from "react";
+import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
+
+import { ApiError } from "../../api/client";
+import { codeArtifacts } from "../../api/repositories";
+import { ActionOutcome } from "../../components/ActionOutcome";
+import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
+import { ErrorAlert } from "../../components/ErrorAlert";
+import { PageHeader } from "../../components/PageHeader";
+import { formatSize, shortHash } from "../../format";
+import { useAction } from "../../hooks/useAction";
+import { useAppPath } from "../../hooks/useAppPath";
+import { useAsync } from "../../hooks/useAsync";
+import { can, useCurrentUser } from "../../hooks/useMe";
+import { RESOURCES } from "../../nav";
+import { formatTime } from "../../time";
+
+function BinaryNotice({ version }: { version: number }) {
+  return (
+    <Text color="fg.muted" data-testid="artifact-content-binary" fontSize="sm">
+      Version {version} is a binary file; download it to look inside.
+    </Text>
+  );
+}
+
+function Content({ name, version }: { name: string; version: number }) {
+  const content = useAsync((signal) => codeArtifacts().content(name, version, signal), [name, version]);
+  if (content.status === "loading") {
+    return <Spinner data-testid="artifact-content-loading" />;
+  }
+  if (content.status === "error") {
+    if (content.error instanceof ApiError && content.error.status === 415) {
+      return <BinaryNotice version={version} />;
+    }
+    return <ErrorAlert error={content.error} onRetry={content.reload} testId="artifact-content-error" />;
+  }
+  return (
+    <Box
+      as="pre"
+      bg="bg.subtle"
+      borderWidth="1px"
+      data-testid="artifact-content"
+      fontFamily="mono"
+      fontSize="xs"
+      maxH="60vh"
+      overflow="auto"
+      p={3}
+      rounded="md"
+      whiteSpace="pre"
+    >
+      {content.data.text}
+    </Box>
+  );
+}
+
+export function ArtifactDetailPage() {
+  const name = useParams().name ?? "";
+  const me = useCurrentUser();
+  const canEdit = can(me, RESOURCES.codeArtifacts, "can_edit");
+  const canDelete = can(me, RESOURCES.codeArtifacts, "can_delete");
+  const appPath = useAppPath();
+  const navigate = useNavigate();
+  const detail = useAsync((signal) => codeArtifacts().get(name, signal), [name]);
+  const [viewing, setViewing] = useState<number | null>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const action = useAction();
+
+  const latest = detail.data?.latest;
+  // Show the latest version's text when the artifact opens and after a restore.
+  useEffect(() => {
+    if (latest !== undefined) {
+      setViewing(latest);
+    }
+  }, [latest]);
+
+  const versions = [...(detail.data?.versions ?? [])].sort((a, b) => b.version - a.version);
+  const restore = (version: number) =>
+    void action.run(async () => {
+      const restored = await codeArtifacts().restore(name, version);
+      detail.reload();
+      return restored.unchanged
+        ? `Version ${version} already has the latest content; nothing changed.`
+        : `Version ${version} restored as the new latest version (v${restored.version}).`;
+    });
+  const remove = () =>
+    setConfirm({
+      action: async () => {
+        await codeArtifacts().remove(name);
+        navigate(appPath("code-artifacts"));
+      },
+      confirmLabel: "Delete artifact",
+      message: `Delete ${name} and all its versions? DAGs that use code_artifact='${name}' will fail.`,
+      title: "Delete code artifact",
+    });
+
+  return (
+    <>
+      <Link asChild colorPalette="blue" fontSize="sm">
+        <RouterLink data-testid="artifact-back" to={appPath("code-artifacts")}>
+          ← All code artifacts
+        </RouterLink>
+      </Link>
+      <PageHeader
+        actions={
+          <HStack gap={2}>
+            <Button asChild size="sm" variant="outline">
+              <a data-testid="artifact-download" download={name} href={codeArtifacts().downloadUrl(name)}>
+                Download latest
+              </a>
+            </Button>
+            {canDelete ? (
+              <Button colorPalette="red" data-testid="artifact-delete" onClick={remove} size="sm" variant="outline">
+                Delete
+              </Button>
+            ) : null}
+          </HStack>
+        }
+        description={`Use it in a DAG with code_artifact='${name}' (always the latest version).`}
+        title="Code artifacts"
+      />
+      <Heading as="h3" data-testid="artifact-name" fontFamily="mono" mb={3} size="md">
+        {name}
+      </Heading>
+      <ActionOutcome done={action.done} error={action.error} testId="artifact" />
+      {detail.status === "error" ? <ErrorAlert error={detail.error} onRetry={detail.reload} testId="artifact-load-error" /> : null}
+      {detail.data === undefined && detail.status === "loading" ? <Spinner data-testid="artifact-loading" /> : null}
+      {versions.length > 0 ? (
+        <Table.ScrollArea borderWidth="1px" mb={4} rounded="md">
+          <Table.Root data-testid="artifact-versions" size="sm">
+            <Table.Header>
+              <Table.Row>
+                <Table.ColumnHeader>Version</Table.ColumnHeader>
+                <Table.ColumnHeader textAlign="end">Size</Table.ColumnHeader>
+                <Table.ColumnHeader>Uploaded by</Table.ColumnHeader>
+                <Table.ColumnHeader>Uploaded at</Table.ColumnHeader>
+                <Table.ColumnHeader>SHA-256</Table.ColumnHeader>
+                <Table.ColumnHeader />
+              </Table.Row>
+            </Table.Header>
+            <Table.Body>
+              {versions.map((item) => (
+                <Table.Row
+                  bg={item.version === viewing ? "bg.muted" : undefined}
+                  data-testid={`artifact-version-row-${item.version}`}
+                  key={item.version}
+                >
+                  <Table.Cell>
+                    v{item.version}
+                    {item.restored_from ? (
+                      <Text as="span" color="fg.muted" fontSize="xs" ml={2}>
+                        restored from v{item.restored_from}
+                      </Text>
+                    ) : null}
+                    {item.version === latest ? (
+                      <Badge colorPalette="green" ml={2} size="sm">
+                        latest
+                      </Badge>
+                    ) : null}
+                  </Table.Cell>
+                  <Table.Cell textAlign="end" whiteSpace="nowrap">
+                    {formatSize(item.size)}
+                  </Table.Cell>
+                  <Table.Cell>{item.uploaded_by ?? "—"}</Table.Cell>
+                  <Table.Cell whiteSpace="nowrap">{formatTime(item.uploaded_at)}</Table.Cell>
+                  <Table.Cell fontFamily="mono" fontSize="xs" title={item.sha256}>
+                    {shortHash(item.sha256)}
+                  </Table.Cell>
+                  <Table.Cell>
+                    <HStack gap={1} justify="flex-end">
+                      <Button
+                        data-testid={`artifact-view-${item.version}`}
+                        disabled={item.version === viewing}
+                        onClick={() => setViewing(item.version)}
+                        size="xs"
+                        variant="ghost"
+                      >
+                        View
+                      </Button>
+                      <Button asChild size="xs" variant="ghost">
+                        <a
+                          data-testid={`artifact-version-download-${item.version}`}
+                          download={name}
+                          href={codeArtifacts().downloadUrl(name, item.version)}
+                        >
+                          Download
+                        </a>
+                      </Button>
+                      {canEdit && item.version !== latest ? (
+                        <Button
+                          data-testid={`artifact-restore-${item.version}`}
+                          disabled={action.busy}
+                          onClick={() => restore(item.version)}
+                          size="xs"
+                          variant="outline"
+                        >
+                          Restore
+                        </Button>
+                      ) : null}
+                    </HStack>
+                  </Table.Cell>
+                </Table.Row>
+              ))}
+            </Table.Body>
+          </Table.Root>
+        </Table.ScrollArea>
+      ) : null}
+      {viewing === null ? null : (
+        <>
+          <Flex align="center" gap={2} mb={2}>
+            <Heading as="h4" size="sm">
+              Content of version {viewing}
+            </Heading>
+          </Flex>
+          {versions.find((item) => item.version === viewing)?.text === false ? (
+            <BinaryNotice version={viewing} />
+          ) : (
+            <Content name={name} version={viewing} />
+          )}
+        </>
+      )}
+      <ConfirmDialog onClose={() => setConfirm(null)} request={confirm} />
+    </>
+  );
+}

@@ -1,0 +1,156 @@
+"""The manual's Server Configuration QuickStart, clicked through in the browser.
+
+Create a group, make it the default, upload the three Hadoop XML files and edit a property, set the
+Spark master to yarn, upload krb5.conf and a real keytab (from a throwaway KDC realm) and select it,
+save Livy settings, upload a code artifact. The platform's default group is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_ui_spine import login
+
+from kdc import create_realm, missing_tools
+from wfo.storage.xml import Property, render_hadoop_conf
+
+from platform_runner import Platform
+
+pytestmark = pytest.mark.e2e
+
+
+def _site(**props: str) -> bytes:
+    return render_hadoop_conf([Property(k.replace("_", "."), v) for k, v in props.items()])
+
+
+@pytest.fixture
+def quickstart_files(tmp_path: Path) -> dict[str, Path]:
+    if missing_tools():
+        pytest.fail(f"Kerberos tools missing: {missing_tools()} (./run test installs them)")
+    realm = create_realm(tmp_path / "realm", name="LAB.EXAMPLE")
+    realm.add_principal("etl")
+    keytab = realm.export_keytab(tmp_path / "etl.keytab", "etl")
+    files = {
+        "core-site.xml": _site(fs_defaultFS="hdfs://namenode:8020"),
+        "hdfs-site.xml": _site(dfs_replication="3"),
+        "yarn-site.xml": _site(yarn_resourcemanager_hostname="rm.lab.example"),
+        "krb5.conf": b"[libdefaults]\n  default_realm = LAB.EXAMPLE\n",
+        "job.py": b"print('hello from the quickstart')\n",
+    }
+    paths = {}
+    for name, content in files.items():
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(content)
+    paths["etl.keytab"] = keytab
+    return paths
+
+
+@pytest.fixture
+def restore_default(platform: Platform) -> Iterator[None]:
+    yield
+    # Other tests run Spark on the default group: give it back.
+    platform.api("POST", "/config-groups/default/default", expected=(200,))
+
+
+def test_quickstart_in_the_browser(
+    page: Any, platform: Platform, quickstart_files: dict[str, Path], restore_default: None
+) -> None:
+    group = f"cluster_{secrets.token_hex(3)}"
+    login(page, platform, "admin", platform.admin_password)
+    page.goto(platform.base_url + "/plugin/wfo/config-groups")
+    page.get_by_role("heading", name="Config groups").wait_for()
+
+    # Create the group and make it the default.
+    page.get_by_test_id("group-add").click()
+    page.get_by_test_id("name-dialog-input").fill(group)
+    page.get_by_test_id("name-dialog-submit").click()
+    page.get_by_test_id(f"group-row-{group}").wait_for()
+    page.get_by_test_id(f"group-set-default-{group}").click()
+    page.get_by_test_id(f"group-default-badge-{group}").wait_for()
+    # The previous default can be deleted no more than the new one: the UI shows the server's reason.
+    page.get_by_test_id(f"group-delete-{group}").click()
+    page.get_by_test_id("confirm-ok").click()
+    assert "default" in page.get_by_test_id("confirm-error").inner_text().lower()
+    page.get_by_test_id("confirm-cancel").click()
+
+    # Hadoop: the three required files, then edit a property.
+    page.get_by_test_id(f"group-hadoop-link-{group}").click()
+    page.get_by_role("heading", name="Hadoop configuration").wait_for()
+    assert "core-site.xml" in page.get_by_test_id("hadoop-missing").inner_text()
+    page.get_by_test_id("hadoop-upload-input").set_input_files(
+        [str(quickstart_files[n]) for n in ("core-site.xml", "hdfs-site.xml", "yarn-site.xml")]
+    )
+    page.get_by_test_id("hadoop-file-row-yarn-site.xml").wait_for()
+    assert page.get_by_test_id("hadoop-missing").count() == 0
+    page.get_by_test_id("hadoop-file-link-hdfs-site.xml").click()
+    page.get_by_test_id("hadoop-prop-value-dfs.replication").fill("2")
+    page.get_by_test_id("hadoop-prop-add-name").fill("dfs.blocksize")
+    page.get_by_test_id("hadoop-prop-add-value").fill("268435456")
+    page.get_by_test_id("hadoop-prop-add").click()
+    page.get_by_test_id("hadoop-submit").click()
+    page.get_by_test_id("hadoop-prop-message").wait_for()
+    props = platform.api("GET", f"/config-groups/{group}/hadoop/hdfs-site.xml").json()["properties"]
+    assert {p["name"]: p["value"] for p in props} == {"dfs.replication": "2", "dfs.blocksize": "268435456"}
+
+    # Spark: master yarn.
+    page.goto(platform.base_url + f"/plugin/wfo/config-groups/{group}/spark")
+    page.get_by_role("heading", name="Spark configuration").wait_for()
+    page.get_by_test_id("spark-arg-value-master").fill("yarn")
+    page.get_by_test_id("spark-save").click()
+    page.get_by_test_id("spark-message").wait_for()
+    assert platform.api("GET", f"/config-groups/{group}/spark").json()["arguments"]["master"] == "yarn"
+
+    # Kerberos: krb5.conf and a real keytab; select it and set the principal.
+    page.get_by_test_id("group-tab-kerberos").click()
+    page.get_by_role("heading", name="Kerberos configuration").wait_for()
+    page.get_by_test_id("kerberos-upload-input").set_input_files(
+        [str(quickstart_files["krb5.conf"]), str(quickstart_files["etl.keytab"])]
+    )
+    row = page.get_by_test_id("keytab-row-etl.keytab")
+    row.wait_for()
+    assert "etl@LAB.EXAMPLE" in row.inner_text()
+    page.get_by_test_id("kerberos-keytab").select_option("etl.keytab")
+    page.get_by_test_id("kerberos-principal").fill("etl@LAB.EXAMPLE")
+    page.get_by_test_id("kerberos-submit").click()
+    page.get_by_test_id("kerberos-message").wait_for()
+    kerberos = platform.api("GET", f"/config-groups/{group}/kerberos").json()
+    assert (kerberos["principal"], kerberos["keytab"], kerberos["krb5_conf"]) == (
+        "etl@LAB.EXAMPLE",
+        "etl.keytab",
+        True,
+    )
+
+    # Livy: a Basic_Access endpoint; the password is never shown again.
+    page.get_by_test_id("group-tab-livy").click()
+    page.get_by_role("heading", name="Livy configuration").wait_for()
+    page.get_by_test_id("livy-python-url").fill("http://livy.lab.example:8998")
+    page.get_by_test_id("livy-python-auth").select_option("Basic_Access")
+    page.get_by_test_id("livy-python-username").fill("etl")
+    page.get_by_test_id("livy-python-password").fill("s3cret-livy")
+    page.get_by_test_id("livy-save").click()
+    page.get_by_test_id("livy-message").wait_for()
+    page.reload()
+    page.get_by_test_id("livy-python-url").wait_for()
+    assert page.get_by_test_id("livy-python-password").input_value() == ""
+    assert "s3cret-livy" not in page.content()
+    livy = platform.api("GET", f"/config-groups/{group}/livy").json()
+    assert livy["python"]["password_set"] is True and "password" not in livy["python"]
+
+    # A code artifact.
+    page.get_by_test_id("wfo-nav-code-artifacts").click()
+    page.get_by_role("heading", name="Code artifacts").wait_for()
+    page.get_by_test_id("artifact-upload-input").set_input_files([str(quickstart_files["job.py"])])
+    page.get_by_test_id("artifact-row-job.py").wait_for()
+    page.get_by_test_id("artifact-link-job.py").click()
+    page.wait_for_url(re.compile(r".*/code-artifacts/job\.py$"))
+    page.get_by_test_id("artifact-view-1").click()
+    assert "hello from the quickstart" in page.get_by_test_id("artifact-content").inner_text()
+
+    # What the workers will read: the group's published connection.
+    groups = platform.api("GET", "/config-groups").json()["groups"]
+    assert next(g for g in groups if g["name"] == group)["is_default"] is True
