@@ -73,6 +73,25 @@ def instance_processes(home: Path) -> list[str]:
     return found
 
 
+def multipart(
+    files: list[tuple[str, bytes]], *, field: str = "files", fields: dict[str, str] | None = None
+) -> tuple[bytes, str]:
+    boundary = f"wfo-test-{secrets.token_hex(8)}"
+    parts = []
+    for name, value in (fields or {}).items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for filename, content in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 class HttpError(Exception):
     def __init__(self, status: int, body: str):
         super().__init__(f"HTTP {status}: {body[:500]}")
@@ -182,6 +201,23 @@ class Platform:
             raise HttpError(result.status, result.body.decode(errors="replace"))
         return result
 
+    def upload(
+        self,
+        path: str,
+        files: list[tuple[str, bytes]],
+        *,
+        field: str = "files",
+        user: str = "admin",
+        password: str | None = None,
+        fields: dict[str, str] | None = None,
+        method: str = "POST",
+    ) -> Response:
+        """POST files as multipart/form-data (like a browser or `curl --form`)."""
+        body, content_type = multipart(files, field=field, fields=fields)
+        return self.request(
+            method, path, data=body, token=self.token(user, password), headers={"Content-Type": content_type}
+        )
+
     def api(self, method: str, path: str, user: str = "admin", **kwargs: Any) -> Response:
         return self.request(
             method, "/wfo/api/v1" + path, token=self.token(user, kwargs.pop("password", None)), **kwargs
@@ -198,10 +234,17 @@ class Platform:
         (self.home / "dags" / filename).write_text(code, encoding="utf-8")
         self.airflow_cli("dags", "reserialize", "--bundle-name", "dags-folder")
 
-    def trigger_and_wait(
-        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float = 180.0
-    ) -> str:
-        """Unpause, trigger and wait for a DAG run; returns its final state."""
+    def wait_for_dag(self, dag_id: str, timeout: float = 120.0) -> None:
+        """Wait until the DAG processor has parsed `dag_id` (e.g. an example from the wfo bundle)."""
+        deadline = time.monotonic() + timeout
+        while self.request("GET", f"/api/v2/dags/{dag_id}", token=self.token()).status != 200:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"DAG {dag_id} was not parsed within {timeout} s")
+            time.sleep(1)
+
+    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
+        """Unpause and trigger a DAG; returns the run id."""
+        self.wait_for_dag(dag_id)
         token = self.token()
         self.request(
             "PATCH", f"/api/v2/dags/{dag_id}", json_body={"is_paused": False}, token=token, expected=(200,)
@@ -213,20 +256,45 @@ class Platform:
             expected=(200,),
             json_body={"logical_date": None, "conf": conf or {}},
         ).json()
+        return str(run["dag_run_id"])
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 180.0) -> str:
+        """Wait for a DAG run to finish; returns its final state."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.request(
-                "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}", token=token, expected=(200,)
+                "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token=self.token(), expected=(200,)
             ).json()["state"]
             if state in ("success", "failed"):
                 return str(state)
             time.sleep(0.5)
-        raise TimeoutError(f"run {run['dag_run_id']} of {dag_id} did not finish within {timeout} s")
+        raise TimeoutError(f"run {run_id} of {dag_id} did not finish within {timeout} s")
+
+    def trigger_and_wait(
+        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float = 180.0
+    ) -> str:
+        """Unpause, trigger and wait for a DAG run; returns its final state."""
+        return self.wait_for_run(dag_id, self.trigger(dag_id, conf), timeout)
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+        resp = self.request(
+            "GET",
+            f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}?full_content=true",
+            token=self.token(),
+            headers={"Accept": "text/plain"},
+        )
+        return resp.body.decode(errors="replace")
 
     def create_user(self, username: str, role: str, password: str) -> None:
         """Create a user through FAB's REST API (seconds faster than a CLI process per user)."""
-        body = {"username": username, "password": password, "first_name": username, "last_name": "Test",
-                "email": f"{username}@example.com", "roles": [{"name": role}]}
+        body = {
+            "username": username,
+            "password": password,
+            "first_name": username,
+            "last_name": "Test",
+            "email": f"{username}@example.com",
+            "roles": [{"name": role}],
+        }
         self.request("POST", "/auth/fab/v1/users", json_body=body, token=self.token(), expected=(200,))
 
     def create_user_with_cli(self, username: str, role: str, password: str) -> None:

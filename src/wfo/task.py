@@ -50,7 +50,9 @@ def run_method(namespace: Mapping[str, Any], argv: Sequence[str] | None = None) 
     function = namespace.get(method_id)
     if not callable(function):
         available = sorted(
-            name for name, value in namespace.items() if inspect.isfunction(value) and not name.startswith("_")
+            name
+            for name, value in namespace.items()
+            if inspect.isfunction(value) and not name.startswith("_")
         )
         raise PayloadError(f"no function {method_id!r} in this artifact; functions here: {available}")
     call: Callable[..., Any] = function
