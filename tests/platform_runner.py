@@ -277,13 +277,16 @@ class Platform:
         return self.wait_for_run(dag_id, self.trigger(dag_id, conf), timeout)
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+        """The task's log as text (the structured log entries, one per line)."""
         resp = self.request(
             "GET",
             f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}?full_content=true",
             token=self.token(),
-            headers={"Accept": "text/plain"},
+            headers={"Accept": "application/json"},
+            expected=(200,),
         )
-        return resp.body.decode(errors="replace")
+        content = resp.json()["content"]
+        return "\n".join(entry if isinstance(entry, str) else json.dumps(entry) for entry in content)
 
     def create_user(self, username: str, role: str, password: str) -> None:
         """Create a user through FAB's REST API (seconds faster than a CLI process per user)."""

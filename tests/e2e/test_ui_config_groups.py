@@ -148,7 +148,8 @@ def test_quickstart_in_the_browser(
     page.get_by_test_id("artifact-row-job.py").wait_for()
     page.get_by_test_id("artifact-link-job.py").click()
     page.wait_for_url(re.compile(r".*/code-artifacts/job\.py$"))
-    page.get_by_test_id("artifact-view-1").click()
+    # The latest version's content is shown right away.
+    page.get_by_test_id("artifact-content").wait_for()
     assert "hello from the quickstart" in page.get_by_test_id("artifact-content").inner_text()
 
     # What the workers will read: the group's published connection.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ def _seen_path(path: str, root_path: str = "") -> tuple[str, bytes]:
 
     middleware = BarePrefixMiddleware(app, prefixes=("/api/dependencies", "/api/configs/"))
     scope = {"type": "http", "path": path, "raw_path": path.encode(), "root_path": root_path}
-    asyncio.run(middleware(scope, None, None))
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, middleware(scope, None, None)).result()
     return seen["path"], seen["raw_path"]
 
 
