@@ -33,6 +33,29 @@ def role_password(username: str) -> str:
 
 
 VENV_BIN = Path(sys.executable).parent
+
+_ENV_DUMP_DAG = """
+import json, os
+from airflow.sdk import dag, task
+
+@dag(dag_id={dag_id!r}, schedule=None, catchup=False)
+def env_dump():
+    @task
+    def dump():
+        with open({out!r}, "w") as fh:
+            json.dump(dict(os.environ), fh)
+
+    dump()
+
+env_dump()
+"""
+
+
+def env_dump_dag(dag_id: str, out: Path) -> str:
+    """A DAG whose one task writes its process environment to `out` as JSON."""
+    return _ENV_DUMP_DAG.format(dag_id=dag_id, out=str(out))
+
+
 WFO = str(VENV_BIN / "wfo")
 
 

@@ -10,27 +10,11 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from platform_runner import Platform, free_port
+from platform_runner import Platform, env_dump_dag, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-DAG = """
-import json, os
-from airflow.sdk import dag, task
-
-@dag(dag_id="wfo_pg_probe", schedule=None, catchup=False)
-def probe():
-    @task
-    def dump():
-        with open({out!r}, "w") as fh:
-            json.dump(dict(os.environ), fh)
-
-    dump()
-
-probe()
-"""
 
 
 @pytest.fixture
@@ -53,7 +37,7 @@ def test_platform_runs_on_postgresql(tmp_path: Path, database: str) -> None:
     pg.home.mkdir(parents=True)
     (pg.home / "dags").mkdir()
     out = tmp_path / "env.json"
-    (pg.home / "dags" / "wfo_pg_probe.py").write_text(DAG.format(out=str(out)))
+    (pg.home / "dags" / "wfo_pg_probe.py").write_text(env_dump_dag("wfo_pg_probe", out))
     pg.start(WFO_DATABASE_URL=database)
     try:
         assert (

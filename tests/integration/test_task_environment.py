@@ -7,30 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform
+from platform_runner import Platform, env_dump_dag
 
 pytestmark = pytest.mark.integration
-
-DAG = """
-import json, os
-from airflow.sdk import dag, task
-
-@dag(dag_id="wfo_test_env_dump", schedule=None, catchup=False)
-def env_dump():
-    @task
-    def dump():
-        with open({out!r}, "w") as fh:
-            json.dump(dict(os.environ), fh)
-
-    dump()
-
-env_dump()
-"""
 
 
 def test_task_gets_spark_and_no_database_url(platform: Platform, tmp_path: Path) -> None:
     out = tmp_path / "env.json"
-    platform.deploy_dag("wfo_test_env_dump.py", DAG.format(out=str(out)))
+    platform.deploy_dag("wfo_test_env_dump.py", env_dump_dag("wfo_test_env_dump", out))
     assert platform.trigger_and_wait("wfo_test_env_dump") == "success"
     env = json.loads(out.read_text())
 
