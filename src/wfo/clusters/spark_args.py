@@ -134,6 +134,15 @@ def is_code_conf(key: str) -> bool:
     return any(fnmatch.fnmatchcase(key, pattern) for pattern in CODE_CONF_PATTERNS)
 
 
+def code_conf_patterns() -> list[str]:
+    """`CODE_CONF_PATTERNS` for clients (the UI's hints): globs where only `*` is special.
+
+    `*` matches any run of characters (none, dots included), every other character matches itself,
+    and a key is code when it matches a whole pattern, case-sensitively: exactly `is_code_conf`.
+    """
+    return list(CODE_CONF_PATTERNS)
+
+
 def _split(arguments: Mapping[str, Any], confs: Mapping[str, Any], *, code: bool) -> tuple[dict, dict]:
     return (
         {name: value for name, value in arguments.items() if is_code_argument(name) == code},

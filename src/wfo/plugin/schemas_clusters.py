@@ -82,6 +82,13 @@ class SparkSection(BaseModel):
     spark_home: str | None
     choices: dict[str, list[str]] = Field(description="jars, py-files (Spark dependencies), keytab")
     known_arguments: list[KnownArgument]
+    code_conf_patterns: list[str] = Field(
+        description=(
+            "conf keys that decide what code runs (changing them needs WFO Cluster Code Settings: edit), "
+            "as glob patterns: '*' matches any run of characters (none, dots included), every other "
+            "character matches itself; a key is code when it matches a whole pattern, case-sensitively"
+        )
+    )
 
 
 class KeytabPublic(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from wfo.clusters.spark_args import (
     KNOWN_ARGUMENTS,
     SparkSettingsError,
+    code_conf_patterns,
     code_settings_changed,
     is_code_argument,
     is_code_conf,
@@ -16,6 +18,7 @@ from wfo.clusters.spark_args import (
     to_spark_submit_options,
     validate_spark_settings,
 )
+from wfo.plugin.schemas_clusters import SparkSection
 
 DEPENDENCIES = {"a.jar", "b.jar", "helpers.py", "lib.zip", "old.egg", "notes.txt"}
 KEYTABS = {"etl.keytab"}
@@ -293,6 +296,37 @@ def test_code_confs(key: str) -> None:
 )
 def test_non_code_confs(key: str) -> None:
     assert not is_code_conf(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "spark.driver.extraJavaOptions",
+        "spark.executorEnv.PYTHONPATH",
+        "spark.jars.packages",
+        "spark.kubernetes.executor.container.image",
+        "spark.pyspark.python",
+        "spark.executor.memory",
+        "spark.filesx",
+        "spark.pyspark.pythonx",
+        "sparkXpyspark.python",
+    ],
+)
+def test_spark_section_sends_the_code_conf_patterns_the_server_matches(key: str) -> None:
+    # The UI's "needs Developer or Admin" hints match these with the rule of the field's description:
+    # only `*` is special (any run of characters), a key must match a whole pattern.
+    section = SparkSection(
+        arguments={},
+        confs={},
+        spark_home=None,
+        choices={},
+        known_arguments=[],
+        code_conf_patterns=code_conf_patterns(),
+    ).model_dump(mode="json")
+    patterns = section["code_conf_patterns"]
+    assert patterns and not any(char in pattern for pattern in patterns for char in "?[]")
+    globs = [re.compile(".*".join(re.escape(part) for part in pattern.split("*"))) for pattern in patterns]
+    assert any(glob.fullmatch(key) for glob in globs) == is_code_conf(key)
 
 
 def test_changes_are_classified_as_code_or_not() -> None:

@@ -1,6 +1,6 @@
 // Unit tests of the config groups API module: routes, methods and bodies as the contract has them.
 import { createApiClient, type LocationLike } from "../../../src/wfo/ui/src/api/client";
-import { configGroupsApi, isCodeConf, validateGroupName } from "../../../src/wfo/ui/src/api/configGroups";
+import { codeConfMatcher, configGroupsApi, validateGroupName } from "../../../src/wfo/ui/src/api/configGroups";
 
 interface Call {
   url: string;
@@ -142,12 +142,25 @@ describe("validateGroupName", () => {
   });
 });
 
-describe("isCodeConf", () => {
-  it("flags the conf keys that change what code runs", () => {
+describe("codeConfMatcher", () => {
+  // Patterns as the server sends them in `code_conf_patterns` (a sample: the list itself is the server's).
+  const isCodeConf = codeConfMatcher([
+    "*.extraJavaOptions",
+    "*.extraClassPath",
+    "spark.*.defaultJavaOptions",
+    "spark.pyspark.python",
+    "spark.jars*",
+    "spark.yarn.dist.*",
+    "spark.yarn.appMasterEnv.*",
+  ]);
+
+  it("flags the conf keys matching a whole pattern, `*` standing for any run of characters", () => {
     for (const key of [
       "spark.driver.extraJavaOptions",
       "spark.executor.extraClassPath",
       "spark.pyspark.python",
+      " spark.pyspark.python ",
+      "spark.jars",
       "spark.jars.packages",
       "spark.yarn.dist.files",
       "spark.driver.defaultJavaOptions",
@@ -155,8 +168,20 @@ describe("isCodeConf", () => {
     ]) {
       expect(isCodeConf(key), key).toBe(true);
     }
-    for (const key of ["spark.scheduler.mode", "spark.executor.memory", "spark.dynamicAllocation.enabled"]) {
+    for (const key of [
+      "spark.scheduler.mode",
+      "spark.executor.memory",
+      "spark.dynamicAllocation.enabled",
+      "spark.pyspark.pythonx",
+      "sparkXpyspark.python",
+      "spark.driver.extraJavaOptionsX",
+    ]) {
       expect(isCodeConf(key), key).toBe(false);
     }
+  });
+
+  it("flags nothing without patterns", () => {
+    expect(codeConfMatcher([])("spark.pyspark.python")).toBe(false);
+    expect(codeConfMatcher([])("")).toBe(false);
   });
 });

@@ -21,7 +21,7 @@ from wfo.clusters.errors import ChangeForbidden, ConfigGroupError, GroupConflict
 from wfo.clusters.keytab import KeytabError
 from wfo.clusters.livy import LivySettingsError
 from wfo.clusters.secrets import SecretsError
-from wfo.clusters.spark_args import KNOWN_ARGUMENTS, SparkSettingsError
+from wfo.clusters.spark_args import KNOWN_ARGUMENTS, SparkSettingsError, code_conf_patterns
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup
 from wfo.plugin.deps import CurrentUser, is_allowed, require
@@ -174,6 +174,7 @@ def _spark(group: ConfigGroup, dependencies: list[str]) -> SparkSection:
         spark_home=group.spark_home,
         choices={"jars": choices.jars, "py-files": choices.py_files, "keytab": choices.keytabs},
         known_arguments=[KnownArgument.model_validate(dict(entry)) for entry in KNOWN_ARGUMENTS],
+        code_conf_patterns=code_conf_patterns(),
     )
 
 

@@ -66,6 +66,12 @@ export interface SparkConfig extends SparkSettings {
   /** Values the select arguments may take: `jars`, `py-files` (Spark dependencies), `keytab`. */
   choices: Record<string, string[]>;
   known_arguments: KnownSparkArgument[];
+  /**
+   * Conf keys that change what code runs (needs can_edit on "WFO Cluster Code Settings"), as the
+   * server matches them: globs where `*` matches any run of characters and every other character
+   * matches itself; a key is code when it matches a whole pattern. See `codeConfMatcher`.
+   */
+  code_conf_patterns: string[];
 }
 
 export interface Keytab extends StoredFile {
@@ -193,39 +199,18 @@ export function validateGroupName(name: string): string | null {
 }
 
 /**
- * Spark conf keys that change what code runs (Python paths, class paths, JVM options, shipped
- * files), as the server lists them (`wfo.clusters.spark_args.CODE_CONF_PATTERNS`). Only users with
- * can_edit on "WFO Cluster Code Settings" may change them; the server enforces it, this list only
- * lets the page say so up front.
+ * Tells whether a Spark conf key changes what code runs (Python paths, class paths, JVM options,
+ * shipped files), from the server's `code_conf_patterns` (SparkConfig). Only users with can_edit on
+ * "WFO Cluster Code Settings" may change such keys; the server enforces it, this only lets the page
+ * say so up front.
  */
-export const CODE_CONF_PATTERNS: readonly string[] = [
-  "*.extraJavaOptions",
-  "*.extraClassPath",
-  "*.extraLibraryPath",
-  "spark.*.defaultJavaOptions",
-  "spark.pyspark.python",
-  "spark.pyspark.driver.python",
-  "spark.yarn.appMasterEnv.*",
-  "spark.executorEnv.*",
-  "spark.kubernetes.driverEnv.*",
-  "spark.jars*",
-  "spark.submit.pyFiles",
-  "spark.files",
-  "spark.archives",
-  "spark.yarn.dist.*",
-  "spark.yarn.jars",
-  "spark.yarn.archive",
-  "spark.kubernetes.container.image",
-  "spark.kubernetes.*.container.image",
-  "spark.python.daemon.module",
-  "spark.python.worker.module",
-];
-
-const CODE_CONF = new RegExp(
-  `^(?:${CODE_CONF_PATTERNS.map((glob) => glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/gu, "\\$&")).join(".*")).join("|")})$`,
-  "u",
-);
-
-export function isCodeConf(key: string): boolean {
-  return CODE_CONF.test(key.trim());
+export function codeConfMatcher(patterns: readonly string[]): (key: string) => boolean {
+  if (patterns.length === 0) {
+    return () => false;
+  }
+  const codeConf = new RegExp(
+    `^(?:${patterns.map((glob) => glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/gu, "\\$&")).join(".*")).join("|")})$`,
+    "u",
+  );
+  return (key) => codeConf.test(key.trim());
 }

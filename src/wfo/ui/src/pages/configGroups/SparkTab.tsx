@@ -4,9 +4,9 @@
  * "WFO Cluster Code Settings" right; the page disables them for others and the server decides.
  */
 import { Badge, Box, Button, Field, Flex, Heading, HStack, Input, Spinner, Table, Text } from "@chakra-ui/react";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 
-import { configGroups, isCodeConf, type SparkConfig } from "../../api/configGroups";
+import { codeConfMatcher, configGroups, type SparkConfig } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { formError, keyedErrors, type KeyedErrors } from "../../errors";
@@ -71,6 +71,7 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
   const readOnly = !canBase && !canCode;
   const known = new Map(config.known_arguments.map((argument) => [argument.name, argument]));
   const isCodeArgument = (key: string) => known.get(key)?.code ?? false;
+  const isCodeConf = useMemo(() => codeConfMatcher(config.code_conf_patterns), [config.code_conf_patterns]);
   const mayEdit = (code: boolean) => (code ? canCode : canBase);
 
   const [draft, setDraft] = useState<SparkDraft>(() => draftFrom(config));
