@@ -125,6 +125,10 @@ def print_banner(settings: Settings, report: dict[str, Any]) -> None:
             lines.append(f"              (shown once; also in {report['password_file']}, mode 0600)")
         else:
             lines.append("  password:   the one given in WFO_ADMIN_PASSWORD")
+    if report.get("examples_uploaded"):
+        lines.append("  examples:   ExampleSchemaGeneration, ExampleSparkPi, PySpark (ready to trigger)")
+    for group, reason in (report.get("config_groups_not_published") or {}).items():
+        lines.append(f"  WARNING:    config group {group!r} could not be published for workers: {reason}")
     lines += [f"  logs:       {settings.logs_dir / 'wfo'}", "  stop with Ctrl-C", ""]
     print("\n".join(lines), flush=True)
 
