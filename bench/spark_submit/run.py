@@ -1,0 +1,211 @@
+"""Overhead of wfo's Spark operators over a bare `spark-submit` of the same job.
+
+    .venv/bin/python bench/spark_submit/run.py [--pairs 10] [--platform]
+
+Runs the same small PySpark job (a code artifact) `--pairs` times each way, interleaved (bare, operator,
+operator, bare, ...): `spark-submit` started directly, and `CouturePySparkOperator.execute()` in-process
+(reads the config group from its connection, renders it, fetches the artifact from the object store,
+submits through the provider's hook). Reports medians and their difference. With `--platform N` it
+also starts `wfo up` on a temporary home and triggers the same job N times as a DAG task through the REST
+API (the embedded default: Spark master local[*]), reporting the run's wall time (trigger to success) and
+the task's own duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+JOB = b"""
+from wfo.task import run_method
+
+def count_rows(payload):
+    from pyspark.sql import SparkSession
+    spark = SparkSession.builder.getOrCreate()
+    print("rows:", spark.range(payload["method_args_dict"]["n"]).count())
+    spark.stop()
+
+if __name__ == "__main__":
+    run_method(globals())
+"""
+PAYLOAD = {"method_id": "count_rows", "dag_id": "bench", "method_args_dict": {"n": 1000}}
+
+
+def _setup(work: Path) -> Path:
+    os.environ["WFO_HOME"] = str(work / "home")
+    os.environ["WFO_OBJECT_STORE_URL"] = (work / "store").as_uri()
+    group = {
+        "format": 1,
+        "name": "bench",
+        "is_default": True,
+        "spark_home": None,
+        "spark": {"arguments": {"master": "local[*]"}, "confs": {}},
+        "hadoop_files": {},
+        "krb5_conf": None,
+        "kerberos": {"principal": None, "keytab": None},
+        "keytabs": {},
+        "livy": {},
+    }
+    os.environ["AIRFLOW_CONN_WFO_CONFIG_GROUP_BENCH"] = json.dumps(
+        {"conn_type": "wfo_config_group", "extra": group}
+    )
+    from wfo.repositories.code_artifacts import CodeArtifacts
+    from wfo.repositories.files import Upload
+    from wfo.storage.objectstore import ObjectStore
+
+    CodeArtifacts(ObjectStore.from_settings()).upload([Upload("bench_job.py", io.BytesIO(JOB))], "bench")
+    script = work / "bench_job.py"
+    script.write_bytes(JOB)
+    return script
+
+
+def bare(script: Path) -> float:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "PYSPARK_PYTHON": sys.executable,
+    }
+    cmd = [
+        "spark-submit",
+        "--master",
+        "local[*]",
+        "--conf",
+        "spark.workflow.taskId=count_rows",
+        "--conf",
+        "spark.workflow.dagId=bench",
+        "--name",
+        "bench",
+        str(script),
+        json.dumps(PAYLOAD),
+    ]
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def operator() -> float:
+    from airflow.sdk import DAG
+
+    from wfo.operators import CouturePySparkOperator
+
+    with DAG("bench", schedule=None):
+        op = CouturePySparkOperator(
+            task_id="count_rows",
+            method_id="count_rows",
+            app_name="bench",
+            code_artifact="bench_job.py",
+            config_group="bench",
+            method_args_dict={"n": 1000},
+        )
+    start = time.perf_counter()
+    op.execute({})
+    return time.perf_counter() - start
+
+
+PLATFORM_DAG = """
+from airflow.sdk import DAG
+from wfo.operators import CouturePySparkOperator
+
+with DAG("bench_spark", schedule=None, catchup=False):
+    CouturePySparkOperator(task_id="count_rows", method_id="count_rows", app_name="bench",
+                           code_artifact="bench_job.py", method_args_dict={"n": 1000})
+"""
+
+
+def platform_runs(runs: int, work: Path) -> dict[str, float]:
+    """Median wall time of the job as a DAG task on `wfo up` (trigger to success) and of the task itself."""
+    import secrets as _secrets
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from platform_runner import Platform, free_port
+
+    platform = Platform(home=work / "platform", port=free_port(), admin_password=_secrets.token_urlsafe(12))
+    platform.start()
+    try:
+        platform.upload("/wfo/api/v1/code-artifacts", [("bench_job.py", JOB)])
+        platform.deploy_dag("bench_spark.py", PLATFORM_DAG)
+        walls, tasks = [], []
+        for i in range(runs + 1):  # the first run warms up and is not counted
+            start = time.perf_counter()
+            run_id = platform.trigger("bench_spark")
+            assert platform.wait_for_run("bench_spark", run_id, timeout=600) == "success"
+            wall = time.perf_counter() - start
+            ti = platform.request(
+                "GET",
+                f"/api/v2/dags/bench_spark/dagRuns/{run_id}/taskInstances/count_rows",
+                token=platform.token(),
+                expected=(200,),
+            ).json()
+            if i:
+                walls.append(wall)
+                tasks.append(float(ti["duration"]))
+            print(f"platform run {i}: wall {wall:.2f} s, task {float(ti['duration']):.2f} s", flush=True)
+    finally:
+        platform.stop()
+    return {
+        "platform_wall_median_s": statistics.median(walls),
+        "platform_task_median_s": statistics.median(tasks),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=10)
+    parser.add_argument(
+        "--platform", type=int, default=0, metavar="N", help="also N runs as a task on wfo up"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wfo-bench-spark-") as tmp:
+        script = _setup(Path(tmp))
+        os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        operator()  # warm-up: imports, JVM class cache
+        bare_times, op_times = [], []
+        for i in range(args.pairs):
+            order = (bare, operator) if i % 2 == 0 else (operator, bare)
+            for run in order:
+                elapsed = run(script) if run is bare else run()  # type: ignore[operator]
+                (bare_times if run is bare else op_times).append(elapsed)
+            print(f"pair {i + 1}: bare {bare_times[-1]:.2f} s, operator {op_times[-1]:.2f} s", flush=True)
+    platform: dict[str, float] = {}
+    if args.platform:
+        with tempfile.TemporaryDirectory(prefix="wfo-bench-spark-platform-") as tmp:
+            platform = platform_runs(args.platform, Path(tmp))
+    result = {
+        **platform,
+        "pairs": args.pairs,
+        "bare_median_s": statistics.median(bare_times),
+        "operator_median_s": statistics.median(op_times),
+        "overhead_s": statistics.median(op_times) - statistics.median(bare_times),
+        "ratio": statistics.median(op_times) / statistics.median(bare_times),
+        "bare": bare_times,
+        "operator": op_times,
+    }
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "spark_submit.json").write_text(json.dumps(result, indent=2))
+    print(
+        f"\n| | median |\n|---|---:|\n| bare spark-submit | {result['bare_median_s']:.2f} s |"
+        f"\n| CouturePySparkOperator.execute | {result['operator_median_s']:.2f} s |"
+        f"\n| overhead (difference of medians) | {result['overhead_s']:+.2f} s |"
+        f"\n| ratio | {result['ratio']:.3f} |"
+    )
+    if platform:
+        print(
+            "| the same job as a DAG task on `wfo up`, run wall time (trigger to success) | "
+            f"{platform['platform_wall_median_s']:.2f} s |\n"
+            f"| ... the task's own duration | {platform['platform_task_median_s']:.2f} s |"
+        )
+
+
+if __name__ == "__main__":
+    main()
