@@ -1,5 +1,5 @@
 /** Spark dependencies: the jars and Python files config groups can put on a job's classpath/PYTHONPATH. */
-import { Badge, Button, Flex, HStack, Input, Spinner, Table, Text } from "@chakra-ui/react";
+import { Badge, Flex, HStack, Spinner, Table, Text } from "@chakra-ui/react";
 import { useState } from "react";
 
 import { SPARK_DEPENDENCY_EXTENSIONS, sparkDependencies, type SparkDependency } from "../api/repositories";
@@ -7,6 +7,8 @@ import { ActionOutcome } from "../components/ActionOutcome";
 import { ConfirmDialog, type ConfirmRequest } from "../components/ConfirmDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
+import { DeleteButton, DownloadLink } from "../components/RowActions";
+import { SearchInput } from "../components/SearchInput";
 import { UploadButton } from "../components/UploadButton";
 import { formatSize } from "../format";
 import { useAction } from "../hooks/useAction";
@@ -63,14 +65,7 @@ export function SparkDependenciesPage() {
         title="Spark dependencies"
       />
       <Flex align="center" gap={3} mb={3}>
-        <Input
-          data-testid="deps-search"
-          maxW="20rem"
-          onChange={(event) => setSearch(event.target.value)}
-          placeholder="Search file name"
-          size="sm"
-          value={search}
-        />
+        <SearchInput onChange={setSearch} placeholder="Search file name" testId="deps-search" value={search} />
       </Flex>
       <ActionOutcome done={upload.done} error={upload.error} testId="deps" />
       {loaded.status === "error" ? <ErrorAlert error={loaded.error} onRetry={loaded.reload} testId="deps-load-error" /> : null}
@@ -105,22 +100,12 @@ export function SparkDependenciesPage() {
                   <Table.Cell whiteSpace="nowrap">{formatTime(file.modified)}</Table.Cell>
                   <Table.Cell>
                     <HStack gap={1} justify="flex-end">
-                      <Button asChild size="xs" variant="ghost">
-                        <a data-testid={`dep-download-${file.name}`} download={file.name} href={sparkDependencies().downloadUrl(file.name)}>
-                          Download
-                        </a>
-                      </Button>
-                      {canDelete ? (
-                        <Button
-                          colorPalette="red"
-                          data-testid={`dep-delete-${file.name}`}
-                          onClick={() => remove(file.name)}
-                          size="xs"
-                          variant="ghost"
-                        >
-                          Delete
-                        </Button>
-                      ) : null}
+                      <DownloadLink
+                        fileName={file.name}
+                        href={sparkDependencies().downloadUrl(file.name)}
+                        testId={`dep-download-${file.name}`}
+                      />
+                      {canDelete ? <DeleteButton onClick={() => remove(file.name)} testId={`dep-delete-${file.name}`} /> : null}
                     </HStack>
                   </Table.Cell>
                 </Table.Row>

@@ -9,6 +9,7 @@ import { ActionOutcome } from "../../components/ActionOutcome";
 import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { PageHeader } from "../../components/PageHeader";
+import { DownloadLink } from "../../components/RowActions";
 import { formatSize, shortHash } from "../../format";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
@@ -178,15 +179,11 @@ export function ArtifactDetailPage() {
                       >
                         View
                       </Button>
-                      <Button asChild size="xs" variant="ghost">
-                        <a
-                          data-testid={`artifact-version-download-${item.version}`}
-                          download={name}
-                          href={codeArtifacts().downloadUrl(name, item.version)}
-                        >
-                          Download
-                        </a>
-                      </Button>
+                      <DownloadLink
+                        fileName={name}
+                        href={codeArtifacts().downloadUrl(name, item.version)}
+                        testId={`artifact-version-download-${item.version}`}
+                      />
                       {canEdit && item.version !== latest ? (
                         <Button
                           data-testid={`artifact-restore-${item.version}`}

@@ -1,5 +1,5 @@
 /** Code artifacts: the files operators fetch by name (`code_artifact='x.py'`), newest version of each. */
-import { Badge, Button, Flex, HStack, Input, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { Badge, Flex, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
 import { useEffect, useState } from "react";
 import { Link as RouterLink } from "react-router-dom";
 
@@ -8,6 +8,8 @@ import { ActionOutcome } from "../../components/ActionOutcome";
 import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { PageHeader } from "../../components/PageHeader";
+import { DeleteButton, DownloadLink } from "../../components/RowActions";
+import { SearchInput } from "../../components/SearchInput";
 import { formatSize } from "../../format";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
@@ -64,14 +66,7 @@ export function ArtifactListPage() {
       {canCreate ? <DropZone busy={upload.busy} onFiles={onFiles} /> : null}
       <ActionOutcome done={upload.done} error={upload.error} testId="artifacts" />
       <Flex align="center" gap={3} mb={3}>
-        <Input
-          data-testid="artifact-search"
-          maxW="20rem"
-          onChange={(event) => setSearch(event.target.value)}
-          placeholder="Search file name"
-          size="sm"
-          value={search}
-        />
+        <SearchInput onChange={setSearch} placeholder="Search file name" testId="artifact-search" value={search} />
         {loaded.status === "loading" && artifacts !== undefined ? <Spinner size="sm" /> : null}
       </Flex>
       {loaded.status === "error" ? <ErrorAlert error={loaded.error} onRetry={loaded.reload} testId="artifacts-load-error" /> : null}
@@ -122,25 +117,13 @@ export function ArtifactListPage() {
                   <Table.Cell>{artifact.uploaded_by ?? "—"}</Table.Cell>
                   <Table.Cell>
                     <HStack gap={1} justify="flex-end">
-                      <Button asChild size="xs" variant="ghost">
-                        <a
-                          data-testid={`artifact-download-${artifact.name}`}
-                          download={artifact.name}
-                          href={codeArtifacts().downloadUrl(artifact.name)}
-                        >
-                          Download
-                        </a>
-                      </Button>
+                      <DownloadLink
+                        fileName={artifact.name}
+                        href={codeArtifacts().downloadUrl(artifact.name)}
+                        testId={`artifact-download-${artifact.name}`}
+                      />
                       {canDelete ? (
-                        <Button
-                          colorPalette="red"
-                          data-testid={`artifact-delete-${artifact.name}`}
-                          onClick={() => remove(artifact.name)}
-                          size="xs"
-                          variant="ghost"
-                        >
-                          Delete
-                        </Button>
+                        <DeleteButton onClick={() => remove(artifact.name)} testId={`artifact-delete-${artifact.name}`} />
                       ) : null}
                     </HStack>
                   </Table.Cell>

@@ -1,5 +1,5 @@
 /** Config groups: the manual's table — search, default badge or "Set default", links, rename/clone/delete. */
-import { Badge, Button, Flex, HStack, Input, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { Badge, Button, Flex, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
 import { useState } from "react";
 import { Link as RouterLink } from "react-router-dom";
 
@@ -9,6 +9,8 @@ import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDial
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { NameDialog, type NameRequest } from "../../components/NameDialog";
 import { PageHeader } from "../../components/PageHeader";
+import { DeleteButton } from "../../components/RowActions";
+import { SearchInput } from "../../components/SearchInput";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
@@ -104,9 +106,7 @@ function GroupRow({
             </Button>
           ) : null}
           {rights.remove ? (
-            <Button colorPalette="red" data-testid={`group-delete-${group.name}`} onClick={onDelete} size="xs" variant="ghost">
-              Delete
-            </Button>
+            <DeleteButton onClick={onDelete} testId={`group-delete-${group.name}`} />
           ) : null}
         </HStack>
       </Table.Cell>
@@ -217,14 +217,7 @@ export function GroupListPage() {
         title="Config groups"
       />
       <Flex align="center" gap={3} mb={3}>
-        <Input
-          data-testid="group-search"
-          maxW="20rem"
-          onChange={(event) => setSearch(event.target.value)}
-          placeholder="Search group"
-          size="sm"
-          value={search}
-        />
+        <SearchInput onChange={setSearch} placeholder="Search group" testId="group-search" value={search} />
         {loaded.status === "loading" && loaded.data !== undefined ? <Spinner size="sm" /> : null}
       </Flex>
       <ActionOutcome done={action.done} error={action.error} testId="groups" />

@@ -1,5 +1,5 @@
 /** Hadoop tab: the group's XML files (upload several, open to edit, download, delete), missing ones flagged. */
-import { Alert, Button, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { Alert, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
 import { useState } from "react";
 import { Link as RouterLink } from "react-router-dom";
 
@@ -7,6 +7,7 @@ import { configGroups, type HadoopFiles } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
 import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { DeleteButton, DownloadLink } from "../../components/RowActions";
 import { UploadButton } from "../../components/UploadButton";
 import { formatSize } from "../../format";
 import { useAction } from "../../hooks/useAction";
@@ -111,25 +112,13 @@ export function HadoopTab({ group }: { group: string }) {
                   </Table.Cell>
                   <Table.Cell>
                     <HStack gap={1} justify="flex-end">
-                      <Button asChild size="xs" variant="ghost">
-                        <a
-                          data-testid={`hadoop-file-download-${file.name}`}
-                          download={file.name}
-                          href={configGroups().hadoopFileDownloadUrl(group, file.name)}
-                        >
-                          Download
-                        </a>
-                      </Button>
+                      <DownloadLink
+                        fileName={file.name}
+                        href={configGroups().hadoopFileDownloadUrl(group, file.name)}
+                        testId={`hadoop-file-download-${file.name}`}
+                      />
                       {canEdit ? (
-                        <Button
-                          colorPalette="red"
-                          data-testid={`hadoop-file-delete-${file.name}`}
-                          onClick={() => deleteFile(file.name)}
-                          size="xs"
-                          variant="ghost"
-                        >
-                          Delete
-                        </Button>
+                        <DeleteButton onClick={() => deleteFile(file.name)} testId={`hadoop-file-delete-${file.name}`} />
                       ) : null}
                     </HStack>
                   </Table.Cell>

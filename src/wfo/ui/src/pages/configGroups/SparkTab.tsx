@@ -9,6 +9,7 @@ import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { codeConfMatcher, configGroups, type SparkConfig } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { DeleteButton } from "../../components/RowActions";
 import { formError, keyedErrors, type KeyedErrors } from "../../errors";
 import { useAction } from "../../hooks/useAction";
 import { useAsync } from "../../hooks/useAsync";
@@ -38,6 +39,41 @@ function RowError({ messages, testId }: { messages: string[] | undefined; testId
     <Text color="fg.error" data-testid={testId} fontSize="xs" mt={1}>
       {messages.join(" ")}
     </Text>
+  );
+}
+
+/** One argument or conf row: the key (with its code hint), the value input and its error, Delete when editable. */
+function SettingRow({
+  kind,
+  name,
+  hint,
+  editable,
+  errors,
+  onDelete,
+  children,
+}: {
+  kind: "arg" | "conf";
+  name: string;
+  hint: boolean;
+  editable: boolean;
+  errors: string[] | undefined;
+  onDelete: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Table.Row data-testid={`spark-${kind}-row-${name}`}>
+      <Table.Cell fontFamily="mono" fontSize="sm" verticalAlign="top" width="18rem" wordBreak="break-all">
+        {name}
+        <CodeHint below show={hint} />
+      </Table.Cell>
+      <Table.Cell verticalAlign="top">
+        {children}
+        <RowError messages={errors} testId={`spark-${kind}-error-${name}`} />
+      </Table.Cell>
+      <Table.Cell textAlign="end" verticalAlign="top" width="6rem">
+        {editable ? <DeleteButton onClick={onDelete} testId={`spark-${kind}-delete-${name}`} /> : null}
+      </Table.Cell>
+    </Table.Row>
   );
 }
 
@@ -127,41 +163,29 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
           const code = isCodeArgument(row.key);
           const editable = mayEdit(code);
           return (
-            <Table.Row data-testid={`spark-arg-row-${row.key}`} key={row.key}>
-              <Table.Cell fontFamily="mono" fontSize="sm" verticalAlign="top" width="18rem" wordBreak="break-all">
-                {row.key}
-                <CodeHint below show={code && !canCode && !readOnly} />
-              </Table.Cell>
-              <Table.Cell verticalAlign="top">
-                <ArgumentInput
-                  choices={config.choices}
-                  disabled={!editable}
-                  known={known.get(row.key)}
-                  name={row.key}
-                  onChange={(value) =>
-                    setDraft({
-                      ...draft,
-                      arguments: draft.arguments.map((item, i) => (i === index ? { ...item, value } : item)),
-                    })
-                  }
-                  value={row.value}
-                />
-                <RowError messages={errors?.byKey[row.key]} testId={`spark-arg-error-${row.key}`} />
-              </Table.Cell>
-              <Table.Cell textAlign="end" verticalAlign="top" width="6rem">
-                {editable ? (
-                  <Button
-                    colorPalette="red"
-                    data-testid={`spark-arg-delete-${row.key}`}
-                    onClick={() => setDraft({ ...draft, arguments: draft.arguments.filter((_, i) => i !== index) })}
-                    size="xs"
-                    variant="ghost"
-                  >
-                    Delete
-                  </Button>
-                ) : null}
-              </Table.Cell>
-            </Table.Row>
+            <SettingRow
+              editable={editable}
+              errors={errors?.byKey[row.key]}
+              hint={code && !canCode && !readOnly}
+              key={row.key}
+              kind="arg"
+              name={row.key}
+              onDelete={() => setDraft({ ...draft, arguments: draft.arguments.filter((_, i) => i !== index) })}
+            >
+              <ArgumentInput
+                choices={config.choices}
+                disabled={!editable}
+                known={known.get(row.key)}
+                name={row.key}
+                onChange={(value) =>
+                  setDraft({
+                    ...draft,
+                    arguments: draft.arguments.map((item, i) => (i === index ? { ...item, value } : item)),
+                  })
+                }
+                value={row.value}
+              />
+            </SettingRow>
           );
         })}
       </KeyValueTable>
@@ -190,41 +214,29 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
           const code = isCodeConf(row.key);
           const editable = mayEdit(code);
           return (
-            <Table.Row data-testid={`spark-conf-row-${row.key}`} key={row.key}>
-              <Table.Cell fontFamily="mono" fontSize="sm" verticalAlign="top" width="18rem" wordBreak="break-all">
-                {row.key}
-                <CodeHint below show={code && !canCode && !readOnly} />
-              </Table.Cell>
-              <Table.Cell verticalAlign="top">
-                <Input
-                  data-testid={`spark-conf-value-${row.key}`}
-                  disabled={!editable}
-                  fontFamily="mono"
-                  onChange={(event) =>
-                    setDraft({
-                      ...draft,
-                      confs: draft.confs.map((item, i) => (i === index ? { ...item, value: event.target.value } : item)),
-                    })
-                  }
-                  size="sm"
-                  value={row.value}
-                />
-                <RowError messages={errors?.byKey[row.key]} testId={`spark-conf-error-${row.key}`} />
-              </Table.Cell>
-              <Table.Cell textAlign="end" verticalAlign="top" width="6rem">
-                {editable ? (
-                  <Button
-                    colorPalette="red"
-                    data-testid={`spark-conf-delete-${row.key}`}
-                    onClick={() => setDraft({ ...draft, confs: draft.confs.filter((_, i) => i !== index) })}
-                    size="xs"
-                    variant="ghost"
-                  >
-                    Delete
-                  </Button>
-                ) : null}
-              </Table.Cell>
-            </Table.Row>
+            <SettingRow
+              editable={editable}
+              errors={errors?.byKey[row.key]}
+              hint={code && !canCode && !readOnly}
+              key={row.key}
+              kind="conf"
+              name={row.key}
+              onDelete={() => setDraft({ ...draft, confs: draft.confs.filter((_, i) => i !== index) })}
+            >
+              <Input
+                data-testid={`spark-conf-value-${row.key}`}
+                disabled={!editable}
+                fontFamily="mono"
+                onChange={(event) =>
+                  setDraft({
+                    ...draft,
+                    confs: draft.confs.map((item, i) => (i === index ? { ...item, value: event.target.value } : item)),
+                  })
+                }
+                size="sm"
+                value={row.value}
+              />
+            </SettingRow>
           );
         })}
       </KeyValueTable>
