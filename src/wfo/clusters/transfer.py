@@ -28,14 +28,14 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wfo.clusters import groups, secrets, spark_args
+from wfo.clusters import groups, kerberos_section, livy_section, secrets, spark_args, spark_section
 from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.groups import HADOOP, KEYTAB, KRB5
-from wfo.clusters.kerberos_section import KRB5_CONF, check_principal
+from wfo.clusters.kerberos_section import KRB5_CONF
 from wfo.clusters.keytab import KeytabError, read_principals
-from wfo.clusters.livy import LivySettingsError, validate_livy
+from wfo.clusters.livy import LivySettingsError
 from wfo.clusters.published import livy_passwords
-from wfo.clusters.spark_section import PermissionCheck, check_allowed, check_spark_home
+from wfo.clusters.spark_section import PermissionCheck
 from wfo.db.models import ConfigGroup, ConfigGroupFile
 from wfo.storage.archives import ArchiveLimits, extract_archive
 from wfo.storage.errors import StorageError
@@ -191,66 +191,16 @@ def read_archive(archive: BinaryIO, work: Path) -> tuple[dict[str, Any], dict[st
     return manifest, incoming
 
 
-def _apply(
-    session: Session,
-    group: ConfigGroup,
-    incoming: _IncomingGroup,
-    dependencies: set[str],
-    may: PermissionCheck,
-) -> bool:
-    """Make `group` equal to `incoming`; True when anything changed. Validates like the API."""
-    doc = incoming.document
-    name = group.name
-    keytab_names = set(incoming.keytabs) or {f.name for f in groups.files_of(group, KEYTAB)}
-    spark = doc.get("spark") or {}
-    try:
-        arguments, confs = spark_args.validate_spark_settings(
-            dict(spark.get("arguments") or {}),
-            dict(spark.get("confs") or {}),
-            dependencies=dependencies,
-            keytabs=keytab_names,
-        )
-    except spark_args.SparkSettingsError as exc:
-        raise ImportRefused(f"group {name!r}: {exc}") from None
-    try:
-        spark_home = check_spark_home(doc.get("spark_home"))
-        kerberos = doc.get("kerberos") or {}
-        principal = check_principal(kerberos.get("principal"))
-    except InvalidGroupInput as exc:
-        raise ImportRefused(f"group {name!r}: {exc}") from None
-    keytab = kerberos.get("keytab") or None
-    if keytab is not None and keytab not in keytab_names:
-        raise ImportRefused(f"group {name!r} selects the keytab {keytab!r}, which it does not have")
-    previous_passwords = livy_passwords(group)
-    try:
-        livy, passwords = validate_livy(copy.deepcopy(doc.get("livy") or {}), previous_passwords)
-    except LivySettingsError as exc:
-        raise ImportRefused(f"group {name!r}: {exc}") from None
-
-    old_args, old_confs = dict(group.spark_arguments or {}), dict(group.spark_confs or {})
-    code_changed = spark_home != group.spark_home or spark_args.code_settings_changed(
-        old_args, old_confs, arguments, confs
-    )
-    other_changed = spark_args.non_code_settings_changed(old_args, old_confs, arguments, confs)
-    check_allowed(code_changed, other_changed, may)
-
-    before = _fingerprint(group)
-    group.spark_arguments, group.spark_confs, group.spark_home = arguments, confs, spark_home
-    group.kerberos_principal, group.kerberos_keytab = principal, keytab
-    kept = {kernel: pw for kernel, pw in passwords.items() if pw}
-    group.livy = livy
-    if kept != previous_passwords:
-        group.livy_secrets = secrets.encrypt(json.dumps(kept).encode()) if kept else None
-    now = datetime.now(UTC)
+def _replace_files(group: ConfigGroup, incoming: _IncomingGroup) -> None:
+    """Make the group's files those of the archive; its keytabs are kept when the archive has none."""
     wanted: dict[tuple[str, str], bytes] = {(HADOOP, n): d for n, d in incoming.hadoop.items()}
     if incoming.krb5 is not None:
         wanted[(KRB5, KRB5_CONF)] = incoming.krb5
-    if incoming.keytabs:
-        wanted.update({(KEYTAB, n): d for n, d in incoming.keytabs.items()})
+    wanted.update({(KEYTAB, n): d for n, d in incoming.keytabs.items()})
     for f in list(group.files):
-        keep_keytab = f.kind == KEYTAB and not incoming.keytabs
-        if (f.kind, f.name) not in wanted and not keep_keytab:
+        if (f.kind, f.name) not in wanted and not (f.kind == KEYTAB and not incoming.keytabs):
             group.files.remove(f)
+    now = datetime.now(UTC)
     for (kind, file_name), data in wanted.items():
         existing = groups.find_file(group, kind, file_name)
         current = (
@@ -265,6 +215,40 @@ def _apply(
             )
         else:
             existing.content, existing.size, existing.modified = stored, len(data), now
+
+
+def _apply(
+    session: Session,
+    group: ConfigGroup,
+    incoming: _IncomingGroup,
+    dependencies: list[str],
+    may: PermissionCheck,
+    username: str | None,
+) -> bool:
+    """Make `group` equal to `incoming` through the same section services (and checks) as the API;
+    True when anything changed. Files come first, so the selected keytab is checked against them."""
+    doc = incoming.document
+    spark = doc.get("spark") or {}
+    kerberos = doc.get("kerberos") or {}
+    before = _fingerprint(group)
+    _replace_files(group, incoming)
+    try:
+        spark_section.update_spark(
+            session,
+            group,
+            dict(spark.get("arguments") or {}),
+            dict(spark.get("confs") or {}),
+            doc.get("spark_home"),
+            username,
+            may,
+            dependencies,
+        )
+        kerberos_section.set_kerberos(
+            session, group, kerberos.get("principal"), kerberos.get("keytab"), username
+        )
+        livy_section.update_livy(session, group, copy.deepcopy(doc.get("livy") or {}), username)
+    except (spark_args.SparkSettingsError, LivySettingsError, InvalidGroupInput) as exc:
+        raise ImportRefused(f"group {group.name!r}: {exc}") from None
     return _fingerprint(group) != before
 
 
@@ -302,13 +286,12 @@ def import_groups(
             existing = session.scalar(select(ConfigGroup).where(func.lower(ConfigGroup.name) == name.lower()))
             if existing is None:
                 group = groups.create_group(session, name, username)
-                _apply(session, group, group_in, set(dependencies), may)
+                _apply(session, group, group_in, dependencies, may, username)
                 report.created.append(name)
-            elif _apply(session, existing, group_in, set(dependencies), may):
+            elif _apply(session, existing, group_in, dependencies, may, username):
                 report.updated.append(existing.name)
             else:
                 report.unchanged.append(existing.name)
-            groups.touch(session, existing or group, username)
         default = manifest.get("default")
         if default is not None:
             current = groups.default_group(session)
