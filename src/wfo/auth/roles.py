@@ -26,6 +26,9 @@ CLUSTER_CODE_SETTINGS: Final = "WFO Cluster Code Settings"
 CONFIG_GROUP_SECRETS: Final = "WFO Config Group Secrets"
 SPARK_DEPENDENCIES: Final = "WFO Spark Dependencies"
 CODE_ARTIFACTS: Final = "WFO Code Artifacts"
+# The DAGs folder: reading code is like Airflow's Code view; writing it means running code on workers.
+DAG_FILES: Final = "WFO DAG Files"
+CODE_BRICKS: Final = "WFO Code Bricks"
 
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
@@ -44,6 +47,8 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CONFIG_GROUP_SECRETS: READ,
         SPARK_DEPENDENCIES: READ_WRITE,
         CODE_ARTIFACTS: READ_WRITE,
+        DAG_FILES: READ_WRITE,
+        CODE_BRICKS: READ_WRITE,
     },
     OP: {
         AUDIT_LOG: READ,
@@ -52,6 +57,8 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CLUSTER_CODE_SETTINGS: READ,
         SPARK_DEPENDENCIES: READ,
         CODE_ARTIFACTS: READ,
+        DAG_FILES: READ,
+        CODE_BRICKS: READ,
     },
     DEVELOPER: {
         VISUALISATIONS: READ,
@@ -59,6 +66,8 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CLUSTER_CODE_SETTINGS: (CAN_READ, CAN_EDIT),
         SPARK_DEPENDENCIES: READ_WRITE,
         CODE_ARTIFACTS: READ_WRITE,
+        DAG_FILES: READ_WRITE,
+        CODE_BRICKS: READ_WRITE,
     },
     USER: {
         VISUALISATIONS: READ,
@@ -66,6 +75,8 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CLUSTER_CODE_SETTINGS: READ,
         SPARK_DEPENDENCIES: READ,
         CODE_ARTIFACTS: READ,
+        DAG_FILES: READ,
+        CODE_BRICKS: READ,
     },
     VIEWER: {
         VISUALISATIONS: READ,
@@ -73,6 +84,8 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CLUSTER_CODE_SETTINGS: READ,
         SPARK_DEPENDENCIES: READ,
         CODE_ARTIFACTS: READ,
+        DAG_FILES: READ,
+        CODE_BRICKS: READ,
     },
     PUBLIC: {},
 }

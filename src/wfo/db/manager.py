@@ -18,7 +18,7 @@ _MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # wfo release -> the migration head it ships; Airflow's `db` CLI resolves `--to-version` through this.
 _REVISION_HEADS_MAP: dict[str, str] = {
-    "0.1.0": "4310039b4b49",
+    "0.1.0": "c1456d2afe34",
 }
 
 
@@ -32,6 +32,25 @@ class WfoDBManager(BaseDBManager):
     # Our tables live in Airflow's database, so `airflow db reset` must take them with it.
     supports_table_dropping = True
     revision_heads_map = _REVISION_HEADS_MAP
+
+    def _stamp_base_revision(self, config: object) -> None:
+        """Tables without a version table: stamp the head when they already match the models (an
+        earlier `create_all`), else the first revision, so the upgrade that follows adds what is missing."""
+        from alembic import command
+        from sqlalchemy import inspect
+
+        inspector = inspect(self.session.get_bind())
+        existing = set(inspector.get_table_names())
+        complete = all(
+            table.name in existing
+            and {c.name for c in table.columns} <= {c["name"] for c in inspector.get_columns(table.name)}
+            for table in self.metadata.tables.values()
+        )
+        if not complete:
+            super()._stamp_base_revision(config)
+            return
+        self.log.info("wfo tables already match the models; stamping the head revision")
+        command.stamp(config, "head")  # type: ignore[arg-type]
 
     def downgrade(
         self, to_revision: str, from_revision: str | None = None, show_sql_only: bool = False

@@ -99,6 +99,9 @@ class ConfigGroup(Base):
     kerberos_keytab: Mapped[str | None] = mapped_column(String(255))
     livy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     livy_secrets: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Where Python code runs: {"dask": {...}, "python_environments": {name: interpreter path}}
+    # (see wfo.clusters.runtime_section). Interpreter paths are code settings: Developer/Admin only.
+    runtime: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(256))
@@ -126,3 +129,21 @@ class ConfigGroupFile(Base):
     modified: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     group: Mapped[ConfigGroup] = relationship(back_populates="files")
+
+
+class CodeBrick(Base):
+    """A reusable code snippet of the DAG editor's brick library (title, description, code)."""
+
+    __tablename__ = "wfo_code_brick"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(Text)
+    # Comma-separated search tags, e.g. "spark,pyspark".
+    tags: Mapped[str] = mapped_column(String(512), default="")
+    # True for the bricks wfo ships (seeded on start; a user's edit turns it False and is kept).
+    shipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(256))

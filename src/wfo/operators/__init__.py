@@ -15,6 +15,13 @@ _LAZY: dict[str, str] = {
     "CoutureSparkOperator": "wfo.operators.spark",
     "PySparkOperator": "wfo.operators.spark",
     "CouturePySparkOperator": "wfo.operators.spark",
+    "CoutureDaskYarnOperator": "wfo.operators.dask",
+    "TensorflowOperator": "wfo.operators.tensorflow",
+    "CoutureTensorflowOperator": "wfo.operators.tensorflow",
+    "CoutureJupyterOperator": "wfo.operators.jupyter",
+    "CoutureLoopableBatchOperator": "wfo.operators.batch_loop",
+    "DagOperator": "wfo.operators.dagrun",
+    "SkippableDagOperator": "wfo.operators.dagrun",
 }
 
 __all__ = sorted(_LAZY)

@@ -11,7 +11,9 @@ from wfo.plugin.deps import Authenticated
 from wfo.plugin.routers import (
     audit,
     code_artifacts,
+    code_bricks,
     config_groups,
+    dag_files,
     me,
     spark_dependencies,
     static,
@@ -34,7 +36,16 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     api = APIRouter(prefix=API_PREFIX)
-    for module in (me, audit, visualisations, config_groups, spark_dependencies, code_artifacts):
+    for module in (
+        me,
+        audit,
+        visualisations,
+        config_groups,
+        spark_dependencies,
+        code_artifacts,
+        dag_files,
+        code_bricks,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(static.router)

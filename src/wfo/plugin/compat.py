@@ -34,6 +34,7 @@ MOUNTS: tuple[CompatMount, ...] = (
     CompatMount(
         "/api/dependencies", "wfo.plugin.routers.spark_dependencies:compat_router", "Spark dependencies"
     ),
+    CompatMount("/api/dags", "wfo.plugin.routers.dag_files:compat_router", "DAG files"),
 )
 
 
