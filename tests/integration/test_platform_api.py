@@ -51,6 +51,10 @@ MATRIX_PY = Upload("files", "matrix.py", b"print('matrix')\n")
 GROUPS = "/wfo/api/v1/config-groups"
 GROUP = f"{GROUPS}/matrix"
 GROUP_EDITORS = {"Admin", "Op"}
+CODE_WRITERS = {"Admin", "Developer"}
+BRICKS = "/wfo/api/v1/code-bricks"
+# `{brick_id}` is replaced by the id of the brick the route's setup makes sure exists.
+BRICK = f"{BRICKS}/{{brick_id}}"
 MATRIX_XML = Upload(
     "files",
     "core-site.xml",
@@ -126,6 +130,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("DELETE", f"{GROUP}/kerberos/krb5.conf"): (GROUP_EDITORS, None),
     ("GET", f"{GROUP}/livy"): (ALL - {"Public"}, None),
     ("PUT", f"{GROUP}/livy"): (GROUP_EDITORS, {"python": {"url": "http://livy.example.com:8998"}}),
+    ("GET", BRICKS): (ALL - {"Public"}, None),
+    ("POST", BRICKS): (CODE_WRITERS, {"title": "matrix new brick", "code": "x = 1\n"}),
+    ("PUT", BRICK): (CODE_WRITERS, {"title": "matrix brick", "code": "x = 2\n", "tags": ["matrix"]}),
+    ("DELETE", BRICK): (CODE_WRITERS, None),
 }
 
 
@@ -152,6 +160,26 @@ def _matrix_group(
     return setup
 
 
+def _brick_by_title(platform: Platform, title: str) -> dict[str, Any] | None:
+    listed = platform.request("GET", BRICKS, token=platform.token(), expected=(200,)).json()["bricks"]
+    return next((b for b in listed if b["title"] == title), None)
+
+
+def _matrix_brick(platform: Platform) -> str:
+    """Setup for `/code-bricks/{brick_id}`: the brick "matrix brick" exists; returns the concrete path."""
+    body = {"title": "matrix brick", "code": "x = 1\n"}
+    platform.request("POST", BRICKS, token=platform.token(), json_body=body, expected=(201, 409))
+    brick = _brick_by_title(platform, "matrix brick")
+    assert brick is not None
+    return BRICK.replace("{brick_id}", str(brick["id"]))
+
+
+def _no_new_brick(platform: Platform) -> None:
+    brick = _brick_by_title(platform, "matrix new brick")
+    if brick is not None:
+        platform.request("DELETE", f"{BRICKS}/{brick['id']}", token=platform.token(), expected=(204,))
+
+
 def _upload_as_admin(upload: Upload, path: str) -> Callable[[Platform], None]:
     def setup(platform: Platform) -> None:
         platform.request("POST", path, token=platform.token(), expected=(200,), **upload.request_args())
@@ -159,8 +187,12 @@ def _upload_as_admin(upload: Upload, path: str) -> Callable[[Platform], None]:
     return setup
 
 
-# Run before each request of a route (as admin): the object the route reads or deletes must exist.
-SETUP: dict[tuple[str, str], Callable[[Platform], None]] = {
+# Run before each request of a route (as admin): the object the route reads or deletes must exist. A setup
+# may return the concrete path to request (for routes whose parameter is a generated id).
+SETUP: dict[tuple[str, str], Callable[[Platform], str | None]] = {
+    ("POST", BRICKS): _no_new_brick,
+    ("PUT", BRICK): _matrix_brick,
+    ("DELETE", BRICK): _matrix_brick,
     **{key: _upload_as_admin(MATRIX_JAR, DEPS) for key in MATRIX if key[1].startswith(f"{DEPS}/")},
     **{key: _upload_as_admin(MATRIX_PY, ARTIFACTS) for key in MATRIX if key[1].startswith(f"{ARTIFACTS}/")},
     **{key: _matrix_group() for key in MATRIX if key[1].startswith(f"{GROUP}")},
@@ -245,12 +277,12 @@ def test_roles_include_developer_and_users_are_managed_with_the_airflow_cli(plat
 def test_role_route_matrix(platform: Platform, method: str, path: str) -> None:
     allowed, body = MATRIX[(method, path)]
     setup = SETUP.get((method, path), lambda platform: None)
-    setup(platform)
-    anonymous = platform.request(method, path, **_request_args(body))
+    concrete = setup(platform) or path
+    anonymous = platform.request(method, concrete, **_request_args(body))
     assert anonymous.status == 401, (path, anonymous.body)
     for username, role in ROLE_USERS.items():
-        setup(platform)
-        resp = platform.request(method, path, token=_token(platform, username), **_request_args(body))
+        concrete = setup(platform) or path
+        resp = platform.request(method, concrete, token=_token(platform, username), **_request_args(body))
         if role in allowed:
             assert 200 <= resp.status < 300, (role, path, resp.status, resp.body)
         else:

@@ -92,11 +92,22 @@ def seed_config_groups() -> dict[str, Any]:
     return report
 
 
+def seed_code_bricks() -> dict[str, Any]:
+    """The code bricks wfo ships: added when missing, never over a user's edit or deletion."""
+    from airflow.utils.session import create_session
+
+    from wfo.dagfiles.bricks import seed_shipped
+
+    with create_session(scoped=False) as session:
+        result = seed_shipped(session)
+    return {"code_bricks_added": len(result["added"])}
+
+
 def run(admin_password: str) -> dict[str, Any]:
     from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
 
     migrate_database()
-    seeded = seed_config_groups()
+    seeded = seed_config_groups() | seed_code_bricks()
     with get_application_builder() as appbuilder:
         sm = appbuilder.sm
         sync_roles(sm)
