@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from wfo.cli.dags import add_parser as add_dags_parser
 from wfo.settings import Settings, SettingsError, load_settings
 
 
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     airflow = sub.add_parser("airflow", help="run the Airflow CLI against this instance's configuration")
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=cmd_airflow)
+    add_dags_parser(sub)
     return parser
 
 
