@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -53,6 +54,11 @@ GROUP = f"{GROUPS}/matrix"
 GROUP_EDITORS = {"Admin", "Op"}
 CODE_WRITERS = {"Admin", "Developer"}
 BRICKS = "/wfo/api/v1/code-bricks"
+DAG_FILES = "/wfo/api/v1/dag-files"
+DAG_FILE = f"{DAG_FILES}/matrix_dag.py"
+MATRIX_DAG = b"from airflow.sdk import DAG\n\nwith DAG('matrix_dag', schedule=None):\n    pass\n"
+# The git blob id of MATRIX_DAG: the revision a save must be based on.
+MATRIX_DAG_REVISION = hashlib.sha1(b"blob %d\0" % len(MATRIX_DAG) + MATRIX_DAG).hexdigest()
 # `{brick_id}` is replaced by the id of the brick the route's setup makes sure exists.
 BRICK = f"{BRICKS}/{{brick_id}}"
 MATRIX_XML = Upload(
@@ -130,6 +136,25 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("DELETE", f"{GROUP}/kerberos/krb5.conf"): (GROUP_EDITORS, None),
     ("GET", f"{GROUP}/livy"): (ALL - {"Public"}, None),
     ("PUT", f"{GROUP}/livy"): (GROUP_EDITORS, {"python": {"url": "http://livy.example.com:8998"}}),
+    ("GET", f"{GROUP}/runtime"): (ALL - {"Public"}, None),
+    # The runtime section is a code setting (Python interpreters): Developer and Admin, not Op.
+    ("PUT", f"{GROUP}/runtime"): (CODE_WRITERS, {"dask": {"local_workers": 3}}),
+    ("GET", DAG_FILES): (ALL - {"Public"}, None),
+    ("POST", DAG_FILES): (CODE_WRITERS, Upload("files", "matrix_dag.py", MATRIX_DAG)),
+    ("POST", f"{DAG_FILES}/validate"): (CODE_WRITERS, {"name": "matrix_dag.py", "content": "x = 1\n"}),
+    ("POST", f"{DAG_FILES}/upgrade"): (ALL - {"Public"}, {"name": "matrix_dag.py", "content": "x = 1\n"}),
+    ("GET", DAG_FILE): (ALL - {"Public"}, None),
+    ("PUT", DAG_FILE): (CODE_WRITERS, {"content": MATRIX_DAG.decode(), "base_revision": MATRIX_DAG_REVISION}),
+    ("DELETE", DAG_FILE): (CODE_WRITERS, None),
+    ("GET", f"{DAG_FILE}/history"): (ALL - {"Public"}, None),
+    ("GET", f"{DAG_FILE}/revisions/HEAD"): (ALL - {"Public"}, None),
+    ("GET", f"{DAG_FILE}/diff"): (ALL - {"Public"}, None),
+    ("POST", f"{DAG_FILE}/restore"): (CODE_WRITERS, {"commit": "HEAD", "base_revision": MATRIX_DAG_REVISION}),
+    ("GET", "/api/dags/"): (ALL - {"Public"}, None),
+    ("POST", "/api/dags/"): (
+        CODE_WRITERS,
+        Upload("sources", "dags.tar.gz", _tar_gz({"matrix_dag.py": MATRIX_DAG})),
+    ),
     ("GET", BRICKS): (ALL - {"Public"}, None),
     ("POST", BRICKS): (CODE_WRITERS, {"title": "matrix new brick", "code": "x = 1\n"}),
     ("PUT", BRICK): (CODE_WRITERS, {"title": "matrix brick", "code": "x = 2\n", "tags": ["matrix"]}),
@@ -174,6 +199,11 @@ def _matrix_brick(platform: Platform) -> str:
     return BRICK.replace("{brick_id}", str(brick["id"]))
 
 
+def _matrix_dag_file(platform: Platform) -> None:
+    body = {"content": MATRIX_DAG.decode(), "base_revision": None}
+    platform.request("PUT", DAG_FILE, token=platform.token(), json_body=body, expected=(200, 409))
+
+
 def _no_new_brick(platform: Platform) -> None:
     brick = _brick_by_title(platform, "matrix new brick")
     if brick is not None:
@@ -190,6 +220,7 @@ def _upload_as_admin(upload: Upload, path: str) -> Callable[[Platform], None]:
 # Run before each request of a route (as admin): the object the route reads or deletes must exist. A setup
 # may return the concrete path to request (for routes whose parameter is a generated id).
 SETUP: dict[tuple[str, str], Callable[[Platform], str | None]] = {
+    **{key: _matrix_dag_file for key in MATRIX if key[1].startswith(DAG_FILE)},
     ("POST", BRICKS): _no_new_brick,
     ("PUT", BRICK): _matrix_brick,
     ("DELETE", BRICK): _matrix_brick,
@@ -215,7 +246,14 @@ PATH_NAMES = {f"{DEPS}/": "matrix.jar", f"{ARTIFACTS}/": "matrix.py"}
 
 
 # Values of the config-group routes' path parameters.
-GROUP_PARAMS = {"{group}": "matrix", "{file}": "core-site.xml", "{keytab}": "matrix.keytab"}
+GROUP_PARAMS = {
+    "{group}": "matrix",
+    "{file}": "core-site.xml",
+    "{keytab}": "matrix.keytab",
+    # DAG file names may contain "/", hence `{name:path}`.
+    "{name:path}": "matrix_dag.py",
+    "{commit}": "HEAD",
+}
 
 
 def _concrete(path: str) -> str:

@@ -112,6 +112,7 @@ def clone_group(session: Session, source_name: str, new_name: str, username: str
         kerberos_keytab=source.kerberos_keytab,
         livy=copy.deepcopy(source.livy),
         livy_secrets=source.livy_secrets,
+        runtime=copy.deepcopy(source.runtime),
     )
     now = datetime.now(UTC)
     clone.files = [

@@ -3,7 +3,8 @@
 Layout of the archive (deterministic: the same groups give the same bytes):
 
     configs/manifest.json                      {"format": 1, "default": "<name>", "secrets": bool}
-    configs/<group>/group.json                 Spark arguments/confs, spark_home, principal, keytab, Livy
+    configs/<group>/group.json                 Spark arguments/confs, spark_home, principal, keytab, Livy,
+                                               runtime (Dask cluster, Python interpreters)
     configs/<group>/hadoop/<file>.xml          the group's Hadoop XML files
     configs/<group>/kerberos/krb5.conf
     configs/<group>/kerberos/keytabs/<name>    only with secrets (Admin, include_secrets=true)
@@ -11,7 +12,9 @@ Layout of the archive (deterministic: the same groups give the same bytes):
 Livy passwords are in group.json only with secrets. An import validates everything first, with the
 same rules as the API, then applies it in the request's transaction: groups in the archive are created
 or made equal to it (files not in the archive are removed; keytabs and Livy passwords are kept when the
-archive carries none), groups not in the archive are kept. A dry run reports and changes nothing.
+archive carries none), groups not in the archive are kept. A group.json without `runtime` (an export
+from before that section existed) leaves the group's runtime section as it is. A dry run reports and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +31,15 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wfo.clusters import groups, kerberos_section, livy_section, secrets, spark_args, spark_section
+from wfo.clusters import (
+    groups,
+    kerberos_section,
+    livy_section,
+    runtime_section,
+    secrets,
+    spark_args,
+    spark_section,
+)
 from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.groups import HADOOP, KEYTAB, KRB5
 from wfo.clusters.kerberos_section import KRB5_CONF
@@ -84,6 +95,7 @@ def _group_document(group: ConfigGroup, include_secrets: bool) -> dict[str, Any]
         "spark": {"arguments": dict(group.spark_arguments or {}), "confs": dict(group.spark_confs or {})},
         "kerberos": {"principal": group.kerberos_principal, "keytab": group.kerberos_keytab},
         "livy": livy,
+        "runtime": runtime_section.runtime_view(group),
     }
 
 
@@ -247,6 +259,8 @@ def _apply(
             session, group, kerberos.get("principal"), kerberos.get("keytab"), username
         )
         livy_section.update_livy(session, group, copy.deepcopy(doc.get("livy") or {}), username)
+        if "runtime" in doc:
+            runtime_section.update_runtime(session, group, copy.deepcopy(doc["runtime"]), username, may)
     except (spark_args.SparkSettingsError, LivySettingsError, InvalidGroupInput) as exc:
         raise ImportRefused(f"group {group.name!r}: {exc}") from None
     return _fingerprint(group) != before
@@ -262,6 +276,7 @@ def _fingerprint(group: ConfigGroup) -> str:
         group.kerberos_keytab,
         group.livy,
         group.livy_secrets is not None,
+        runtime_section.runtime_view(group),
         [repr(x) for x in files],
     ]
     return json.dumps(state, sort_keys=True, default=str)

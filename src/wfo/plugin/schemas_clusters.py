@@ -136,3 +136,36 @@ class GroupDetail(BaseModel):
     hadoop: HadoopFiles
     kerberos: KerberosSection
     livy: LivySection
+
+
+class DaskYarnSettings(BaseModel):
+    environment: str | None = Field(
+        description="the Python environment the YARN workers run (a conda-pack/venv archive dask-yarn ships)"
+    )
+    worker_vcores: int
+    worker_memory: str = Field(description="like '2 GiB'")
+    n_workers: int
+
+
+class DaskSettings(BaseModel):
+    mode: str = Field(
+        description="'local' (a LocalCluster per task), 'scheduler' (an existing one) or 'yarn'"
+    )
+    scheduler_address: str | None = Field(description="tcp://host:port or tls://host:port ('scheduler' mode)")
+    local_workers: int
+    threads_per_worker: int
+    yarn: DaskYarnSettings
+
+
+class RuntimeSection(BaseModel):
+    """Where Python tasks run: the Dask cluster and the named Python interpreters.
+
+    PUT takes the same shape (missing keys take the defaults); changing it needs can_edit on
+    `WFO Cluster Code Settings` (Developer or Admin), because interpreter paths decide what code runs.
+    """
+
+    dask: DaskSettings
+    python_environments: dict[str, str] = Field(description="name -> absolute path of a Python interpreter")
+    default_python: str | None = Field(
+        description="the environment TensorflowOperator tasks use when they name none (null: wfo's Python)"
+    )

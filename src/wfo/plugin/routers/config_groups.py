@@ -1,4 +1,4 @@
-"""`/config-groups`: cluster config groups and their Hadoop, Spark, Kerberos and Livy sections.
+"""`/config-groups`: cluster config groups and their Hadoop, Spark, Kerberos, Livy and runtime sections.
 
 Routes parse, call one service and map domain errors; every change is audited (success in the
 request's transaction, refusals separately) and the services publish the group in that transaction.
@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from wfo.audit.service import Outcome, record, record_separately
 from wfo.auth import roles
-from wfo.clusters import groups, hadoop, kerberos_section, livy_section, spark_section
+from wfo.clusters import groups, hadoop, kerberos_section, livy_section, runtime_section, spark_section
 from wfo.clusters.errors import ChangeForbidden, ConfigGroupError, GroupConflict, GroupNotFound
 from wfo.clusters.keytab import KeytabError
 from wfo.clusters.livy import LivySettingsError
@@ -41,6 +41,7 @@ from wfo.plugin.schemas_clusters import (
     KeytabPublic,
     KnownArgument,
     LivySection,
+    RuntimeSection,
     SparkSection,
     SparkSettings,
     SparkUpdate,
@@ -58,6 +59,7 @@ CanRead = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_
 CanEdit = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_EDIT))]
 CanCreate = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_CREATE))]
 CanDelete = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_DELETE))]
+CanEditCode = Annotated[CurrentUser, Depends(require(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT))]
 # Parsed after the auth dependency (see wfo.plugin.routers.files), so anonymous bodies are never read.
 UploadForm = Annotated[FormData, Depends(multipart_form(64 * MiB))]
 _FILES_BODY = multipart_body(
@@ -462,3 +464,34 @@ def update_livy(group: str, body: dict[str, Any], session: SessionDep, current: 
         lambda summary: summary,
     )
     return _livy(target)
+
+
+# --- runtime (Dask, Python interpreters) ----------------------------------------------------------
+
+
+@router.get("/{group}/runtime", response_model=RuntimeSection)
+def read_runtime(group: str, session: SessionDep, _: CanRead) -> RuntimeSection:
+    return RuntimeSection.model_validate(runtime_section.runtime_view(_read(session, group)))
+
+
+@router.put("/{group}/runtime", response_model=RuntimeSection)
+def update_runtime(
+    group: str, body: dict[str, Any], session: SessionDep, current: CanEditCode
+) -> RuntimeSection:
+    """Replace the runtime section (missing keys take the defaults); interpreter paths are code."""
+    target = _read(session, group)
+    _change(
+        session,
+        current,
+        "config_group.runtime.update",
+        group,
+        lambda: runtime_section.update_runtime(
+            session,
+            target,
+            body,
+            current.username,
+            lambda resource, action: is_allowed(current.user, resource, action),
+        ),
+        lambda summary: summary,
+    )
+    return RuntimeSection.model_validate(runtime_section.runtime_view(target))
