@@ -4,7 +4,9 @@
 * the Airflow Variable `wfo_examples_data_dir` points the example DAGs at that folder;
 * the example code artifacts are uploaded unless an artifact of that name exists (a user's newer
   version is never replaced); `spark-pi.jar` is compiled from `java/` with the JDK's javac against
-  pyspark's jars.
+  pyspark's jars;
+* the example notebooks are copied into the notebook workspace, under
+  `common_workspace/examples/`, unless a notebook of that name is there (a user's edit is kept).
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wfo.settings import Settings
+
+if TYPE_CHECKING:
+    from wfo.notebooks.workspace import NotebookWorkspace
 
 EXAMPLES = Path(__file__).resolve().parent
 DAGS_DIR = EXAMPLES / "dags"
 DATA_VARIABLE = "wfo_examples_data_dir"
 JAR_NAME = "spark-pi.jar"
+# Where the example notebooks land in the workspace (common_workspace/examples/...).
+NOTEBOOKS_FOLDER = "common_workspace/examples"
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +108,20 @@ def seed_artifacts() -> list[str]:
     return uploaded
 
 
+def seed_notebooks(workspace: NotebookWorkspace | None = None) -> list[str]:
+    """Copy the example notebooks missing from the workspace; returns their workspace paths."""
+    from wfo.notebooks.workspace import NotebookWorkspace
+
+    workspace = workspace or NotebookWorkspace.from_settings()
+    copied = []
+    for source in sorted((EXAMPLES / "notebooks").glob("*.ipynb")):
+        path = f"{NOTEBOOKS_FOLDER}/{source.name}"
+        if not workspace.exists(path):
+            copied.append(workspace.write_bytes(path, source.read_bytes()))
+    return copied
+
+
 def seed_examples(settings: Settings) -> dict[str, object]:
     seed_data(settings)
     seed_variable(settings)
-    return {"examples_uploaded": seed_artifacts()}
+    return {"examples_uploaded": seed_artifacts(), "example_notebooks_copied": seed_notebooks()}
