@@ -35,6 +35,9 @@ class Settings:
     admin_password: str = ""
     # Proxies whose X-Forwarded-For header is believed (IPs or CIDR networks).
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    # Validating an uploaded DAG file: wall-clock limit and extra address space of the sandboxed child.
+    validator_timeout: float = 30.0
+    validator_memory_mb: int = 1024
 
     @property
     def base_url(self) -> str:
@@ -59,6 +62,10 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.home / "logs"
+
+    @property
+    def validator_socket(self) -> Path:
+        return self.run_dir / "validator.sock"
 
     @property
     def sql_alchemy_conn(self) -> str:
@@ -116,6 +123,15 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         parallelism = int(pick("parallelism", "16"))
     except ValueError as exc:
         raise SettingsError(f"WFO_PORT and WFO_PARALLELISM must be integers: {exc}") from exc
+    try:
+        validator_timeout = float(pick("validator_timeout", "30"))
+        validator_memory_mb = int(pick("validator_memory_mb", "1024"))
+    except ValueError as exc:
+        raise SettingsError(
+            f"WFO_VALIDATOR_TIMEOUT and WFO_VALIDATOR_MEMORY_MB must be numbers: {exc}"
+        ) from exc
+    if validator_timeout <= 0 or validator_memory_mb < 64:
+        raise SettingsError("WFO_VALIDATOR_TIMEOUT must be > 0 and WFO_VALIDATOR_MEMORY_MB at least 64")
     if not 1 <= port <= 65535 - 2000:
         raise SettingsError(f"port {port} is out of range (1..63535; port+2000 is used for the log servers)")
     proxies = tuple(p.strip() for p in pick("trusted_proxies", "").split(",") if p.strip())
@@ -131,6 +147,8 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         admin_user=pick("admin_user", "admin"),
         admin_password=env.get("WFO_ADMIN_PASSWORD", ""),
         trusted_proxies=proxies,
+        validator_timeout=validator_timeout,
+        validator_memory_mb=validator_memory_mb,
     )
 
 

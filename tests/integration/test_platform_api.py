@@ -276,7 +276,7 @@ def test_status_names_every_component(platform: Platform) -> None:
     out = subprocess.run(
         [WFO, "status"], env=platform.env(), capture_output=True, text=True, check=True
     ).stdout
-    for component in ("api-server", "scheduler", "dag-processor", "triggerer"):
+    for component in ("api-server", "scheduler", "dag-processor", "triggerer", "dag-validator"):
         line = next(line for line in out.splitlines() if line.strip().startswith(component))
         assert "running" in line and "NOT" not in line
     assert "health scheduler" in out and "healthy" in out

@@ -38,6 +38,9 @@ def test_instance_config_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("WFO_PORT", "0", "out of range"),
         ("WFO_PORT", "65000", "out of range"),
         ("WFO_PARALLELISM", "many", "must be integers"),
+        ("WFO_VALIDATOR_TIMEOUT", "0", "must be > 0"),
+        ("WFO_VALIDATOR_MEMORY_MB", "abc", "must be numbers"),
+        ("WFO_VALIDATOR_MEMORY_MB", "16", "at least 64"),
     ],
 )
 def test_bad_values_are_refused(tmp_path: Path, name: str, value: str, message: str) -> None:

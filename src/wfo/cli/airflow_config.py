@@ -132,6 +132,8 @@ def render_config(
             "object_store_conn_id": settings.object_store_conn_id,
             "admin_user": settings.admin_user,
             "trusted_proxies": ",".join(settings.trusted_proxies),
+            "validator_timeout": str(settings.validator_timeout),
+            "validator_memory_mb": str(settings.validator_memory_mb),
         },
     }
     if settings.sql_alchemy_conn.startswith("sqlite"):

@@ -13,7 +13,9 @@ from pathlib import Path
 
 
 def instance_pids(home: Path) -> list[int]:
-    marker = f"WFO_HOME={home}".encode()
+    # The DAG validator runs with a scrubbed environment (its own sandbox WFO_HOME) and carries
+    # WFO_VALIDATOR_OF instead (see wfo.dagfiles.validation.scrubbed_environment).
+    markers = {f"WFO_HOME={home}".encode(), f"WFO_VALIDATOR_OF={home}".encode()}
     own = os.getpid()
     found = []
     for entry in Path("/proc").iterdir():
@@ -23,7 +25,7 @@ def instance_pids(home: Path) -> list[int]:
             environ = (entry / "environ").read_bytes()
         except OSError:
             continue
-        if marker in environ.split(b"\0"):
+        if markers.intersection(environ.split(b"\0")):
             found.append(int(entry.name))
     return found
 

@@ -24,6 +24,8 @@ class Component:
     argv: list[str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    # Replaces the supervisor's environment for this component (the DAG validator gets a scrubbed one).
+    env: dict[str, str] | None = field(default=None, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -35,7 +37,7 @@ class Component:
         self._log = open(self.log_path, "ab")  # closed in stop()
         self.process = subprocess.Popen(
             self.argv,
-            env=env,
+            env=self.env if self.env is not None else env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,

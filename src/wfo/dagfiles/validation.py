@@ -1,0 +1,258 @@
+"""Validation results of uploaded DAG code, and the client that asks the validator process for them.
+
+Uploaded code is never imported in the caller's process (the api-server holds the database
+credentials and the Fernet key): `validate_source` sends the file to the validator server
+(`wfo.dagfiles.validator`), which forks a sandboxed child per file. When no server runs (CLI use,
+tests, the api-server started without `wfo up`), the first call starts one as a child process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from wfo.settings import Settings, get_settings
+
+# Problem kinds (errors and warnings), in the words the UI shows next to a line.
+PROBLEM_KINDS = (
+    "syntax",
+    "import",
+    "cycle",
+    "duplicate_task",
+    "unknown_operator",
+    "timeout",
+    "memory",
+    "legacy",
+    "not_found_at_parse",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning, with a 1-based line/column when the file position is known."""
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(
+            kind=str(data.get("kind", "other")),
+            message=str(data.get("message", "")),
+            line=_opt_int(data.get("line")),
+            column=_opt_int(data.get("column")),
+        )
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What the validator found in one file; `ok` means no errors (warnings are allowed)."""
+
+    ok: bool
+    dag_ids: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "dag_ids": list(self.dag_ids),
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationResult:
+        errors = [Problem.from_dict(p) for p in data.get("errors", [])]
+        return cls(
+            ok=not errors,
+            dag_ids=[str(d) for d in data.get("dag_ids", [])],
+            errors=errors,
+            warnings=[Problem.from_dict(p) for p in data.get("warnings", [])],
+            seconds=float(data.get("seconds", 0.0)),
+        )
+
+
+class ValidatorUnavailable(RuntimeError):
+    """The validator process could not be reached or started."""
+
+
+def _opt_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+# Environment names the validator (and the uploaded code it runs) must never see. Everything
+# Airflow- and wfo-specific goes: the sandbox sets what it needs itself.
+_SECRET_NAME = re.compile(
+    r"SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|FERNET|_KEY$|_KEY_|^AWS_|^AZURE_|^GOOGLE_|^GCP_"
+    r"|KRB5|KEYTAB|DATABASE_URL|SQL_ALCHEMY",
+    re.IGNORECASE,
+)
+_DROPPED_PREFIXES = ("AIRFLOW", "_AIRFLOW", "WFO_")
+# Lets `wfo up`'s final sweep (wfo.cli.processes) find a validator of its instance.
+INSTANCE_MARKER = "WFO_VALIDATOR_OF"
+
+
+def scrubbed_environment(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The validator's environment: the caller's minus anything that looks like configuration or a secret."""
+    source = dict(os.environ if base is None else base)
+    env = {
+        name: value
+        for name, value in source.items()
+        if not name.upper().startswith(_DROPPED_PREFIXES) and not _SECRET_NAME.search(name)
+    }
+    env[INSTANCE_MARKER] = str(home)
+    return env
+
+
+def socket_path(settings: Settings) -> Path:
+    """`$WFO_HOME/run/validator.sock`, or a short per-home path when that exceeds AF_UNIX's 108 bytes."""
+    path = settings.validator_socket
+    if len(os.fsencode(path)) < 100:
+        return path
+    digest = hashlib.sha256(os.fsencode(settings.home)).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"wfo-{os.getuid()}-{digest}" / "validator.sock"
+
+
+def server_argv(settings: Settings, *, parent_pid: int, wait_for_lock: bool = False) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "wfo.dagfiles.validator",
+        "serve",
+        "--socket",
+        str(socket_path(settings)),
+        "--timeout",
+        str(settings.validator_timeout),
+        "--memory-mb",
+        str(settings.validator_memory_mb),
+        "--parent-pid",
+        str(parent_pid),
+    ]
+    return argv + (["--wait-for-lock"] if wait_for_lock else [])
+
+
+_start_lock = threading.Lock()
+_server: subprocess.Popen[bytes] | None = None
+START_SECONDS = 120.0
+
+
+def _ask(path: Path, request: bytes, wait: float) -> ValidationResult:
+    _check_owner(path.parent)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(wait)
+        conn.connect(str(path))
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := conn.recv(1 << 16):
+            chunks.append(chunk)
+    answer = b"".join(chunks)
+    if not answer:
+        raise ValidatorUnavailable("the validator closed the connection without an answer")
+    return ValidationResult.from_dict(json.loads(answer))
+
+
+def _check_owner(folder: Path) -> None:
+    """The socket's folder must be ours: otherwise someone else's process could answer (short /tmp path)."""
+    try:
+        owner = folder.stat().st_uid
+    except FileNotFoundError:
+        return
+    if owner != os.getuid():
+        raise ValidatorUnavailable(f"{folder} belongs to another user; refusing to use its validator socket")
+
+
+def _reachable(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2.0)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def _log_file(settings: Settings) -> IO[bytes] | int:
+    try:
+        folder = settings.logs_dir / "wfo"
+        folder.mkdir(parents=True, exist_ok=True)
+        return open(folder / "validator.log", "ab")
+    except OSError:
+        return subprocess.DEVNULL
+
+
+def ensure_server(settings: Settings) -> Path:
+    """Start a validator server as our child unless one answers on the socket already. Once per process."""
+    global _server
+    path = socket_path(settings)
+    with _start_lock:
+        if _reachable(path):
+            return path
+        if _server is None or _server.poll() is not None:
+            log = _log_file(settings)
+            try:
+                _server = subprocess.Popen(
+                    server_argv(settings, parent_pid=os.getpid()),
+                    env=scrubbed_environment(settings.home),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=tempfile.gettempdir(),
+                )
+            finally:
+                if not isinstance(log, int):
+                    log.close()
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if _reachable(path):
+                return path
+            code = _server.poll()
+            if code not in (None, 0):
+                raise ValidatorUnavailable(
+                    f"the validator exited with code {code} (see logs/wfo/validator.log)"
+                )
+            time.sleep(0.1)
+    raise ValidatorUnavailable(f"the validator did not start within {START_SECONDS:.0f} s")
+
+
+def validate_source(filename: str, source: str, *, timeout: float | None = None) -> ValidationResult:
+    """Validate one DAG file's source in the separate validator process (never in this one).
+
+    `filename` is the relative name the file will have in the DAGs folder (shown in messages);
+    `timeout` overrides the configured per-file parse timeout (`WFO_VALIDATOR_TIMEOUT`). Thread-safe;
+    starts the validator lazily when `wfo up` did not.
+    """
+    settings = get_settings()
+    limit = float(timeout or settings.validator_timeout)
+    request = json.dumps({"filename": filename, "source": source, "timeout": limit}).encode() + b"\n"
+    # Requests queue behind at most a few running children; allow for that before giving up.
+    wait = limit * 4 + 60.0
+    path = socket_path(settings)
+    try:
+        try:
+            return _ask(path, request, wait)
+        except (FileNotFoundError, ConnectionRefusedError):
+            pass  # nobody serves the socket (yet): start our own
+        return _ask(ensure_server(settings), request, wait)
+    except (OSError, ValueError) as exc:
+        raise ValidatorUnavailable(f"the DAG validator could not be reached: {exc}") from exc

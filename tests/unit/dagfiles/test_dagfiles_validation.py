@@ -1,0 +1,284 @@
+"""DAG-file validation through a real validator process (started lazily by the client, as the CLI does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from wfo.dagfiles.validation import ValidationResult, validate_source
+from wfo.settings import get_settings
+
+FERNET = "fernet-" + secrets.token_hex(16)
+DB_URL = "postgresql://wfo:" + secrets.token_hex(8) + "@db.example/wfo"
+JWT = "jwt-" + secrets.token_hex(16)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def validator_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A wfo home whose airflow.cfg and environment hold secrets the validator must not pass on."""
+    home = tmp_path_factory.mktemp("validator") / "home"
+    home.mkdir()
+    (home / "airflow.cfg").write_text(
+        f"[core]\nfernet_key = {FERNET}\n[database]\nsql_alchemy_conn = {DB_URL}\n"
+        f"[api_auth]\njwt_secret = {JWT}\n[wfo]\ndatabase_url = {DB_URL}\n",
+        encoding="utf-8",
+    )
+    added = {
+        "WFO_HOME": str(home),
+        "WFO_DATABASE_URL": DB_URL,
+        "AIRFLOW__CORE__FERNET_KEY": FERNET,
+        "AIRFLOW__API_AUTH__JWT_SECRET": JWT,
+        "AIRFLOW_CONFIG": str(home / "airflow.cfg"),
+    }
+    saved = {name: os.environ.get(name) for name in added}
+    os.environ.update(added)
+    get_settings.cache_clear()
+    try:
+        yield home
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+
+
+def dag_file(body: str) -> str:
+    return textwrap.dedent(body).lstrip()
+
+
+VALID = dag_file(
+    """
+    from airflow.sdk import DAG
+    from airflow.providers.standard.operators.empty import EmptyOperator
+
+    with DAG("valid_one", schedule=None):
+        EmptyOperator(task_id="a") >> EmptyOperator(task_id="b")
+
+    with DAG("valid_two", schedule=None):
+        EmptyOperator(task_id="only")
+    """
+)
+
+
+def only_error(result: ValidationResult) -> tuple[str, int | None, str]:
+    assert not result.ok, result
+    assert len(result.errors) == 1, result.errors
+    error = result.errors[0]
+    return error.kind, error.line, error.message
+
+
+def test_valid_file_reports_its_dag_ids() -> None:
+    result = validate_source("team/valid.py", VALID)
+    assert result.ok, result
+    assert result.dag_ids == ["valid_one", "valid_two"]
+    assert result.errors == []
+    assert result.as_dict()["dag_ids"] == ["valid_one", "valid_two"]
+
+
+def test_syntax_error_has_line_and_column() -> None:
+    source = "from airflow.sdk import DAG\n\nwith DAG('x', schedule=None)\n    pass\n"
+    kind, line, message = only_error(validate_source("broken.py", source))
+    assert (kind, line) == ("syntax", 3)
+    assert result_column(source) is not None
+    assert "SyntaxError" in message
+
+
+def result_column(source: str) -> int | None:
+    return validate_source("broken.py", source).errors[0].column
+
+
+def test_import_error_points_at_the_line_in_the_file() -> None:
+    source = dag_file(
+        """
+        from airflow.sdk import DAG
+
+        import does_not_exist_anywhere
+
+        with DAG("never", schedule=None):
+            pass
+        """
+    )
+    kind, line, message = only_error(validate_source("imports.py", source))
+    assert (kind, line) == ("import", 3)
+    assert "does_not_exist_anywhere" in message
+
+
+def test_runtime_error_in_a_helper_reports_the_calling_line() -> None:
+    source = dag_file(
+        """
+        from airflow.sdk import DAG
+
+        def build():
+            return 1 / 0
+
+        with DAG("zero", schedule=None):
+            build()
+        """
+    )
+    kind, line, message = only_error(validate_source("zero.py", source))
+    assert kind == "import"
+    assert line == 4  # the deepest frame in the candidate file
+    assert "ZeroDivisionError" in message
+    assert "/dags/" not in message
+
+
+def test_cycle_is_reported() -> None:
+    source = dag_file(
+        """
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("loop", schedule=None):
+            a = EmptyOperator(task_id="a")
+            b = EmptyOperator(task_id="b")
+            a >> b >> a
+        """
+    )
+    kind, line, message = only_error(validate_source("cycle.py", source))
+    assert kind == "cycle"
+    assert "Cycle detected" in message
+    assert line in (5, 6)
+
+
+def test_duplicate_task_id_is_reported_at_its_line() -> None:
+    source = dag_file(
+        """
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("dupes", schedule=None):
+            EmptyOperator(task_id="same")
+            EmptyOperator(task_id="same")
+        """
+    )
+    kind, line, message = only_error(validate_source("dupes.py", source))
+    assert (kind, line) == ("duplicate_task", 6)
+    assert "same" in message
+
+
+@pytest.mark.parametrize(
+    ("import_line", "name"),
+    [
+        ("from wfo.operators import NoSuchOperator", "NoSuchOperator"),
+        ("from airflow.operators import X", "X"),
+    ],
+)
+def test_unknown_operator_is_reported_at_its_line(import_line: str, name: str) -> None:
+    source = f"from airflow.sdk import DAG\n{import_line}\n\nwith DAG('ops', schedule=None):\n    pass\n"
+    kind, line, message = only_error(validate_source("ops.py", source))
+    assert (kind, line) == ("unknown_operator", 2)
+    assert name in message
+
+
+def test_endless_top_level_code_times_out_and_the_validator_keeps_answering() -> None:
+    # SIGALRM ignored: Airflow's own import timeout cannot fire, only the server's kill can.
+    source = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n"
+    kind, _, message = only_error(validate_source("spin.py", source, timeout=2))
+    assert kind == "timeout"
+    assert "2 s" in message
+    plain = validate_source("spin2.py", "while True:\n    pass\n", timeout=2)
+    assert [e.kind for e in plain.errors] == ["timeout"]
+    assert validate_source("after.py", VALID).ok
+
+
+def test_memory_bomb_is_a_memory_problem() -> None:
+    source = "blocks = []\nwhile True:\n    blocks.append(bytearray(256 * 1024 * 1024))\n"
+    kind, line, _ = only_error(validate_source("bomb.py", source))
+    assert kind == "memory"
+    assert line in (None, 3)
+    assert validate_source("after.py", VALID).ok
+
+
+def test_uploaded_code_cannot_see_secrets(tmp_path: Path) -> None:
+    spy = tmp_path / "spy.json"
+    source = dag_file(
+        f"""
+        import json, os
+        from airflow.configuration import conf
+        seen = {{
+            "environ": dict(os.environ),
+            "fernet": conf.get("core", "fernet_key", fallback=""),
+            "db": conf.get("database", "sql_alchemy_conn", fallback=""),
+            "jwt": conf.get("api_auth", "jwt_secret", fallback=""),
+            "config_file": open(os.environ["AIRFLOW_CONFIG"]).read(),
+        }}
+        with open({str(spy)!r}, "w") as out:
+            json.dump(seen, out)
+        """
+    )
+    validate_source("spy.py", source)
+    seen = spy.read_text()
+    assert json.loads(seen)["environ"], "the spy ran"
+    for secret in (FERNET, DB_URL, JWT):
+        assert secret not in seen
+    assert "WFO_DATABASE_URL" not in json.loads(seen)["environ"]
+
+
+def test_missing_variable_at_parse_time_is_only_a_warning() -> None:
+    source = dag_file(
+        """
+        from airflow.sdk import DAG, Variable
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        target = Variable.get("wfo_test_not_defined_anywhere")
+
+        with DAG("uses_variable", schedule=None):
+            EmptyOperator(task_id="t")
+        """
+    )
+    result = validate_source("variable.py", source)
+    assert result.ok, result
+    assert result.dag_ids == ["uses_variable"]
+    assert [(w.kind, w.line) for w in result.warnings] == [("not_found_at_parse", 4)]
+    assert "wfo_test_not_defined_anywhere" in result.warnings[0].message
+
+
+def test_concurrent_requests_from_several_threads() -> None:
+    def one(number: int) -> ValidationResult:
+        source = VALID.replace("valid_one", f"parallel_{number}").replace("valid_two", f"parallel_{number}_b")
+        return validate_source(f"parallel_{number}.py", source)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(one, range(6)))
+    for number, result in enumerate(results):
+        assert result.ok, result
+        assert result.dag_ids == [f"parallel_{number}", f"parallel_{number}_b"]
+
+
+def test_the_file_never_lands_in_the_dags_folder(validator_home: Path) -> None:
+    validate_source("visible.py", VALID)
+    assert not (validator_home / "dags" / "visible.py").exists()
+
+
+def test_only_the_owner_can_reach_the_validator_socket() -> None:
+    from wfo.dagfiles.validation import socket_path
+
+    validate_source("owner.py", VALID)
+    path = socket_path(get_settings())
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_deprecated_import_that_still_loads_is_a_legacy_warning() -> None:
+    source = dag_file(
+        """
+        from airflow.sdk import DAG
+        from airflow.operators.bash import BashOperator
+
+        with DAG("old_import", schedule=None):
+            BashOperator(task_id="b", bash_command="true")
+        """
+    )
+    result = validate_source("old_import.py", source)
+    assert result.ok, result
+    assert result.dag_ids == ["old_import"]
+    assert ("legacy", 2) in [(w.kind, w.line) for w in result.warnings]
