@@ -1,8 +1,413 @@
-"""Routes of the DAGs folder (list, read, validate, save with review, history) and `/api/dags/`."""
+"""Routes of the DAGs folder (list, read, validate, save with review, history) and `/api/dags/`.
+
+`compat_router` is mounted by `wfo.plugin.compat` at `/api/dags` (Bearer tokens only). File names
+are relative paths (`team/etl.py`), hence the `{name:path}` parameters; the routes with a suffix
+(`/history`, `/diff` ...) are declared before the bare `{name:path}` ones so they match first.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import os
+import tempfile
+from datetime import datetime
+from typing import Annotated, Any, NoReturn, cast
+
+from airflow.api_fastapi.common.db.common import SessionDep
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response
+
+from wfo.audit.service import record, record_separately
+from wfo.auth import roles
+from wfo.dagfiles import service
+from wfo.dagfiles.gitrepo import GitError
+from wfo.dagfiles.listing import parse_states
+from wfo.dagfiles.store import (
+    DagFileError,
+    DagFileNotFound,
+    DagFolder,
+    InvalidDagFileName,
+    RevisionConflict,
+    check_name,
+)
+from wfo.dagfiles.validation import ValidatorUnavailable
+from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.routers.files import form_flag, multipart_body, multipart_form, status_for, uploads_of
+from wfo.plugin.schemas_dagfiles import (
+    DagFileCheck,
+    DagFileContentAt,
+    DagFileDetail,
+    DagFileDiff,
+    DagFileHistory,
+    DagFileList,
+    DagFilePublic,
+    DagFileRestore,
+    DagFileRevision,
+    DagFileSave,
+    DagFileSaved,
+    DagFileSource,
+    DagFileUploadReport,
+    HistoryAction,
+)
+from wfo.storage.errors import StorageError
+from wfo.storage.limits import MiB
 
 router = APIRouter(prefix="/dag-files", tags=["DAG files"])
-compat_router = APIRouter()
+compat_router = APIRouter(tags=["import/export"])
+
+RESOURCE = roles.DAG_FILES
+OBJECT = "dag_file"
+CanRead = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_READ))]
+CanEdit = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_EDIT))]
+CanCreate = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_CREATE))]
+CanDelete = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_DELETE))]
+BearerCanRead = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_READ, bearer_only=True))]
+BearerCanCreate = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_CREATE, bearer_only=True))]
+UploadForm = Annotated[FormData, Depends(multipart_form(256 * MiB))]
+ArchiveForm = Annotated[FormData, Depends(multipart_form(service.IMPORT_LIMITS.max_total_bytes))]
+_FILES_BODY = multipart_body(
+    {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        "force": {"type": "boolean", "description": "accept files that fail validation"},
+        "message": {"type": "string", "description": "the commit message"},
+    },
+    ["files"],
+)
+_IMPORT_BODY = multipart_body(
+    {
+        "sources": {"type": "string", "format": "binary", "description": "tar.gz from GET /api/dags/"},
+        "force": {"type": "boolean", "description": "accept files that fail validation"},
+        "message": {"type": "string", "description": "the commit message"},
+    },
+    ["sources"],
+)
+
+
+def _status(exc: Exception) -> int:
+    if isinstance(exc, InvalidDagFileName):
+        return 400
+    if isinstance(exc, DagFileNotFound):
+        return 404
+    if isinstance(exc, RevisionConflict):
+        return 409
+    if isinstance(exc, ValidatorUnavailable):
+        return 503
+    if isinstance(exc, GitError):
+        return 500
+    if isinstance(exc, StorageError):
+        return status_for(exc)
+    return 422
+
+
+def _detail(exc: Exception) -> Any:
+    if isinstance(exc, RevisionConflict | service.ValidationFailed):
+        return exc.details
+    return str(exc)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """Answer a read that failed (nothing to audit)."""
+    raise HTTPException(_status(exc), detail=_detail(exc)) from None
+
+
+def _refuse(exc: Exception, current: CurrentUser, action: str, name: str | None, **details: Any) -> NoReturn:
+    """Record a refused or failed change in the audit log, then answer with its status and reason."""
+    record_separately(current.actor, action, OBJECT, name, "failure", {**details, "error": str(exc)})
+    _fail(exc)
+
+
+_WRITE_ERRORS = (DagFileError, StorageError, GitError, ValidatorUnavailable)
+
+
+def _text(form: FormData, field: str) -> str | None:
+    value = form.get(field)
+    if isinstance(value, UploadFile):
+        raise HTTPException(422, detail=f"the field {field!r} must be text")
+    return value or None
+
+
+# --- listing and reading ------------------------------------------------------------------------------
+@router.get("", response_model=DagFileList)
+def list_dag_files(
+    _: CanRead,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=255, description="part of a file name or DAG id")] = None,
+) -> DagFileList:
+    """Every `.py` file of the DAGs folder with the DAG ids it defines and its parse state."""
+    files = DagFolder.from_settings().files()
+    states = parse_states(session, [(f.name, f.modified) for f in files])
+    listed = [
+        DagFilePublic(
+            name=f.name,
+            size=f.size,
+            modified=f.modified,
+            revision=f.revision,
+            dag_ids=states[f.name].dag_ids,
+            state=states[f.name].state,
+            error=states[f.name].error,
+        )
+        for f in files
+    ]
+    if q:
+        needle = q.lower()
+        listed = [
+            f for f in listed if needle in f.name.lower() or any(needle in d.lower() for d in f.dag_ids)
+        ]
+    return DagFileList(files=listed)
+
+
+@router.post("/validate", response_model=DagFileCheck)
+def validate_dag_file(body: DagFileSource, _: CanEdit) -> DagFileCheck:
+    """Validate a candidate file without saving it (and propose an upgrade for legacy code)."""
+    try:
+        verdict = service.check(check_name(body.name), body.content)
+    except (DagFileError, ValidatorUnavailable) as exc:
+        _fail(exc)
+    return DagFileCheck(validation=verdict.validation, upgrade=verdict.upgrade)
+
+
+@router.post("/upgrade")
+def upgrade_dag_file(body: DagFileSource, _: CanRead) -> dict[str, Any]:
+    """The automatic upgrade of Airflow 1.10-era code (`UpgradeResult`: changed, source, diff, issues)."""
+    try:
+        return service.upgrade(body.name, body.content)
+    except DagFileError as exc:
+        _fail(exc)
+
+
+@router.post("", response_model=DagFileUploadReport, openapi_extra=_FILES_BODY)
+def upload_dag_files(current: CanCreate, form: UploadForm, session: SessionDep) -> Response:
+    """Upload `.py` files in one commit; invalid and legacy files are rejected with the reason."""
+    uploads = uploads_of(form, "files")
+    names = [u.filename for u in uploads]
+    force = form_flag(form, "force")
+    try:
+        report = service.upload(
+            DagFolder.from_settings(),
+            [(u.filename, u.stream) for u in uploads],
+            current.username,
+            force=force,
+            message=_text(form, "message"),
+        )
+    except service.NothingImported as exc:
+        record_separately(
+            current.actor, "dag_files.upload", OBJECT, None, "failure", {"files": names, **_rejected(exc)}
+        )
+        return JSONResponse(status_code=422, content={"detail": str(exc), **exc.report})
+    except _WRITE_ERRORS as exc:
+        _refuse(exc, current, "dag_files.upload", None, files=names)
+    record(session, current.actor, "dag_files.upload", OBJECT, None, "success", _audit_report(report, force))
+    return JSONResponse(DagFileUploadReport.model_validate(report).model_dump())
+
+
+def _rejected(exc: service.NothingImported) -> dict[str, Any]:
+    return {
+        "error": str(exc),
+        "rejected": [{"name": r["name"], "reason": r["reason"]} for r in exc.report["rejected"]],
+    }
+
+
+def _audit_report(report: dict[str, Any], force: bool) -> dict[str, Any]:
+    return {
+        "added": report["added"],
+        "changed": report["changed"],
+        "unchanged": report["unchanged"],
+        "rejected": [{"name": r["name"], "reason": r["reason"]} for r in report["rejected"]],
+        "commit": report.get("commit"),
+        "force": force,
+        "saved_invalid": report.get("forced", []),
+    }
+
+
+@router.get("/{name:path}/history", response_model=DagFileHistory)
+def dag_file_history(name: str, _: CanRead) -> DagFileHistory:
+    """Every revision of the file, newest first: who, when, why and what kind of change."""
+    try:
+        revisions = DagFolder.from_settings().history(name)
+    except (DagFileError, GitError) as exc:
+        _fail(exc)
+    return DagFileHistory(
+        revisions=[
+            DagFileRevision(
+                commit=r.commit,
+                revision=r.revision,
+                author=r.author,
+                time=datetime.fromisoformat(r.time),
+                message=r.message,
+                action=cast(HistoryAction, r.action),
+            )
+            for r in revisions
+        ]
+    )
+
+
+@router.get("/{name:path}/revisions/{commit}", response_model=DagFileContentAt)
+def dag_file_at(name: str, commit: str, _: CanRead) -> DagFileContentAt:
+    """The file's content at a commit of its history (`HEAD`: the last commit)."""
+    try:
+        full, content = DagFolder.from_settings().content_at(name, commit)
+    except (DagFileError, GitError) as exc:
+        _fail(exc)
+    return DagFileContentAt(commit=full, content=content)
+
+
+@router.get("/{name:path}/diff", response_model=DagFileDiff)
+def dag_file_diff(
+    name: str,
+    _: CanRead,
+    from_: Annotated[
+        str, Query(alias="from", description="a commit of the file's history; default: the last commit")
+    ] = "HEAD",
+    to: Annotated[str, Query(description='a commit, or "working" for the file as it is now')] = "working",
+) -> DagFileDiff:
+    """The unified diff between two revisions of the file (a missing side counts as empty)."""
+    try:
+        diff, before, after = DagFolder.from_settings().diff(name, from_, to)
+    except (DagFileError, GitError) as exc:
+        _fail(exc)
+    return DagFileDiff(diff=diff, from_content=before, to_content=after)
+
+
+@router.post("/{name:path}/restore", response_model=DagFileSaved)
+def restore_dag_file(name: str, body: DagFileRestore, current: CanEdit, session: SessionDep) -> DagFileSaved:
+    """Make an old revision the current one (validated like a save; 409 if the file changed meanwhile)."""
+    details = {"commit": body.commit, "base_revision": body.base_revision, "force": body.force}
+    try:
+        saved = service.restore(
+            DagFolder.from_settings(),
+            name,
+            body.commit,
+            body.base_revision,
+            current.username,
+            force=body.force,
+        )
+    except _WRITE_ERRORS as exc:
+        _refuse(exc, current, "dag_files.restore", name, **details)
+    return _saved(session, current, "dag_files.restore", saved, details)
+
+
+def _saved(
+    session: Any, current: CurrentUser, action: str, saved: service.Saved, details: dict[str, Any]
+) -> DagFileSaved:
+    change = saved.change
+    audit = {**details, "revision": change.revision, "commit": change.commit}
+    if saved.forced:
+        audit["saved_invalid"] = True
+        audit["errors"] = [e.get("message") for e in saved.check.validation.get("errors", [])]
+    record(session, current.actor, action, OBJECT, change.name, "success", audit)
+    return DagFileSaved(
+        name=change.name, revision=change.revision, commit=change.commit, validation=saved.check.validation
+    )
+
+
+@router.get("/{name:path}", response_model=DagFileDetail)
+def read_dag_file(name: str, _: CanRead, session: SessionDep) -> DagFileDetail:
+    """The file's content, revision (to send back when saving) and parse state."""
+    from wfo.dagfiles.upgrade import is_legacy
+
+    try:
+        info, content = DagFolder.from_settings().read(name)
+    except DagFileError as exc:
+        _fail(exc)
+    state = parse_states(session, [(info.name, info.modified)])[info.name]
+    return DagFileDetail(
+        name=info.name,
+        size=info.size,
+        modified=info.modified,
+        revision=info.revision,
+        dag_ids=state.dag_ids,
+        state=state.state,
+        error=state.error,
+        content=content,
+        legacy=is_legacy(content),
+    )
+
+
+@router.put("/{name:path}", response_model=DagFileSaved)
+def save_dag_file(name: str, body: DagFileSave, current: CanEdit, session: SessionDep) -> DagFileSaved:
+    """Save (or create, with `base_revision: null`) a file: validated, committed, parsed at once."""
+    details = {"base_revision": body.base_revision, "force": body.force, "message": body.message}
+    try:
+        saved = service.save(
+            DagFolder.from_settings(),
+            name,
+            body.content,
+            body.base_revision,
+            current.username,
+            message=body.message,
+            force=body.force,
+        )
+    except _WRITE_ERRORS as exc:
+        _refuse(exc, current, "dag_files.save", name, **details)
+    return _saved(session, current, "dag_files.save", saved, details)
+
+
+@router.delete("/{name:path}", status_code=204)
+def delete_dag_file(
+    name: str,
+    current: CanDelete,
+    session: SessionDep,
+    base_revision: Annotated[
+        str | None, Query(description="refuse (409) unless the file is still at this revision")
+    ] = None,
+) -> None:
+    """Delete a file (a commit "Delete <name>"; its history stays)."""
+    try:
+        change = service.delete(DagFolder.from_settings(), name, base_revision, current.username)
+    except _WRITE_ERRORS as exc:
+        _refuse(exc, current, "dag_files.delete", name, base_revision=base_revision)
+    record(
+        session, current.actor, "dag_files.delete", OBJECT, change.name, "success", {"commit": change.commit}
+    )
+
+
+# --- the manual's import/export: GET/POST /api/dags/ -----------------------------------------------
+@compat_router.get("/", response_class=FileResponse)
+def export_dag_files(_: BearerCanRead) -> Response:
+    """A tar.gz of the DAGs folder's `.py` files (no `.git`; the same files give the same bytes)."""
+    handle = tempfile.NamedTemporaryFile(prefix="wfo-dags-", suffix=".tar.gz", delete=False)
+    try:
+        with handle:
+            service.export_tar_gz(DagFolder.from_settings(), handle)  # type: ignore[arg-type]
+    except StorageError as exc:
+        os.unlink(handle.name)
+        _fail(exc)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return FileResponse(
+        handle.name,
+        media_type="application/gzip",
+        filename="dags.tar.gz",
+        background=BackgroundTask(os.unlink, handle.name),
+    )
+
+
+@compat_router.post("/", response_model=DagFileUploadReport, openapi_extra=_IMPORT_BODY)
+def import_dag_files(current: BearerCanCreate, form: ArchiveForm, session: SessionDep) -> Response:
+    """Import a tar.gz of `.py` files (form field `sources`) in one commit, each file validated."""
+    sources = uploads_of(form, "sources")
+    if len(sources) != 1:
+        raise HTTPException(422, detail="send exactly one archive in the form field `sources`")
+    archive = sources[0].filename
+    force = form_flag(form, "force")
+    try:
+        report = service.import_archive(
+            DagFolder.from_settings(),
+            sources[0].stream,
+            current.username,
+            force=force,
+            message=_text(form, "message"),
+        )
+    except service.NothingImported as exc:
+        record_separately(
+            current.actor, "dag_files.import", OBJECT, None, "failure", {"archive": archive, **_rejected(exc)}
+        )
+        return JSONResponse(status_code=422, content={"detail": str(exc), **exc.report})
+    except _WRITE_ERRORS as exc:
+        _refuse(exc, current, "dag_files.import", None, archive=archive)
+    details = {"archive": archive, **_audit_report(report, force)}
+    record(session, current.actor, "dag_files.import", OBJECT, None, "success", details)
+    return JSONResponse(DagFileUploadReport.model_validate(report).model_dump())
