@@ -9,7 +9,9 @@ import { can } from "./hooks/useMe";
 
 import { AuditLogPage } from "./pages/AuditLogPage";
 import { CodeArtifactsPage } from "./pages/codeArtifacts/CodeArtifactsPage";
+import { CodeBricksPage } from "./pages/codeBricks/CodeBricksPage";
 import { ConfigGroupsPage } from "./pages/configGroups/ConfigGroupsPage";
+import { DagFilesPage } from "./pages/dagFiles/DagFilesPage";
 import { SparkDependenciesPage } from "./pages/SparkDependenciesPage";
 import { VisualisationsPage } from "./pages/VisualisationsPage";
 
@@ -30,10 +32,14 @@ export const RESOURCES = {
   clusterCodeSettings: "WFO Cluster Code Settings",
   sparkDependencies: "WFO Spark Dependencies",
   codeArtifacts: "WFO Code Artifacts",
+  dagFiles: "WFO DAG Files",
+  codeBricks: "WFO Code Bricks",
   visualisations: "WFO Visualisations",
 } as const;
 
 export const PAGES: readonly WfoPage[] = [
+  { path: "dag-files", label: "Manage DAGs", description: "Upload, create, edit and review DAG files, with validation, history and restore.", resource: RESOURCES.dagFiles, element: <DagFilesPage /> },
+  { path: "code-bricks", label: "Code bricks", description: "Snippets to insert into DAGs from the editor.", resource: RESOURCES.codeBricks, element: <CodeBricksPage /> },
   { path: "config-groups", label: "Config groups", description: "Hadoop, Spark, Kerberos and Livy settings per cluster; one group is the default.", resource: RESOURCES.configGroups, element: <ConfigGroupsPage /> },
   { path: "spark-dependencies", label: "Spark dependencies", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
   { path: "code-artifacts", label: "Code artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },

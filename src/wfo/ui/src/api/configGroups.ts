@@ -1,6 +1,6 @@
 /**
  * Config groups (`/wfo/api/v1/config-groups`): the groups and, per group, its Hadoop files, Spark
- * arguments and confs, Kerberos files and Livy endpoints. Keytab bytes and passwords are never
+ * arguments and confs, Kerberos files, Livy endpoints and runtime (Dask cluster, Python interpreters). Keytab bytes and passwords are never
  * returned; passwords are write-only.
  */
 import { api, filesForm, segment, type HttpClient } from "./client";
@@ -114,6 +114,28 @@ export interface LivyUpdate {
   scala: LivyEndpointUpdate;
 }
 
+export type DaskMode = "local" | "scheduler" | "yarn";
+export const DASK_MODES: readonly DaskMode[] = ["local", "scheduler", "yarn"];
+
+/**
+ * Where Python tasks run (CoutureDaskYarnOperator, TensorflowOperator). Changing it needs can_edit on
+ * "WFO Cluster Code Settings": interpreter paths decide what code runs.
+ */
+export interface RuntimeConfig {
+  dask: {
+    mode: DaskMode;
+    /** tcp://host:port or tls://host:port; used in "scheduler" mode. */
+    scheduler_address: string | null;
+    local_workers: number;
+    threads_per_worker: number;
+    yarn: { environment: string | null; worker_vcores: number; worker_memory: string; n_workers: number };
+  };
+  /** Environment name -> absolute path of its Python interpreter. */
+  python_environments: Record<string, string>;
+  /** The environment tasks use when they name none; null: wfo's own Python. */
+  default_python: string | null;
+}
+
 export interface ConfigGroupDetail {
   name: string;
   is_default: boolean;
@@ -176,6 +198,12 @@ export function configGroupsApi(http: HttpClient) {
       http.request<LivyConfig>("GET", `${group(name)}/livy`, withSignal(signal)),
     saveLivy: (name: string, settings: LivyUpdate) =>
       http.request<LivyConfig>("PUT", `${group(name)}/livy`, { body: settings }),
+
+    runtime: (name: string, signal?: AbortSignal) =>
+      http.request<RuntimeConfig>("GET", `${group(name)}/runtime`, withSignal(signal)),
+    /** Full replace of the runtime section. */
+    saveRuntime: (name: string, settings: RuntimeConfig) =>
+      http.request<RuntimeConfig>("PUT", `${group(name)}/runtime`, { body: settings }),
   };
 }
 

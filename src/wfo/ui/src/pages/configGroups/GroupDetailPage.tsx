@@ -1,4 +1,4 @@
-/** One config group: its name and the Hadoop | Spark | Kerberos | Livy tabs, each at its own address. */
+/** One config group: its name and the Hadoop | Spark | Kerberos | Livy | Runtime tabs, each at its own address. */
 import { Badge, Flex, Heading, Link, Tabs, Text } from "@chakra-ui/react";
 import { Navigate, Link as RouterLink, Route, Routes, useParams } from "react-router-dom";
 
@@ -11,6 +11,7 @@ import { HadoopFileEditor } from "./HadoopFileEditor";
 import { HadoopTab } from "./HadoopTab";
 import { KerberosTab } from "./KerberosTab";
 import { LivyTab } from "./LivyTab";
+import { RuntimeTab } from "./RuntimeTab";
 import { SparkTab } from "./SparkTab";
 import { GROUP_TABS } from "./tabs";
 
@@ -72,6 +73,7 @@ export function GroupDetailPage() {
             <Route element={<SparkTab group={name} />} path="spark" />
             <Route element={<KerberosTab group={name} />} path="kerberos" />
             <Route element={<LivyTab group={name} />} path="livy" />
+            <Route element={<RuntimeTab group={name} />} path="runtime" />
             <Route element={<Text data-testid="wfo-not-found">There is no such section of a config group.</Text>} path="*" />
           </Routes>
         </>

@@ -181,7 +181,7 @@ export function GroupListPage() {
         loaded.reload();
       },
       confirmLabel: "Delete group",
-      message: `Delete the config group “${group}” with its Hadoop files, Spark settings, Kerberos files and Livy settings? Tasks that name it will fail.`,
+      message: `Delete the config group “${group}” with its Hadoop files, Spark settings, Kerberos files, Livy and runtime settings? Tasks that name it will fail.`,
       title: "Delete config group",
     });
   const setDefault = (group: string) =>

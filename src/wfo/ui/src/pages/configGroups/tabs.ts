@@ -4,6 +4,7 @@ export const GROUP_TABS = [
   { path: "spark", label: "Spark", heading: "Spark configuration" },
   { path: "kerberos", label: "Kerberos", heading: "Kerberos configuration" },
   { path: "livy", label: "Livy", heading: "Livy configuration" },
+  { path: "runtime", label: "Runtime", heading: "Runtime: Dask and Python environments" },
 ] as const;
 
 export type GroupTab = (typeof GROUP_TABS)[number]["path"];

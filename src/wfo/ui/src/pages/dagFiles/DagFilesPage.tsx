@@ -1,0 +1,33 @@
+/**
+ * Routes of the DAG files area: the list (upload, create, delete), `edit/<name>` (the editor,
+ * loaded on demand with CodeMirror) and `history/<name>`. Names may contain "/" (sub-folders), so
+ * the editor and history routes take the rest of the path.
+ */
+import { Spinner } from "@chakra-ui/react";
+import { lazy, Suspense } from "react";
+import { Route, Routes, useParams } from "react-router-dom";
+
+import { DagFileListPage } from "./DagFileListPage";
+import { HistoryPage } from "./HistoryPage";
+
+const DagEditorPage = lazy(() => import("./DagEditorPage"));
+
+/** A fresh editor per file: opening another file starts from that file's saved text. */
+function EditorRoute() {
+  const name = useParams()["*"] ?? "";
+  return (
+    <Suspense fallback={<Spinner data-testid="dag-editor-loading" />}>
+      <DagEditorPage key={name} />
+    </Suspense>
+  );
+}
+
+export function DagFilesPage() {
+  return (
+    <Routes>
+      <Route element={<DagFileListPage />} index />
+      <Route element={<EditorRoute />} path="edit/*" />
+      <Route element={<HistoryPage />} path="history/*" />
+    </Routes>
+  );
+}
