@@ -227,6 +227,18 @@ export function dagFiles(): DagFilesApi {
   return dagFilesApi(api());
 }
 
+/** The file's revision as it is now (the base of a save or restore), or null when it does not exist. */
+export async function currentRevision(name: string): Promise<string | null> {
+  try {
+    return (await dagFiles().get(name)).revision;
+  } catch (error: unknown) {
+    if (error instanceof ApiError && error.status === 404) {
+      return null;
+    }
+    throw error;
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }

@@ -1,6 +1,6 @@
 /** "Are you sure?" before a destructive action; a refusal from the server is shown in the dialog. */
 import { Alert, Button, Dialog, Portal, Text } from "@chakra-ui/react";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 
 import { useAction } from "../hooks/useAction";
 
@@ -66,4 +66,13 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
       </Portal>
     </Dialog.Root>
   );
+}
+
+/**
+ * A page's confirm step: `ask(request)` opens the dialog, `dialog` is the element to render once
+ * (at the end of the page).
+ */
+export function useConfirm() {
+  const [request, setRequest] = useState<ConfirmRequest | null>(null);
+  return { ask: setRequest, dialog: <ConfirmDialog onClose={() => setRequest(null)} request={request} /> };
 }

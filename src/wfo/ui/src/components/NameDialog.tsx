@@ -1,8 +1,7 @@
 /** Ask for a name (new group, clone, rename), check it as the server will, submit, show refusals. */
-import { Button, Dialog, Field, Input, Portal } from "@chakra-ui/react";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
-import { useAction } from "../hooks/useAction";
+import { DialogForm, FormDialog, NameField, useDialogForm } from "./FormDialog";
 
 export interface NameRequest {
   title: string;
@@ -16,68 +15,37 @@ export interface NameRequest {
 
 function NameForm({ request, onClose }: { request: NameRequest; onClose: () => void }) {
   const [value, setValue] = useState(request.initial);
-  const [problem, setProblem] = useState<string | null>(null);
-  const action = useAction();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const name = value.trim();
-    const invalid = request.validate(name);
-    setProblem(invalid);
-    if (invalid === null && (await action.run(() => request.submit(name)))) {
-      onClose();
-    }
-  };
-  const error = problem ?? action.error;
+  const form = useDialogForm(onClose);
+  const name = value.trim();
 
   return (
-    <form onSubmit={(event) => void submit(event)}>
-      <Dialog.Header>
-        <Dialog.Title>{request.title}</Dialog.Title>
-      </Dialog.Header>
-      <Dialog.Body>
-        <Field.Root invalid={error !== null}>
-          <Field.Label>{request.label}</Field.Label>
-          <Input
-            autoFocus
-            data-testid="name-dialog-input"
-            onChange={(event) => {
-              setValue(event.target.value);
-              setProblem(null);
-            }}
-            value={value}
-          />
-          {error === null ? (
-            <Field.HelperText>Letters, digits, “_”, “.” and “-”; up to 64 characters.</Field.HelperText>
-          ) : (
-            <Field.ErrorText data-testid="name-dialog-error">{error}</Field.ErrorText>
-          )}
-        </Field.Root>
-      </Dialog.Body>
-      <Dialog.Footer>
-        <Button data-testid="name-dialog-cancel" onClick={onClose} size="sm" variant="outline">
-          Cancel
-        </Button>
-        <Button colorPalette="blue" data-testid="name-dialog-submit" loading={action.busy} size="sm" type="submit">
-          {request.submitLabel}
-        </Button>
-      </Dialog.Footer>
-    </form>
+    <DialogForm
+      {...form.bind(() => request.validate(name), () => request.submit(name))}
+      submitLabel={request.submitLabel}
+      testId="name-dialog"
+      title={request.title}
+    >
+      <NameField
+        error={form.error}
+        errorTestId="name-dialog-error"
+        hint="Letters, digits, “_”, “.” and “-”; up to 64 characters."
+        inputTestId="name-dialog-input"
+        label={request.label}
+        onChange={(text) => {
+          setValue(text);
+          form.clearProblem();
+        }}
+        value={value}
+      />
+    </DialogForm>
   );
 }
 
 export function NameDialog({ request, onClose }: { request: NameRequest | null; onClose: () => void }) {
   return (
-    <Dialog.Root onOpenChange={(details) => (details.open ? undefined : onClose())} open={request !== null}>
-      <Portal>
-        <Dialog.Backdrop />
-        <Dialog.Positioner>
-          <Dialog.Content data-testid="name-dialog">
-            {/* Keyed so every opening starts from the request's initial value. */}
-            {request === null ? null : <NameForm key={request.title} onClose={onClose} request={request} />}
-          </Dialog.Content>
-        </Dialog.Positioner>
-      </Portal>
-    </Dialog.Root>
+    <FormDialog onClose={onClose} open={request !== null} testId="name-dialog">
+      {/* Keyed so every opening starts from the request's initial value. */}
+      {request === null ? null : <NameForm key={request.title} onClose={onClose} request={request} />}
+    </FormDialog>
   );
 }

@@ -11,9 +11,10 @@ export function DownloadLink({ testId, fileName, href }: { testId: string; fileN
   );
 }
 
-export function DeleteButton({ testId, onClick }: { testId: string; onClick: () => void }) {
+/** `label` names what it deletes for screen readers when the row does not make it clear. */
+export function DeleteButton({ testId, onClick, label }: { testId: string; onClick: () => void; label?: string }) {
   return (
-    <Button colorPalette="red" data-testid={testId} onClick={onClick} size="xs" variant="ghost">
+    <Button aria-label={label} colorPalette="red" data-testid={testId} onClick={onClick} size="xs" variant="ghost">
       Delete
     </Button>
   );

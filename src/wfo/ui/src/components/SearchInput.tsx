@@ -1,17 +1,14 @@
 /** The search box above a list page's table. */
-import { Input } from "@chakra-ui/react";
+import { Flex, Input, Spinner } from "@chakra-ui/react";
 
-export function SearchInput({
-  testId,
-  placeholder,
-  value,
-  onChange,
-}: {
+export interface SearchInputProps {
   testId: string;
   placeholder: string;
   value: string;
   onChange: (value: string) => void;
-}) {
+}
+
+export function SearchInput({ testId, placeholder, value, onChange }: SearchInputProps) {
   return (
     <Input
       data-testid={testId}
@@ -21,5 +18,15 @@ export function SearchInput({
       size="sm"
       value={value}
     />
+  );
+}
+
+/** The row above a list: the search box, and a small spinner while a new search result loads. */
+export function SearchBar({ refreshing = false, ...input }: SearchInputProps & { refreshing?: boolean }) {
+  return (
+    <Flex align="center" gap={3} mb={3}>
+      <SearchInput {...input} />
+      {refreshing ? <Spinner size="sm" /> : null}
+    </Flex>
   );
 }

@@ -1,22 +1,23 @@
 /** One code artifact: its versions (view, download, restore) and the text of the chosen version. */
-import { Badge, Box, Button, Flex, Heading, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { Badge, Box, Button, Flex, Heading, HStack, Spinner, Table, Text } from "@chakra-ui/react";
 import { useEffect, useState } from "react";
-import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
+import { useNavigate, useParams } from "react-router-dom";
 
 import { ApiError } from "../../api/client";
 import { codeArtifacts } from "../../api/repositories";
 import { ActionOutcome } from "../../components/ActionOutcome";
-import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
+import { useConfirm } from "../../components/ConfirmDialog";
+import { ActionsCell, DataTable, SizeCell, TimeCell } from "../../components/DataTable";
 import { ErrorAlert } from "../../components/ErrorAlert";
-import { PageHeader } from "../../components/PageHeader";
+import { LoadState } from "../../components/LoadState";
+import { ItemPageHeader } from "../../components/PageHeader";
 import { DownloadLink } from "../../components/RowActions";
-import { formatSize, shortHash } from "../../format";
+import { shortHash } from "../../format";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
-import { formatTime } from "../../time";
 
 function BinaryNotice({ version }: { version: number }) {
   return (
@@ -65,7 +66,7 @@ export function ArtifactDetailPage() {
   const navigate = useNavigate();
   const detail = useAsync((signal) => codeArtifacts().get(name, signal), [name]);
   const [viewing, setViewing] = useState<number | null>(null);
-  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const confirm = useConfirm();
   const action = useAction();
 
   const latest = detail.data?.latest;
@@ -86,7 +87,7 @@ export function ArtifactDetailPage() {
         : `Version ${version} restored as the new latest version (v${restored.version}).`;
     });
   const remove = () =>
-    setConfirm({
+    confirm.ask({
       action: async () => {
         await codeArtifacts().remove(name);
         navigate(appPath("code-artifacts"));
@@ -98,12 +99,7 @@ export function ArtifactDetailPage() {
 
   return (
     <>
-      <Link asChild colorPalette="blue" fontSize="sm">
-        <RouterLink data-testid="artifact-back" to={appPath("code-artifacts")}>
-          ← All code artifacts
-        </RouterLink>
-      </Link>
-      <PageHeader
+      <ItemPageHeader
         actions={
           <HStack gap={2}>
             <Button asChild size="sm" variant="outline">
@@ -118,90 +114,75 @@ export function ArtifactDetailPage() {
             ) : null}
           </HStack>
         }
+        back={{ label: "← All code artifacts", testId: "artifact-back", to: appPath("code-artifacts") }}
         description={`Use it in a DAG with code_artifact='${name}' (always the latest version).`}
+        name={name}
+        nameTestId="artifact-name"
         title="Code artifacts"
       />
-      <Heading as="h3" data-testid="artifact-name" fontFamily="mono" mb={3} size="md">
-        {name}
-      </Heading>
       <ActionOutcome done={action.done} error={action.error} testId="artifact" />
-      {detail.status === "error" ? <ErrorAlert error={detail.error} onRetry={detail.reload} testId="artifact-load-error" /> : null}
-      {detail.data === undefined && detail.status === "loading" ? <Spinner data-testid="artifact-loading" /> : null}
+      <LoadState errorTestId="artifact-load-error" items={detail.data?.versions} loaded={detail} loadingTestId="artifact-loading" />
       {versions.length > 0 ? (
-        <Table.ScrollArea borderWidth="1px" mb={4} rounded="md">
-          <Table.Root data-testid="artifact-versions" size="sm">
-            <Table.Header>
-              <Table.Row>
-                <Table.ColumnHeader>Version</Table.ColumnHeader>
-                <Table.ColumnHeader textAlign="end">Size</Table.ColumnHeader>
-                <Table.ColumnHeader>Uploaded by</Table.ColumnHeader>
-                <Table.ColumnHeader>Uploaded at</Table.ColumnHeader>
-                <Table.ColumnHeader>SHA-256</Table.ColumnHeader>
-                <Table.ColumnHeader />
-              </Table.Row>
-            </Table.Header>
-            <Table.Body>
-              {versions.map((item) => (
-                <Table.Row
-                  bg={item.version === viewing ? "bg.muted" : undefined}
-                  data-testid={`artifact-version-row-${item.version}`}
-                  key={item.version}
+        <DataTable
+          columns={["Version", { end: true, label: "Size" }, "Uploaded by", "Uploaded at", "SHA-256", ""]}
+          mb={4}
+          testId="artifact-versions"
+        >
+          {versions.map((item) => (
+            <Table.Row
+              bg={item.version === viewing ? "bg.muted" : undefined}
+              data-testid={`artifact-version-row-${item.version}`}
+              key={item.version}
+            >
+              <Table.Cell>
+                v{item.version}
+                {item.restored_from ? (
+                  <Text as="span" color="fg.muted" fontSize="xs" ml={2}>
+                    restored from v{item.restored_from}
+                  </Text>
+                ) : null}
+                {item.version === latest ? (
+                  <Badge colorPalette="green" ml={2} size="sm">
+                    latest
+                  </Badge>
+                ) : null}
+              </Table.Cell>
+              <SizeCell bytes={item.size} />
+              <Table.Cell>{item.uploaded_by ?? "—"}</Table.Cell>
+              <TimeCell time={item.uploaded_at} />
+              <Table.Cell fontFamily="mono" fontSize="xs" title={item.sha256}>
+                {shortHash(item.sha256)}
+              </Table.Cell>
+              <ActionsCell>
+                <Button
+                  data-testid={`artifact-view-${item.version}`}
+                  disabled={item.version === viewing}
+                  onClick={() => setViewing(item.version)}
+                  size="xs"
+                  variant="ghost"
                 >
-                  <Table.Cell>
-                    v{item.version}
-                    {item.restored_from ? (
-                      <Text as="span" color="fg.muted" fontSize="xs" ml={2}>
-                        restored from v{item.restored_from}
-                      </Text>
-                    ) : null}
-                    {item.version === latest ? (
-                      <Badge colorPalette="green" ml={2} size="sm">
-                        latest
-                      </Badge>
-                    ) : null}
-                  </Table.Cell>
-                  <Table.Cell textAlign="end" whiteSpace="nowrap">
-                    {formatSize(item.size)}
-                  </Table.Cell>
-                  <Table.Cell>{item.uploaded_by ?? "—"}</Table.Cell>
-                  <Table.Cell whiteSpace="nowrap">{formatTime(item.uploaded_at)}</Table.Cell>
-                  <Table.Cell fontFamily="mono" fontSize="xs" title={item.sha256}>
-                    {shortHash(item.sha256)}
-                  </Table.Cell>
-                  <Table.Cell>
-                    <HStack gap={1} justify="flex-end">
-                      <Button
-                        data-testid={`artifact-view-${item.version}`}
-                        disabled={item.version === viewing}
-                        onClick={() => setViewing(item.version)}
-                        size="xs"
-                        variant="ghost"
-                      >
-                        View
-                      </Button>
-                      <DownloadLink
-                        fileName={name}
-                        href={codeArtifacts().downloadUrl(name, item.version)}
-                        testId={`artifact-version-download-${item.version}`}
-                      />
-                      {canEdit && item.version !== latest ? (
-                        <Button
-                          data-testid={`artifact-restore-${item.version}`}
-                          disabled={action.busy}
-                          onClick={() => restore(item.version)}
-                          size="xs"
-                          variant="outline"
-                        >
-                          Restore
-                        </Button>
-                      ) : null}
-                    </HStack>
-                  </Table.Cell>
-                </Table.Row>
-              ))}
-            </Table.Body>
-          </Table.Root>
-        </Table.ScrollArea>
+                  View
+                </Button>
+                <DownloadLink
+                  fileName={name}
+                  href={codeArtifacts().downloadUrl(name, item.version)}
+                  testId={`artifact-version-download-${item.version}`}
+                />
+                {canEdit && item.version !== latest ? (
+                  <Button
+                    data-testid={`artifact-restore-${item.version}`}
+                    disabled={action.busy}
+                    onClick={() => restore(item.version)}
+                    size="xs"
+                    variant="outline"
+                  >
+                    Restore
+                  </Button>
+                ) : null}
+              </ActionsCell>
+            </Table.Row>
+          ))}
+        </DataTable>
       ) : null}
       {viewing === null ? null : (
         <>
@@ -217,7 +198,7 @@ export function ArtifactDetailPage() {
           )}
         </>
       )}
-      <ConfirmDialog onClose={() => setConfirm(null)} request={confirm} />
+      {confirm.dialog}
     </>
   );
 }

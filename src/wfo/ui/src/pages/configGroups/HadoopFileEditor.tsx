@@ -5,7 +5,9 @@ import { Link as RouterLink, useParams } from "react-router-dom";
 
 import { configGroups, type HadoopProperty } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
+import { DataTable } from "../../components/DataTable";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { DeleteButton } from "../../components/RowActions";
 import { formError, keyedErrors } from "../../errors";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
@@ -121,80 +123,60 @@ export function HadoopFileEditor({ group }: { group: string }) {
       {rows === null && loaded.status === "loading" ? <Spinner data-testid="hadoop-prop-loading" /> : null}
       {rows === null ? null : (
         <>
-          <Table.ScrollArea borderWidth="1px" rounded="md">
-            <Table.Root data-testid="hadoop-props" size="sm">
-              <Table.Header>
-                <Table.Row>
-                  <Table.ColumnHeader>Property</Table.ColumnHeader>
-                  <Table.ColumnHeader>Value</Table.ColumnHeader>
-                  <Table.ColumnHeader />
-                </Table.Row>
-              </Table.Header>
-              <Table.Body>
-                {rows.length === 0 ? (
-                  <Table.Row>
-                    <Table.Cell colSpan={3}>
-                      <Text color="fg.muted" data-testid="hadoop-prop-empty">
-                        The file has no properties.
+          <DataTable columns={["Property", "Value", ""]} testId="hadoop-props">
+            {rows.length === 0 ? (
+              <Table.Row>
+                <Table.Cell colSpan={3}>
+                  <Text color="fg.muted" data-testid="hadoop-prop-empty">
+                    The file has no properties.
+                  </Text>
+                </Table.Cell>
+              </Table.Row>
+            ) : null}
+            {rows.map((row, index) => {
+              const rowErrors = errors?.byKey[row.name];
+              return (
+                <Table.Row data-testid={`hadoop-prop-row-${row.name}`} key={row.name}>
+                  <Table.Cell maxW="24rem" verticalAlign="top">
+                    <Text fontFamily="mono" fontSize="sm" wordBreak="break-all">
+                      {row.name}
+                      {row.final ? (
+                        <Badge ml={2} size="sm" variant="outline">
+                          final
+                        </Badge>
+                      ) : null}
+                    </Text>
+                    {row.description ? (
+                      <Text color="fg.muted" fontSize="xs">
+                        {row.description}
                       </Text>
-                    </Table.Cell>
-                  </Table.Row>
-                ) : null}
-                {rows.map((row, index) => {
-                  const rowErrors = errors?.byKey[row.name];
-                  return (
-                    <Table.Row data-testid={`hadoop-prop-row-${row.name}`} key={row.name}>
-                      <Table.Cell maxW="24rem" verticalAlign="top">
-                        <Text fontFamily="mono" fontSize="sm" wordBreak="break-all">
-                          {row.name}
-                          {row.final ? (
-                            <Badge ml={2} size="sm" variant="outline">
-                              final
-                            </Badge>
-                          ) : null}
-                        </Text>
-                        {row.description ? (
-                          <Text color="fg.muted" fontSize="xs">
-                            {row.description}
-                          </Text>
-                        ) : null}
-                      </Table.Cell>
-                      <Table.Cell verticalAlign="top">
-                        <Input
-                          aria-invalid={rowErrors ? true : undefined}
-                          data-testid={`hadoop-prop-value-${row.name}`}
-                          fontFamily="mono"
-                          onChange={(event) => update(index, event.target.value)}
-                          readOnly={!canEdit}
-                          size="sm"
-                          value={row.value}
-                        />
-                        {rowErrors ? (
-                          <Text color="fg.error" data-testid={`hadoop-prop-error-${row.name}`} fontSize="xs" mt={1}>
-                            {rowErrors.join(" ")}
-                          </Text>
-                        ) : null}
-                      </Table.Cell>
-                      <Table.Cell textAlign="end" verticalAlign="top" width="1%">
-                        {canEdit ? (
-                          <Button
-                            aria-label={`Delete ${row.name}`}
-                            colorPalette="red"
-                            data-testid={`hadoop-prop-delete-${row.name}`}
-                            onClick={() => remove(index)}
-                            size="xs"
-                            variant="ghost"
-                          >
-                            Delete
-                          </Button>
-                        ) : null}
-                      </Table.Cell>
-                    </Table.Row>
-                  );
-                })}
-              </Table.Body>
-            </Table.Root>
-          </Table.ScrollArea>
+                    ) : null}
+                  </Table.Cell>
+                  <Table.Cell verticalAlign="top">
+                    <Input
+                      aria-invalid={rowErrors ? true : undefined}
+                      data-testid={`hadoop-prop-value-${row.name}`}
+                      fontFamily="mono"
+                      onChange={(event) => update(index, event.target.value)}
+                      readOnly={!canEdit}
+                      size="sm"
+                      value={row.value}
+                    />
+                    {rowErrors ? (
+                      <Text color="fg.error" data-testid={`hadoop-prop-error-${row.name}`} fontSize="xs" mt={1}>
+                        {rowErrors.join(" ")}
+                      </Text>
+                    ) : null}
+                  </Table.Cell>
+                  <Table.Cell textAlign="end" verticalAlign="top" width="1%">
+                    {canEdit ? (
+                      <DeleteButton label={`Delete ${row.name}`} onClick={() => remove(index)} testId={`hadoop-prop-delete-${row.name}`} />
+                    ) : null}
+                  </Table.Cell>
+                </Table.Row>
+              );
+            })}
+          </DataTable>
           {canEdit ? (
             <>
               <AddProperty existing={names} onAdd={add} />

@@ -7,15 +7,15 @@ import { useEffect, useState, type FormEvent } from "react";
 
 import { configGroups, type KerberosConfig } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
-import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
+import { useConfirm } from "../../components/ConfirmDialog";
+import { DataTable, SizeCell, TimeCell } from "../../components/DataTable";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { DeleteButton } from "../../components/RowActions";
 import { UploadButton } from "../../components/UploadButton";
-import { formatSize } from "../../format";
 import { useAction } from "../../hooks/useAction";
 import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
-import { formatTime } from "../../time";
 import { SectionHeading } from "./SectionHeading";
 
 export function KerberosTab({ group }: { group: string }) {
@@ -25,7 +25,7 @@ export function KerberosTab({ group }: { group: string }) {
   const [config, setConfig] = useState<KerberosConfig | null>(null);
   const [principal, setPrincipal] = useState("");
   const [keytab, setKeytab] = useState("");
-  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const confirm = useConfirm();
   const action = useAction();
 
   const show = (next: KerberosConfig) => {
@@ -60,7 +60,7 @@ export function KerberosTab({ group }: { group: string }) {
     });
   };
   const deleteKeytab = (file: string) =>
-    setConfirm({
+    confirm.ask({
       action: async () => {
         await configGroups().deleteKeytab(group, file);
         await refresh();
@@ -70,7 +70,7 @@ export function KerberosTab({ group }: { group: string }) {
       title: "Delete keytab",
     });
   const deleteKrb5 = () =>
-    setConfirm({
+    confirm.ask({
       action: async () => {
         await configGroups().deleteKrb5Conf(group);
         await refresh();
@@ -120,95 +120,72 @@ export function KerberosTab({ group }: { group: string }) {
               </Badge>
             )}
             {config.krb5_conf && canEdit ? (
-              <Button colorPalette="red" data-testid="kerberos-krb5-delete" onClick={deleteKrb5} size="xs" variant="ghost">
-                Delete
-              </Button>
+              <DeleteButton onClick={deleteKrb5} testId="kerberos-krb5-delete" />
             ) : null}
           </Flex>
 
-          <Table.ScrollArea borderWidth="1px" mb={4} rounded="md">
-            <Table.Root data-testid="kerberos-keytabs" size="sm">
-              <Table.Header>
-                <Table.Row>
-                  <Table.ColumnHeader>Keytab</Table.ColumnHeader>
-                  <Table.ColumnHeader>Last modified</Table.ColumnHeader>
-                  <Table.ColumnHeader textAlign="end">Size</Table.ColumnHeader>
-                  <Table.ColumnHeader>Principals</Table.ColumnHeader>
-                  <Table.ColumnHeader />
-                </Table.Row>
-              </Table.Header>
-              <Table.Body>
-                {keytabs.length === 0 ? (
-                  <Table.Row>
-                    <Table.Cell colSpan={5}>
-                      <Text color="fg.muted" data-testid="kerberos-no-keytabs" fontSize="sm">
-                        No keytab uploaded.
+          <DataTable
+            columns={["Keytab", "Last modified", { end: true, label: "Size" }, "Principals", ""]}
+            mb={4}
+            testId="kerberos-keytabs"
+          >
+            {keytabs.length === 0 ? (
+              <Table.Row>
+                <Table.Cell colSpan={5}>
+                  <Text color="fg.muted" data-testid="kerberos-no-keytabs" fontSize="sm">
+                    No keytab uploaded.
+                  </Text>
+                </Table.Cell>
+              </Table.Row>
+            ) : null}
+            {keytabs.map((item) => (
+              <Table.Row data-testid={`keytab-row-${item.name}`} key={item.name}>
+                <Table.Cell fontFamily="mono">
+                  {item.name}
+                  {item.name === config.keytab ? (
+                    <Badge colorPalette="blue" ml={2} size="sm">
+                      selected
+                    </Badge>
+                  ) : null}
+                </Table.Cell>
+                <TimeCell time={item.modified} />
+                <SizeCell bytes={item.size} />
+                <Table.Cell>
+                  <HStack gap={1} wrap="wrap">
+                    {item.principals.length === 0 ? (
+                      <Text color="fg.muted" fontSize="xs">
+                        none found
                       </Text>
-                    </Table.Cell>
-                  </Table.Row>
-                ) : null}
-                {keytabs.map((item) => (
-                  <Table.Row data-testid={`keytab-row-${item.name}`} key={item.name}>
-                    <Table.Cell fontFamily="mono">
-                      {item.name}
-                      {item.name === config.keytab ? (
-                        <Badge colorPalette="blue" ml={2} size="sm">
-                          selected
-                        </Badge>
-                      ) : null}
-                    </Table.Cell>
-                    <Table.Cell whiteSpace="nowrap">{formatTime(item.modified)}</Table.Cell>
-                    <Table.Cell textAlign="end" whiteSpace="nowrap">
-                      {formatSize(item.size)}
-                    </Table.Cell>
-                    <Table.Cell>
-                      <HStack gap={1} wrap="wrap">
-                        {item.principals.length === 0 ? (
-                          <Text color="fg.muted" fontSize="xs">
-                            none found
-                          </Text>
-                        ) : null}
-                        {item.principals.map((name) =>
-                          canEdit ? (
-                            <Button
-                              fontFamily="mono"
-                              key={name}
-                              onClick={() => {
-                                setPrincipal(name);
-                                setKeytab(item.name);
-                              }}
-                              size="2xs"
-                              title="Use this principal and keytab"
-                              variant="outline"
-                            >
-                              {name}
-                            </Button>
-                          ) : (
-                            <Badge fontFamily="mono" key={name} variant="outline">
-                              {name}
-                            </Badge>
-                          ),
-                        )}
-                      </HStack>
-                    </Table.Cell>
-                    <Table.Cell textAlign="end" width="1%">
-                      {canEdit ? (
+                    ) : null}
+                    {item.principals.map((name) =>
+                      canEdit ? (
                         <Button
-                          colorPalette="red"
-                          data-testid={`keytab-delete-${item.name}`}
-                          onClick={() => deleteKeytab(item.name)}
-                          size="xs"
-                          variant="ghost"
+                          fontFamily="mono"
+                          key={name}
+                          onClick={() => {
+                            setPrincipal(name);
+                            setKeytab(item.name);
+                          }}
+                          size="2xs"
+                          title="Use this principal and keytab"
+                          variant="outline"
                         >
-                          Delete
+                          {name}
                         </Button>
-                      ) : null}
-                    </Table.Cell>
-                  </Table.Row>
-                ))}
-              </Table.Body>
-            </Table.Root>
-          </Table.ScrollArea>
+                      ) : (
+                        <Badge fontFamily="mono" key={name} variant="outline">
+                          {name}
+                        </Badge>
+                      ),
+                    )}
+                  </HStack>
+                </Table.Cell>
+                <Table.Cell textAlign="end" width="1%">
+                  {canEdit ? <DeleteButton onClick={() => deleteKeytab(item.name)} testId={`keytab-delete-${item.name}`} /> : null}
+                </Table.Cell>
+              </Table.Row>
+            ))}
+          </DataTable>
 
           <Box as="form" maxW="32rem" onSubmit={submit}>
             <Field.Root mb={3}>
@@ -245,7 +222,7 @@ export function KerberosTab({ group }: { group: string }) {
           </Box>
         </>
       )}
-      <ConfirmDialog onClose={() => setConfirm(null)} request={confirm} />
+      {confirm.dialog}
     </>
   );
 }

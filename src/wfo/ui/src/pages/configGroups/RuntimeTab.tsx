@@ -31,6 +31,37 @@ const FIELD_KEYS = [
   "default_python",
 ] as const;
 
+type FieldKey = (typeof FIELD_KEYS)[number];
+
+/** A free-text setting: the draft field it edits and the server key its refusals name. */
+interface TextField {
+  key: keyof RuntimeDraft;
+  name: FieldKey;
+  label: string;
+  testId: string;
+  placeholder?: string;
+  hint?: string;
+}
+
+const YARN_ENVIRONMENT_HINT = "A packed environment (conda-pack or venv-pack archive) the YARN containers run.";
+
+/** The text settings of the two Dask cards, a row at a time (several in a row stand side by side). */
+const DASK_ROWS: TextField[][] = [
+  [{ key: "schedulerAddress", label: "Scheduler address", name: "dask.scheduler_address", placeholder: "tcp://dask-scheduler:8786", testId: "runtime-dask-scheduler-address" }],
+  [
+    { key: "localWorkers", label: "Local workers", name: "dask.local_workers", testId: "runtime-dask-local-workers" },
+    { key: "threadsPerWorker", label: "Threads per worker", name: "dask.threads_per_worker", testId: "runtime-dask-threads" },
+  ],
+];
+const YARN_ROWS: TextField[][] = [
+  [{ hint: YARN_ENVIRONMENT_HINT, key: "yarnEnvironment", label: "Environment", name: "dask.yarn.environment", placeholder: "hdfs:///envs/dask.tar.gz", testId: "runtime-yarn-environment" }],
+  [
+    { key: "yarnWorkers", label: "Workers", name: "dask.yarn.n_workers", testId: "runtime-yarn-workers" },
+    { key: "yarnVcores", label: "vcores per worker", name: "dask.yarn.worker_vcores", testId: "runtime-yarn-vcores" },
+    { key: "yarnMemory", label: "Memory per worker", name: "dask.yarn.worker_memory", placeholder: "2 GiB", testId: "runtime-yarn-memory" },
+  ],
+];
+
 const MODE_HINTS: Record<DaskMode, string> = {
   local: "Each task starts its own scheduler and worker processes on the Airflow worker, and stops them when it ends.",
   scheduler: "Tasks connect to an existing Dask cluster at the scheduler address.",
@@ -45,7 +76,7 @@ function Setting({
   children,
 }: {
   label: string;
-  name: (typeof FIELD_KEYS)[number];
+  name: FieldKey;
   errors: KeyedErrors | null;
   hint?: string;
   children: ReactNode;
@@ -93,16 +124,28 @@ export function RuntimeTab({ group }: { group: string }) {
     });
   };
 
-  const text = (key: keyof RuntimeDraft, testId: string, placeholder?: string) => (
-    <Input
-      data-testid={testId}
-      disabled={!canEdit}
-      onChange={(event) => change({ [key]: event.target.value })}
-      placeholder={placeholder}
-      size="sm"
-      value={draft === null ? "" : (draft[key] as string)}
-    />
+  const textSetting = (field: TextField) => (
+    <Setting errors={errors} hint={field.hint} key={field.name} label={field.label} name={field.name}>
+      <Input
+        data-testid={field.testId}
+        disabled={!canEdit}
+        onChange={(event) => change({ [field.key]: event.target.value })}
+        placeholder={field.placeholder}
+        size="sm"
+        value={draft === null ? "" : (draft[field.key] as string)}
+      />
+    </Setting>
   );
+  const textRows = (rows: TextField[][]) =>
+    rows.map((row, index) =>
+      row.length === 1 ? (
+        textSetting(row[0]!)
+      ) : (
+        <HStack align="flex-start" gap={3} key={index}>
+          {row.map(textSetting)}
+        </HStack>
+      ),
+    );
 
   return (
     <>
@@ -138,17 +181,7 @@ export function RuntimeTab({ group }: { group: string }) {
                     <NativeSelect.Indicator />
                   </NativeSelect.Root>
                 </Setting>
-                <Setting errors={errors} label="Scheduler address" name="dask.scheduler_address">
-                  {text("schedulerAddress", "runtime-dask-scheduler-address", "tcp://dask-scheduler:8786")}
-                </Setting>
-                <HStack align="flex-start" gap={3}>
-                  <Setting errors={errors} label="Local workers" name="dask.local_workers">
-                    {text("localWorkers", "runtime-dask-local-workers")}
-                  </Setting>
-                  <Setting errors={errors} label="Threads per worker" name="dask.threads_per_worker">
-                    {text("threadsPerWorker", "runtime-dask-threads")}
-                  </Setting>
-                </HStack>
+                {textRows(DASK_ROWS)}
               </Card.Body>
             </Card.Root>
             <Card.Root data-testid="runtime-yarn-section" size="sm" variant="outline">
@@ -156,25 +189,7 @@ export function RuntimeTab({ group }: { group: string }) {
                 <Card.Title>Dask on YARN</Card.Title>
               </Card.Header>
               <Card.Body gap={3}>
-                <Setting
-                  errors={errors}
-                  hint="A packed environment (conda-pack or venv-pack archive) the YARN containers run."
-                  label="Environment"
-                  name="dask.yarn.environment"
-                >
-                  {text("yarnEnvironment", "runtime-yarn-environment", "hdfs:///envs/dask.tar.gz")}
-                </Setting>
-                <HStack align="flex-start" gap={3}>
-                  <Setting errors={errors} label="Workers" name="dask.yarn.n_workers">
-                    {text("yarnWorkers", "runtime-yarn-workers")}
-                  </Setting>
-                  <Setting errors={errors} label="vcores per worker" name="dask.yarn.worker_vcores">
-                    {text("yarnVcores", "runtime-yarn-vcores")}
-                  </Setting>
-                  <Setting errors={errors} label="Memory per worker" name="dask.yarn.worker_memory">
-                    {text("yarnMemory", "runtime-yarn-memory", "2 GiB")}
-                  </Setting>
-                </HStack>
+                {textRows(YARN_ROWS)}
               </Card.Body>
             </Card.Root>
           </SimpleGrid>

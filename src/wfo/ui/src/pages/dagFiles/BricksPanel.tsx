@@ -1,12 +1,13 @@
 /** The editor's side panel: search the code bricks and insert one at the cursor. */
-import { Badge, Box, Button, Flex, Heading, Input, Link, Spinner, Text, VStack } from "@chakra-ui/react";
-import { useEffect, useState } from "react";
+import { Badge, Box, Button, Flex, Heading, Input, Link, Text, VStack } from "@chakra-ui/react";
+import { useState } from "react";
 import { Link as RouterLink } from "react-router-dom";
 
 import { codeBricks, type CodeBrick } from "../../api/codeBricks";
-import { ErrorAlert } from "../../components/ErrorAlert";
+import { LoadState } from "../../components/LoadState";
 import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
+import { useDebouncedSearch } from "../../hooks/useDebouncedSearch";
 
 const PREVIEW_LINES = 8;
 
@@ -75,12 +76,7 @@ function BrickCard({ brick, onInsert, canInsert }: { brick: CodeBrick; onInsert:
 
 export function BricksPanel({ onInsert, canInsert }: { onInsert: (code: string) => void; canInsert: boolean }) {
   const appPath = useAppPath();
-  const [search, setSearch] = useState("");
-  const [query, setQuery] = useState("");
-  useEffect(() => {
-    const timer = setTimeout(() => setQuery(search.trim()), 250);
-    return () => clearTimeout(timer);
-  }, [search]);
+  const { search, setSearch, query } = useDebouncedSearch();
   const loaded = useAsync((signal) => codeBricks().list(query, signal), [query]);
   const bricks = loaded.data?.bricks;
 
@@ -103,13 +99,15 @@ export function BricksPanel({ onInsert, canInsert }: { onInsert: (code: string) 
         size="sm"
         value={search}
       />
-      {loaded.status === "error" ? <ErrorAlert error={loaded.error} onRetry={loaded.reload} testId="bricks-error" /> : null}
-      {bricks === undefined && loaded.status === "loading" ? <Spinner size="sm" /> : null}
-      {bricks !== undefined && bricks.length === 0 ? (
-        <Text color="fg.muted" data-testid="bricks-empty" fontSize="sm">
-          {query === "" ? "No code bricks yet." : "No brick matches this search."}
-        </Text>
-      ) : null}
+      <LoadState
+        empty={query === "" ? "No code bricks yet." : "No brick matches this search."}
+        emptyProps={{ fontSize: "sm" }}
+        emptyTestId="bricks-empty"
+        errorTestId="bricks-error"
+        items={bricks}
+        loaded={loaded}
+        spinnerSize="sm"
+      />
       <VStack align="stretch" gap={2} maxHeight="70vh" overflowY="auto">
         {(bricks ?? []).map((brick) => (
           <BrickCard brick={brick} canInsert={canInsert} key={brick.id} onInsert={onInsert} />

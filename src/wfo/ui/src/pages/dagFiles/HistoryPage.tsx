@@ -2,16 +2,17 @@
  * History of one DAG file: every saved revision (who, when, what), the diff between any two, and
  * restore (a new revision with the old content, validated like a save).
  */
-import { Badge, Box, Button, Flex, Heading, HStack, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { Badge, Box, Button, Flex, Heading, HStack, Spinner, Table, Text } from "@chakra-ui/react";
 import { useEffect, useState } from "react";
 import { Link as RouterLink, useParams } from "react-router-dom";
 
-import { ApiError } from "../../api/client";
-import { dagFiles, type Revision } from "../../api/dagFiles";
+import { currentRevision, dagFiles, type Revision } from "../../api/dagFiles";
 import { ActionOutcome } from "../../components/ActionOutcome";
-import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDialog";
+import { useConfirm } from "../../components/ConfirmDialog";
+import { DataTable, TimeCell } from "../../components/DataTable";
 import { ErrorAlert } from "../../components/ErrorAlert";
-import { PageHeader } from "../../components/PageHeader";
+import { LoadState } from "../../components/LoadState";
+import { ItemPageHeader } from "../../components/PageHeader";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
@@ -19,19 +20,7 @@ import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
 import { formatTime } from "../../time";
 import { DiffText } from "./DiffText";
-import { refusalMessage, saveRefusal } from "./editorLogic";
-
-/** The file's current revision, or null when it was deleted. */
-async function currentRevision(name: string): Promise<string | null> {
-  try {
-    return (await dagFiles().get(name)).revision;
-  } catch (error: unknown) {
-    if (error instanceof ApiError && error.status === 404) {
-      return null;
-    }
-    throw error;
-  }
-}
+import { explainRefusal } from "./editorLogic";
 
 function Diff({ name, from, to }: { name: string; from: string; to: string }) {
   const diff = useAsync((signal) => dagFiles().diff(name, from, to, signal), [name, from, to]);
@@ -46,6 +35,34 @@ function Diff({ name, from, to }: { name: string; from: string; to: string }) {
 
 const short = (commit: string) => commit.slice(0, 8);
 
+/** One end of the comparison ("from" or "to"): a radio per revision row. */
+function CompareRadio({
+  end,
+  index,
+  commit,
+  selected,
+  onSelect,
+}: {
+  end: "from" | "to";
+  index: number;
+  commit: string;
+  selected: string | null;
+  onSelect: (commit: string) => void;
+}) {
+  return (
+    <Table.Cell>
+      <input
+        aria-label={`compare ${end} ${short(commit)}`}
+        checked={selected === commit}
+        data-testid={`dag-history-${end}-${index}`}
+        name={end}
+        onChange={() => onSelect(commit)}
+        type="radio"
+      />
+    </Table.Cell>
+  );
+}
+
 export function HistoryPage() {
   const name = useParams()["*"] ?? "";
   const me = useCurrentUser();
@@ -55,7 +72,7 @@ export function HistoryPage() {
   const revisions: Revision[] = history.data?.revisions ?? [];
   const [from, setFrom] = useState<string | null>(null);
   const [to, setTo] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const confirm = useConfirm();
   const action = useAction();
 
   // Compare the two newest revisions when the history arrives (or changes after a restore).
@@ -68,13 +85,9 @@ export function HistoryPage() {
   }, [newest]);
 
   const restore = (revision: Revision) =>
-    setConfirm({
+    confirm.ask({
       action: async () => {
-        try {
-          await dagFiles().restore(name, revision.commit, await currentRevision(name));
-        } catch (error: unknown) {
-          throw new Error(refusalMessage(saveRefusal(error)));
-        }
+        await explainRefusal(async () => dagFiles().restore(name, revision.commit, await currentRevision(name)));
         history.reload();
         void action.run(async () => `Restored ${name} as it was in ${short(revision.commit)} (${formatTime(revision.time)}).`);
       },
@@ -85,12 +98,7 @@ export function HistoryPage() {
 
   return (
     <>
-      <Link asChild colorPalette="blue" fontSize="sm">
-        <RouterLink data-testid="dag-history-back" to={appPath("dag-files")}>
-          ← All DAG files
-        </RouterLink>
-      </Link>
-      <PageHeader
+      <ItemPageHeader
         actions={
           <Button asChild size="sm" variant="outline">
             <RouterLink data-testid="dag-history-edit" to={appPath(`dag-files/edit/${name}`)}>
@@ -98,91 +106,67 @@ export function HistoryPage() {
             </RouterLink>
           </Button>
         }
+        back={{ label: "← All DAG files", testId: "dag-history-back", to: appPath("dag-files") }}
         description="Every save, upload, delete and restore of this file. Pick two revisions to compare."
+        name={name}
+        nameTestId="dag-history-name"
         title="History"
       />
-      <Heading as="h3" data-testid="dag-history-name" fontFamily="mono" mb={3} size="md">
-        {name}
-      </Heading>
       <ActionOutcome done={action.done} error={action.error} testId="dag-history" />
-      {history.status === "error" ? <ErrorAlert error={history.error} onRetry={history.reload} testId="dag-history-error" /> : null}
-      {history.data === undefined && history.status === "loading" ? <Spinner data-testid="dag-history-loading" /> : null}
-      {history.data !== undefined && revisions.length === 0 ? (
-        <Text color="fg.muted" data-testid="dag-history-empty">
-          No saved revision of this file.
-        </Text>
-      ) : null}
+      <LoadState
+        empty="No saved revision of this file."
+        emptyProps={{}}
+        emptyTestId="dag-history-empty"
+        errorTestId="dag-history-error"
+        items={history.data?.revisions}
+        loaded={history}
+        loadingTestId="dag-history-loading"
+      />
       {revisions.length > 0 ? (
-        <Table.ScrollArea borderWidth="1px" mb={4} rounded="md">
-          <Table.Root data-testid="dag-history-table" size="sm">
-            <Table.Header>
-              <Table.Row>
-                <Table.ColumnHeader title="Compare from">From</Table.ColumnHeader>
-                <Table.ColumnHeader title="Compare to">To</Table.ColumnHeader>
-                <Table.ColumnHeader>When</Table.ColumnHeader>
-                <Table.ColumnHeader>Who</Table.ColumnHeader>
-                <Table.ColumnHeader>Action</Table.ColumnHeader>
-                <Table.ColumnHeader>Message</Table.ColumnHeader>
-                <Table.ColumnHeader>Commit</Table.ColumnHeader>
-                <Table.ColumnHeader />
-              </Table.Row>
-            </Table.Header>
-            <Table.Body>
-              {revisions.map((revision, index) => (
-                <Table.Row data-testid="dag-history-row" data-commit={revision.commit} key={revision.commit}>
-                  <Table.Cell>
-                    <input
-                      aria-label={`compare from ${short(revision.commit)}`}
-                      checked={from === revision.commit}
-                      data-testid={`dag-history-from-${index}`}
-                      name="from"
-                      onChange={() => setFrom(revision.commit)}
-                      type="radio"
-                    />
-                  </Table.Cell>
-                  <Table.Cell>
-                    <input
-                      aria-label={`compare to ${short(revision.commit)}`}
-                      checked={to === revision.commit}
-                      data-testid={`dag-history-to-${index}`}
-                      name="to"
-                      onChange={() => setTo(revision.commit)}
-                      type="radio"
-                    />
-                  </Table.Cell>
-                  <Table.Cell whiteSpace="nowrap">{formatTime(revision.time)}</Table.Cell>
-                  <Table.Cell>{revision.author ?? "—"}</Table.Cell>
-                  <Table.Cell>
-                    <Badge colorPalette={revision.action === "delete" ? "red" : "gray"} variant="outline">
-                      {revision.action}
-                    </Badge>
-                    {index === 0 ? (
-                      <Badge colorPalette="green" ml={2} size="sm">
-                        current
-                      </Badge>
-                    ) : null}
-                  </Table.Cell>
-                  <Table.Cell>{revision.message}</Table.Cell>
-                  <Table.Cell fontFamily="mono" fontSize="xs" title={revision.commit}>
-                    {short(revision.commit)}
-                  </Table.Cell>
-                  <Table.Cell>
-                    {canEdit && revision.revision !== null && index > 0 ? (
-                      <Button
-                        data-testid={`dag-history-restore-${index}`}
-                        onClick={() => restore(revision)}
-                        size="xs"
-                        variant="outline"
-                      >
-                        Restore
-                      </Button>
-                    ) : null}
-                  </Table.Cell>
-                </Table.Row>
-              ))}
-            </Table.Body>
-          </Table.Root>
-        </Table.ScrollArea>
+        <DataTable
+          columns={[
+            { label: "From", title: "Compare from" },
+            { label: "To", title: "Compare to" },
+            "When",
+            "Who",
+            "Action",
+            "Message",
+            "Commit",
+            "",
+          ]}
+          mb={4}
+          testId="dag-history-table"
+        >
+          {revisions.map((revision, index) => (
+            <Table.Row data-testid="dag-history-row" data-commit={revision.commit} key={revision.commit}>
+              <CompareRadio commit={revision.commit} end="from" index={index} onSelect={setFrom} selected={from} />
+              <CompareRadio commit={revision.commit} end="to" index={index} onSelect={setTo} selected={to} />
+              <TimeCell time={revision.time} />
+              <Table.Cell>{revision.author ?? "—"}</Table.Cell>
+              <Table.Cell>
+                <Badge colorPalette={revision.action === "delete" ? "red" : "gray"} variant="outline">
+                  {revision.action}
+                </Badge>
+                {index === 0 ? (
+                  <Badge colorPalette="green" ml={2} size="sm">
+                    current
+                  </Badge>
+                ) : null}
+              </Table.Cell>
+              <Table.Cell>{revision.message}</Table.Cell>
+              <Table.Cell fontFamily="mono" fontSize="xs" title={revision.commit}>
+                {short(revision.commit)}
+              </Table.Cell>
+              <Table.Cell>
+                {canEdit && revision.revision !== null && index > 0 ? (
+                  <Button data-testid={`dag-history-restore-${index}`} onClick={() => restore(revision)} size="xs" variant="outline">
+                    Restore
+                  </Button>
+                ) : null}
+              </Table.Cell>
+            </Table.Row>
+          ))}
+        </DataTable>
       ) : null}
       {from !== null && to !== null ? (
         <Box>
@@ -201,7 +185,7 @@ export function HistoryPage() {
           )}
         </Box>
       ) : null}
-      <ConfirmDialog onClose={() => setConfirm(null)} request={confirm} />
+      {confirm.dialog}
     </>
   );
 }

@@ -5,24 +5,11 @@
 import { Alert, Badge, Box, Button, HStack, Text, VStack } from "@chakra-ui/react";
 import { useState } from "react";
 
-import { ApiError } from "../../api/client";
-import { dagFiles, type RejectedFile, type UploadReport as Report } from "../../api/dagFiles";
+import { currentRevision, dagFiles, type RejectedFile, type UploadReport as Report } from "../../api/dagFiles";
 import { useAction } from "../../hooks/useAction";
 import { DiffText } from "./DiffText";
-import { refusalMessage, saveRefusal } from "./editorLogic";
+import { explainRefusal } from "./editorLogic";
 import { ProblemList, UpgradeIssues } from "./ProblemList";
-
-/** Revision of the file as it is now, or null when it does not exist (saving creates it). */
-async function currentRevision(name: string): Promise<string | null> {
-  try {
-    return (await dagFiles().get(name)).revision;
-  } catch (error: unknown) {
-    if (error instanceof ApiError && error.status === 404) {
-      return null;
-    }
-    throw error;
-  }
-}
 
 function Rejected({ item, canEdit, onSaved }: { item: RejectedFile; canEdit: boolean; onSaved: () => void }) {
   const action = useAction();
@@ -33,15 +20,14 @@ function Rejected({ item, canEdit, onSaved }: { item: RejectedFile; canEdit: boo
       if (upgrade === null) {
         return;
       }
-      try {
-        await dagFiles().save(item.name, {
+      // Saved against the file as it is now (null: it does not exist, saving creates it).
+      await explainRefusal(async () =>
+        dagFiles().save(item.name, {
           base_revision: await currentRevision(item.name),
           content: upgrade.source,
           message: `Upgrade ${item.name} to Airflow 3`,
-        });
-      } catch (error: unknown) {
-        throw new Error(refusalMessage(saveRefusal(error)));
-      }
+        }),
+      );
       setAccepted(true);
       onSaved();
       return `Saved the upgraded ${item.name}.`;

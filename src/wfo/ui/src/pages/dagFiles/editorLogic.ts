@@ -173,3 +173,12 @@ export function refusalMessage(refusal: SaveRefusal): string {
   const problems = refusal.invalid.validation.errors.slice(0, 3).map(problemLabel);
   return problems.length > 0 ? `${refusal.invalid.message}: ${problems.join("; ")}` : refusal.invalid.message;
 }
+
+/** Runs a write to the DAGs folder outside the editor; a refusal becomes an error a user can read. */
+export async function explainRefusal<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error: unknown) {
+    throw new Error(refusalMessage(saveRefusal(error)));
+  }
+}
