@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.request
@@ -113,6 +115,21 @@ def multipart(
         parts.append(head.encode() + content + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def tar_gz(members: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
+    """A tar.gz of `members` (path → bytes) and symbolic `links` (path → target), as the imports take."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            archive.addfile(info)
+    return out.getvalue()
 
 
 class HttpError(Exception):
@@ -265,17 +282,24 @@ class Platform:
                 raise TimeoutError(f"DAG {dag_id} was not parsed within {timeout} s")
             time.sleep(1)
 
+    def unpause(self, dag_id: str) -> None:
+        """Wait until `dag_id` is parsed, then turn it on (so the scheduler runs what is triggered)."""
+        self.wait_for_dag(dag_id)
+        self.request(
+            "PATCH",
+            f"/api/v2/dags/{dag_id}",
+            json_body={"is_paused": False},
+            token=self.token(),
+            expected=(200,),
+        )
+
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         """Unpause and trigger a DAG; returns the run id."""
-        self.wait_for_dag(dag_id)
-        token = self.token()
-        self.request(
-            "PATCH", f"/api/v2/dags/{dag_id}", json_body={"is_paused": False}, token=token, expected=(200,)
-        )
+        self.unpause(dag_id)
         run = self.request(
             "POST",
             f"/api/v2/dags/{dag_id}/dagRuns",
-            token=token,
+            token=self.token(),
             expected=(200,),
             json_body={"logical_date": None, "conf": conf or {}},
         ).json()

@@ -116,13 +116,7 @@ def test_create_a_dag_from_a_brick_fix_it_review_save_and_run(page: Any, platfor
     page.goto(platform.base_url + "/dags")
     page.get_by_role("link", name=dag_id).first.wait_for()
     # Turned on, then triggered from its page in Airflow's UI; the brick's task runs.
-    platform.request(
-        "PATCH",
-        f"/api/v2/dags/{dag_id}",
-        json_body={"is_paused": False},
-        token=platform.token(),
-        expected=(200,),
-    )
+    platform.unpause(dag_id)
     page.goto(platform.base_url + f"/dags/{dag_id}")
     page.get_by_role("button", name="Trigger").first.click()
     dialog = page.get_by_role("dialog")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import stat
 import subprocess
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from platform_runner import ROLE_USERS, WFO, Platform, role_password
+from platform_runner import ROLE_USERS, WFO, Platform, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
 
@@ -33,16 +31,6 @@ class Upload:
     def request_args(self) -> dict[str, Any]:
         body, content_type = encode_multipart_formdata([(self.field, (self.filename, self.data))])
         return {"data": body, "headers": {"Content-Type": content_type}}
-
-
-def _tar_gz(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 DEPS = "/wfo/api/v1/spark-dependencies"
@@ -97,7 +85,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", "/api/dependencies/"): (ALL - {"Public"}, None),
     ("POST", "/api/dependencies/"): (
         {"Admin", "Developer"},
-        Upload("sources", "dependencies.tar.gz", _tar_gz({"matrix.jar": MATRIX_JAR.data})),
+        Upload("sources", "dependencies.tar.gz", tar_gz({"matrix.jar": MATRIX_JAR.data})),
     ),
     ("GET", "/api/configs/"): (ALL - {"Public"}, None),
     ("POST", "/api/configs/"): (
@@ -105,7 +93,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
         Upload(
             "sources",
             "configs.tar.gz",
-            _tar_gz(
+            tar_gz(
                 {
                     "configs/manifest.json": b'{"format": 1, "default": null}',
                     "configs/matrix-import/group.json": b"{}",
@@ -153,7 +141,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", "/api/dags/"): (ALL - {"Public"}, None),
     ("POST", "/api/dags/"): (
         CODE_WRITERS,
-        Upload("sources", "dags.tar.gz", _tar_gz({"matrix_dag.py": MATRIX_DAG})),
+        Upload("sources", "dags.tar.gz", tar_gz({"matrix_dag.py": MATRIX_DAG})),
     ),
     ("GET", BRICKS): (ALL - {"Public"}, None),
     ("POST", BRICKS): (CODE_WRITERS, {"title": "matrix new brick", "code": "x = 1\n"}),

@@ -32,6 +32,44 @@ class DaskClusterError(RuntimeError):
     """The Dask cluster for the task could not be started or reached."""
 
 
+def scheduler_command(interpreter: str, scheduler_file: Path) -> list[str]:
+    """A Dask scheduler on a free local port that writes its address to `scheduler_file`."""
+    return [
+        interpreter,
+        "-m",
+        "distributed.cli.dask_scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-dashboard",
+        "--scheduler-file",
+        str(scheduler_file),
+    ]
+
+
+def worker_command(
+    interpreter: str, scheduler_file: Path, workers: int, threads: int, local_directory: Path
+) -> list[str]:
+    """`workers` local Dask worker processes of `threads` threads for the scheduler of `scheduler_file`."""
+    return [
+        interpreter,
+        "-m",
+        "distributed.cli.dask_worker",
+        "--scheduler-file",
+        str(scheduler_file),
+        "--nworkers",
+        str(workers),
+        "--nthreads",
+        str(threads),
+        "--no-dashboard",
+        "--host",
+        "127.0.0.1",
+        "--local-directory",
+        str(local_directory),
+    ]
+
+
 class CoutureDaskYarnOperator(CoutureArtifactOperator):
     """Run a `.py` code artifact with the Couture payload against a Dask cluster.
 
@@ -107,39 +145,10 @@ class CoutureDaskYarnOperator(CoutureArtifactOperator):
         workers, threads = int(dask["local_workers"]), int(dask["threads_per_worker"])
         self.log.info("Dask: starting a local cluster, %d worker(s) x %d thread(s)", workers, threads)
         try:
-            self._spawn(
-                [
-                    interpreter,
-                    "-m",
-                    "distributed.cli.dask_scheduler",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--no-dashboard",
-                    "--scheduler-file",
-                    str(scheduler_file),
-                ],
-                logs / "scheduler.log",
-            )
+            self._spawn(scheduler_command(interpreter, scheduler_file), logs / "scheduler.log")
             address = self._wait_for_scheduler(scheduler_file, logs / "scheduler.log")
             self._spawn(
-                [
-                    interpreter,
-                    "-m",
-                    "distributed.cli.dask_worker",
-                    "--scheduler-file",
-                    str(scheduler_file),
-                    "--nworkers",
-                    str(workers),
-                    "--nthreads",
-                    str(threads),
-                    "--no-dashboard",
-                    "--host",
-                    "127.0.0.1",
-                    "--local-directory",
-                    str(workdir / "dask-workers"),
-                ],
+                worker_command(interpreter, scheduler_file, workers, threads, workdir / "dask-workers"),
                 logs / "workers.log",
             )
             self._wait_for_workers(address, workers, logs / "workers.log")

@@ -229,11 +229,14 @@ class PythonArtifactOperator(BaseOperator):
         stop_process_group(self._process)
 
 
-class CoutureArtifactOperator(PythonArtifactOperator):
-    """The Couture payload (DESIGN §4) as the artifact's first argument; see `wfo.task.run_method`."""
+class CouturePayloadMixin(BaseOperator):
+    """The Couture payload fields (DESIGN §4), shared by the Couture variants of the Spark and Python runners.
 
-    template_fields: Sequence[str] = (*PythonArtifactOperator.template_fields, *COUTURE_FIELDS)
-    couture = True
+    Mix it in before the operator class (``class X(CouturePayloadMixin, SparkOperator)``); the variant's
+    `application_args` puts `couture_payload()` first.
+    """
+
+    method_id: str | None
 
     def __init__(
         self,
@@ -252,8 +255,9 @@ class CoutureArtifactOperator(PythonArtifactOperator):
         self.input_filenames_dict = input_filenames_dict
         self.output_filenames_dict = output_filenames_dict
 
-    def application_args(self, context: Context) -> list[str]:
-        payload = payload_json(
+    def couture_payload(self) -> str:
+        """The payload as one JSON string: only the fields with a value, in the manual's order."""
+        return payload_json(
             self.method_id,
             self.dag_id,
             method_args_dict=self.method_args_dict,
@@ -262,4 +266,13 @@ class CoutureArtifactOperator(PythonArtifactOperator):
             input_filenames_dict=self.input_filenames_dict,
             output_filenames_dict=self.output_filenames_dict,
         )
-        return [payload, *super().application_args(context)]
+
+
+class CoutureArtifactOperator(CouturePayloadMixin, PythonArtifactOperator):
+    """The Couture payload (DESIGN §4) as the artifact's first argument; see `wfo.task.run_method`."""
+
+    template_fields: Sequence[str] = (*PythonArtifactOperator.template_fields, *COUTURE_FIELDS)
+    couture = True
+
+    def application_args(self, context: Context) -> list[str]:
+        return [self.couture_payload(), *super().application_args(context)]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from wfo.operators.payload import payload_json
+from wfo.operators.python_runner import COUTURE_FIELDS, CouturePayloadMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -163,46 +163,13 @@ class SparkOperator(BaseOperator):
             self._submitter.on_kill()
 
 
-class CoutureSparkOperator(SparkOperator):
+class CoutureSparkOperator(CouturePayloadMixin, SparkOperator):
     """SparkOperator whose application receives the Couture payload (DESIGN §4) as its only argument."""
 
-    template_fields: Sequence[str] = (
-        *SparkOperator.template_fields,
-        "method_args_dict",
-        "input_base_dir_path",
-        "output_base_dir_path",
-        "input_filenames_dict",
-        "output_filenames_dict",
-    )
-
-    def __init__(
-        self,
-        *,
-        method_args_dict: dict[str, Any] | None = None,
-        input_base_dir_path: str | None = None,
-        output_base_dir_path: str | None = None,
-        input_filenames_dict: dict[str, Any] | None = None,
-        output_filenames_dict: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.method_args_dict = method_args_dict
-        self.input_base_dir_path = input_base_dir_path
-        self.output_base_dir_path = output_base_dir_path
-        self.input_filenames_dict = input_filenames_dict
-        self.output_filenames_dict = output_filenames_dict
+    template_fields: Sequence[str] = (*SparkOperator.template_fields, *COUTURE_FIELDS)
 
     def application_args(self, context: Context) -> list[str]:
-        payload = payload_json(
-            self.method_id,
-            self.dag_id,
-            method_args_dict=self.method_args_dict,
-            input_base_dir_path=self.input_base_dir_path,
-            output_base_dir_path=self.output_base_dir_path,
-            input_filenames_dict=self.input_filenames_dict,
-            output_filenames_dict=self.output_filenames_dict,
-        )
-        return [payload, *super().application_args(context)]
+        return [self.couture_payload(), *super().application_args(context)]
 
 
 class PySparkOperator(SparkOperator):

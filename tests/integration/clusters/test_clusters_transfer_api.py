@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from config_group_helpers import CORE_SITE, HDFS_SITE, YARN_SITE, call, keytab, make_group, upload
 
-from platform_runner import Platform, free_port, multipart
+from platform_runner import Platform, free_port, multipart, tar_gz
 
 pytestmark = pytest.mark.integration
 
@@ -142,30 +142,16 @@ def test_dry_run_reports_and_changes_nothing(platform: Platform) -> None:
     ] == ["svc.keytab"]
 
 
-def _tar(members: dict[str, bytes], *, link: tuple[str, str] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        if link:
-            info = tarfile.TarInfo(link[0])
-            info.type, info.linkname = tarfile.SYMTYPE, link[1]
-            tar.addfile(info)
-    return buffer.getvalue()
-
-
 MANIFEST = json.dumps({"format": 1, "default": "default", "secrets": False}).encode()
 
 
 @pytest.mark.parametrize(
     ("archive", "reason"),
     [
-        (_tar({"../../etc/cron.d/x.json": b"{}"}), "refused"),
-        (_tar({"configs/manifest.json": MANIFEST}, link=("configs/evil.xml", "/etc/passwd")), "link"),
+        (tar_gz({"../../etc/cron.d/x.json": b"{}"}), "refused"),
+        (tar_gz({"configs/manifest.json": MANIFEST}, {"configs/evil.xml": "/etc/passwd"}), "link"),
         (
-            _tar(
+            tar_gz(
                 {
                     "configs/manifest.json": MANIFEST,
                     "configs/default/group.json": b"{}",
@@ -175,7 +161,7 @@ MANIFEST = json.dumps({"format": 1, "default": "default", "secrets": False}).enc
             "core-site.xml",
         ),
         (
-            _tar(
+            tar_gz(
                 {
                     "configs/manifest.json": MANIFEST,
                     "configs/default/group.json": json.dumps(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform, Response, multipart, role_password
+from platform_runner import Platform, Response, multipart, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
 
@@ -20,18 +20,6 @@ def dag_source(dag_id: str, marker: str = "") -> str:
         f"with DAG({dag_id!r}, schedule=None):\n"
         f"    EmptyOperator(task_id='noop')  # {marker}\n"
     )
-
-
-def tar_gz(members: dict[str, bytes], extra: list[tarfile.TarInfo] | None = None) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-        for info in extra or []:
-            archive.addfile(info)
-    return out.getvalue()
 
 
 def import_archive(platform: Platform, archive: bytes, user: str = "dev_user", **fields: str) -> Response:
@@ -125,15 +113,9 @@ def test_invalid_files_of_an_import_are_rejected_and_the_rest_imported(platform:
     assert only_bad.status == 422 and only_bad.json()["added"] == []
 
 
-def _symlink() -> tarfile.TarInfo:
-    info = tarfile.TarInfo("dagfiles_link.py")
-    info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
-    return info
-
-
 GOOD = dag_source("dagfiles_hostile").encode()
 HOSTILE = {
-    "symlink": (tar_gz({"dagfiles_hostile.py": GOOD}, [_symlink()]), "link"),
+    "symlink": (tar_gz({"dagfiles_hostile.py": GOOD}, {"dagfiles_link.py": "/etc/passwd"}), "link"),
     "parent": (tar_gz({"dagfiles_hostile.py": GOOD, "../dagfiles_escape.py": GOOD}), ".."),
     "absolute": (tar_gz({"dagfiles_hostile.py": GOOD, "/tmp/dagfiles_abs.py": GOOD}), "absolute"),
     "non-py": (tar_gz({"dagfiles_hostile.py": GOOD, "run.sh": b"rm -rf /\n"}), "extension"),

@@ -17,17 +17,6 @@ EXAMPLE_CSV = Path(__file__).resolve().parents[3] / "src" / "wfo" / "examples" /
 LOOP_TIMEOUT = 420.0
 
 
-def _unpause(platform: Platform, dag_id: str) -> None:
-    platform.wait_for_dag(dag_id)
-    platform.request(
-        "PATCH",
-        f"/api/v2/dags/{dag_id}",
-        json_body={"is_paused": False},
-        token=platform.token(),
-        expected=(200,),
-    )
-
-
 def _child_runs(platform: Platform, dag_id: str, parent_run_id: str) -> dict[str, dict[str, Any]]:
     runs = platform.request(
         "GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100", token=platform.token(), expected=(200,)
@@ -41,7 +30,7 @@ def test_example_loops_over_the_filtered_rows_in_batches_of_100(platform: Platfo
     expected = [wanted[i : i + 100] for i in range(0, len(wanted), 100)]
     assert len(expected) == 5
 
-    _unpause(platform, "ExampleBatchChild")
+    platform.unpause("ExampleBatchChild")
     run_id = platform.trigger("ExampleBatchLoop")
     assert platform.wait_for_run("ExampleBatchLoop", run_id, timeout=LOOP_TIMEOUT) == "success"
 
@@ -120,7 +109,7 @@ def test_a_failed_batch_stops_the_loop_and_the_retry_resumes_there(
         f"batch_loop_resume_parent_{deferrable}.py",
         PARENT.format(dag_id=parent, child=child, csv=data, deferrable=deferrable),
     )
-    _unpause(platform, child)
+    platform.unpause(child)
 
     run_id = platform.trigger(parent)
     assert platform.wait_for_run(parent, run_id, timeout=LOOP_TIMEOUT) == "success"

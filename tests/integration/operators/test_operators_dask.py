@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from wfo.operators.dask import scheduler_command, worker_command
+
 from platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.integration
@@ -64,35 +66,11 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     scheduler_file = work / "scheduler.json"
     common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
     scheduler = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(scheduler_file),
-        ],
+        scheduler_command(sys.executable, scheduler_file),
         **common,  # type: ignore[call-overload]
     )
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_worker",
-            "--scheduler-file",
-            str(scheduler_file),
-            "--nworkers",
-            "1",
-            "--nthreads",
-            "2",
-            "--no-dashboard",
-            "--local-directory",
-            str(work / "w"),
-        ],
+        worker_command(sys.executable, scheduler_file, 1, 2, work / "w"),
         **common,  # type: ignore[call-overload]
     )
     try:

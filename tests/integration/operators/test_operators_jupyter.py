@@ -21,6 +21,8 @@ from platform_runner import Platform
 pytestmark = pytest.mark.integration
 NOTEBOOK_TIMEOUT = 300.0
 EXAMPLES_INPUT = Path(__file__).resolve().parents[3] / "src" / "wfo" / "examples" / "data"
+# The manual's example ("CoutureJupyterOperator" section), unchanged.
+MANUAL_JUPYTER_DAG = Path(__file__).resolve().parents[1] / "dagfiles" / "legacy_samples" / "jupyter_dag.py"
 
 
 _CELL_IDS = itertools.count(1)
@@ -296,7 +298,7 @@ def test_the_manuals_example_runs_after_the_automatic_upgrade(platform: Platform
         _notebook('print("a =", a, "and twice =", twice)', parameters="a = 1\ntwice = a * 2"),
     )
     workspace.store.delete("notebooks/common_workspace/plotTestFile2.ipynb", missing_ok=True)
-    upgraded = upgrade_source(MANUAL_JUPYTER_DAG, "JupyterDAG.py")
+    upgraded = upgrade_source(MANUAL_JUPYTER_DAG.read_text(encoding="utf-8"), "JupyterDAG.py")
     assert not upgraded.issues
     # Only the DAG id changes, so other tests of the manual's examples cannot collide with this one.
     source = upgraded.source.replace("DAG('JupyterDAG',", "DAG('wfo_test_notebook_manual',")
@@ -307,36 +309,6 @@ def test_the_manuals_example_runs_after_the_automatic_upgrade(platform: Platform
     executed = workspace.read("common_workspace/plotTestFile2.ipynb")
     # As the manual says: injected values do not re-run the parameters cell's derived values.
     assert "a = 10 and twice = 2" in "".join(_stream_text(cell) for cell in executed["cells"])
-
-
-# The manual's example ("CoutureJupyterOperator" section), unchanged.
-MANUAL_JUPYTER_DAG = """\
-from airflow import DAG
-from airflow.operators import CoutureJupyterOperator
-from datetime import datetime, timedelta
-
-default_args = {
-    'owner': 'Airflow',
-    'depends_on_past': False,
-    'start_date': datetime(2019, 1, 1),
-    'email': ['airflow@example.com'],
-    'email_on_failure': False,
-    'email_on_retry': False,
-    'retries': 1,
-    'retry_delay': timedelta(minutes=5),
-}
-
-dag = DAG('JupyterDAG', default_args=default_args,
-schedule_interval=timedelta(days=10))
-
-# t1 is an example of task created by instantiating CoutureJupyterOperator.
-# input_nb and output_nb are notebook paths.
-t1 = CoutureJupyterOperator(task_id='jupyter_task',
-                            input_notebook='testFile2.ipynb',
-                            output_notebook='plotTestFile2.ipynb',
-                            parameters={"a": 10},
-                            dag=dag)
-"""
 
 
 def test_config_group_gives_the_kernel_the_groups_spark_settings(platform: Platform) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from platform_runner import Platform, Response, role_password
+from platform_runner import Platform, Response, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
 
@@ -43,16 +43,6 @@ def _deps(platform: Platform) -> dict[str, int]:
 
 def _events(platform: Platform, action: str) -> list[dict[str, Any]]:
     return api(platform, "GET", f"/audit/events?action={action}&limit=50", expected=(200,)).json()["events"]
-
-
-def _tar(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return out.getvalue()
 
 
 # --- Spark dependencies ---------------------------------------------------------------------------------
@@ -283,7 +273,7 @@ def test_export_with_and_without_trailing_slash(platform: Platform, path: str) -
 @pytest.mark.parametrize("path", ["/api/dependencies/", "/api/dependencies"])
 def test_import_with_and_without_trailing_slash(platform: Platform, path: str) -> None:
     suffix = "slash" if path.endswith("/") else "bare"
-    archive = _tar({f"it-import-{suffix}.jar": b"imported", f"it_import_{suffix}.py": b"x = 1\n"})
+    archive = tar_gz({f"it-import-{suffix}.jar": b"imported", f"it_import_{suffix}.py": b"x = 1\n"})
     # `dry_run` as a form field or as a query parameter.
     dry = {"dry_run": "true"} if suffix == "slash" else {}
     preview = _compat(
@@ -312,16 +302,10 @@ def test_import_with_and_without_trailing_slash(platform: Platform, path: str) -
 
 
 def _hostile() -> dict[str, bytes]:
-    link = io.BytesIO()
-    with tarfile.open(fileobj=link, mode="w:gz") as tar:
-        info = tarfile.TarInfo("it-link.jar")
-        info.type = tarfile.SYMTYPE
-        info.linkname = "/etc/passwd"
-        tar.addfile(info)
     return {
-        "tar-slip": _tar({"it-fine.jar": b"1", "../../it-slip.jar": b"x"}),
-        "symlink": link.getvalue(),
-        "bad extension": _tar({"it-fine.jar": b"1", "it-run.sh": b"rm -rf /"}),
+        "tar-slip": tar_gz({"it-fine.jar": b"1", "../../it-slip.jar": b"x"}),
+        "symlink": tar_gz({}, {"it-link.jar": "/etc/passwd"}),
+        "bad extension": tar_gz({"it-fine.jar": b"1", "it-run.sh": b"rm -rf /"}),
         "garbage": b"definitely not an archive",
     }
 
@@ -349,7 +333,7 @@ def test_compat_routes_take_bearer_tokens_only(platform: Platform) -> None:
         )
         assert post.status == 401
     # Viewers may export but not import; Public may do neither.
-    archive = _tar({"it-viewer.jar": b"1"})
+    archive = tar_gz({"it-viewer.jar": b"1"})
     assert (
         _compat(
             platform,

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wfo.dagfiles import bricks
-from wfo.db.models import CodeBrick, metadata
-
-
-@pytest.fixture
-def session() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+from wfo.db.models import CodeBrick
 
 
 def _brick(

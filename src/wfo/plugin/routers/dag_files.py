@@ -7,15 +7,13 @@ are relative paths (`team/etl.py`), hence the `{name:path}` parameters; the rout
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, NoReturn, cast
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, JSONResponse
-from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
@@ -34,7 +32,16 @@ from wfo.dagfiles.store import (
 )
 from wfo.dagfiles.validation import ValidatorUnavailable
 from wfo.plugin.deps import CurrentUser, require
-from wfo.plugin.routers.files import form_flag, multipart_body, multipart_form, status_for, uploads_of
+from wfo.plugin.routers.files import (
+    form_flag,
+    multipart_body,
+    multipart_form,
+    one_archive,
+    refuse_import,
+    status_for,
+    tar_gz_response,
+    uploads_of,
+)
 from wfo.plugin.schemas_dagfiles import (
     DagFileCheck,
     DagFileContentAt,
@@ -181,32 +188,45 @@ def upgrade_dag_file(body: DagFileSource, _: CanRead) -> dict[str, Any]:
 def upload_dag_files(current: CanCreate, form: UploadForm, session: SessionDep) -> Response:
     """Upload `.py` files in one commit; invalid and legacy files are rejected with the reason."""
     uploads = uploads_of(form, "files")
-    names = [u.filename for u in uploads]
+    files = [(u.filename, u.stream) for u in uploads]
+    return _commit_files(
+        current,
+        session,
+        form,
+        "dag_files.upload",
+        {"files": [u.filename for u in uploads]},
+        lambda force, message: service.upload(
+            DagFolder.from_settings(), files, current.username, force=force, message=message
+        ),
+        audit_details_on_success=False,
+    )
+
+
+def _commit_files(
+    current: CurrentUser,
+    session: Any,
+    form: FormData,
+    action: str,
+    details: dict[str, Any],
+    write: Callable[[bool, str | None], dict[str, Any]],
+    *,
+    audit_details_on_success: bool = True,
+) -> Response:
+    """Run an upload or import (`write(force, message)`), audit it and answer with its report.
+
+    Nothing imported at all is a 422 with the report (which files were rejected and why).
+    """
     force = form_flag(form, "force")
     try:
-        report = service.upload(
-            DagFolder.from_settings(),
-            [(u.filename, u.stream) for u in uploads],
-            current.username,
-            force=force,
-            message=_text(form, "message"),
-        )
+        report = write(force, _text(form, "message"))
     except service.NothingImported as exc:
-        record_separately(
-            current.actor, "dag_files.upload", OBJECT, None, "failure", {"files": names, **_rejected(exc)}
-        )
-        return JSONResponse(status_code=422, content={"detail": str(exc), **exc.report})
+        rejected = [{"name": r["name"], "reason": r["reason"]} for r in exc.report["rejected"]]
+        return refuse_import(exc, current, action, OBJECT, details, rejected, exc.report)
     except _WRITE_ERRORS as exc:
-        _refuse(exc, current, "dag_files.upload", None, files=names)
-    record(session, current.actor, "dag_files.upload", OBJECT, None, "success", _audit_report(report, force))
+        _refuse(exc, current, action, None, **details)
+    audit = {**(details if audit_details_on_success else {}), **_audit_report(report, force)}
+    record(session, current.actor, action, OBJECT, None, "success", audit)
     return JSONResponse(DagFileUploadReport.model_validate(report).model_dump())
-
-
-def _rejected(exc: service.NothingImported) -> dict[str, Any]:
-    return {
-        "error": str(exc),
-        "rejected": [{"name": r["name"], "reason": r["reason"]} for r in exc.report["rejected"]],
-    }
 
 
 def _audit_report(report: dict[str, Any], force: bool) -> dict[str, Any]:
@@ -274,23 +294,36 @@ def dag_file_diff(
 def restore_dag_file(name: str, body: DagFileRestore, current: CanEdit, session: SessionDep) -> DagFileSaved:
     """Make an old revision the current one (validated like a save; 409 if the file changed meanwhile)."""
     details = {"commit": body.commit, "base_revision": body.base_revision, "force": body.force}
-    try:
-        saved = service.restore(
+    return _save(
+        current,
+        session,
+        "dag_files.restore",
+        name,
+        details,
+        lambda: service.restore(
             DagFolder.from_settings(),
             name,
             body.commit,
             body.base_revision,
             current.username,
             force=body.force,
-        )
-    except _WRITE_ERRORS as exc:
-        _refuse(exc, current, "dag_files.restore", name, **details)
-    return _saved(session, current, "dag_files.restore", saved, details)
+        ),
+    )
 
 
-def _saved(
-    session: Any, current: CurrentUser, action: str, saved: service.Saved, details: dict[str, Any]
+def _save(
+    current: CurrentUser,
+    session: Any,
+    action: str,
+    name: str,
+    details: dict[str, Any],
+    write: Callable[[], service.Saved],
 ) -> DagFileSaved:
+    """Run a save or restore, audit it (a forced save lists the errors it kept) and answer with the result."""
+    try:
+        saved = write()
+    except _WRITE_ERRORS as exc:
+        _refuse(exc, current, action, name, **details)
     change = saved.change
     audit = {**details, "revision": change.revision, "commit": change.commit}
     if saved.forced:
@@ -329,8 +362,13 @@ def read_dag_file(name: str, _: CanRead, session: SessionDep) -> DagFileDetail:
 def save_dag_file(name: str, body: DagFileSave, current: CanEdit, session: SessionDep) -> DagFileSaved:
     """Save (or create, with `base_revision: null`) a file: validated, committed, parsed at once."""
     details = {"base_revision": body.base_revision, "force": body.force, "message": body.message}
-    try:
-        saved = service.save(
+    return _save(
+        current,
+        session,
+        "dag_files.save",
+        name,
+        details,
+        lambda: service.save(
             DagFolder.from_settings(),
             name,
             body.content,
@@ -338,10 +376,8 @@ def save_dag_file(name: str, body: DagFileSave, current: CanEdit, session: Sessi
             current.username,
             message=body.message,
             force=body.force,
-        )
-    except _WRITE_ERRORS as exc:
-        _refuse(exc, current, "dag_files.save", name, **details)
-    return _saved(session, current, "dag_files.save", saved, details)
+        ),
+    )
 
 
 @router.delete("/{name:path}", status_code=204)
@@ -367,47 +403,25 @@ def delete_dag_file(
 @compat_router.get("/", response_class=FileResponse)
 def export_dag_files(_: BearerCanRead) -> Response:
     """A tar.gz of the DAGs folder's `.py` files (no `.git`; the same files give the same bytes)."""
-    handle = tempfile.NamedTemporaryFile(prefix="wfo-dags-", suffix=".tar.gz", delete=False)
     try:
-        with handle:
-            service.export_tar_gz(DagFolder.from_settings(), handle)  # type: ignore[arg-type]
+        return tar_gz_response(
+            lambda out: service.export_tar_gz(DagFolder.from_settings(), out), "wfo-dags-", "dags.tar.gz"
+        )
     except StorageError as exc:
-        os.unlink(handle.name)
         _fail(exc)
-    except BaseException:
-        os.unlink(handle.name)
-        raise
-    return FileResponse(
-        handle.name,
-        media_type="application/gzip",
-        filename="dags.tar.gz",
-        background=BackgroundTask(os.unlink, handle.name),
-    )
 
 
 @compat_router.post("/", response_model=DagFileUploadReport, openapi_extra=_IMPORT_BODY)
 def import_dag_files(current: BearerCanCreate, form: ArchiveForm, session: SessionDep) -> Response:
     """Import a tar.gz of `.py` files (form field `sources`) in one commit, each file validated."""
-    sources = uploads_of(form, "sources")
-    if len(sources) != 1:
-        raise HTTPException(422, detail="send exactly one archive in the form field `sources`")
-    archive = sources[0].filename
-    force = form_flag(form, "force")
-    try:
-        report = service.import_archive(
-            DagFolder.from_settings(),
-            sources[0].stream,
-            current.username,
-            force=force,
-            message=_text(form, "message"),
-        )
-    except service.NothingImported as exc:
-        record_separately(
-            current.actor, "dag_files.import", OBJECT, None, "failure", {"archive": archive, **_rejected(exc)}
-        )
-        return JSONResponse(status_code=422, content={"detail": str(exc), **exc.report})
-    except _WRITE_ERRORS as exc:
-        _refuse(exc, current, "dag_files.import", None, archive=archive)
-    details = {"archive": archive, **_audit_report(report, force)}
-    record(session, current.actor, "dag_files.import", OBJECT, None, "success", details)
-    return JSONResponse(DagFileUploadReport.model_validate(report).model_dump())
+    source = one_archive(form)
+    return _commit_files(
+        current,
+        session,
+        form,
+        "dag_files.import",
+        {"archive": source.filename},
+        lambda force, message: service.import_archive(
+            DagFolder.from_settings(), source.stream, current.username, force=force, message=message
+        ),
+    )

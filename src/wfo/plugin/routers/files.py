@@ -8,10 +8,14 @@ and it stops reading once the request body exceeds its limit.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from fastapi import HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -85,6 +89,14 @@ def uploads_of(form: FormData, field: str) -> list[Upload]:
     return uploads
 
 
+def one_archive(form: FormData, field: str = "sources") -> Upload:
+    """The single archive of an import (422 for none or several)."""
+    sources = uploads_of(form, field)
+    if len(sources) != 1:
+        raise HTTPException(422, detail=f"send exactly one archive in the form field `{field}`")
+    return sources[0]
+
+
 def form_flag(form: FormData, field: str) -> bool:
     value = form.get(field)
     if value is None:
@@ -132,6 +144,24 @@ def refuse(
     raise HTTPException(status_for(exc), detail=str(exc)) from None
 
 
+def refuse_import(
+    exc: Exception,
+    current: CurrentUser,
+    action: str,
+    object_type: str,
+    details: dict[str, Any],
+    rejected: list[Any],
+    report: dict[str, Any],
+) -> JSONResponse:
+    """Audit an import or upload that was refused as a whole, and answer 422 with its report.
+
+    The report says which files were refused and why, next to the usual `detail`.
+    """
+    audit = {**details, "error": str(exc), "rejected": rejected}
+    record_separately(current.actor, action, object_type, None, "failure", audit)
+    return JSONResponse(status_code=422, content={"detail": str(exc), **report})
+
+
 def fail(exc: Exception) -> NoReturn:
     """Answer a read request that failed (nothing to audit)."""
     raise HTTPException(status_for(exc), detail=str(exc)) from None
@@ -165,4 +195,24 @@ def download(stream: Any, filename: str, media_type: str = "application/octet-st
         media_type=media_type,
         headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
         background=BackgroundTask(stream.close),
+    )
+
+
+def tar_gz_response(write: Callable[[BinaryIO], object], prefix: str, filename: str) -> FileResponse:
+    """Send the tar.gz that `write` produces, spooled to a temporary file removed once it is sent.
+
+    A failing `write` removes the file and raises its error to the caller.
+    """
+    handle = tempfile.NamedTemporaryFile(prefix=prefix, suffix=".tar.gz", delete=False)
+    try:
+        with handle:
+            write(handle)  # type: ignore[arg-type]
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return FileResponse(
+        handle.name,
+        media_type="application/gzip",
+        filename=filename,
+        background=BackgroundTask(os.unlink, handle.name),
     )

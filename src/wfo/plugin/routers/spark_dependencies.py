@@ -5,18 +5,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Annotated
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, JSONResponse
-from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.responses import Response, StreamingResponse
 
-from wfo.audit.service import record, record_separately
+from wfo.audit.service import record
 from wfo.auth import roles
 from wfo.plugin.deps import CurrentUser, require
 from wfo.plugin.repository_schemas import DependencyImportReport, SparkDependencyList, SparkDependencyPublic
@@ -26,7 +23,10 @@ from wfo.plugin.routers.files import (
     form_flag,
     multipart_body,
     multipart_form,
+    one_archive,
     refuse,
+    refuse_import,
+    tar_gz_response,
     uploads_of,
 )
 from wfo.repositories import spark_dependencies
@@ -113,18 +113,8 @@ def delete_dependency(name: str, current: CanDelete, session: SessionDep) -> Non
 @compat_router.get("/", response_class=FileResponse)
 def export_dependencies(_: BearerCanRead) -> Response:
     """A tar.gz of every Spark dependency (deterministic: the same files give the same bytes)."""
-    handle = tempfile.NamedTemporaryFile(prefix="wfo-dependencies-", suffix=".tar.gz", delete=False)
-    try:
-        with handle:
-            SparkDependencies.from_settings().export_tar_gz(handle)  # type: ignore[arg-type]
-    except BaseException:
-        os.unlink(handle.name)
-        raise
-    return FileResponse(
-        handle.name,
-        media_type="application/gzip",
-        filename="dependencies.tar.gz",
-        background=BackgroundTask(os.unlink, handle.name),
+    return tar_gz_response(
+        SparkDependencies.from_settings().export_tar_gz, "wfo-dependencies-", "dependencies.tar.gz"
     )
 
 
@@ -136,19 +126,16 @@ def import_dependencies(
     dry_run: Annotated[bool, Query(description="the same as the form field `dry_run`")] = False,
 ) -> Response:
     """Import a tar.gz from `GET /api/dependencies/` (form field `sources`): every file or none."""
-    sources = uploads_of(form, "sources")
-    if len(sources) != 1:
-        fail(RepositoryError("send exactly one archive in the form field `sources`"))
+    source = one_archive(form)
     dry_run = dry_run or form_flag(form, "dry_run")
+    details = {"archive": source.filename}
     try:
-        report = SparkDependencies.from_settings().import_archive(sources[0].stream, dry_run=dry_run)
+        report = SparkDependencies.from_settings().import_archive(source.stream, dry_run=dry_run)
     except ImportRefusedError as exc:
-        details = {"archive": sources[0].filename, "error": str(exc), "rejected": exc.report["rejected"]}
-        record_separately(current.actor, "spark_dependency.import", OBJECT, None, "failure", details)
-        # The report says which files were refused and why, next to the usual `detail`.
-        return JSONResponse(status_code=422, content={"detail": str(exc), **exc.report})
+        action = "spark_dependency.import"
+        return refuse_import(exc, current, action, OBJECT, details, exc.report["rejected"], exc.report)
     except (StorageError, RepositoryError) as exc:
-        refuse(exc, current, "spark_dependency.import", OBJECT, None, {"archive": sources[0].filename})
+        refuse(exc, current, "spark_dependency.import", OBJECT, None, details)
     if not dry_run:
         record(session, current.actor, "spark_dependency.import", OBJECT, None, "success", report)
     return JSONResponse(DependencyImportReport.model_validate(report).model_dump())
