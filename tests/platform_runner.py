@@ -272,7 +272,14 @@ class Platform:
     def deploy_dag(self, filename: str, code: str) -> None:
         """Write a DAG file and have it parsed now (reserialize) instead of waiting for the refresh."""
         (self.home / "dags" / filename).write_text(code, encoding="utf-8")
-        self.airflow_cli("dags", "reserialize", "--bundle-name", "dags-folder")
+        # On SQLite under load the CLI can lose a race for the database lock with the scheduler; that is
+        # the test machine, not the DAG, so try again before giving up (with the CLI's own words).
+        for attempt in range(3):
+            done = self.airflow_cli("dags", "reserialize", "--bundle-name", "dags-folder", check=False)
+            if done.returncode == 0:
+                return
+            time.sleep(2 * (attempt + 1))
+        raise RuntimeError(f"`airflow dags reserialize` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120.0) -> None:
         """Wait until the DAG processor has parsed `dag_id` (e.g. an example from the wfo bundle)."""
