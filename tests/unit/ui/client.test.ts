@@ -1,32 +1,13 @@
 // Unit tests of the wfo UI's API client (run by vitest from src/wfo/ui: `npm test`).
-import { createApiClient, formatDetail, type LocationLike } from "../../../src/wfo/ui/src/api/client";
-
-interface Call {
-  url: string;
-  init: RequestInit;
-}
-
-function jsonResponse(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json" }, status });
-}
+import { createApiClient, formatDetail } from "../../../src/wfo/ui/src/api/client";
+import { jsonResponse, stubFetch } from "./fetchStub";
 
 function setup(responses: Response[], basePath = "/") {
-  const calls: Call[] = [];
-  const replaced: string[] = [];
-  const location: LocationLike = {
+  const { calls, fetchStub, location, replaced } = stubFetch(responses, {
     hash: "#top",
     pathname: `${basePath}plugin/wfo/audit`,
-    replace: (url: string) => replaced.push(url),
     search: "?user=alice",
-  };
-  const fetchStub = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ init: init ?? {}, url: String(input) });
-    const next = responses.shift();
-    if (next === undefined) {
-      throw new Error("unexpected request");
-    }
-    return next;
-  }) as typeof fetch;
+  });
   const client = createApiClient({ basePath, fetch: fetchStub, location });
   return { calls, client, replaced };
 }

@@ -1,28 +1,10 @@
 // Unit tests of the config groups API module: routes, methods and bodies as the contract has them.
-import { createApiClient, type LocationLike } from "../../../src/wfo/ui/src/api/client";
+import { createApiClient } from "../../../src/wfo/ui/src/api/client";
 import { codeConfMatcher, configGroupsApi, validateGroupName } from "../../../src/wfo/ui/src/api/configGroups";
-
-interface Call {
-  url: string;
-  init: RequestInit;
-}
-
-function jsonResponse(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json" }, status });
-}
+import { type Call, jsonResponse, stubFetch } from "./fetchStub";
 
 function setup(responses: Response[]) {
-  const calls: Call[] = [];
-  const replaced: string[] = [];
-  const location: LocationLike = { hash: "", pathname: "/plugin/wfo/config-groups", replace: (url) => replaced.push(url), search: "" };
-  const fetchStub = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ init: init ?? {}, url: String(input) });
-    const next = responses.shift();
-    if (next === undefined) {
-      throw new Error("unexpected request");
-    }
-    return next;
-  }) as typeof fetch;
+  const { calls, fetchStub, location, replaced } = stubFetch(responses, { pathname: "/plugin/wfo/config-groups" });
   return { api: configGroupsApi(createApiClient({ basePath: "/", fetch: fetchStub, location })), calls, replaced };
 }
 

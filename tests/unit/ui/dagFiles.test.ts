@@ -1,5 +1,5 @@
 // Unit tests of the DAG files area: API paths and bodies, refused saves, and the editor's text logic.
-import { createApiClient, type LocationLike } from "../../../src/wfo/ui/src/api/client";
+import { createApiClient } from "../../../src/wfo/ui/src/api/client";
 import { codeBricksApi, parseTags } from "../../../src/wfo/ui/src/api/codeBricks";
 import {
   dagFilesApi,
@@ -19,28 +19,10 @@ import {
   refusalMessage,
   saveRefusal,
 } from "../../../src/wfo/ui/src/pages/dagFiles/editorLogic";
-
-interface Call {
-  url: string;
-  init: RequestInit;
-}
-
-function jsonResponse(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json" }, status });
-}
+import { jsonResponse, stubFetch } from "./fetchStub";
 
 function setup(responses: Response[]) {
-  const calls: Call[] = [];
-  const replaced: string[] = [];
-  const location: LocationLike = { hash: "", pathname: "/plugin/wfo/dag-files", replace: (url) => replaced.push(url), search: "" };
-  const fetchStub = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ init: init ?? {}, url: String(input) });
-    const next = responses.shift();
-    if (next === undefined) {
-      throw new Error("unexpected request");
-    }
-    return next;
-  }) as typeof fetch;
+  const { calls, fetchStub, location, replaced } = stubFetch(responses, { pathname: "/plugin/wfo/dag-files" });
   const http = createApiClient({ basePath: "/airflow/", fetch: fetchStub, location });
   return { bricks: codeBricksApi(http), calls, files: dagFilesApi(http, fetchStub), replaced };
 }

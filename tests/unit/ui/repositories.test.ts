@@ -1,27 +1,10 @@
 // Unit tests of the repositories API module (Spark dependencies, code artifacts).
-import { createApiClient, type LocationLike } from "../../../src/wfo/ui/src/api/client";
+import { createApiClient } from "../../../src/wfo/ui/src/api/client";
 import { codeArtifactsApi, sparkDependenciesApi } from "../../../src/wfo/ui/src/api/repositories";
-
-interface Call {
-  url: string;
-  init: RequestInit;
-}
-
-function jsonResponse(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json" }, status });
-}
+import { jsonResponse, stubFetch } from "./fetchStub";
 
 function setup(responses: Response[]) {
-  const calls: Call[] = [];
-  const location: LocationLike = { hash: "", pathname: "/", replace: () => undefined, search: "" };
-  const fetchStub = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ init: init ?? {}, url: String(input) });
-    const next = responses.shift();
-    if (next === undefined) {
-      throw new Error("unexpected request");
-    }
-    return next;
-  }) as typeof fetch;
+  const { calls, fetchStub, location } = stubFetch(responses);
   const http = createApiClient({ basePath: "/airflow/", fetch: fetchStub, location });
   return { artifacts: codeArtifactsApi(http), calls, deps: sparkDependenciesApi(http) };
 }
