@@ -26,6 +26,7 @@ from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from wfo.operators.csv_batches import CsvBatchError, validate_parameters
+from wfo.operators.described import with_description
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -147,10 +148,7 @@ class CoutureLoopableBatchOperator(BaseOperator):
         description: str | None = None,
         **kwargs: Any,
     ) -> None:
-        # `description=` as every operator of the manual's platform took it: the task's documentation.
-        if description and "doc_md" not in kwargs:
-            kwargs["doc_md"] = description
-        super().__init__(**kwargs)
+        super().__init__(**with_description(kwargs, description))
         self.run_dag_id = run_dag_id
         self.metadata_file = metadata_file
         self.batch_size = batch_size

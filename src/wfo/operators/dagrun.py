@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, BaseOperatorLink
 
+from wfo.operators.described import with_description
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
     from airflow.sdk.types import TaskInstanceKey
@@ -254,10 +256,7 @@ class DagOperator(BaseOperator):
         description: str | None = None,
         **kwargs: Any,
     ) -> None:
-        # `description=` as every operator of the manual's platform took it: the task's documentation.
-        if description and "doc_md" not in kwargs:
-            kwargs["doc_md"] = description
-        super().__init__(**kwargs)
+        super().__init__(**with_description(kwargs, description))
         if python_callable is not None and not callable(python_callable):
             raise TypeError(f"python_callable of task '{self.task_id}' must be callable")
         if poll_interval <= 0:

@@ -15,6 +15,7 @@ from airflow.sdk import BaseOperator
 
 from wfo.notebooks.errors import WorkspacePathError
 from wfo.notebooks.workspace import notebook_path
+from wfo.operators.described import with_description
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -70,9 +71,7 @@ class CoutureJupyterOperator(BaseOperator):
         description: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if description and "doc_md" not in kwargs:
-            kwargs["doc_md"] = description
-        super().__init__(**kwargs)
+        super().__init__(**with_description(kwargs, description))
         self._check_paths(input_notebook, output_notebook, templates_allowed=True)
         if cell_timeout is not None and cell_timeout <= 0:
             raise ValueError(f"{self.task_id}: cell_timeout must be a positive number of seconds")

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from wfo.operators.described import with_description
 from wfo.operators.payload import payload_json
 
 if TYPE_CHECKING:
@@ -156,9 +157,7 @@ class PythonArtifactOperator(BaseOperator):
         env: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
-        if description and "doc_md" not in kwargs:
-            kwargs["doc_md"] = description
-        super().__init__(**kwargs)
+        super().__init__(**with_description(kwargs, description))
         self.code_artifact = code_artifact
         self.method_id = method_id
         self.app_name = app_name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from wfo.operators.described import with_description
 from wfo.operators.python_runner import COUTURE_FIELDS, CouturePayloadMixin
 
 if TYPE_CHECKING:
@@ -73,9 +74,7 @@ class SparkOperator(BaseOperator):
         python_conf: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if description and "doc_md" not in kwargs:
-            kwargs["doc_md"] = description
-        super().__init__(**kwargs)
+        super().__init__(**with_description(kwargs, description))
         self.method_id = method_id
         self.app_name = app_name
         self.class_path = class_path

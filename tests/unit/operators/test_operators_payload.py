@@ -77,3 +77,29 @@ def test_a_missing_payload_or_function_is_explained() -> None:
 
     with pytest.raises(PayloadError, match=r"no function 'Nope'.*\['other'\]"):
         run_method({"other": other}, [json.dumps({"method_id": "Nope"})])
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("SparkOperator", {"code_artifact": "etl.jar"}),
+        ("PySparkOperator", {"code_artifact": "etl.py"}),
+        ("CoutureDaskYarnOperator", {"code_artifact": "job.py", "method_id": "run"}),
+        ("TensorflowOperator", {"code_artifact": "train.py"}),
+        ("CoutureTensorflowOperator", {"code_artifact": "train.py", "method_id": "run"}),
+        ("CoutureJupyterOperator", {"input_notebook": "in.ipynb", "output_notebook": "out.ipynb"}),
+        ("CoutureLoopableBatchOperator", {"run_dag_id": "child", "metadata_file": "/data/m.csv"}),
+        ("DagOperator", {"run_dag_id": "child"}),
+        ("SkippableDagOperator", {"run_dag_id": "child"}),
+    ],
+)
+def test_every_operator_shows_its_description_as_the_task_doc(name: str, arguments: dict[str, object]) -> None:
+    from airflow.sdk import DAG
+
+    import wfo.operators
+
+    operator = getattr(wfo.operators, name)
+    with DAG("described", schedule=None):
+        described = operator(task_id="described", description="What it does", **arguments)
+        explicit = operator(task_id="explicit", description="ignored", doc_md="Own doc", **arguments)
+    assert (described.doc_md, explicit.doc_md) == ("What it does", "Own doc")
