@@ -77,12 +77,12 @@ class NothingImported(DagFileError):
 
 def check(name: str, content: str) -> Check:
     """Validate `content` as the DAG file `name` and propose an upgrade if it is legacy code."""
-    from wfo.dagfiles.upgrade import is_legacy, upgrade_source
+    from wfo.dagfiles.upgrade import proposed_upgrade
     from wfo.dagfiles.validation import validate_source
 
     validation = validate_source(name, content).as_dict()
-    upgrade = upgrade_source(content, name).as_dict() if is_legacy(content) else None
-    return Check(validation, upgrade)
+    proposal = proposed_upgrade(content, name)
+    return Check(validation, proposal.as_dict() if proposal else None)
 
 
 def upgrade(name: str, content: str) -> dict[str, Any]:

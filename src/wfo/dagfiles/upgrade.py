@@ -68,19 +68,25 @@ class UpgradeResult:
         }
 
 
-def is_legacy(source: str) -> bool:
-    """Would `upgrade_source` change the file or report an issue? Cheap for modern files (one regex).
+def proposed_upgrade(source: str, filename: str = "dag.py") -> UpgradeResult | None:
+    """The upgrade of a legacy file (one that `upgrade_source` changes or reports an issue in), else None.
 
-    A file that is not valid Python is not called legacy: the validator reports its syntax error.
+    Cheap for modern files (one regex). A file that is not valid Python is not called legacy: the validator
+    reports its syntax error.
     """
     if not LEGACY_MARKERS.search(source):
-        return False
+        return None
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
-        return False
-    result = _upgrade(module, source, "dag.py")
-    return result.changed or bool(result.issues)
+        return None
+    result = _upgrade(module, source, filename)
+    return result if result.changed or result.issues else None
+
+
+def is_legacy(source: str) -> bool:
+    """Would `upgrade_source` change the file or report an issue? Cheap for modern files (one regex)."""
+    return proposed_upgrade(source) is not None
 
 
 def upgrade_source(source: str, filename: str = "dag.py") -> UpgradeResult:
