@@ -29,6 +29,9 @@ CODE_ARTIFACTS: Final = "WFO Code Artifacts"
 # The DAGs folder: reading code is like Airflow's Code view; writing it means running code on workers.
 DAG_FILES: Final = "WFO DAG Files"
 CODE_BRICKS: Final = "WFO Code Bricks"
+# Writing, through Airflow's own connections API, a connection wfo manages (published config groups, their
+# index, the object store's connection): Admin only (wfo.plugin.guards.connections).
+PUBLISHED_CONNECTIONS: Final = "WFO Published Connections"
 
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
@@ -45,6 +48,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CONFIG_GROUPS: READ_WRITE,
         CLUSTER_CODE_SETTINGS: (CAN_READ, CAN_EDIT),
         CONFIG_GROUP_SECRETS: READ,
+        PUBLISHED_CONNECTIONS: (CAN_EDIT,),
         SPARK_DEPENDENCIES: READ_WRITE,
         CODE_ARTIFACTS: READ_WRITE,
         DAG_FILES: READ_WRITE,

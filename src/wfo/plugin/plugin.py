@@ -27,8 +27,9 @@ def fastapi_apps() -> list[dict[str, Any]]:
 
 def root_middlewares() -> list[dict[str, Any]]:
     from wfo.plugin.compat import root_middlewares
+    from wfo.plugin.guards import connections
 
-    return root_middlewares()
+    return [*root_middlewares(), *connections.root_middlewares()]
 
 
 REACT_APPS: list[dict[str, Any]] = [
