@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wfo.db.models import CodeBrick, Setting
+from wfo.storage.names import invisible_character
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped_bricks"
 MAX_TITLE = 200
@@ -90,6 +93,10 @@ def clean_input(data: BrickInput) -> BrickInput:
     title = " ".join(data.title.split())
     if not title:
         raise BrickInvalid("title: must not be empty")
+    # Titles are unique names: "Spark" and "Spark" plus a zero-width space must not be two bricks.
+    invisible = invisible_character(title)
+    if invisible is not None:
+        raise BrickInvalid(f"title: must not contain {invisible}")
     if len(title) > MAX_TITLE:
         raise BrickInvalid(f"title: at most {MAX_TITLE} characters")
     description = data.description.strip()
@@ -109,8 +116,11 @@ def clean_input(data: BrickInput) -> BrickInput:
         tag = tag.strip().lower()
         if not tag:
             continue
-        if len(tag) > MAX_TAG or "," in tag:
-            raise BrickInvalid(f"tags: {tag[:50]!r} is not a tag (at most {MAX_TAG} characters, no commas)")
+        if len(tag) > MAX_TAG or "," in tag or invisible_character(tag) is not None:
+            raise BrickInvalid(
+                f"tags: {tag[:50]!r} is not a tag (at most {MAX_TAG} characters, no commas, "
+                "no invisible characters)"
+            )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
@@ -163,22 +173,40 @@ def create_brick(session: Session, data: BrickInput, username: str | None) -> Co
         updated_at=now,
         updated_by=username,
     )
-    session.add(brick)
-    session.flush()
+    _flush_unique(session, data.title, lambda: session.add(brick))
     return brick
+
+
+def _flush_unique(session: Session, title: str, change: Callable[[], object]) -> None:
+    """Apply `change` and flush it in a savepoint: a title taken meanwhile is a `BrickConflict`.
+
+    Two requests can both find a title free and then both insert it; the database's unique key
+    decides, and the loser gets a 409 while its session stays usable (for the audit record).
+    """
+    savepoint = session.begin_nested()
+    try:
+        change()
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        raise BrickConflict(f"a code brick titled {title!r} exists already") from None
+    savepoint.commit()
 
 
 def update_brick(session: Session, brick_id: int, data: BrickInput, username: str | None) -> CodeBrick:
     brick = get_brick(session, brick_id)
     data = clean_input(data)
     _check_title_free(session, data.title, brick.id)
-    brick.title, brick.description, brick.code = data.title, data.description, data.code
-    brick.tags = ",".join(data.tags)
-    # Edited: a newer wfo no longer replaces it with the shipped version.
-    brick.shipped = False
-    brick.updated_at = dt.datetime.now(dt.UTC)
-    brick.updated_by = username
-    session.flush()
+
+    def change() -> None:
+        brick.title, brick.description, brick.code = data.title, data.description, data.code
+        brick.tags = ",".join(data.tags)
+        # Edited: a newer wfo no longer replaces it with the shipped version.
+        brick.shipped = False
+        brick.updated_at = dt.datetime.now(dt.UTC)
+        brick.updated_by = username
+
+    _flush_unique(session, data.title, change)
     return brick
 
 

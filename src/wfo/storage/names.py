@@ -17,14 +17,29 @@ MAX_NAME_BYTES = 255
 MAX_PATH_BYTES = 1024
 
 # Names Windows maps to devices, with or without an extension ("con", "NUL.txt", "com1.py").
-_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$", re.I)
+_WINDOWS_DEVICE = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?", re.I | re.S)
 # Characters that reorder how a name is displayed ("evil\u202egpj.py" shows as "evilyp.jpg").
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode categories a name may not contain, by allow-list of what is left: letters, marks, numbers,
+# punctuation, symbols and spaces. These are invisible, ambiguous or not text at all: two names that
+# look the same must not be two files.
+_REFUSED_CATEGORIES = {
+    "Cc": "the control character",
+    "Cf": "the invisible formatting character",
+    "Cs": "the lone surrogate",
+    "Co": "the private-use character",
+    "Cn": "the unassigned code point",
+    "Zl": "the line separator",
+    "Zp": "the paragraph separator",
+}
 
 
 def _visible(char: str) -> str:
-    if unicodedata.category(char) in ("Cc", "Cf") or char in _BIDI_CONTROLS:
-        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    category = unicodedata.category(char)
+    if category in _REFUSED_CATEGORIES or (category == "Zs" and char != " "):
+        if ord(char) < 0x100:
+            return f"\\x{ord(char):02x}"
+        return f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}"
     return char
 
 
@@ -34,12 +49,25 @@ def _describe(text: str) -> str:
     return "'" + "".join(_visible(char) for char in cut) + "'"
 
 
+def invisible_character(text: str) -> str | None:
+    """A description of the first character of `text` a name may not hold (`U+200B, the invisible ...`).
+
+    For labels that are not file names (titles, tags): the same allow-list of visible text.
+    """
+    for char in text:
+        kind = _REFUSED_CATEGORIES.get(unicodedata.category(char))
+        if kind is not None:
+            return f"{kind} U+{ord(char):04X}"
+    return None
+
+
 def safe_name(name: str, *, max_bytes: int = MAX_NAME_BYTES, refuse_windows_devices: bool = True) -> str:
     """Return `name` (NFC-normalised) if it is a safe single file name, else raise `UnsafeNameError`.
 
     Refused: empty names, `.` and `..`, `/` or `\\` anywhere, NUL and other control characters,
-    bidirectional-override characters, names longer than `max_bytes` in UTF-8 and, unless disabled,
-    Windows device names such as `con` or `nul.txt`.
+    invisible characters (formatting such as U+200B, bidirectional overrides, line separators),
+    surrogates, private-use and unassigned code points, leading or trailing white space, names longer
+    than `max_bytes` in UTF-8 and, unless disabled, Windows device names such as `con` or `nul.txt`.
     """
     if not isinstance(name, str):
         raise UnsafeNameError(f"a file name must be text, not {type(name).__name__}")
@@ -58,21 +86,25 @@ def safe_name(name: str, *, max_bytes: int = MAX_NAME_BYTES, refuse_windows_devi
             "separator; rename the file"
         )
     for char in name:
-        if unicodedata.category(char) == "Cc":
-            raise UnsafeNameError(
-                f"the file name {_describe(name)} contains the control character U+{ord(char):04X}"
-            )
         if char in _BIDI_CONTROLS:
             raise UnsafeNameError(
                 f"the file name {_describe(name)} contains the text-direction character U+{ord(char):04X}, "
                 "which can disguise its real extension"
             )
+    invisible = invisible_character(name)
+    if invisible is not None:
+        raise UnsafeNameError(f"the file name {_describe(name)} contains {invisible}")
+    if name != name.strip():
+        raise UnsafeNameError(
+            f"the file name {_describe(name)} starts or ends with white space, which is easy to miss; "
+            "remove it"
+        )
     size = len(name.encode("utf-8"))
     if size > max_bytes:
         raise UnsafeNameError(
             f"the file name {_describe(name)} is too long: {size} bytes, at most {max_bytes} allowed"
         )
-    if refuse_windows_devices and _WINDOWS_DEVICE.match(name):
+    if refuse_windows_devices and _WINDOWS_DEVICE.fullmatch(name):
         raise UnsafeNameError(
             f"the file name {_describe(name)} is a reserved Windows device name (con, prn, aux, nul, "
             "com1-9, lpt1-9); rename the file"
@@ -104,7 +136,8 @@ def safe_relative_path(
         raise UnsafeNameError(f"the path {_describe(path)} is absolute; only relative paths are allowed")
     if re.match(r"^[A-Za-z]:", path):
         raise UnsafeNameError(f"the path {_describe(path)} starts with a drive letter; use a relative path")
-    size = len(path.encode("utf-8"))
+    # "surrogatepass": a lone surrogate is refused below with its reason, not as an encoding crash.
+    size = len(path.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise UnsafeNameError(f"the path {_describe(path)} is too long: {size} bytes, at most {max_bytes}")
     segments = [segment for segment in path.split("/") if segment not in ("", ".")]

@@ -52,6 +52,9 @@ def test_create_normalises_and_search_finds_by_title_description_and_tag(session
         (_brick(code="   \n"), "code: must not be empty"),
         (_brick(code="def broken(:\n    pass\n"), "code: line 1"),
         (_brick(tags=["a,b"]), "tags:"),
+        (_brick(title="say\u200bhello"), r"title: must not contain the invisible formatting character U\+200B"),
+        (_brick(title="\ufeffsay hello"), r"title: must not contain the invisible formatting character U\+FEFF"),
+        (_brick(tags=["spark\u2060"]), "no invisible characters"),
     ],
 )
 def test_invalid_bricks_are_refused_and_nothing_is_stored(
@@ -70,6 +73,23 @@ def test_titles_are_unique(session: Session) -> None:
     with pytest.raises(bricks.BrickConflict):
         bricks.update_brick(session, second.id, _brick(), "dev")
     assert bricks.update_brick(session, first.id, _brick(code="print(1)\n"), "ops").updated_by == "ops"
+
+
+def test_a_title_taken_between_check_and_insert_is_a_conflict_and_the_session_stays_usable(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests both find the title free; the unique key decides and the loser gets BrickConflict."""
+    bricks.create_brick(session, _brick(), "dev")
+    other = bricks.create_brick(session, _brick(title="other"), "dev")
+    # The other request's check ran before this one's insert: skip the check to replay that order.
+    monkeypatch.setattr(bricks, "_check_title_free", lambda *args, **kwargs: None)
+    with pytest.raises(bricks.BrickConflict, match="exists already"):
+        bricks.create_brick(session, _brick(), "dev")
+    with pytest.raises(bricks.BrickConflict, match="exists already"):
+        bricks.update_brick(session, other.id, _brick(), "dev")
+    # Nothing half-done is left and the session still works (the route records the refusal with it).
+    session.commit()
+    assert sorted(session.scalars(select(CodeBrick.title))) == ["other", "say hello"]
 
 
 def test_seeding_adds_missing_keeps_edits_and_respects_deletions(session: Session) -> None:

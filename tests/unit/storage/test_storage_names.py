@@ -98,3 +98,59 @@ def test_unsafe_relative_paths_are_refused_with_the_reason(path: str, reason: st
 )
 def test_relative_paths_get_one_canonical_form(path: str, canonical: str) -> None:
     assert safe_relative_path(path) == canonical
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("report\u200b.py", "invisible formatting character U+200B"),
+        ("\u2060job.py", "invisible formatting character U+2060"),
+        ("\ufeffdag.py", "invisible formatting character U+FEFF"),
+        ("soft\u00adhyphen.py", "invisible formatting character U+00AD"),
+        ("a\ud800b.py", "lone surrogate U+D800"),
+        ("icon\ue000.py", "private-use character U+E000"),
+        ("x\U000f0000.py", "private-use character U+F0000"),
+        ("future\U000e0080.py", "unassigned code point U+E0080"),
+        ("two\u2028lines.py", "line separator U+2028"),
+        ("two\u2029paras.py", "paragraph separator U+2029"),
+        (" leading.py", "starts or ends with white space"),
+        ("trailing.py ", "starts or ends with white space"),
+        ("nbsp.py\u00a0", "starts or ends with white space"),
+        ("\u3000wide.py", "starts or ends with white space"),
+        ("   ", "starts or ends with white space"),
+    ],
+)
+def test_invisible_and_non_text_characters_are_refused(name: str, reason: str) -> None:
+    with pytest.raises(UnsafeNameError, match=reason.replace("+", r"\+")):
+        safe_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("report\u200b.py", "'report\\u200b.py'"),
+        ("a\ud800b.py", "'a\\ud800b.py'"),
+        ("x\U000f0000.py", "'x\\U000f0000.py'"),
+        ("nbsp.py\u00a0", "'nbsp.py\\xa0'"),
+    ],
+)
+def test_messages_escape_the_invisible_character(name: str, shown: str) -> None:
+    with pytest.raises(UnsafeNameError) as info:
+        safe_name(name)
+    message = str(info.value)
+    assert shown in message
+    assert name not in message
+
+
+def test_relative_paths_refuse_invisible_characters_in_any_segment() -> None:
+    with pytest.raises(UnsafeNameError, match=r"U\+200B"):
+        safe_relative_path("team/etl\u200b.py")
+    with pytest.raises(UnsafeNameError, match="white space"):
+        safe_relative_path("team /etl.py")
+    with pytest.raises(UnsafeNameError, match="lone surrogate"):
+        safe_relative_path("team/\udc80.py")
+
+
+@pytest.mark.parametrize("name", ["my report.py", "données 2024.csv", "数据.py", "данные.csv", "a\u00a0b.txt"])
+def test_spaces_inside_names_and_non_latin_names_are_kept(name: str) -> None:
+    assert safe_name(name) == name
