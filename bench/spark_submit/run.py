@@ -55,8 +55,13 @@ def _setup(work: Path) -> Path:
         "keytabs": {},
         "livy": {},
     }
+    from wfo.clusters.signing import ensure_signing_key, load_private_key, sign
+
+    # Operators accept only a group signed by the instance's key, as `wfo up` publishes them.
+    os.environ["WFO_SIGNING_PUBLIC_KEY"] = ensure_signing_key(work / "home")
+    signed = sign(load_private_key(work / "home"), "wfo_config_group_bench", group)
     os.environ["AIRFLOW_CONN_WFO_CONFIG_GROUP_BENCH"] = json.dumps(
-        {"conn_type": "wfo_config_group", "extra": group}
+        {"conn_type": "wfo_config_group", "extra": signed}
     )
     from wfo.repositories.code_artifacts import CodeArtifacts
     from wfo.repositories.files import Upload

@@ -38,6 +38,8 @@ class Settings:
     # Validating an uploaded DAG file: wall-clock limit and extra address space of the sandboxed child.
     validator_timeout: float = 30.0
     validator_memory_mb: int = 1024
+    # `ed25519:<base64>`: checks the signature of published config groups in tasks (wfo.clusters.signing).
+    signing_public_key: str = ""
 
     @property
     def base_url(self) -> str:
@@ -149,6 +151,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         trusted_proxies=proxies,
         validator_timeout=validator_timeout,
         validator_memory_mb=validator_memory_mb,
+        signing_public_key=pick("signing_public_key", ""),
     )
 
 

@@ -15,6 +15,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from wfo.clusters.signing import ensure_signing_key, installed_public_key
 from wfo.settings import Settings
 
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
@@ -71,9 +72,12 @@ def bundle_config(settings: Settings) -> list[dict[str, object]]:
 
 
 def render_config(
-    settings: Settings, kept_secrets: dict[tuple[str, str], str]
+    settings: Settings, kept_secrets: dict[tuple[str, str], str], signing_public_key: str = ""
 ) -> configparser.RawConfigParser:
-    """All Airflow settings wfo needs. Values tuned from DESIGN §8 measurements (see docs/benchmarks.md)."""
+    """All Airflow settings wfo needs. Values tuned from DESIGN §8 measurements (see docs/benchmarks.md).
+
+    `signing_public_key` is the public half of the instance's signing key (wfo.clusters.signing).
+    """
     home = settings.home
     cfg = configparser.RawConfigParser()
     cfg.optionxform = str  # type: ignore[assignment,method-assign]
@@ -134,6 +138,8 @@ def render_config(
             "trusted_proxies": ",".join(settings.trusted_proxies),
             "validator_timeout": str(settings.validator_timeout),
             "validator_memory_mb": str(settings.validator_memory_mb),
+            # Not a secret: tasks check published config groups with it; Op cannot edit this file.
+            "signing_public_key": signing_public_key,
         },
     }
     if settings.sql_alchemy_conn.startswith("sqlite"):
@@ -170,7 +176,9 @@ def write_config(settings: Settings) -> Path:
     for folder in (home, settings.dags_folder, settings.logs_dir, settings.run_dir, home / "plugins"):
         folder.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)
-    cfg = render_config(settings, read_existing_secrets(settings.airflow_cfg))
+    # Created with the other secrets, before the init step publishes (and signs) the config groups.
+    public_key = ensure_signing_key(home)
+    cfg = render_config(settings, read_existing_secrets(settings.airflow_cfg), public_key)
     tmp = settings.airflow_cfg.with_suffix(".cfg.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -213,6 +221,12 @@ def child_environment(settings: Settings, base: dict[str, str] | None = None) ->
     if spark_home and "SPARK_HOME" not in (base or {}):
         env["SPARK_HOME"] = spark_home
     env.setdefault("PYSPARK_PYTHON", sys.executable)
+    # From the key itself, so a stale value exported in the caller's shell never reaches the tasks.
+    public_key = installed_public_key(settings.home)
+    if public_key:
+        env["WFO_SIGNING_PUBLIC_KEY"] = public_key
+    else:
+        env.pop("WFO_SIGNING_PUBLIC_KEY", None)
     return env
 
 
@@ -228,6 +242,8 @@ def worker_exports(settings: Settings) -> dict[str, str]:
         "WFO_OBJECT_STORE_URL": settings.store_url,
         "WFO_OBJECT_STORE_CONN_ID": settings.object_store_conn_id,
     }
+    # Tasks refuse config groups they cannot verify; the public key is not a secret.
+    exports["WFO_SIGNING_PUBLIC_KEY"] = installed_public_key(settings.home) or ""
     if ("api", "secret_key") in kept:
         # The worker's log server checks the api-server's signed log requests with this key.
         exports["AIRFLOW__API__SECRET_KEY"] = kept[("api", "secret_key")]

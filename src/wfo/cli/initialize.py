@@ -79,10 +79,18 @@ def ensure_admin(sm: Any, username: str, password_from_env: str) -> dict[str, An
 
 
 def seed_config_groups() -> dict[str, Any]:
-    """First start: the config group `default` (Spark master local[*]); every group (re)published."""
+    """First start: the config group `default` (Spark master local[*]); every group (re)published.
+
+    Republishing signs every group with the current signing key: after a key rotation (delete the key,
+    restart `wfo up`) the connections match the new public key again.
+    """
     from airflow.utils.session import create_session
 
     from wfo.clusters.groups import ensure_default_group
+    from wfo.clusters.signing import ensure_signing_key
+
+    # `wfo up` created it with airflow.cfg already; this covers an init step run on its own.
+    ensure_signing_key(get_settings().home)
 
     with create_session(scoped=False) as session:
         result = ensure_default_group(session)

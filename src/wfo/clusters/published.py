@@ -4,6 +4,10 @@ Task processes cannot use the metadata DB, so every change to a group is written
 `wfo_config_group_<name>` (everything in its extra, which Airflow encrypts with the Fernet key) and
 the index `wfo_config_groups` names the default. Workers read a group with `load_group_snapshot`,
 through Airflow's normal connection lookup, never through our tables.
+
+Airflow lets other roles (and anyone with DB access) edit connections, so each published extra carries
+an Ed25519 signature (`wfo.clusters.signing`) and readers refuse one that wfo did not sign for exactly
+that connection: a hand-edited group never reaches spark-submit.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ LIVY_KERNELS = ("python", "scala")
 
 class GroupNotPublished(LookupError):
     """The connection of a config group (or the index of groups) is not defined."""
+
+
+class SnapshotNotTrusted(GroupNotPublished):
+    """A published connection is unsigned, altered, copied from another group or signed with another key."""
+
+
+REPUBLISH_HINT = "republish it from wfo (any change in the Config groups page, or restart `wfo up`)"
 
 
 def conn_id_for(name: str) -> str:
@@ -95,13 +106,18 @@ def _put_connection(session: Session, conn_id: str, extra: dict[str, Any], descr
     from airflow.models import Connection
     from sqlalchemy import select
 
+    from wfo.clusters import signing
+    from wfo.settings import get_settings
+
+    signed = signing.sign(signing.load_private_key(get_settings().home), conn_id, extra)
+
     conn = session.scalar(select(Connection).where(Connection.conn_id == conn_id))
     if conn is None:
         conn = Connection(conn_id=conn_id, conn_type=CONN_TYPE)
         session.add(conn)
     conn.conn_type = CONN_TYPE
     conn.description = description
-    conn.set_extra(json.dumps(extra, sort_keys=True))
+    conn.set_extra(json.dumps(signed, sort_keys=True))
     session.flush()
 
 
@@ -117,7 +133,8 @@ def publish_group(session: Session, group: ConfigGroup) -> None:
         session,
         conn_id_for(group.name),
         build_snapshot(group),
-        f"Config group {group.name!r}, published by wfo; edit it in wfo (changes here are overwritten).",
+        f"Config group {group.name!r}, published and signed by wfo: change it in wfo's Config groups page "
+        "(tasks refuse a copy edited here).",
     )
 
 
@@ -136,7 +153,7 @@ def publish_index(session: Session) -> None:
         session,
         INDEX_CONN_ID,
         {"format": SNAPSHOT_FORMAT, "default": default, "groups": [g.name for g in groups]},
-        "Index of wfo config groups (which one is the default), published by wfo.",
+        "Index of wfo config groups (which one is the default), published and signed by wfo.",
     )
 
 
@@ -186,8 +203,12 @@ def _get_connection(conn_id: str) -> Any:
     return StoredConnection.get_connection_from_secrets(conn_id)
 
 
-def _connection_extra(conn_id: str) -> dict[str, Any]:
+def _connection_extra(conn_id: str, what: str) -> dict[str, Any]:
+    """The verified content of a published connection (`what` names it in errors)."""
     from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
+
+    from wfo.clusters import signing
+    from wfo.settings import get_settings
 
     try:
         conn = _get_connection(conn_id)
@@ -197,21 +218,47 @@ def _connection_extra(conn_id: str) -> dict[str, Any]:
             "published (`wfo up` publishes every group when it starts)"
         ) from exc
     # `conn.extra` (one masked string), not `extra_dejson`, which would mask every value of the group.
-    extra: dict[str, Any] = json.loads(conn.extra or "{}")
-    return extra
+    try:
+        extra = json.loads(conn.extra or "{}")
+    except ValueError:
+        extra = None
+    if not isinstance(extra, dict):
+        raise SnapshotNotTrusted(
+            f"{what} was refused: its connection {conn_id!r} does not hold a JSON object; {REPUBLISH_HINT}"
+        )
+    try:
+        return signing.verify(get_settings().signing_public_key, conn_id, extra)
+    except signing.SignatureRefused as exc:
+        if exc.problem in ("no-public-key", "bad-public-key"):
+            raise SnapshotNotTrusted(f"{what} cannot be checked: {exc}") from None
+        copied = extra.get("name")
+        if conn_id != INDEX_CONN_ID and exc.problem == "altered" and conn_id != conn_id_for(str(copied)):
+            reason = f"it holds a copy of config group {copied!r}, not this group's own published snapshot"
+        else:
+            reason = str(exc)
+        raise SnapshotNotTrusted(
+            f"{what} was refused: its connection {conn_id!r} is not as wfo published it: {reason}; "
+            f"{REPUBLISH_HINT}"
+        ) from None
 
 
 def load_group_snapshot(name: str | None = None) -> dict[str, Any]:
     """The published snapshot of the config group `name` (the default group when None).
 
     For task processes and notebook kernels: reads only Airflow connections, never our tables.
-    Raises `GroupNotPublished` when the group (or, for the default, the index) is not published.
+    Raises `GroupNotPublished` when the group (or, for the default, the index) is not published, and its
+    subclass `SnapshotNotTrusted` when a connection is not exactly what wfo signed for it.
     """
     if name is None:
-        name = _connection_extra(INDEX_CONN_ID).get("default")
+        name = _connection_extra(INDEX_CONN_ID, "the index of config groups").get("default")
         if not name:
             raise GroupNotPublished("no config group is marked as the default")
-    snapshot = _connection_extra(conn_id_for(name))
+    snapshot = _connection_extra(conn_id_for(name), f"config group {name!r}")
+    if snapshot.get("name") != name:
+        # Unreachable with a valid signature (it binds the connection id); kept as a second lock.
+        raise SnapshotNotTrusted(
+            f"config group {name!r} was refused: its connection holds another group; {REPUBLISH_HINT}"
+        )
     if snapshot.get("format") != SNAPSHOT_FORMAT:
         raise GroupNotPublished(
             f"the connection of config group {name!r} holds format {snapshot.get('format')!r}, "

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from yarn_double import APP_ID, ResourceManager, fake_spark_home, resource_manager
 
+from wfo.clusters.signing import ensure_signing_key, load_private_key, sign
 from wfo.storage.xml import Property, render_hadoop_conf
 
 pytestmark = pytest.mark.integration
@@ -59,6 +60,8 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     from wfo.storage.objectstore import ObjectStore
 
     monkeypatch.setenv("WFO_HOME", str(tmp_path / "home"))
+    # Tasks accept only groups signed by the instance's key (wfo.clusters.signing).
+    monkeypatch.setenv("WFO_SIGNING_PUBLIC_KEY", ensure_signing_key(tmp_path / "home"))
     monkeypatch.setenv("WFO_OBJECT_STORE_URL", (tmp_path / "store").as_uri())
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
@@ -77,7 +80,9 @@ def _run(workspace: Path, monkeypatch: pytest.MonkeyPatch, rm: ResourceManager) 
     record = workspace / "submit.json"
     spark_home = fake_spark_home(workspace / "spark", record)
     with resource_manager(rm) as address:
-        conn = {"conn_type": "wfo_config_group", "extra": _snapshot(spark_home, address)}
+        key = load_private_key(workspace / "home")
+        signed = sign(key, "wfo_config_group_yarnlab", _snapshot(spark_home, address))
+        conn = {"conn_type": "wfo_config_group", "extra": signed}
         monkeypatch.setenv("AIRFLOW_CONN_WFO_CONFIG_GROUP_YARNLAB", json.dumps(conn))
         with DAG("yarn_dag", schedule=None):
             op = CouturePySparkOperator(

@@ -21,8 +21,10 @@ from wfo.clusters import groups, kerberos_section, livy_section, spark_section
 from wfo.clusters.errors import ChangeForbidden, GroupConflict, GroupNotFound, InvalidGroupInput
 from wfo.clusters.hadoop import upload_hadoop_files, write_properties
 from wfo.clusters.published import GroupNotPublished, load_group_snapshot
+from wfo.clusters.signing import ensure_signing_key
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup, ConfigGroupFile, metadata
+from wfo.settings import get_settings
 from wfo.storage.xml import Property
 
 KEYTAB = bytes.fromhex(
@@ -45,13 +47,17 @@ def _tables() -> None:
 
 
 @pytest.fixture
-def session(_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+def session(_tables: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Session]:
     from airflow.models import Connection
     from airflow.models.crypto import get_fernet
     from airflow.utils.session import create_session
 
     monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
     get_fernet.cache_clear()
+    # Publishing signs with the instance's key; reading checks with its public half (wfo.clusters.signing).
+    monkeypatch.setenv("WFO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WFO_SIGNING_PUBLIC_KEY", ensure_signing_key(tmp_path / "home"))
+    get_settings.cache_clear()
     with create_session(scoped=False) as session:
         session.execute(delete(ConfigGroupFile))
         session.execute(delete(ConfigGroup))
@@ -59,6 +65,7 @@ def session(_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]
     with create_session(scoped=False) as session:
         yield session
     get_fernet.cache_clear()
+    get_settings.cache_clear()
 
 
 def _allow(*granted: str) -> spark_section.PermissionCheck:
