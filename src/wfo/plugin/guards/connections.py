@@ -73,8 +73,8 @@ def protected_ids(segments: list[str], body: Any, store_conn_id: str) -> list[st
 def refusal_detail(conn_id: str, store_conn_id: str) -> str:
     if store_conn_id and conn_id.strip().casefold() == store_conn_id.strip().casefold():
         return (
-            f"the connection {conn_id!r} is the object store's connection (WFO_OBJECT_STORE_CONN_ID), managed "
-            "by the wfo administrator: only Admin may change it"
+            f"the connection {conn_id!r} is the object store's connection (WFO_OBJECT_STORE_CONN_ID), "
+            "managed by the wfo administrator: only Admin may change it"
         )
     return (
         f"the connection {conn_id!r} is managed by wfo (a published config group): change config groups in "
@@ -232,7 +232,11 @@ def _audit_refusal(request: Any, user: Any, named: list[str]) -> None:
 
     actor = Actor(_username(user), client_ip(request))
     # One event per request, bounded: a bulk body may name thousands of ids.
-    details = {"method": request.method[:16], "connections": [c[:200] for c in named[:20]], "count": len(named)}
+    details = {
+        "method": request.method[:16],
+        "connections": [c[:200] for c in named[:20]],
+        "count": len(named),
+    }
     record_separately(actor, "connection.write", "connection", named[0][:200], "denied", details)
 
 
