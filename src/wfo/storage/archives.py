@@ -3,14 +3,21 @@
 Every member is checked before it is written (canonical relative name, regular file or folder
 only, member count and sizes within `ArchiveLimits`), written into a hidden staging folder next to
 the target, and only moved into the target once the whole archive passed. Tar members additionally
-go through `tarfile`'s `data` filter. Building archives for exports lives in `wfo.storage.tarball`.
+go through `tarfile`'s `data` filter. Limits apply while headers are read, not only to members:
+a tar's extended headers (GNU long names, PAX) are bounded before `tarfile` reads them, the bytes
+that come out of the decompressor are counted, and a zip's central directory is measured (from its
+end record) before `zipfile` parses it. Building archives for exports lives in `wfo.storage.tarball`.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 import shutil
 import stat
+import struct
 import tarfile
 import tempfile
 import zipfile
@@ -18,11 +25,11 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO, Protocol
 
 from wfo.storage.errors import StorageError, UnsafeArchiveError, UnsafeNameError
 from wfo.storage.limits import GiB, MiB, check_extension, copy_stream_limited, format_size
-from wfo.storage.names import safe_relative_path
+from wfo.storage.names import MAX_PATH_BYTES, safe_relative_path
 
 Source = str | os.PathLike[str] | BinaryIO
 
@@ -116,9 +123,107 @@ def _tar_member_kind_error(member: tarfile.TarInfo) -> str | None:
     return None
 
 
+# A GNU long name/link or a PAX header holds a path and a few attributes: a few hundred bytes. `tarfile`
+# reads the whole declared size into memory before looking at it (a 2 GB header of zeros compresses to
+# 2 MB), so the size is checked before it is read.
+MAX_TAR_HEADER_BYTES = 64 * 1024
+# What may come out of the decompressor beyond the members' own bytes: each member's header block(s)
+# and padding, plus the end-of-archive blocks and record padding.
+_TAR_OVERHEAD_PER_MEMBER = 4 * 1024
+_TAR_OVERHEAD = 1 * MiB
+_EXTENDED_HEADERS = {
+    tarfile.GNUTYPE_LONGNAME: "a GNU long-name header",
+    tarfile.GNUTYPE_LONGLINK: "a GNU long-link header",
+    tarfile.XHDTYPE: "a PAX extended header",
+    tarfile.XGLTYPE: "a PAX global header",
+    tarfile.SOLARIS_XHDTYPE: "a Solaris extended header",
+}
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A `TarInfo` that refuses oversized extended headers and sparse members before `tarfile` reads them."""
+
+    def _proc_member(self, archive: tarfile.TarFile) -> Any:  # tarfile's documented override point
+        kind = _EXTENDED_HEADERS.get(self.type)
+        if kind is not None and self.size > MAX_TAR_HEADER_BYTES:
+            raise UnsafeArchiveError(
+                f"the archive has {kind} of {format_size(self.size)}, more than the limit of "
+                f"{format_size(MAX_TAR_HEADER_BYTES)}; it is refused before it is read"
+            )
+        if self.type == tarfile.GNUTYPE_SPARSE:
+            # Its map of holes can chain any number of extension blocks; we refuse sparse files anyway.
+            raise UnsafeArchiveError(
+                f"archive member {self.name!r} is a sparse file; only regular files and folders are allowed"
+            )
+        return super()._proc_member(archive)  # type: ignore[misc]
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _CountedReader:
+    """The decompressed tar stream, refusing to yield more than `limit` bytes and naming damage clearly."""
+
+    def __init__(self, inner: _Readable, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.total = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self.limit - self.total + 1:
+            size = self.limit - self.total + 1
+        try:
+            data = self.inner.read(size)
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            raise UnsafeArchiveError(f"the archive is damaged or not in the expected format: {exc}") from None
+        self.total += len(data)
+        if self.total > self.limit:
+            raise UnsafeArchiveError(
+                f"the archive expands to more than {format_size(self.limit)} of headers and content, "
+                "beyond what its limits allow"
+            )
+        return data
+
+
+class _Prefixed:
+    """`head` (already read to sniff the format) followed by the rest of `stream`."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head = head
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0:
+                data, self.head = self.head + self.stream.read(), b""
+                return data
+            data, self.head = self.head[:size], self.head[size:]
+            return data
+        return self.stream.read(size)
+
+
+def _decompressed(stream: IO[bytes]) -> _Readable:
+    """The tar bytes of a plain, gzip, bzip2 or xz stream (recognised by its first bytes)."""
+    head = b""
+    while len(head) < 6 and (chunk := stream.read(6 - len(head))):
+        head += chunk
+    raw: Any = _Prefixed(head, stream)  # the decompressors only call read()
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(raw, mode="rb")
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(raw, mode="rb")
+    return _Prefixed(head, stream)
+
+
 def _fill_from_tar(stream: BinaryIO, staging: Path, inventory: _Inventory) -> None:
+    limits = inventory.limits
+    budget = limits.max_total_bytes + (limits.max_members + 1) * _TAR_OVERHEAD_PER_MEMBER + _TAR_OVERHEAD
+    counted: Any = _CountedReader(_decompressed(stream), budget)
     # Stream mode: reads forward only, works on non-seekable uploads, stops at the first bad member.
-    with tarfile.open(fileobj=stream, mode="r|*") as archive:
+    with tarfile.open(fileobj=counted, mode="r|", tarinfo=_BoundedTarInfo) as archive:
         for member in archive:
             if member.isdir() and member.name in (".", "./"):
                 continue
@@ -129,9 +234,81 @@ def _fill_from_tar(stream: BinaryIO, staging: Path, inventory: _Inventory) -> No
             archive.extract(member.replace(name=path, deep=False), staging, filter="data")
 
 
+# The end-of-central-directory record, the zip64 locator and the zip64 end record (APPNOTE 4.3.14-16),
+# and a central-directory entry (4.3.12): signature, fields, then name, extra and comment of given lengths.
+_EOCD = struct.Struct("<4s4H2LH")
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL_ENTRY = struct.Struct("<4s4B4HL2L5H2L")
+_MAX_ZIP_COMMENT = 0xFFFF
+# A central-directory entry of a name we accept: fixed part, the name, and room for extra fields/comment.
+_ZIP_ENTRY_BYTES = _CENTRAL_ENTRY.size + MAX_PATH_BYTES + 512
+
+
+def _zip_directory(stream: IO[bytes]) -> tuple[int, int, int]:
+    """(entries claimed, directory size, directory start) from the end records, read without zipfile."""
+    end = stream.seek(0, os.SEEK_END)
+    tail_start = max(0, end - _EOCD.size - _MAX_ZIP_COMMENT)
+    stream.seek(tail_start)
+    tail = stream.read(end - tail_start)
+    # Where zipfile looks: a record without comment at the very end, else the last signature.
+    at = len(tail) - _EOCD.size
+    if at < 0 or tail[at : at + 4] != b"PK\x05\x06":
+        at = tail.rfind(b"PK\x05\x06", 0, max(0, len(tail) - _EOCD.size + 4))
+    if at < 0:
+        raise UnsafeArchiveError("the archive is damaged or not in the expected format: no zip end record")
+    _, _, _, _, entries, size, _, _ = _EOCD.unpack_from(tail, at)
+    directory_end = tail_start + at
+    locator_at = directory_end - _ZIP64_LOCATOR.size
+    if locator_at >= _ZIP64_EOCD.size:
+        stream.seek(locator_at)
+        locator = stream.read(_ZIP64_LOCATOR.size)
+        if locator[:4] == b"PK\x06\x07":
+            # zipfile reads the zip64 record right before its locator; so do we, and trust the larger claims.
+            stream.seek(locator_at - _ZIP64_EOCD.size)
+            record = stream.read(_ZIP64_EOCD.size)
+            if len(record) == _ZIP64_EOCD.size and record[:4] == b"PK\x06\x06":
+                fields = _ZIP64_EOCD.unpack(record)
+                entries, size = max(entries, fields[7]), max(size, fields[8])
+                directory_end = locator_at - _ZIP64_EOCD.size
+    return entries, size, directory_end - size
+
+
+def _check_zip_directory(stream: IO[bytes], limits: ArchiveLimits) -> None:
+    """Refuse a zip whose central directory is too large or lists too many entries, before zipfile reads it.
+
+    `zipfile.ZipFile` reads the whole directory and builds an object per entry before anyone can count
+    them; here the end record's claims are checked, then the directory itself is walked entry by entry.
+    """
+    entries, size, start = _zip_directory(stream)
+    if entries > limits.max_members:
+        raise UnsafeArchiveError(
+            f"the archive has more than {limits.max_members} members (its directory lists {entries})"
+        )
+    bound = (limits.max_members + 1) * _ZIP_ENTRY_BYTES
+    if size > bound:
+        raise UnsafeArchiveError(
+            f"the archive's directory is {format_size(size)}, more than {format_size(bound)} for at most "
+            f"{limits.max_members} members"
+        )
+    if start < 0:
+        raise UnsafeArchiveError("the archive is damaged or not in the expected format: bad directory offset")
+    stream.seek(start)
+    directory = stream.read(size)
+    count, at = 0, 0
+    while at + _CENTRAL_ENTRY.size <= len(directory) and directory[at : at + 4] == b"PK\x01\x02":
+        fields = _CENTRAL_ENTRY.unpack_from(directory, at)
+        at += _CENTRAL_ENTRY.size + fields[12] + fields[13] + fields[14]
+        count += 1
+        if count > limits.max_members:
+            raise UnsafeArchiveError(f"the archive has more than {limits.max_members} members")
+    stream.seek(0)
+
+
 def _fill_from_zip(stream: BinaryIO, staging: Path, inventory: _Inventory) -> None:
     if not stream.seekable():
         raise UnsafeArchiveError("a zip archive must be uploaded as a seekable file")
+    _check_zip_directory(stream, inventory.limits)
     with zipfile.ZipFile(stream) as archive:
         for info in archive.infolist():
             # Unix zips keep the file type in the high bits; 0 means "not recorded" (a plain file).
