@@ -13,16 +13,28 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_PORT = 8080
 DEFAULT_HOME = Path("~/.wfo")
+# Addresses that mean "every interface": fine to bind, useless in a URL.
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+MiB = 1024 * 1024
+# The largest upload a wfo route accepts (the Spark dependency archive import).
+DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
+# Room for the largest DAG file (2 MiB) after JSON escaping.
+DEFAULT_MAX_JSON_BYTES = 4 * MiB
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
     port: int = DEFAULT_PORT
+    # Address the api-server and the log servers listen on.
     host: str = "localhost"
+    # The URL users open, when it is not http://<host>:<port> (e.g. https://wfo.example.com behind a
+    # TLS proxy): the CSRF origin, Airflow's [api] base_url, and cookies get `Secure` when it is https.
+    public_url: str = ""
     # Empty means the embedded SQLite database under `home`.
     database_url: str = ""
     executor: str = "LocalExecutor"
@@ -35,6 +47,14 @@ class Settings:
     admin_password: str = ""
     # Proxies whose X-Forwarded-For header is believed (IPs or CIDR networks).
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    # Request bodies: the whole server's limit (checked before reading), and the limit of every body
+    # sent to a wfo route that does not take a file upload (JSON, forms).
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
+    # Login throttling: failed logins allowed per user name and per source address within the window.
+    login_failures_per_user: int = 5
+    login_failures_per_ip: int = 20
+    login_window_seconds: int = 300
     # Validating an uploaded DAG file: wall-clock limit and extra address space of the sandboxed child.
     validator_timeout: float = 30.0
     validator_memory_mb: int = 1024
@@ -43,7 +63,16 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in WILDCARD_HOSTS else self.host
+        return f"http://{_url_host(host)}:{self.port}"
+
+    @property
+    def internal_url(self) -> str:
+        """The api-server as processes on this host reach it (no TLS proxy in between)."""
+        host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
+        return f"http://{_url_host(host)}:{self.port}"
 
     @property
     def airflow_home(self) -> Path:
@@ -90,6 +119,10 @@ class Settings:
         return self.home / "admin-password.txt"
 
 
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 def _cfg_section(home: Path) -> dict[str, str]:
     cfg_path = home / "airflow.cfg"
     if not cfg_path.is_file():
@@ -134,6 +167,25 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         ) from exc
     if validator_timeout <= 0 or validator_memory_mb < 64:
         raise SettingsError("WFO_VALIDATOR_TIMEOUT must be > 0 and WFO_VALIDATOR_MEMORY_MB at least 64")
+    try:
+        limits = {
+            name: int(pick(name, str(default)))
+            for name, default in (
+                ("max_request_bytes", DEFAULT_MAX_REQUEST_BYTES),
+                ("max_json_bytes", DEFAULT_MAX_JSON_BYTES),
+                ("login_failures_per_user", 5),
+                ("login_failures_per_ip", 20),
+                ("login_window_seconds", 300),
+            )
+        }
+    except ValueError as exc:
+        raise SettingsError(f"WFO_MAX_*_BYTES and WFO_LOGIN_* must be integers: {exc}") from exc
+    if min(limits.values()) < 1:
+        raise SettingsError("WFO_MAX_*_BYTES and WFO_LOGIN_* must be at least 1")
+    public_url = pick("public_url", "")
+    parts = urlsplit(public_url)
+    if public_url and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise SettingsError(f"WFO_PUBLIC_URL must be an http:// or https:// URL, not {public_url!r}")
     if not 1 <= port <= 65535 - 2000:
         raise SettingsError(f"port {port} is out of range (1..63535; port+2000 is used for the log servers)")
     proxies = tuple(p.strip() for p in pick("trusted_proxies", "").split(",") if p.strip())
@@ -141,6 +193,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         home=home,
         port=port,
         host=pick("host", "localhost"),
+        public_url=public_url,
         database_url=pick("database_url", ""),
         executor=pick("executor", "LocalExecutor"),
         parallelism=parallelism,
@@ -149,6 +202,11 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         admin_user=pick("admin_user", "admin"),
         admin_password=env.get("WFO_ADMIN_PASSWORD", ""),
         trusted_proxies=proxies,
+        max_request_bytes=limits["max_request_bytes"],
+        max_json_bytes=limits["max_json_bytes"],
+        login_failures_per_user=limits["login_failures_per_user"],
+        login_failures_per_ip=limits["login_failures_per_ip"],
+        login_window_seconds=limits["login_window_seconds"],
         validator_timeout=validator_timeout,
         validator_memory_mb=validator_memory_mb,
         signing_public_key=pick("signing_public_key", ""),

@@ -2,11 +2,14 @@
 
 A successful change is recorded in the request's own transaction, so the change and its event
 commit together; a refused or failed one is recorded in a separate transaction, since the request's
-is rolled back.
+is rolled back. Every stored field is bounded here: callers pass user input (a user name typed at
+login, a file name), and no caller may write arbitrary amounts of text into the log.
 """
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,6 +21,36 @@ from wfo.db.models import AuditEvent
 
 Outcome = Literal["success", "failure", "denied"]
 MAX_PAGE = 500
+# Paging further than this is a mistake or an attack (and a 25-digit offset overflows SQL integers).
+MAX_OFFSET = 1_000_000_000
+# Column sizes of wfo_audit_event (characters) and the largest `details` kept, as UTF-8 JSON.
+MAX_USERNAME = 256
+MAX_ACTION = 128
+MAX_OBJECT_TYPE = 128
+MAX_OBJECT_ID = 512
+MAX_SOURCE_IP = 64
+MAX_DETAILS_BYTES = 16 * 1024
+# An action filter ending in this matches every action of an area, e.g. `session.*`.
+AREA_WILDCARD = ".*"
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text` made storable: control characters and lone surrogates replaced, at most `limit` characters."""
+    clean = text.encode("utf-8", "replace").decode("utf-8")
+    clean = "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in clean)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def bounded_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`details` as JSON-safe data of at most MAX_DETAILS_BYTES; a bigger payload keeps a preview."""
+    if not details:
+        return None
+    text = json.dumps(details, ensure_ascii=False, default=str).encode("utf-8", "replace")
+    if len(text) <= MAX_DETAILS_BYTES:
+        result: dict[str, Any] = json.loads(text)
+        return result
+    preview = text[: MAX_DETAILS_BYTES // 2].decode("utf-8", "ignore")
+    return {"truncated": True, "size": len(text), "preview": preview}
 
 
 @dataclass(frozen=True)
@@ -39,13 +72,13 @@ def record(
 ) -> AuditEvent:
     event = AuditEvent(
         created_at=datetime.now(UTC),
-        username=actor.username,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        outcome=outcome,
-        source_ip=actor.source_ip,
-        details=details or None,
+        username=bounded(actor.username, MAX_USERNAME),
+        action=bounded(action, MAX_ACTION),
+        object_type=bounded(object_type, MAX_OBJECT_TYPE),
+        object_id=None if object_id is None else bounded(object_id, MAX_OBJECT_ID),
+        outcome=outcome if outcome in ("success", "failure", "denied") else "failure",
+        source_ip=None if actor.source_ip is None else bounded(actor.source_ip, MAX_SOURCE_IP),
+        details=bounded_details(details),
     )
     session.add(event)
     session.flush()
@@ -82,7 +115,10 @@ def list_events(session: Session, query: EventQuery) -> tuple[int, list[AuditEve
     conditions = []
     if query.user:
         conditions.append(AuditEvent.username == query.user)
-    if query.action:
+    if query.action and query.action.endswith(AREA_WILDCARD):
+        area = query.action.removesuffix("*")
+        conditions.append(func.substr(AuditEvent.action, 1, len(area)) == area)
+    elif query.action:
         conditions.append(AuditEvent.action == query.action)
     if query.since:
         conditions.append(AuditEvent.created_at >= query.since)
@@ -93,7 +129,7 @@ def list_events(session: Session, query: EventQuery) -> tuple[int, list[AuditEve
         select(AuditEvent)
         .where(*conditions)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .offset(max(query.offset, 0))
+        .offset(min(max(query.offset, 0), MAX_OFFSET))
         .limit(min(max(query.limit, 1), MAX_PAGE))
     ).all()
     return total, list(rows)

@@ -89,8 +89,12 @@ def render_config(
             "parallelism": str(settings.parallelism),
             "auth_manager": FAB_AUTH_MANAGER,
             "load_examples": "False",
-            "execution_api_server_url": f"{settings.base_url}/execution/",
+            # Local task processes call the api-server directly, not through a TLS proxy.
+            "execution_api_server_url": f"{settings.internal_url}/execution/",
             "default_timezone": "utc",
+            # The name stored with each task is how the api-server reaches its log server (bound to
+            # WFO_HOST, see wfo.cli.log_server).
+            "hostname_callable": "wfo.cli.log_server.task_hostname",
             # Our plugin is loaded through its entry point; menus must be known to the UI at start.
             "lazy_load_plugins": "False",
             # Published config groups carry keytabs in their connection extra: mask them like passwords
@@ -104,7 +108,7 @@ def render_config(
         "api": {
             "base_url": settings.base_url,
             "port": str(settings.port),
-            "host": "0.0.0.0",
+            "host": settings.host,
             "workers": "1",
             "expose_config": "False",
         },
@@ -114,6 +118,9 @@ def render_config(
             "dag_processor_child_process_log_directory": str(settings.logs_dir / "dag_processor"),
             "worker_log_server_port": str(settings.worker_log_server_port),
             "trigger_log_server_port": str(settings.trigger_log_server_port),
+            # Task logs are read by the api-server and log server, which run as the same user.
+            "file_task_handler_new_folder_permissions": "0o700",
+            "file_task_handler_new_file_permissions": "0o600",
         },
         "scheduler": {
             # The scheduler loop's idle sleep dominates task start latency (1 s stock); see DESIGN §8.
@@ -136,6 +143,12 @@ def render_config(
             "object_store_conn_id": settings.object_store_conn_id,
             "admin_user": settings.admin_user,
             "trusted_proxies": ",".join(settings.trusted_proxies),
+            "public_url": settings.public_url,
+            "max_request_bytes": str(settings.max_request_bytes),
+            "max_json_bytes": str(settings.max_json_bytes),
+            "login_failures_per_user": str(settings.login_failures_per_user),
+            "login_failures_per_ip": str(settings.login_failures_per_ip),
+            "login_window_seconds": str(settings.login_window_seconds),
             "validator_timeout": str(settings.validator_timeout),
             "validator_memory_mb": str(settings.validator_memory_mb),
             # Not a secret: tasks check published config groups with it; Op cannot edit this file.

@@ -72,8 +72,8 @@ def ensure_admin(sm: Any, username: str, password_from_env: str) -> dict[str, An
         raise SystemExit(f"could not create the admin user {username!r}")
     result: dict[str, Any] = {"admin_created": True, "username": username, "generated": generated}
     if generated:
+        # Only into the 0600 file: `wfo up` shows it from there, and this report ends up in init.log.
         _write_private(settings.admin_password_file, password + "\n")
-        result["password"] = password
         result["password_file"] = str(settings.admin_password_file)
     return result
 

@@ -17,6 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+# Logs can name users, hosts and paths: readable by the instance's owner only.
+LOG_MODE = 0o600
+
+
+def open_private_log(path: Path, *, append: bool = True) -> IO[bytes]:
+    """Open a log file for writing, created (or made, if it exists) readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, LOG_MODE)
+    os.fchmod(fd, LOG_MODE)
+    return os.fdopen(fd, "ab" if append else "wb")
+
 
 @dataclass
 class Component:
@@ -33,8 +45,7 @@ class Component:
         return self.process.pid if self.process else None
 
     def start(self, env: dict[str, str]) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # closed in stop()
+        self._log = open_private_log(self.log_path)  # closed in stop()
         self.process = subprocess.Popen(
             self.argv,
             env=self.env if self.env is not None else env,

@@ -18,7 +18,7 @@ from typing import Any
 
 from wfo.cli import processes
 from wfo.cli.airflow_config import child_environment, write_config
-from wfo.cli.supervisor import Component, Supervisor
+from wfo.cli.supervisor import Component, Supervisor, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.settings import Settings
 
@@ -29,16 +29,28 @@ def airflow_bin() -> str:
     return str(Path(sys.executable).parent / "airflow")
 
 
-def components(settings: Settings) -> list[Component]:
+def api_server(settings: Settings, env: dict[str, str]) -> Component:
+    """The api-server on the configured address; proxy headers believed only from trusted proxies."""
+    argv = [airflow_bin(), "api-server", "--host", settings.host, "--port", str(settings.port)]
+    own_env = None
+    if settings.trusted_proxies:
+        # uvicorn then takes the client address and the scheme (https) from X-Forwarded-* headers,
+        # but only when the connection comes from one of these.
+        argv.append("--proxy-headers")
+        own_env = {**env, "FORWARDED_ALLOW_IPS": ",".join(settings.trusted_proxies)}
+    return Component("api-server", argv, settings.logs_dir / "wfo" / "api-server.log", env=own_env)
+
+
+def components(settings: Settings, env: dict[str, str] | None = None) -> list[Component]:
     airflow = airflow_bin()
     logs = settings.logs_dir / "wfo"
     return [
-        Component(
-            "api-server", [airflow, "api-server", "--port", str(settings.port)], logs / "api-server.log"
-        ),
-        Component("scheduler", [airflow, "scheduler"], logs / "scheduler.log"),
+        api_server(settings, env if env is not None else dict(os.environ)),
+        # Their built-in log servers listen on every interface: ours (below) binds to WFO_HOST.
+        Component("scheduler", [airflow, "scheduler", "--skip-serve-logs"], logs / "scheduler.log"),
         Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
-        Component("triggerer", [airflow, "triggerer"], logs / "triggerer.log"),
+        Component("triggerer", [airflow, "triggerer", "--skip-serve-logs"], logs / "triggerer.log"),
+        Component("log-server", [sys.executable, "-m", "wfo.cli.log_server"], logs / "log-server.log"),
         # Pre-imported DAG validator (DESIGN §9): the first upload is checked in ~0.1 s, not ~5 s.
         # Its environment is scrubbed: uploaded code runs in its forks and must not see secrets.
         Component(
@@ -68,9 +80,12 @@ def instance_lock(settings: Settings) -> Iterator[None]:
 
 
 def run_init(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
-    """Run the init step in a fresh interpreter configured by AIRFLOW_HOME; return its report."""
+    """Run the init step in a fresh interpreter configured by AIRFLOW_HOME; return its report.
+
+    The report never holds the generated admin password (it is in admin-password.txt, 0600), so
+    nothing the init step prints, and nothing in init.log, can leak it.
+    """
     log_path = settings.logs_dir / "wfo" / "init.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     password = os.environ.get("WFO_ADMIN_PASSWORD", "")
     proc = subprocess.run(
         [sys.executable, "-m", "wfo.cli.initialize"],
@@ -79,7 +94,8 @@ def run_init(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
         capture_output=True,
         check=False,
     )
-    log_path.write_bytes(proc.stdout + proc.stderr)
+    with open_private_log(log_path, append=False) as log:
+        log.write(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).decode(errors="replace").splitlines()[-25:]
         raise SystemExit("wfo: the init step (DB migration, roles, admin user) failed:\n" + "\n".join(tail))
@@ -94,7 +110,7 @@ def wait_until_healthy(
     settings: Settings, supervisor: Supervisor, timeout: float = 180.0
 ) -> Component | None:
     """Wait for the api-server to answer; returns a component that died meanwhile, if any."""
-    url = f"http://127.0.0.1:{settings.port}/api/v2/monitor/health"
+    url = f"{settings.internal_url}/api/v2/monitor/health"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         dead = supervisor.first_dead()
@@ -125,13 +141,21 @@ def write_state(settings: Settings, comps: list[Component]) -> Path:
     return path
 
 
+def generated_password(settings: Settings) -> str:
+    try:
+        return settings.admin_password_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        return f"(could not read {settings.admin_password_file}: {exc.strerror})"
+
+
 def print_banner(settings: Settings, report: dict[str, Any]) -> None:
     lines = ["", f"  wfo is up:  {settings.base_url}", f"  home:       {settings.home}"]
     if report.get("admin_created"):
         lines.append(f"  admin user: {report['username']}")
         if report.get("generated"):
-            lines.append(f"  password:   {report['password']}")
-            lines.append(f"              (shown once; also in {report['password_file']}, mode 0600)")
+            # The console is the one place the password is shown (never a log file).
+            lines.append(f"  password:   {generated_password(settings)}")
+            lines.append(f"              (shown once; also in {settings.admin_password_file}, mode 0600)")
         else:
             lines.append("  password:   the one given in WFO_ADMIN_PASSWORD")
     if report.get("examples_uploaded"):
@@ -148,7 +172,7 @@ def up(settings: Settings) -> int:
         env = child_environment(settings)
         print(f"wfo: preparing {settings.home} (database migration, roles) ...", flush=True)
         report = run_init(settings, env)
-        comps = components(settings)
+        comps = components(settings, env)
         supervisor = Supervisor(comps, env)
         previous = {
             sig: signal.signal(sig, supervisor.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)

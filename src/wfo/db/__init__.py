@@ -6,6 +6,6 @@ loaded by Airflow itself when it runs `airflow db migrate`.
 
 from __future__ import annotations
 
-from wfo.db.models import AuditEvent, Base, ConfigGroup, ConfigGroupFile, Setting, metadata
+from wfo.db.models import AuditEvent, Base, ConfigGroup, ConfigGroupFile, LoginFailure, Setting, metadata
 
-__all__ = ["AuditEvent", "Base", "ConfigGroup", "ConfigGroupFile", "Setting", "metadata"]
+__all__ = ["AuditEvent", "Base", "ConfigGroup", "ConfigGroupFile", "LoginFailure", "Setting", "metadata"]

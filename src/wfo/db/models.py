@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -62,6 +63,23 @@ class AuditEvent(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64))
     # none_as_null: a missing payload is SQL NULL, not the JSON literal `null`.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class LoginFailure(Base):
+    """One failed login, counted against a user name or a source address while it is in the window.
+
+    A failure is two rows (kind "user" and kind "ip"): a successful login clears only its user's rows,
+    so an attacker cannot reset the per-address count by logging in to an account of their own.
+    """
+
+    __tablename__ = "wfo_login_failure"
+    __table_args__ = (Index("ix_wfo_login_failure_kind_key_created_at", "kind", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # "user" (lower-cased user name) | "ip"
+    kind: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class Setting(Base):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
 from wfo.plugin.deps import Authenticated
+from wfo.plugin.guards.body_limits import AppBodyGuard
 from wfo.plugin.routers import (
     audit,
     code_artifacts,
@@ -49,6 +50,8 @@ def create_app() -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(static.router)
+    # Bodies are read only for callers who logged in, and bounded before they are read (DESIGN §5).
+    app.add_middleware(AppBodyGuard)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(_: Authenticated) -> JSONResponse:

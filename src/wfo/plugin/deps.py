@@ -93,10 +93,21 @@ def _has_bearer(request: Request) -> bool:
     return scheme.lower() == "bearer" and bool(token.strip())
 
 
-def _username(user: Any) -> str:
+def username_of(user: Any) -> str:
     getter = getattr(user, "get_name", None)
     name = getter() if callable(getter) else getattr(user, "username", None)
     return str(name or "unknown")
+
+
+# The older private name, still imported by other modules.
+_username = username_of
+
+
+def route_template(request: Request) -> str:
+    """`PUT /wfo/api/v1/config-groups/{group}/spark`: the matched route, never the path the client sent."""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None) or "(unmatched route)"
+    return f"{request.method} {request.scope.get('root_path', '')}{template}"
 
 
 def is_allowed(user: Any, resource: str, action: str) -> bool:
@@ -114,7 +125,7 @@ def require(
 
     async def dependency(request: Request, user: Annotated[Any, Depends(get_user)]) -> CurrentUser:
         via_cookie = not _has_bearer(request)
-        current = CurrentUser(user, _username(user), client_ip(request), via_cookie)
+        current = CurrentUser(user, username_of(user), client_ip(request), via_cookie)
         if via_cookie and bearer_only:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, detail="this route needs an Authorization: Bearer token"
@@ -123,9 +134,7 @@ def require(
             check_same_origin(request)
         if not is_allowed(user, resource, action):
             if request.method in UNSAFE_METHODS:
-                record_separately(
-                    current.actor, f"{request.method} {request.url.path}", resource, None, "denied"
-                )
+                record_separately(current.actor, route_template(request), resource, None, "denied")
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"you may not do this: needs {action} on {resource}"
             )
@@ -139,7 +148,7 @@ async def _authenticated(request: Request, user: Annotated[Any, Depends(get_user
     via_cookie = not _has_bearer(request)
     if via_cookie and request.method in UNSAFE_METHODS:
         check_same_origin(request)
-    return CurrentUser(user, _username(user), client_ip(request), via_cookie)
+    return CurrentUser(user, username_of(user), client_ip(request), via_cookie)
 
 
 setattr(_authenticated, AUTH_MARKER, ("*", "authenticated"))

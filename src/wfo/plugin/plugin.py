@@ -27,9 +27,10 @@ def fastapi_apps() -> list[dict[str, Any]]:
 
 def root_middlewares() -> list[dict[str, Any]]:
     from wfo.plugin.compat import root_middlewares
-    from wfo.plugin.guards import connections
+    from wfo.plugin.guards import connections, stack
 
-    return [*root_middlewares(), *connections.root_middlewares()]
+    # Later entries wrap earlier ones: the body limit and the login guard see a request first.
+    return [*root_middlewares(), *connections.root_middlewares(), *stack.root_middlewares()]
 
 
 REACT_APPS: list[dict[str, Any]] = [

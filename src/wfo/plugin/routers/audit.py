@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from wfo.audit.service import MAX_PAGE, EventQuery, list_actions, list_events
+from wfo.audit.service import (
+    MAX_ACTION,
+    MAX_OFFSET,
+    MAX_PAGE,
+    MAX_USERNAME,
+    EventQuery,
+    list_actions,
+    list_events,
+)
 from wfo.auth import roles
 from wfo.plugin.deps import CurrentUser, require
 from wfo.plugin.schemas import AuditActions, AuditEventPage, AuditEventPublic
@@ -21,13 +29,18 @@ CanRead = Annotated[CurrentUser, Depends(require(roles.AUDIT_LOG, roles.CAN_READ
 def read_events(
     session: SessionDep,
     _: CanRead,
-    user: str | None = None,
-    action: str | None = None,
+    user: Annotated[str | None, Query(max_length=MAX_USERNAME)] = None,
+    action: Annotated[
+        str | None,
+        Query(max_length=MAX_ACTION, description="an action, or `<area>.*` for all of an area (`session.*`)"),
+    ] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> AuditEventPage:
+    # A time without a zone is UTC (comparing it with one that has a zone would fail).
+    since, until = (t.replace(tzinfo=UTC) if t and t.tzinfo is None else t for t in (since, until))
     if since and until and since > until:
         raise HTTPException(422, detail="`since` is after `until`")
     total, rows = list_events(session, EventQuery(user, action, since, until, offset, limit))
