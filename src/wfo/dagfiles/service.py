@@ -1,10 +1,11 @@
 """Changing DAG files safely: validate (and propose upgrades) before writing, parse right after.
 
 Every write path — save, upload, restore, archive import — goes through `check`: the candidate
-source is validated in the separate validator process and, when it is written for the platform of
-the manual (Airflow 1.10 imports and arguments), the automatic upgrade is proposed. An invalid file
-is written only with `force`. After a write Airflow is asked to parse the file now, so the DAG
-shows up in seconds instead of at the next bundle refresh.
+source is size-checked, validated in the separate validator process and, when it is written for the
+platform of the manual (Airflow 1.10 imports and arguments), the automatic upgrade is proposed (also
+computed in the validator process, see `wfo.dagfiles.proposals`). An invalid file is written only
+with `force`. After a write Airflow is asked to parse the file now, so the DAG shows up in seconds
+instead of at the next bundle refresh.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from wfo.dagfiles.store import (
     InvalidDagFileName,
     check_name,
     decode_source,
+    encode_source,
 )
 from wfo.storage.archives import ArchiveLimits, extract_archive
 from wfo.storage.errors import FileTooLargeError
@@ -35,7 +37,9 @@ log = logging.getLogger(__name__)
 
 # An archive of DAG files: code, not data.
 MAX_FILES_PER_UPLOAD = 100
-IMPORT_LIMITS = ArchiveLimits(max_members=2_000, max_total_bytes=256 * MiB, max_member_bytes=2 * MiB)
+IMPORT_LIMITS = ArchiveLimits(
+    max_members=2_000, max_total_bytes=256 * MiB, max_member_bytes=MAX_FILE_BYTES
+)
 
 
 @dataclass(frozen=True)
@@ -76,19 +80,44 @@ class NothingImported(DagFileError):
 
 
 def check(name: str, content: str) -> Check:
-    """Validate `content` as the DAG file `name` and propose an upgrade if it is legacy code."""
-    from wfo.dagfiles.upgrade import proposed_upgrade
+    """Validate `content` as the DAG file `name` and propose an upgrade if it is legacy code.
+
+    `DagFileTooLarge` before anything is parsed; both parses run in the validator process.
+    """
+    from wfo.dagfiles import proposals
     from wfo.dagfiles.validation import validate_source
 
+    encode_source(name, content)
     validation = validate_source(name, content).as_dict()
-    proposal = proposed_upgrade(content, name)
-    return Check(validation, proposal.as_dict() if proposal else None)
+    return Check(validation, proposals.proposal(name, content))
 
 
 def upgrade(name: str, content: str) -> dict[str, Any]:
-    from wfo.dagfiles.upgrade import upgrade_source
+    """The automatic upgrade of `content` (`UpgradeFailed` when the validator's limits stopped it)."""
+    from wfo.dagfiles import proposals
 
-    return upgrade_source(content, check_name(name)).as_dict()
+    name = check_name(name)
+    encode_source(name, content)
+    return proposals.upgrade(name, content)
+
+
+def is_legacy(name: str, content: str) -> bool:
+    """Whether a stored file is legacy code with an upgrade to propose (cached by content).
+
+    Reading a file never fails for this: a file too large to check (put there by hand) or a validator
+    that cannot be reached just means no proposal.
+    """
+    from wfo.dagfiles import proposals
+    from wfo.dagfiles.validation import ValidatorUnavailable
+
+    try:
+        encode_source(name, content)
+        return proposals.is_legacy(name, content)
+    except InvalidDagFileContent:
+        return False
+    except ValidatorUnavailable as exc:
+        log.warning("no upgrade check for %s: %s", name, exc)
+        return False
 
 
 def request_parse(names: Sequence[str]) -> None:
@@ -125,7 +154,6 @@ def save(
 ) -> Saved:
     """Validate, then write one file if still at `base_revision`; `ValidationFailed` unless `force`."""
     name = check_name(name)
-    decode_source(name, content.encode("utf-8"))
     verdict = check(name, content)
     if not verdict.ok and not force:
         raise ValidationFailed(name, verdict)

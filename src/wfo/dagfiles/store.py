@@ -26,8 +26,9 @@ from wfo.storage.errors import UnsafeNameError
 from wfo.storage.limits import MiB, format_size
 from wfo.storage.names import safe_relative_path
 
-# A DAG file is code a person edits; anything bigger is almost surely a mistake (or data).
-MAX_FILE_BYTES = 2 * MiB
+# A DAG file is code a person edits; anything bigger is almost surely a mistake (or data). Every route
+# that parses code (validate, upgrade, save, upload, import) checks this before parsing.
+MAX_FILE_BYTES = 1 * MiB
 ACTIONS = ("create", "update", "delete", "restore", "import", "upload")
 _STATUS_ACTION = {"A": "create", "D": "delete", "R": "create", "C": "create"}
 _PROCESS_LOCK = threading.Lock()
@@ -48,6 +49,10 @@ class DagFileNotFound(DagFileError):
 
 class InvalidDagFileContent(DagFileError):
     """The content cannot be stored as a DAG file (not UTF-8 text, too large)."""
+
+
+class DagFileTooLarge(InvalidDagFileContent):
+    """The content is larger than `MAX_FILE_BYTES` (checked before anything parses it)."""
 
 
 class RevisionConflict(DagFileError):
@@ -74,12 +79,36 @@ def check_name(name: str) -> str:
     return path
 
 
+def _check_size(name: str, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise DagFileTooLarge(
+            f"{name!r} is {format_size(size)}, more than the limit of {format_size(MAX_FILE_BYTES)} "
+            f"({MAX_FILE_BYTES} bytes) for a DAG file"
+        )
+
+
+def encode_source(name: str, content: str) -> bytes:
+    """The UTF-8 bytes of a DAG file's text, or `DagFileTooLarge` / `InvalidDagFileContent`.
+
+    The size is checked before the text is encoded or parsed (a character is at most 4 bytes, so
+    text of more than the limit in characters is too large whatever it holds).
+    """
+    if len(content) > MAX_FILE_BYTES:
+        _check_size(name, len(content))
+    try:
+        data = content.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidDagFileContent(
+            f"{name!r} is not valid text: it holds the lone surrogate U+{ord(content[exc.start]):04X} "
+            f"at character {exc.start}"
+        ) from None
+    _check_size(name, len(data))
+    return data
+
+
 def decode_source(name: str, data: bytes) -> str:
     """The text of an uploaded DAG file, or `InvalidDagFileContent` (too large, not UTF-8)."""
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidDagFileContent(
-            f"{name!r} is {format_size(len(data))}, more than the limit of {format_size(MAX_FILE_BYTES)}"
-        )
+    _check_size(name, len(data))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -238,8 +267,7 @@ class DagFolder:
     ) -> Change:
         """Write one file if it is still at `base_revision` (None: it must not exist yet)."""
         name = check_name(name)
-        data = content.encode("utf-8")
-        decode_source(name, data)
+        data = encode_source(name, content)
         with self._locked():
             current = self.current_revision(name)
             self._check_base(name, base_revision, current, creating=True)
@@ -271,9 +299,7 @@ class DagFolder:
 
     def write_many(self, files: Mapping[str, str], author: str, *, message: str, action: str) -> ImportResult:
         """Write several files in ONE commit: every file is staged first, then all are renamed in."""
-        checked = {check_name(name): content.encode("utf-8") for name, content in files.items()}
-        for name, data in checked.items():
-            decode_source(name, data)
+        checked = {check_name(name): encode_source(name, content) for name, content in files.items()}
         added, changed, unchanged = [], [], []
         with self._locked():
             for name, data in sorted(checked.items()):

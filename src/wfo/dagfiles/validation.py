@@ -2,8 +2,10 @@
 
 Uploaded code is never imported in the caller's process (the api-server holds the database
 credentials and the Fernet key): `validate_source` sends the file to the validator server
-(`wfo.dagfiles.validator`), which forks a sandboxed child per file. When no server runs (CLI use,
-tests, the api-server started without `wfo up`), the first call starts one as a child process.
+(`wfo.dagfiles.validator`), which forks a sandboxed child per file. The legacy upgrade runs there
+too (`upgrade_isolated`): parsing hostile code with libcst can take minutes and gigabytes, which the
+child's time and memory limits turn into one refused request. When no server runs (CLI use, tests,
+the api-server started without `wfo up`), the first call starts one as a child process.
 """
 
 from __future__ import annotations
@@ -96,6 +98,14 @@ class ValidatorUnavailable(RuntimeError):
     """The validator process could not be reached or started."""
 
 
+class UpgradeFailed(RuntimeError):
+    """The upgrade of a file was stopped (time or memory limit) or crashed; the message says which."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
 def _opt_int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -156,7 +166,7 @@ _server: subprocess.Popen[bytes] | None = None
 START_SECONDS = 120.0
 
 
-def _ask(path: Path, request: bytes, wait: float) -> ValidationResult:
+def _ask(path: Path, request: bytes, wait: float) -> dict[str, Any]:
     _check_owner(path.parent)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(wait)
@@ -169,7 +179,10 @@ def _ask(path: Path, request: bytes, wait: float) -> ValidationResult:
     answer = b"".join(chunks)
     if not answer:
         raise ValidatorUnavailable("the validator closed the connection without an answer")
-    return ValidationResult.from_dict(json.loads(answer))
+    data = json.loads(answer)
+    if not isinstance(data, dict):
+        raise ValidatorUnavailable("the validator answered something else than a JSON object")
+    return data
 
 
 def _check_owner(folder: Path) -> None:
@@ -235,16 +248,11 @@ def ensure_server(settings: Settings) -> Path:
     raise ValidatorUnavailable(f"the validator did not start within {START_SECONDS:.0f} s")
 
 
-def validate_source(filename: str, source: str, *, timeout: float | None = None) -> ValidationResult:
-    """Validate one DAG file's source in the separate validator process (never in this one).
-
-    `filename` is the relative name the file will have in the DAGs folder (shown in messages);
-    `timeout` overrides the configured per-file parse timeout (`WFO_VALIDATOR_TIMEOUT`). Thread-safe;
-    starts the validator lazily when `wfo up` did not.
-    """
+def _request(kind: str, filename: str, source: str, timeout: float | None) -> dict[str, Any]:
     settings = get_settings()
     limit = float(timeout or settings.validator_timeout)
-    request = json.dumps({"filename": filename, "source": source, "timeout": limit}).encode() + b"\n"
+    body = {"kind": kind, "filename": filename, "source": source, "timeout": limit}
+    request = json.dumps(body).encode() + b"\n"
     # Requests queue behind at most a few running children; allow for that before giving up.
     wait = limit * 4 + 60.0
     path = socket_path(settings)
@@ -256,3 +264,29 @@ def validate_source(filename: str, source: str, *, timeout: float | None = None)
         return _ask(ensure_server(settings), request, wait)
     except (OSError, ValueError) as exc:
         raise ValidatorUnavailable(f"the DAG validator could not be reached: {exc}") from exc
+
+
+def validate_source(filename: str, source: str, *, timeout: float | None = None) -> ValidationResult:
+    """Validate one DAG file's source in the separate validator process (never in this one).
+
+    `filename` is the relative name the file will have in the DAGs folder (shown in messages);
+    `timeout` overrides the configured per-file parse timeout (`WFO_VALIDATOR_TIMEOUT`). Thread-safe;
+    starts the validator lazily when `wfo up` did not.
+    """
+    return ValidationResult.from_dict(_request("validate", filename, source, timeout))
+
+
+def upgrade_isolated(
+    filename: str, source: str, *, proposal_only: bool, timeout: float | None = None
+) -> dict[str, Any] | None:
+    """`UpgradeResult.as_dict()` of `source`, computed in a validator child (never in this process).
+
+    With `proposal_only`, None unless the file is legacy code (`wfo.dagfiles.upgrade.proposed_upgrade`).
+    `UpgradeFailed` when the child hit its time or memory limit; same timeout as validation.
+    """
+    answer = _request("propose" if proposal_only else "upgrade", filename, source, timeout)
+    if "upgrade" in answer:
+        result = answer["upgrade"]
+        return dict(result) if isinstance(result, dict) else None
+    failure = ValidationResult.from_dict(answer)
+    raise UpgradeFailed(failure.errors[0] if failure.errors else Problem("other", "the upgrade failed"))

@@ -3,12 +3,15 @@
 `python -m wfo.dagfiles.validator serve --socket PATH` runs with a scrubbed environment and a
 throwaway AIRFLOW_HOME whose airflow.cfg holds no secret (no DB URL, no Fernet key), imports
 Airflow, the Task SDK, `wfo.operators` and the common providers (~4 s, once), then listens on a
-Unix socket: one JSON request per connection (`{"filename","source","timeout"}` + newline), one
-JSON `ValidationResult` back. Each file is checked in a forked child (address-space and file-size
-limits, own process group, own working directory, no inherited descriptors) that loads it with
-Airflow's own `DagBag`; the server kills it at the deadline, so a `while True: pass` costs one
-child, never the server. The server is single-threaded (a selector loop): forking from a threaded
-process could copy a lock held by another thread.
+Unix socket: one JSON request per connection (`{"kind","filename","source","timeout"}` + newline),
+one JSON answer back. Each request runs in a forked child (address-space and file-size limits, own
+process group, own working directory, no inherited descriptors): kind "validate" loads the file with
+Airflow's own `DagBag` and answers a `ValidationResult`; kinds "upgrade" and "propose" run the libcst
+upgrade (`wfo.dagfiles.upgrade`) and answer `{"upgrade": UpgradeResult or null}`, because a few KiB
+of nested code can cost libcst gigabytes and minutes. The server kills a child at the deadline, so a
+`while True: pass` or a parser blow-up costs one child, never the server or the api-server. The
+server is single-threaded (a selector loop): forking from a threaded process could copy a lock held
+by another thread.
 """
 
 from __future__ import annotations
@@ -73,7 +76,9 @@ PRELOAD_MODULES = (
     "airflow.providers.apache.livy.operators.livy",
     "airflow.providers.papermill.operators.papermill",
     "wfo.operators",
+    "wfo.dagfiles.upgrade",
 )
+REQUEST_KINDS = ("validate", "upgrade", "propose")
 
 WARMUP_DAG = """\
 from airflow.sdk import DAG
@@ -136,6 +141,10 @@ def preload(home: Path) -> None:
                 print(f"validator: could not preload wfo.operators.{name}: {exc}", file=sys.stderr)
     except ImportError:
         pass
+    try:
+        _upgrade_in_this_process("upgrade", "warmup.py", WARMUP_DAG)  # libcst loads its parser lazily
+    except ImportError as exc:
+        print(f"validator: could not warm up the upgrade: {exc}", file=sys.stderr, flush=True)
     warm = home / "work" / "warmup"
     result = validate_in_this_process(warm, "warmup.py", WARMUP_DAG, 30.0)
     shutil.rmtree(warm, ignore_errors=True)
@@ -148,6 +157,7 @@ class _Job:
     conn: socket.socket
     accepted: float
     request: bytearray = field(default_factory=bytearray)
+    kind: str = "validate"
     filename: str = ""
     timeout: float = 0.0
     pid: int | None = None
@@ -226,9 +236,12 @@ class ValidatorServer:
         self._done_reading(job)
         try:
             request = json.loads(bytes(job.request))
+            job.kind = str(request.get("kind") or "validate")
             job.filename = str(request["filename"])
             source = str(request["source"])
             job.timeout = float(request.get("timeout") or self.default_timeout)
+            if job.kind not in REQUEST_KINDS:
+                raise ValueError(f"unknown request kind {job.kind!r}")
         except (ValueError, KeyError, TypeError) as exc:
             self._respond(job, _failure("other", f"bad validator request: {exc}"))
             return
@@ -257,7 +270,13 @@ class ValidatorServer:
         if pid == 0:  # child: never returns
             os.close(read_end)
             _child_main(
-                write_end, job.workdir, job.filename, job.request.decode(), job.timeout, self.memory_mb
+                write_end,
+                job.workdir,
+                job.kind,
+                job.filename,
+                job.request.decode(),
+                job.timeout,
+                self.memory_mb,
             )
         os.close(write_end)
         job.pid, job.pipe = pid, read_end
@@ -273,16 +292,19 @@ class ValidatorServer:
             return
         status = self._reap(job)
         try:
-            result = ValidationResult.from_dict(json.loads(bytes(job.output)))
+            answer = json.loads(bytes(job.output))
+            if not isinstance(answer, dict):
+                raise ValueError("not an object")
         except ValueError:
-            result = _crash_result(status, job)
-        self._respond(job, result)
+            answer = _crash_result(status, job).as_dict()
+        self._respond(job, answer)
 
     def _expire(self) -> None:
         now = time.monotonic()
         for job in [j for j in self.running if j.deadline <= now]:
             self._kill(job)
-            message = f"parsing the file took longer than {job.timeout:g} s and was stopped"
+            doing = "parsing" if job.kind == "validate" else "upgrading"
+            message = f"{doing} the file took longer than {job.timeout:g} s and was stopped"
             self._respond(job, _failure("timeout", message, seconds=now - job.started))
         for job in [j for j in self.reading if j.accepted + REQUEST_READ_SECONDS <= now]:
             self._done_reading(job)
@@ -314,11 +336,13 @@ class ValidatorServer:
             shutil.rmtree(job.workdir, ignore_errors=True)
         return status
 
-    def _respond(self, job: _Job, result: ValidationResult) -> None:
+    def _respond(self, job: _Job, result: ValidationResult | dict[str, object]) -> None:
+        """Send the child's answer, or a `ValidationResult` failure (whatever the request's kind)."""
+        answer = result.as_dict() if isinstance(result, ValidationResult) else result
         try:
             job.conn.setblocking(True)
             job.conn.settimeout(5.0)
-            job.conn.sendall(json.dumps(result.as_dict()).encode() + b"\n")
+            job.conn.sendall(json.dumps(answer).encode() + b"\n")
         except OSError:
             pass  # the client gave up; nothing to tell
         finally:
@@ -333,17 +357,20 @@ def _failure(kind: str, message: str, seconds: float = 0.0) -> ValidationResult:
 
 def _crash_result(status: int, job: _Job) -> ValidationResult:
     seconds = time.monotonic() - job.started
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS):
+    doing = "parsing" if job.kind == "validate" else "upgrading"
+    # SIGABRT: a native parser (libcst's) aborts the process when an allocation fails.
+    crashes = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in crashes:
         return _failure(
             "memory",
-            f"parsing the file crashed (signal {os.WTERMSIG(status)}), most likely by exceeding the "
+            f"{doing} the file crashed (signal {os.WTERMSIG(status)}), most likely by exceeding the "
             "validator's memory limit",
             seconds,
         )
     if os.WIFEXITED(status):
         message = f"the file's top-level code ended the parsing process (exit code {os.WEXITSTATUS(status)})"
     else:
-        message = f"parsing the file ended abnormally (signal {os.WTERMSIG(status)})"
+        message = f"{doing} the file ended abnormally (signal {os.WTERMSIG(status)})"
     return _failure("other", message, seconds)
 
 
@@ -400,8 +427,10 @@ def serve(socket_path: Path, *, timeout: float, memory_mb: int, parent_pid: int,
 # ------------------------------------------------------------------------------------------- child
 
 
-def _child_main(pipe: int, workdir: Path, filename: str, source: str, timeout: float, memory_mb: int) -> None:
-    """Body of a forked child: sandbox this process, validate, write the JSON result, exit."""
+def _child_main(
+    pipe: int, workdir: Path, kind: str, filename: str, source: str, timeout: float, memory_mb: int
+) -> None:
+    """Body of a forked child: sandbox this process, do the request, write the JSON answer, exit."""
     try:
         os.setpgid(0, 0)
         log_fd = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT, 0o600)
@@ -421,17 +450,29 @@ def _child_main(pipe: int, workdir: Path, filename: str, source: str, timeout: f
         os.environ["TMPDIR"] = str(workdir / "tmp")
         tempfile.tempdir = None
         os.chdir(workdir)
-        result = validate_in_this_process(workdir, filename, source, timeout)
-        payload = json.dumps(result.as_dict()).encode()
+        if kind == "validate":
+            payload = json.dumps(validate_in_this_process(workdir, filename, source, timeout).as_dict())
+        else:
+            payload = json.dumps({"upgrade": _upgrade_in_this_process(kind, filename, source)})
+    except RecursionError:
+        payload = json.dumps(_failure("memory", "the code is nested too deeply to be processed").as_dict())
     except BaseException as exc:  # noqa: BLE001 - whatever happens, the child reports and exits
-        kind = "memory" if isinstance(exc, MemoryError) else "other"
-        payload = json.dumps(_failure(kind, f"validator: {type(exc).__name__}: {exc}").as_dict()).encode()
+        problem = "memory" if isinstance(exc, MemoryError) else "other"
+        payload = json.dumps(_failure(problem, f"validator: {type(exc).__name__}: {exc}").as_dict())
     try:
-        view = memoryview(payload)
+        view = memoryview(payload.encode())
         while view:
             view = view[os.write(pipe, view) :]
     finally:
         os._exit(0)
+
+
+def _upgrade_in_this_process(kind: str, filename: str, source: str) -> dict[str, object] | None:
+    """The full upgrade ("upgrade") or the proposal for legacy code only ("propose", None otherwise)."""
+    from wfo.dagfiles.upgrade import proposed_upgrade, upgrade_source
+
+    result = upgrade_source(source, filename) if kind == "upgrade" else proposed_upgrade(source, filename)
+    return result.as_dict() if result is not None else None
 
 
 def _address_space_bytes() -> int:

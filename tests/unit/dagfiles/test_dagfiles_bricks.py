@@ -52,8 +52,8 @@ def test_create_normalises_and_search_finds_by_title_description_and_tag(session
         (_brick(code="   \n"), "code: must not be empty"),
         (_brick(code="def broken(:\n    pass\n"), "code: line 1"),
         (_brick(tags=["a,b"]), "tags:"),
-        (_brick(title="say\u200bhello"), r"title: must not contain the invisible formatting character U\+200B"),
-        (_brick(title="\ufeffsay hello"), r"title: must not contain the invisible formatting character U\+FEFF"),
+        (_brick(title="say\u200bhello"), r"title: must not contain the invisible formatting .* U\+200B"),
+        (_brick(title="\ufeffsay hello"), r"title: must not contain the invisible formatting .* U\+FEFF"),
         (_brick(tags=["spark\u2060"]), "no invisible characters"),
     ],
 )

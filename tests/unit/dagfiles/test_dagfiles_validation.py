@@ -282,3 +282,113 @@ def test_deprecated_import_that_still_loads_is_a_legacy_warning() -> None:
     assert result.ok, result
     assert result.dag_ids == ["old_import"]
     assert ("legacy", 2) in [(w.kind, w.line) for w in result.warnings]
+
+
+# --- the legacy upgrade runs in the validator too ------------------------------------------------------
+
+LEGACY = dag_file(
+    """
+    from airflow import DAG
+    from airflow.operators.bash_operator import BashOperator
+
+    with DAG("legacy_one", schedule_interval=None) as dag:
+        BashOperator(task_id="hello", bash_command="echo hello")
+    """
+)
+# Tiny inputs that cost libcst gigabytes (measured: 3 KiB of nested calls took 2.2 GiB and 8 s in the
+# calling process before the upgrade moved to the validator; 200 KiB of `1+1+...` ran > 2 minutes).
+NESTED_CALLS = "from airflow import DAG\nx = " + "f(" * 3000 + ")" * 3000 + "\n"
+NESTED_PARENS = "from airflow import DAG\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+LONG_SUM = "from airflow import DAG\nx = " + "+".join(["1"] * 400_000) + "\n"
+
+
+def rss_mib() -> tuple[float, float]:
+    """(current, peak) resident memory of this process, which plays the api-server here."""
+    status = Path("/proc/self/status").read_text()
+    current = int(status.split("VmRSS:")[1].split()[0]) / 1024
+    peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    return current, peak
+
+
+def test_upgrade_runs_in_the_validator_and_proposes_only_for_legacy_code() -> None:
+    from wfo.dagfiles.validation import upgrade_isolated
+
+    result = upgrade_isolated("team/legacy.py", LEGACY, proposal_only=False)
+    assert result is not None and result["changed"]
+    assert "schedule=None" in result["source"] and "+++ b/team/legacy.py" in result["diff"]
+    assert upgrade_isolated("team/legacy.py", LEGACY, proposal_only=True) == result
+    assert upgrade_isolated("valid.py", VALID, proposal_only=True) is None
+
+
+@pytest.mark.parametrize("source", [NESTED_CALLS, NESTED_PARENS], ids=["nested_calls", "nested_parens"])
+def test_code_that_blows_up_the_upgrade_parser_costs_one_child_not_this_process(source: str) -> None:
+    from wfo.dagfiles.validation import UpgradeFailed, upgrade_isolated
+
+    upgrade_isolated("warm.py", LEGACY, proposal_only=False)
+    _, peak_before = rss_mib()
+    with pytest.raises(UpgradeFailed, match="memory limit") as info:
+        upgrade_isolated("hostile.py", source, proposal_only=False)
+    assert info.value.problem.kind == "memory"
+    _, peak_after = rss_mib()
+    assert peak_after - peak_before < 50, f"this process grew from {peak_before:.0f} to {peak_after:.0f} MiB"
+    assert validate_source("after.py", VALID).ok
+
+
+def test_an_upgrade_that_runs_too_long_is_stopped_at_the_timeout() -> None:
+    from wfo.dagfiles.validation import UpgradeFailed, upgrade_isolated
+
+    stopped = "upgrading the file took longer than 2 s and was stopped"
+    with pytest.raises(UpgradeFailed, match=stopped) as info:
+        upgrade_isolated("sum.py", LONG_SUM, proposal_only=False, timeout=2)
+    assert info.value.problem.kind == "timeout"
+
+
+def test_proposals_are_cached_by_content_and_failures_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wfo.dagfiles import proposals
+    from wfo.dagfiles.validation import UpgradeFailed
+
+    calls: list[tuple[str, bool]] = []
+    real = proposals.upgrade_isolated
+
+    def counting(name: str, content: str, *, proposal_only: bool) -> dict[str, object] | None:
+        calls.append((name, proposal_only))
+        return real(name, content, proposal_only=proposal_only)
+
+    monkeypatch.setattr(proposals, "upgrade_isolated", counting)
+    proposals.clear_cache()
+    assert proposals.is_legacy("a.py", LEGACY) and proposals.is_legacy("a.py", LEGACY)
+    assert not proposals.is_legacy("v.py", VALID)  # no legacy marker: no round trip at all
+    assert calls == [("a.py", True)]
+    edited = LEGACY.replace("echo hello", "echo bye")
+    assert proposals.proposal("a.py", edited) is not None
+    assert calls == [("a.py", True), ("a.py", True)]
+    for _ in range(2):
+        with pytest.raises(UpgradeFailed, match="memory limit"):
+            proposals.upgrade("hostile.py", NESTED_PARENS)
+    # A stopped proposal still marks the file as legacy, and says why no rewrite is offered.
+    stopped = proposals.proposal("hostile.py", NESTED_PARENS)
+    assert stopped is not None and not stopped["changed"]
+    assert "could not run" in stopped["issues"][0]["message"]
+    assert calls[2:] == [("hostile.py", False), ("hostile.py", True)]
+
+
+def test_code_over_the_size_limit_is_refused_before_anything_parses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wfo.dagfiles import proposals, service
+    from wfo.dagfiles.store import MAX_FILE_BYTES, DagFileTooLarge
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed although over the limit")
+
+    monkeypatch.setattr(proposals, "upgrade_isolated", no_parse)
+    monkeypatch.setattr("wfo.dagfiles.validation.validate_source", no_parse)
+    proposals.clear_cache()
+    big = "from airflow import DAG\n" + "x = 1\n" * (MAX_FILE_BYTES // 6 + 1)
+    for call in (service.check, service.upgrade):
+        with pytest.raises(DagFileTooLarge, match=r"more than the limit of 1.0 MiB \(1048576 bytes\)"):
+            call("big.py", big)
+    # 300 000 four-byte characters: under the limit in characters, over it in bytes.
+    with pytest.raises(DagFileTooLarge):
+        service.check("emoji.py", "x = '" + "\U0001f600" * 300_000 + "'\n")
+    assert not service.is_legacy("big.py", big)

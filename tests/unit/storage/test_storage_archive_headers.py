@@ -76,7 +76,8 @@ def gzip_with_zeros(head: bytes, zero_bytes: int) -> bytes:
 
 
 def extended_header(kind: bytes, size: int) -> bytes:
-    info = tarfile.TarInfo("././@LongLink" if kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK) else "pax")
+    gnu = kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
+    info = tarfile.TarInfo("././@LongLink" if gnu else "pax")
     info.type = kind
     info.size = size
     return info.tobuf(format=tarfile.GNU_FORMAT)
@@ -91,7 +92,9 @@ def extended_header(kind: bytes, size: int) -> bytes:
         (tarfile.XGLTYPE, "a PAX global header of 2.0 GiB"),
     ],
 )
-def test_a_2_gib_extended_tar_header_is_refused_before_it_is_read(tmp_path: Path, kind: bytes, what: str) -> None:
+def test_a_2_gib_extended_tar_header_is_refused_before_it_is_read(
+    tmp_path: Path, kind: bytes, what: str
+) -> None:
     archive = tmp_path / "bomb.tar.gz"
     archive.write_bytes(gzip_with_zeros(extended_header(kind, 2 * GIB), 2 * GIB))
     assert archive.stat().st_size < 3 * 1024 * 1024
@@ -145,7 +148,8 @@ def test_bytes_out_of_the_decompressor_are_bounded_by_the_limits(tmp_path: Path)
 
 
 def test_a_damaged_compressed_stream_is_a_clear_refusal(tmp_path: Path) -> None:
-    for name, data in [("a.tar.gz", b"\x1f\x8b\x08\x00garbage-garbage"), ("a.tar.xz", b"\xfd7zXZ\x00garbage")]:
+    damaged = [("a.tar.gz", b"\x1f\x8b\x08\x00garbage-garbage"), ("a.tar.xz", b"\xfd7zXZ\x00garbage")]
+    for name, data in damaged:
         archive = tmp_path / name
         archive.write_bytes(data)
         with pytest.raises(UnsafeArchiveError, match="damaged or not in the expected format"):
@@ -162,7 +166,8 @@ def central_entry(name: bytes) -> bytes:
 
 
 def end_record(entries: int, size: int, offset: int) -> bytes:
-    return struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, min(entries, 0xFFFF), min(entries, 0xFFFF), size, offset, 0)
+    count = min(entries, 0xFFFF)
+    return struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, offset, 0)
 
 
 def zip_with_directory(directory: bytes, claimed_entries: int) -> bytes:

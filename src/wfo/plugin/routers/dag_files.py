@@ -25,12 +25,13 @@ from wfo.dagfiles.listing import parse_states
 from wfo.dagfiles.store import (
     DagFileError,
     DagFileNotFound,
+    DagFileTooLarge,
     DagFolder,
     InvalidDagFileName,
     RevisionConflict,
     check_name,
 )
-from wfo.dagfiles.validation import ValidatorUnavailable
+from wfo.dagfiles.validation import UpgradeFailed, ValidatorUnavailable
 from wfo.plugin.deps import CurrentUser, require
 from wfo.plugin.routers.files import (
     form_flag,
@@ -99,6 +100,8 @@ def _status(exc: Exception) -> int:
         return 404
     if isinstance(exc, RevisionConflict):
         return 409
+    if isinstance(exc, DagFileTooLarge):
+        return 413
     if isinstance(exc, ValidatorUnavailable):
         return 503
     if isinstance(exc, GitError):
@@ -177,10 +180,13 @@ def validate_dag_file(body: DagFileSource, _: CanEdit) -> DagFileCheck:
 
 @router.post("/upgrade")
 def upgrade_dag_file(body: DagFileSource, _: CanRead) -> dict[str, Any]:
-    """The automatic upgrade of Airflow 1.10-era code (`UpgradeResult`: changed, source, diff, issues)."""
+    """The automatic upgrade of Airflow 1.10-era code (`UpgradeResult`: changed, source, diff, issues).
+
+    413 above the DAG-file size limit; 422 when the rewrite hit the validator's time or memory limit.
+    """
     try:
         return service.upgrade(body.name, body.content)
-    except DagFileError as exc:
+    except (DagFileError, ValidatorUnavailable, UpgradeFailed) as exc:
         _fail(exc)
 
 
@@ -338,10 +344,9 @@ def _save(
 @router.get("/{name:path}", response_model=DagFileDetail)
 def read_dag_file(name: str, _: CanRead, session: SessionDep) -> DagFileDetail:
     """The file's content, revision (to send back when saving) and parse state."""
-    from wfo.dagfiles.upgrade import is_legacy
-
     try:
         info, content = DagFolder.from_settings().read(name)
+        legacy = service.is_legacy(info.name, content)
     except DagFileError as exc:
         _fail(exc)
     state = parse_states(session, [(info.name, info.modified)])[info.name]
@@ -354,7 +359,7 @@ def read_dag_file(name: str, _: CanRead, session: SessionDep) -> DagFileDetail:
         state=state.state,
         error=state.error,
         content=content,
-        legacy=is_legacy(content),
+        legacy=legacy,
     )
 
 
