@@ -68,19 +68,20 @@ def _check_host(netloc: str) -> None:
     if match is None:
         raise InvalidDashboardUrl(f"the dashboard URL's host {netloc[:100]!r} is not a host name or address")
     host = match["host"]
+    shown = repr(host[:100])
     if host.startswith("["):
         try:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:
-            raise InvalidDashboardUrl(f"the dashboard URL's host {host[:100]!r} is not an IPv6 address") from None
+            raise InvalidDashboardUrl(f"the dashboard URL's host {shown} is not an IPv6 address") from None
         return
     try:
         ascii_host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise InvalidDashboardUrl(f"the dashboard URL's host {host[:100]!r} is not a valid host name") from None
+        raise InvalidDashboardUrl(f"the dashboard URL's host {shown} is not a valid host name") from None
     labels = ascii_host.removesuffix(".").split(".")
     if len(ascii_host) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise InvalidDashboardUrl(f"the dashboard URL's host {host[:100]!r} is not a valid host name")
+        raise InvalidDashboardUrl(f"the dashboard URL's host {shown} is not a valid host name")
 
 
 def get_link(session: Session) -> DashboardLink:
