@@ -97,6 +97,8 @@ def seed_config_groups() -> dict[str, Any]:
     report: dict[str, Any] = {"default_config_group_created": result["created"]}
     if result["not_published"]:
         report["config_groups_not_published"] = result["not_published"]
+    if result["renamed"]:
+        report["config_groups_renamed_invalid_names"] = result["renamed"]
     return report
 
 

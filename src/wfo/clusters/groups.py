@@ -7,6 +7,7 @@ Airflow connections in the same transaction, so the tables and what workers read
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,9 @@ from wfo.clusters import published
 from wfo.clusters.errors import GroupConflict, GroupNotFound, InvalidGroupInput
 from wfo.db.models import ConfigGroup, ConfigGroupFile
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+log = logging.getLogger(__name__)
+# Matched whole (`fullmatch`): with `match` and `$`, a name ending in a line break would pass.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_GROUP_NAME = "default"
 # A new group runs Spark locally until someone points it at a cluster.
 INITIAL_SPARK_ARGUMENTS = {"master": "local[*]"}
@@ -28,7 +31,7 @@ HADOOP, KRB5, KEYTAB = "hadoop", "krb5", "keytab"
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise InvalidGroupInput(
             f"{name!r} is not a valid group name: use 1 to 64 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
@@ -98,7 +101,12 @@ def create_group(session: Session, name: str, username: str | None) -> ConfigGro
 
 
 def clone_group(session: Session, source_name: str, new_name: str, username: str | None) -> ConfigGroup:
-    """A copy of a group under a new name: settings, files, keytabs and secrets; never the default."""
+    """A copy of a group under a new name: settings, files, keytabs and secrets; never the default.
+
+    Anyone who may create groups may clone: the copy's code settings are the source's, as approved by
+    whoever could change them there, and changing them on the copy needs the same rights as anywhere.
+    The Livy passwords travel with their URLs; pointing the copy's URL elsewhere drops them.
+    """
     source = get_group(session, source_name)
     check_name(new_name)
     _check_name_free(session, new_name)
@@ -165,12 +173,42 @@ def delete_group(session: Session, name: str) -> None:
     published.publish_index(session)
 
 
+def _repaired_name(group: ConfigGroup, taken: set[str]) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", group.name).strip("-._")[:40] or "group"
+    name, attempt = f"{stem}-repaired-{group.id}", 1
+    while name.lower() in taken:
+        attempt += 1
+        name = f"{stem}-repaired-{group.id}-{attempt}"
+    return name
+
+
+def repair_group_names(session: Session) -> dict[str, str]:
+    """Rename groups whose names the API refuses (rows from before names were checked whole, like
+    "prod\n"): unreachable by URL and not exportable. Returns {old name: new name}."""
+    renamed: dict[str, str] = {}
+    all_groups = list_groups(session)
+    taken = {g.name.lower() for g in all_groups}
+    for group in all_groups:
+        try:
+            check_name(group.name)
+        except InvalidGroupInput:
+            old, group.name = group.name, _repaired_name(group, taken)
+            taken.add(group.name.lower())
+            published.unpublish_group(session, old)
+            session.flush()
+            renamed[old] = group.name
+            log.warning("config group %r had an invalid name and was renamed to %r", old, group.name)
+    return renamed
+
+
 def ensure_default_group(session: Session) -> dict[str, Any]:
-    """First start: create the group `default` (Spark master `local[*]`); repair a missing default.
+    """First start: create the group `default` (Spark master `local[*]`); repair a missing default and
+    invalid names (`repair_group_names`).
 
     Idempotent. Also republishes every group, so connections deleted or edited by hand come back.
-    Returns `{"created": bool, "not_published": {group: reason}}`.
+    Returns `{"created": bool, "not_published": {group: reason}, "renamed": {old: new}}`.
     """
+    renamed = repair_group_names(session)
     groups = list_groups(session)
     created = False
     if not groups:
@@ -179,7 +217,7 @@ def ensure_default_group(session: Session) -> dict[str, Any]:
     elif not any(g.is_default for g in groups):
         groups[0].is_default = True
         session.flush()
-    return {"created": created, "not_published": published.publish_all(session)}
+    return {"created": created, "not_published": published.publish_all(session), "renamed": renamed}
 
 
 def missing_hadoop_files(group: ConfigGroup) -> list[str]:

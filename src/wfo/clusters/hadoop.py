@@ -1,17 +1,22 @@
 """The Hadoop section of a config group: `*-site.xml` files, only Hadoop `<configuration>` XML.
 
 An upload is checked completely before anything is written, so a refused file leaves the group as
-it was. Property edits rewrite the file with `render_hadoop_conf`, which always yields valid XML.
+it was; files are stored in UTF-8 whatever encoding they came in. Property edits rewrite the file with
+`render_hadoop_conf`, which always yields valid XML. Properties that name a class or a script are code
+settings (`wfo.clusters.hadoop_code`): adding, changing or removing one — by upload, edit, deletion of
+the file or import — needs `WFO Cluster Code Settings` can_edit; re-sending them unchanged does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from wfo.clusters.errors import GroupNotFound, InvalidGroupInput
+from wfo.auth import roles
+from wfo.clusters import hadoop_code
+from wfo.clusters.errors import ChangeForbidden, GroupNotFound, InvalidGroupInput
 from wfo.clusters.groups import HADOOP, files_of, find_file, touch
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup, ConfigGroupFile
@@ -22,10 +27,18 @@ from wfo.storage.errors import (
     UnsafeXmlError,
 )
 from wfo.storage.limits import check_extension
-from wfo.storage.xml import MAX_XML_BYTES, Property, parse_hadoop_conf, render_hadoop_conf
+from wfo.storage.xml import (
+    MAX_XML_BYTES,
+    Property,
+    hadoop_conf_as_utf8,
+    parse_hadoop_conf,
+    render_hadoop_conf,
+)
 
 MAX_HADOOP_FILE_BYTES = MAX_XML_BYTES
 MAX_FILES_PER_UPLOAD = 50
+# (resource, action) -> does the caller hold it?
+PermissionCheck = Callable[[str, str], bool]
 
 
 def hadoop_files(group: ConfigGroup) -> list[ConfigGroupFile]:
@@ -46,14 +59,50 @@ def _checked_upload(upload: IncomingFile) -> tuple[str, bytes]:
     except (UnsafeNameError, ExtensionNotAllowedError) as exc:
         raise InvalidGroupInput(f"{exc}; nothing was uploaded") from None
     try:
-        parse_hadoop_conf(data)
+        data = hadoop_conf_as_utf8(data)
     except (UnsafeXmlError, InvalidHadoopConfError) as exc:
         raise InvalidGroupInput(f"{name!r} was refused: {exc}; nothing was uploaded") from None
     return name, data
 
 
+def code_properties(data: bytes | None) -> dict[str, str]:
+    """The code settings of a stored or incoming file (none for a missing or unreadable one)."""
+    if data is None:
+        return {}
+    try:
+        return hadoop_code.code_properties((p.name, p.value) for p in parse_hadoop_conf(data))
+    except (UnsafeXmlError, InvalidHadoopConfError):
+        return {}
+
+
+def code_changes(old: Mapping[str, bytes | None], new: Mapping[str, bytes | None]) -> list[str]:
+    """`file: property` for each code property added, changed or removed between two sets of files
+    (file name -> content; None or absent = no such file)."""
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        before, after = code_properties(old.get(name)), code_properties(new.get(name))
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                reason = hadoop_code.code_reason(key, after.get(key, before.get(key, "")))
+                changes.append(f"{name}: {key} ({reason})")
+    return changes
+
+
+def check_code_changes(changes: list[str], may: PermissionCheck, what: str) -> None:
+    if changes and not may(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT):
+        raise ChangeForbidden(
+            f"{what} touches Hadoop properties that name a class, a script or a command, which decide what "
+            f"code runs: {'; '.join(changes)}. Changing them needs {roles.CAN_EDIT} on "
+            f"{roles.CLUSTER_CODE_SETTINGS} (Developer or Admin); nothing was changed"
+        )
+
+
 def upload_hadoop_files(
-    session: Session, group: ConfigGroup, uploads: Sequence[IncomingFile], username: str | None
+    session: Session,
+    group: ConfigGroup,
+    uploads: Sequence[IncomingFile],
+    username: str | None,
+    may: PermissionCheck,
 ) -> list[str]:
     """Add or replace Hadoop XML files; all of them or (on any refusal) none."""
     if not uploads:
@@ -66,11 +115,18 @@ def upload_hadoop_files(
         if name in checked:
             raise InvalidGroupInput(f"{name!r} is given twice in one upload; nothing was uploaded")
         checked[name] = data
+    stored = {name: _content(group, name) for name in checked}
+    check_code_changes(code_changes(stored, checked), may, "this upload")
     now = datetime.now(UTC)
     for name, data in checked.items():
         _write(group, name, data, now)
     touch(session, group, username)
     return list(checked)
+
+
+def _content(group: ConfigGroup, name: str) -> bytes | None:
+    existing = find_file(group, HADOOP, name)
+    return None if existing is None else existing.content
 
 
 def _write(group: ConfigGroup, name: str, data: bytes, now: datetime) -> None:
@@ -88,10 +144,15 @@ def read_properties(group: ConfigGroup, name: str) -> list[Property]:
 
 
 def write_properties(
-    session: Session, group: ConfigGroup, name: str, properties: Sequence[Property], username: str | None
+    session: Session,
+    group: ConfigGroup,
+    name: str,
+    properties: Sequence[Property],
+    username: str | None,
+    may: PermissionCheck,
 ) -> list[Property]:
     """Replace the properties of an existing file; the file is rewritten as Hadoop XML."""
-    hadoop_file(group, name)
+    current = hadoop_file(group, name)
     try:
         data = render_hadoop_conf(properties)
         if len(data) > MAX_HADOOP_FILE_BYTES:
@@ -99,11 +160,16 @@ def write_properties(
         parsed = parse_hadoop_conf(data)
     except (InvalidHadoopConfError, UnsafeXmlError) as exc:
         raise InvalidGroupInput(f"{name!r} was not changed: {exc}") from None
+    check_code_changes(code_changes({name: current.content}, {name: data}), may, "this edit")
     _write(group, name, data, datetime.now(UTC))
     touch(session, group, username)
     return parsed
 
 
-def delete_hadoop_file(session: Session, group: ConfigGroup, name: str, username: str | None) -> None:
-    group.files.remove(hadoop_file(group, name))
+def delete_hadoop_file(
+    session: Session, group: ConfigGroup, name: str, username: str | None, may: PermissionCheck
+) -> None:
+    found = hadoop_file(group, name)
+    check_code_changes(code_changes({name: found.content}, {}), may, "deleting this file")
+    group.files.remove(found)
     touch(session, group, username)

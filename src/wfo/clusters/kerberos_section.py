@@ -26,7 +26,7 @@ KRB5_CONF = "krb5.conf"
 MAX_KRB5_BYTES = 1 * MiB
 MAX_KEYTAB_BYTES = 1 * MiB
 # primary[/instance][@REALM], no spaces; what kinit accepts.
-_PRINCIPAL = re.compile(r"^[^\s@/]+(/[^\s@/]+)?(@[^\s@/]+)?$")
+_PRINCIPAL = re.compile(r"[^\s@/]+(/[^\s@/]+)?(@[^\s@/]+)?")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def check_principal(principal: str | None) -> str | None:
     if principal is None or principal.strip() == "":
         return None
     value = principal.strip()
-    if len(value) > 256 or not _PRINCIPAL.match(value):
+    if len(value) > 256 or not _PRINCIPAL.fullmatch(value):
         raise InvalidGroupInput(
             f"{value!r} is not a Kerberos principal: write primary[/instance]@REALM, like etl@EXAMPLE.COM"
         )

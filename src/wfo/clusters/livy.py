@@ -2,8 +2,9 @@
 
 Each kernel has a `url` (http or https; empty = no endpoint), an `auth` (`None`, `Basic_Access`,
 `Kerberos`) and, for Basic_Access, a `username` and a write-only `password`. A password left out
-of an update keeps the stored one, an empty password clears it. The requirements of Basic_Access
-apply only to a kernel with a url, so clearing the url always works.
+of an update keeps the stored one — unless the url now points at another server (scheme, host or
+port), which must not receive the old server's password unasked; an empty password clears it. The
+requirements of Basic_Access apply only to a kernel with a url, so clearing the url always works.
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ def _check_url(value: Any) -> str:
     return url
 
 
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """Where a password sent to `url` goes: (scheme, host, port), default ports made explicit."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
 def _check_auth(value: Any) -> str:
     text = _text(value) or "None"
     for mode in AUTH_MODES:
@@ -69,7 +83,7 @@ def _check_auth(value: Any) -> str:
 
 
 def _kernel(
-    name: str, raw: Any, previous: str | None, errors: dict[str, str]
+    name: str, raw: Any, previous: str | None, previous_url: str, errors: dict[str, str]
 ) -> tuple[dict[str, str], str | None]:
     settings = {"url": "", "auth": "None", "username": ""}
     if raw is None:
@@ -89,7 +103,8 @@ def _kernel(
             settings[field] = check(raw.get(field))
         except ValueError as exc:
             errors[f"{name}.{field}"] = str(exc)
-    password = previous
+    moved = previous is not None and _origin(settings["url"]) != _origin(previous_url)
+    password = None if moved else previous
     if raw.get("password") is not None:
         try:
             password = _text(raw["password"], strip=False) or None
@@ -99,18 +114,26 @@ def _kernel(
         if not settings["username"] and f"{name}.username" not in errors:
             errors[f"{name}.username"] = "Basic_Access needs a user name"
         if password is None and f"{name}.password" not in errors:
-            errors[f"{name}.password"] = "Basic_Access needs a password"
+            errors[f"{name}.password"] = (
+                "the URL now points at another server: give the password again for the new URL"
+                if moved
+                else "Basic_Access needs a password"
+            )
     return settings, password
 
 
-def validate_livy(payload: dict, previous_passwords: dict | None) -> tuple[dict, dict]:
+def validate_livy(
+    payload: dict, previous_passwords: dict | None, previous_urls: dict[str, str] | None
+) -> tuple[dict, dict]:
     """Check Livy settings; return `(settings without passwords, {"python": pw|None, "scala": pw|None})`.
 
     `previous_passwords` are the stored ones (same shape), kept for kernels whose update has no
-    `password`. Raises `LivySettingsError` listing every problem.
+    `password` and whose url points at the same server as `previous_urls` (kernel -> stored url).
+    Raises `LivySettingsError` listing every problem.
     """
     errors: dict[str, str] = {}
     previous = previous_passwords or {}
+    urls = previous_urls or {}
     if not isinstance(payload, dict):
         raise LivySettingsError({"livy": "must be an object with 'python' and 'scala' settings"})
     for key in sorted(set(payload) - set(KERNELS)):
@@ -119,7 +142,7 @@ def validate_livy(payload: dict, previous_passwords: dict | None) -> tuple[dict,
     passwords: dict[str, str | None] = {}
     for kernel in KERNELS:
         settings[kernel], passwords[kernel] = _kernel(
-            kernel, payload.get(kernel), previous.get(kernel), errors
+            kernel, payload.get(kernel), previous.get(kernel), str(urls.get(kernel) or ""), errors
         )
     if errors:
         raise LivySettingsError(errors)

@@ -26,9 +26,13 @@ def livy_view(group: ConfigGroup) -> dict[str, dict[str, Any]]:
 def update_livy(
     session: Session, group: ConfigGroup, payload: dict[str, Any], username: str | None
 ) -> dict[str, Any]:
-    """Replace the Livy settings; returns an audit-safe summary (no passwords)."""
+    """Replace the Livy settings; returns an audit-safe summary (no passwords).
+
+    A kernel whose url now points at another server loses its stored password (see `wfo.clusters.livy`).
+    """
     previous = livy_passwords(group)
-    settings, passwords = validate_livy(payload, previous)
+    urls = {kernel: livy_endpoint(group, kernel)["url"] for kernel in KERNELS}
+    settings, passwords = validate_livy(payload, previous, urls)
     kept = {kernel: pw for kernel, pw in passwords.items() if pw}
     group.livy = settings
     group.livy_secrets = secrets.encrypt(json.dumps(kept).encode()) if kept else None

@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 DASK_MODES = ("local", "scheduler", "yarn")
 SCHEDULER_SCHEMES = ("tcp://", "tls://")
-ENV_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-MEMORY_PATTERN = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]i?B|[KMGT])?$", re.IGNORECASE)
+ENV_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MEMORY_PATTERN = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B|[KMGT])?", re.IGNORECASE | re.ASCII)
 MAX_PATH_CHARS = 1024
 MAX_ENVIRONMENTS = 50
 LIMITS = {
@@ -177,7 +177,7 @@ def validate_runtime(payload: Any) -> dict[str, Any]:
     if mode == "scheduler" and address is None:
         raise InvalidGroupInput("dask.mode 'scheduler' needs dask.scheduler_address (like tcp://host:8786)")
     memory = _text(yarn_in.get("worker_memory", base["yarn"]["worker_memory"]), "dask.yarn.worker_memory")
-    if memory is None or not MEMORY_PATTERN.match(memory):
+    if memory is None or not MEMORY_PATTERN.fullmatch(memory):
         raise InvalidGroupInput(
             f"dask.yarn.worker_memory must be a size like '2 GiB' or '512 MiB', not {memory!r}"
         )
@@ -206,7 +206,7 @@ def validate_runtime(payload: Any) -> dict[str, Any]:
         raise InvalidGroupInput(f"at most {MAX_ENVIRONMENTS} python_environments per group")
     environments: dict[str, str] = {}
     for name, path in sorted(environments_in.items()):
-        if not isinstance(name, str) or not ENV_NAME_PATTERN.match(name):
+        if not isinstance(name, str) or not ENV_NAME_PATTERN.fullmatch(name):
             raise InvalidGroupInput(
                 f"{name!r} is not a valid Python environment name: use 1 to 64 letters, digits, '_', '.' "
                 "or '-', starting with a letter or digit"

@@ -5,16 +5,20 @@ confs are `--conf key=value` pairs. Only `spark.*` conf keys are accepted, becau
 every other key ("Ignoring non-Spark config property"); Hadoop properties go in as `spark.hadoop.<key>`.
 Values are stored as strings (lists for `jars`, `py-files`, `files`, `archives`, `packages`,
 `exclude-packages`, `repositories`); an empty value removes the argument.
+
+Code-ness: an argument is a code setting by the table's `code` flag; a conf is one unless it is on the
+tuning allow-list of `wfo.clusters.spark_tuning` with a value within its rule.
 """
 
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
+
+from wfo.clusters import spark_tuning
 
 ArgumentKind = Literal["string", "memory", "integer", "list", "choice"]
 
@@ -75,40 +79,18 @@ _NOT_ARGUMENTS = {
     "class": "is set by the operator (class_path), not by the config group",
 }
 
-# Conf keys whose value decides what code runs (DESIGN §9): only Developer/Admin may change them.
-# The issue-3 contract's list, plus environment variables of driver/executors (PYTHONPATH,
-# LD_PRELOAD, JAVA_TOOL_OPTIONS all load code), YARN's Spark jars/archive, the container image and
-# the Python worker modules.
-CODE_CONF_PATTERNS: tuple[str, ...] = (
-    "*.extraJavaOptions",
-    "*.extraClassPath",
-    "*.extraLibraryPath",
-    "spark.*.defaultJavaOptions",
-    "spark.pyspark.python",
-    "spark.pyspark.driver.python",
-    "spark.yarn.appMasterEnv.*",
-    "spark.executorEnv.*",
-    "spark.kubernetes.driverEnv.*",
-    "spark.jars*",
-    "spark.submit.pyFiles",
-    "spark.files",
-    "spark.archives",
-    "spark.yarn.dist.*",
-    "spark.yarn.jars",
-    "spark.yarn.archive",
-    "spark.kubernetes.container.image",
-    "spark.kubernetes.*.container.image",
-    "spark.python.daemon.module",
-    "spark.python.worker.module",
-)
+# Spark reads a keytab conf as a path on the worker. The group's keytabs exist there only once the render
+# step has written them into a fresh private folder, so such a path names some other file (a host keytab,
+# another group's); the `keytab` argument names one of the group's keytabs and is turned into that copy.
+KEYTAB_CONFS = frozenset({"spark.kerberos.keytab", "spark.yarn.keytab"})
 
 # Set by the operators for every job (DESIGN §4).
 RESERVED_CONFS = frozenset({"spark.workflow.taskId", "spark.workflow.dagId"})
 
 # Spark's JVM size strings (JavaUtils.byteStringAs): digits, optional unit, no fraction, no space.
-_MEMORY = re.compile(r"^[0-9]+([kmgtp]b?|b)?$", re.IGNORECASE)
-_INTEGER = re.compile(r"^[0-9]+$")
-_CONF_KEY = re.compile(r"^spark(\.[A-Za-z0-9_\-/:\[\]]+)+$")
+_MEMORY = re.compile(r"[0-9]+([kmgtp]b?|b)?", re.IGNORECASE)
+_INTEGER = re.compile(r"[0-9]+")
+_CONF_KEY = re.compile(r"spark(\.[A-Za-z0-9_\-/:\[\]]+)+")
 _MAX_VALUE_CHARS = 8192
 _MAX_KEY_CHARS = 256
 _DEPENDENCY_SUFFIXES = {"jars": (".jar",), "py-files": (".py", ".zip", ".egg")}
@@ -129,25 +111,47 @@ def is_code_argument(name: str) -> bool:
     return bool(entry and entry["code"])
 
 
-def is_code_conf(key: str) -> bool:
-    """True for conf keys that decide what code runs (`*.extraJavaOptions`, `spark.pyspark.python` ...)."""
-    return any(fnmatch.fnmatchcase(key, pattern) for pattern in CODE_CONF_PATTERNS)
+def code_conf_reason(key: str, value: str) -> str | None:
+    """None for a tuning conf (allow-listed key, value within its rule); otherwise why `key=value` is code."""
+    return spark_tuning.why_code(key, value)
 
 
-def code_conf_patterns() -> list[str]:
-    """`CODE_CONF_PATTERNS` for clients (the UI's hints): globs where only `*` is special.
-
-    `*` matches any run of characters (none, dots included), every other character matches itself,
-    and a key is code when it matches a whole pattern, case-sensitively: exactly `is_code_conf`.
-    """
-    return list(CODE_CONF_PATTERNS)
+def is_code_conf(key: str, value: str) -> bool:
+    """True unless `key=value` is on the tuning allow-list (`wfo.clusters.spark_tuning`)."""
+    return code_conf_reason(key, value) is not None
 
 
 def _split(arguments: Mapping[str, Any], confs: Mapping[str, Any], *, code: bool) -> tuple[dict, dict]:
     return (
         {name: value for name, value in arguments.items() if is_code_argument(name) == code},
-        {key: value for key, value in confs.items() if is_code_conf(key) == code},
+        {key: value for key, value in confs.items() if is_code_conf(key, str(value)) == code},
     )
+
+
+def code_changes(
+    old_args: Mapping[str, Any],
+    old_confs: Mapping[str, Any],
+    new_args: Mapping[str, Any],
+    new_confs: Mapping[str, Any],
+) -> list[str]:
+    """The code arguments and confs added, changed or removed, each with why it is code (for messages)."""
+    (old_code_args, old_code_confs), (new_code_args, new_code_confs) = (
+        _split(old_args, old_confs, code=True),
+        _split(new_args, new_confs, code=True),
+    )
+    changes = [
+        name
+        for name in sorted(set(old_code_args) | set(new_code_args))
+        if old_code_args.get(name) != new_code_args.get(name)
+    ]
+    for key in sorted(set(old_code_confs) | set(new_code_confs)):
+        if old_code_confs.get(key) == new_code_confs.get(key):
+            continue
+        if key in new_code_confs:
+            changes.append(f"{key} ({code_conf_reason(key, str(new_code_confs[key]))})")
+        else:
+            changes.append(f"{key} (removes a code setting)")
+    return changes
 
 
 def code_settings_changed(
@@ -157,7 +161,7 @@ def code_settings_changed(
     new_confs: Mapping[str, Any],
 ) -> bool:
     """True when an argument or conf that decides what code runs was added, changed or removed."""
-    return _split(old_args, old_confs, code=True) != _split(new_args, new_confs, code=True)
+    return bool(code_changes(old_args, old_confs, new_args, new_confs))
 
 
 def non_code_settings_changed(
@@ -166,7 +170,7 @@ def non_code_settings_changed(
     new_args: Mapping[str, Any],
     new_confs: Mapping[str, Any],
 ) -> bool:
-    """True when any other argument or conf (master, memory, queue ...) was added, changed or removed."""
+    """True when a tuning argument or conf (master, memory, queue ...) was added, changed or removed."""
     return _split(old_args, old_confs, code=False) != _split(new_args, new_confs, code=False)
 
 
@@ -249,12 +253,12 @@ def _check_argument(name: str, raw: Any, dependencies: set[str], keytabs: set[st
     _check_text(text)
     if text == "":
         return text
-    if kind == "memory" and not (_MEMORY.match(text) and int(re.sub(r"\D", "", text)) > 0):
+    if kind == "memory" and not (_MEMORY.fullmatch(text) and int(re.sub(r"\D", "", text)) > 0):
         raise ValueError(
             f"'{text}' is not a memory size: write a whole number with an optional unit and no space, "
             "like 512m, 2g or 1024 (MiB)"
         )
-    if kind == "integer" and not (_INTEGER.match(text) and int(text) > 0):
+    if kind == "integer" and not (_INTEGER.fullmatch(text) and int(text) > 0):
         raise ValueError(f"'{text}' is not a whole number greater than 0 (like 2)")
     if kind == "choice" and text not in entry.get("choices", []):
         raise ValueError(f"'{text}' is not one of {', '.join(entry.get('choices', []))}")
@@ -271,9 +275,14 @@ def _check_conf(key: Any, raw: Any) -> tuple[str, str]:
     key = key.strip()
     if key in RESERVED_CONFS:
         raise ValueError(f"'{key}' is set by the operators for every job and cannot be configured")
+    if key in KEYTAB_CONFS:
+        raise ValueError(
+            f"'{key}' is not accepted as a configuration: choose one of this group's keytabs with the "
+            "'keytab' argument (each job gets a private copy of it)"
+        )
     if len(key) > _MAX_KEY_CHARS:
         raise ValueError(f"the key is too long (at most {_MAX_KEY_CHARS} characters)")
-    if not _CONF_KEY.match(key):
+    if not _CONF_KEY.fullmatch(key):
         if key.startswith(("hadoop.", "fs.", "yarn.", "dfs.", "mapreduce.")):
             raise ValueError(
                 f"'{key}' is not a Spark conf key; Hadoop properties are passed as 'spark.hadoop.{key}'"
@@ -294,7 +303,7 @@ def _check_conf(key: Any, raw: Any) -> tuple[str, str]:
 def validate_spark_settings(
     arguments: dict, confs: dict, *, dependencies: set[str], keytabs: set[str]
 ) -> tuple[dict, dict]:
-    """Normalise and check a group's Spark arguments and confs; raise `SparkSettingsError` listing every problem.
+    """Normalise and check a group's Spark arguments and confs; `SparkSettingsError` lists every problem.
 
     `dependencies` are the names in the Spark dependencies repository (for `jars` / `py-files`),
     `keytabs` the group's keytab names (for `keytab`). Returns `(arguments, confs)` with values

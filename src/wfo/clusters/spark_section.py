@@ -1,7 +1,8 @@
 """The Spark section of a config group: spark-submit arguments, `--conf` pairs and the Spark home.
 
-Which permission a change needs depends on what it touches (DESIGN §9): settings that decide what
-code runs need `WFO Cluster Code Settings` can_edit, everything else `WFO Config Groups` can_edit.
+Which permission a change needs depends on what it touches (DESIGN §5, §9): tuning settings (the
+arguments the table marks as such, confs on the allow-list of `spark_tuning`) need `WFO Config Groups`
+can_edit; everything else decides what code runs and needs `WFO Cluster Code Settings` can_edit.
 """
 
 from __future__ import annotations
@@ -93,36 +94,39 @@ def update_spark(
     )
     new_home = check_spark_home(spark_home)
     old_args, old_confs = dict(group.spark_arguments or {}), dict(group.spark_confs or {})
-    code_changed = new_home != group.spark_home or spark_args.code_settings_changed(
-        old_args, old_confs, new_args, new_confs
-    )
+    code_changes = spark_args.code_changes(old_args, old_confs, new_args, new_confs)
+    if new_home != group.spark_home:
+        code_changes.insert(0, "spark_home")
     other_changed = spark_args.non_code_settings_changed(old_args, old_confs, new_args, new_confs)
-    check_allowed(code_changed, other_changed, may)
+    check_allowed(code_changes, other_changed, may)
     changed = _changed_keys(old_args, new_args) + _changed_keys(old_confs, new_confs)
     if new_home != group.spark_home:
         changed.append("spark_home")
     group.spark_arguments, group.spark_confs, group.spark_home = new_args, new_confs, new_home
     touch(session, group, username)
-    return {"changed": changed, "code_settings_changed": code_changed}
+    return {"changed": changed, "code_settings_changed": bool(code_changes)}
 
 
 def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
 
 
-def check_allowed(code_changed: bool, other_changed: bool, may: PermissionCheck) -> None:
+def check_allowed(code_changes: list[str], other_changed: bool, may: PermissionCheck) -> None:
+    """Refuse a change whose code settings (`code_changes`, described) or tuning settings the caller
+    may not edit."""
     can_code = may(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT)
     can_other = may(roles.CONFIG_GROUPS, roles.CAN_EDIT)
-    if code_changed and not can_code:
+    if code_changes and not can_code:
         raise ChangeForbidden(
-            "this change touches settings that decide what code runs (jars, py-files, Python paths, "
-            f"Java options, spark_home): it needs {roles.CAN_EDIT} on {roles.CLUSTER_CODE_SETTINGS} "
-            "(Developer or Admin)"
+            f"this change touches settings that decide what code runs: {'; '.join(code_changes)}; they need "
+            f"{roles.CAN_EDIT} on {roles.CLUSTER_CODE_SETTINGS} (Developer or Admin). Without it, only the "
+            "tuning settings listed on the Spark tab (memory, cores, executors, dynamic allocation, shuffle, "
+            "timeouts, queue ...) may be changed"
         )
     if other_changed and not can_other:
         raise ChangeForbidden(
             f"this change touches cluster settings (master, memory, queue ...): it needs {roles.CAN_EDIT} "
             f"on {roles.CONFIG_GROUPS} (Op or Admin)"
         )
-    if not code_changed and not other_changed and not (can_code or can_other):
+    if not code_changes and not other_changed and not (can_code or can_other):
         raise ChangeForbidden("you may not edit the Spark settings of config groups")

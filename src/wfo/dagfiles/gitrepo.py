@@ -27,7 +27,7 @@ _FIXED_CONFIG = (
 # What never belongs in the history: byte code and our half-written temporary files.
 _EXCLUDES = "__pycache__/\n*.pyc\n.*.wfo-partial\n"
 COMMITTER = ("wfo", "wfo@wfo.invalid")
-_COMMIT_ID = re.compile(r"^[0-9a-f]{4,64}$")
+_COMMIT_ID = re.compile(r"[0-9a-f]{4,64}")
 _RECORD, _FIELD = "\x1e", "\x1f"
 TIMEOUT = 60.0
 
@@ -43,7 +43,7 @@ def blob_id(content: bytes) -> str:
 
 def is_commit_id(text: str) -> bool:
     """Whether `text` looks like a (possibly abbreviated) commit id; anything else never reaches git."""
-    return bool(_COMMIT_ID.match(text))
+    return bool(_COMMIT_ID.fullmatch(text))
 
 
 @dataclass(frozen=True)

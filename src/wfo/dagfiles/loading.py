@@ -76,12 +76,12 @@ def validate_in_this_process(workdir: Path, filename: str, source: str, timeout:
     return ValidationResult(not errors, dag_ids, errors, _dedupe(warns), time.monotonic() - started)
 
 
-_CAPTURED = re.compile(r"^(?P<file>.*?):(?P<line>\d+|None): (?P<type>[\w.]+): (?P<message>.*)$", re.DOTALL)
+_CAPTURED = re.compile(r"(?P<file>.*?):(?P<line>\d+|None): (?P<type>[\w.]+): (?P<message>.*)", re.DOTALL)
 
 
 def _warning(text: str, path: str, filename: str) -> Problem | None:
     """One of DagBag's captured warnings ("file:line: category: message") if it concerns the file."""
-    match = _CAPTURED.match(text)
+    match = _CAPTURED.fullmatch(text)
     if match is None or match.group("file") != path:
         return None
     category = match.group("type").rsplit(".", 1)[-1]
@@ -178,7 +178,7 @@ def _missing(what: str, key: str) -> str:
 
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
-_LAST = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
+_LAST = re.compile(r"(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?")
 _CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<module>[^']+)'")
 _NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
 _NO_ATTRIBUTE = re.compile(r"module '(?P<module>[^']+)' has no attribute '(?P<name>[^']+)'")
@@ -195,7 +195,7 @@ def _classify(text: str, path: str, filename: str, source: str) -> Problem:
     line = int(lines[-1].group("line")) if lines else None
     exc_type, message = "Exception", text.strip()
     for raw in reversed(text.strip().splitlines()):
-        match = _LAST.match(raw.strip())
+        match = _LAST.fullmatch(raw.strip())
         if match and not raw.startswith(" "):
             exc_type, message = match.group("type"), (match.group("message") or "").strip()
             break

@@ -76,17 +76,33 @@ class KnownArgument(BaseModel):
     code: bool
 
 
+class TuningConf(BaseModel):
+    """A conf that needs only WFO Config Groups: edit, as long as its value matches `pattern`."""
+
+    key: str
+    kind: str = Field(description="size, duration, boolean, fraction, choice ... (what `pattern` accepts)")
+    pattern: str = Field(
+        description=(
+            "the values accepted, as a regular expression matched against the whole trimmed value, "
+            "ignoring ASCII case (Python: re.fullmatch with IGNORECASE|ASCII; JavaScript: "
+            "new RegExp(`^(?:${pattern})$`, 'i'))"
+        )
+    )
+    expected: str = Field(description="the accepted values in words, like 'a size like 512m, 2g or 64k'")
+    description: str
+
+
 class SparkSection(BaseModel):
     arguments: dict[str, Any]
     confs: dict[str, Any]
     spark_home: str | None
     choices: dict[str, list[str]] = Field(description="jars, py-files (Spark dependencies), keytab")
     known_arguments: list[KnownArgument]
-    code_conf_patterns: list[str] = Field(
+    tuning_confs: list[TuningConf] = Field(
         description=(
-            "conf keys that decide what code runs (changing them needs WFO Cluster Code Settings: edit), "
-            "as glob patterns: '*' matches any run of characters (none, dots included), every other "
-            "character matches itself; a key is code when it matches a whole pattern, case-sensitively"
+            "the allow-list of tuning confs: a conf whose key is listed and whose value matches the "
+            "entry's pattern needs WFO Config Groups: edit; every other conf decides what code runs "
+            "and needs WFO Cluster Code Settings: edit (Developer or Admin)"
         )
     )
 

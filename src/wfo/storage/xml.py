@@ -2,7 +2,9 @@
 
 DTDs, entity declarations and external references are refused outright (billion laughs, XXE),
 not merely left unexpanded. `parse_hadoop_conf` accepts exactly the Hadoop layout and
-`render_hadoop_conf` writes it back so that parse(render(p)) == p.
+`render_hadoop_conf` writes it back so that parse(render(p)) == p. `hadoop_conf_as_utf8` turns a valid
+file in another encoding (ISO-8859-1, UTF-16 ...) into the same document in UTF-8, the one encoding
+stored and published.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PROPERTY_FIELDS = ("name", "value", "description", "final")
 # Written by Hadoop's own Configuration.writeXml / the /conf endpoints; carries no setting.
 _IGNORED_FIELDS = ("source", "tag")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,39})["']""")
+_DECLARATION_ENCODING = re.compile(r"""(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""")
 
 
 def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> ElementTree.Element:
@@ -158,3 +162,39 @@ def render_hadoop_conf(properties: Iterable[Property]) -> bytes:
         lines.append("  </property>")
     lines.append("</configuration>")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _encoding_of(data: bytes) -> str:
+    """The encoding an XML parser reads `data` in: its byte-order mark, else its declaration, else UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if data.startswith(b"<\x00?\x00"):
+        return "utf-16-le"
+    if data.startswith(b"\x00<\x00?"):
+        return "utf-16-be"
+    declared = _DECLARED_ENCODING.match(data)
+    return declared.group(1).decode("ascii") if declared else "utf-8"
+
+
+def hadoop_conf_as_utf8(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> bytes:
+    """`data` (a valid Hadoop configuration file) as UTF-8 with a declaration that says so.
+
+    UTF-8 documents come back unchanged. Others are decoded as the parser read them and re-encoded;
+    the result is checked to hold the same properties. Raises like `parse_hadoop_conf`.
+    """
+    properties = parse_hadoop_conf(data, max_bytes=max_bytes)
+    encoding = _encoding_of(data)
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return data
+    try:
+        text = data.decode(encoding).lstrip("\ufeff")
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise InvalidHadoopConfError(f"the file cannot be read in its encoding {encoding!r}: {exc}") from None
+    converted = _DECLARATION_ENCODING.sub(r'\1"UTF-8"', text, count=1).encode("utf-8")
+    if len(converted) > max_bytes:
+        raise UnsafeXmlError(f"in UTF-8 the XML document is over the limit of {format_size(max_bytes)}")
+    if parse_hadoop_conf(converted, max_bytes=max_bytes) != properties:
+        raise InvalidHadoopConfError(f"the file cannot be converted from {encoding!r} to UTF-8 faithfully")
+    return converted

@@ -1,30 +1,24 @@
-"""Config-group services on a throwaway Airflow database: rules, encryption at rest, and publishing.
-
-Only the tables involved are created (ours, Airflow's `connection` and `team`), in the SQLite database of
-this pytest process's throwaway AIRFLOW_HOME, so no migration runs.
-"""
+"""Config-group services on a throwaway Airflow database (conftest.py): rules, encryption at rest, and
+publishing."""
 
 from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from wfo.auth import roles
-from wfo.clusters import groups, kerberos_section, livy_section, spark_section
+from wfo.clusters import groups, kerberos_section, livy_section, published, spark_section
 from wfo.clusters.errors import ChangeForbidden, GroupConflict, GroupNotFound, InvalidGroupInput
 from wfo.clusters.hadoop import upload_hadoop_files, write_properties
+from wfo.clusters.livy import LivySettingsError
 from wfo.clusters.published import GroupNotPublished, load_group_snapshot
-from wfo.clusters.signing import ensure_signing_key
 from wfo.clusters.uploads import IncomingFile
-from wfo.db.models import ConfigGroup, ConfigGroupFile, metadata
-from wfo.settings import get_settings
+from wfo.db.models import ConfigGroup
 from wfo.storage.xml import Property
 
 KEYTAB = bytes.fromhex(
@@ -35,46 +29,16 @@ CORE_SITE = (
 )
 
 
-@pytest.fixture(scope="module")
-def _tables() -> None:
-    from airflow import settings
-    from airflow.models import Connection
-    from airflow.models.base import Base as AirflowBase
-    from airflow.models.team import Team
-
-    AirflowBase.metadata.create_all(settings.engine, tables=[Team.__table__, Connection.__table__])
-    metadata.create_all(settings.engine)
-
-
-@pytest.fixture
-def session(_tables: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Session]:
-    from airflow.models import Connection
-    from airflow.models.crypto import get_fernet
-    from airflow.utils.session import create_session
-
-    monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
-    get_fernet.cache_clear()
-    # Publishing signs with the instance's key; reading checks with its public half (wfo.clusters.signing).
-    monkeypatch.setenv("WFO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("WFO_SIGNING_PUBLIC_KEY", ensure_signing_key(tmp_path / "home"))
-    get_settings.cache_clear()
-    with create_session(scoped=False) as session:
-        session.execute(delete(ConfigGroupFile))
-        session.execute(delete(ConfigGroup))
-        session.execute(delete(Connection))
-    with create_session(scoped=False) as session:
-        yield session
-    get_fernet.cache_clear()
-    get_settings.cache_clear()
-
-
 def _allow(*granted: str) -> spark_section.PermissionCheck:
     return lambda resource, action: action == roles.CAN_EDIT and resource in granted
 
 
+OP = _allow(roles.CONFIG_GROUPS)
+
+
 def test_first_start_seeds_one_default_group_once_and_publishes_it(session: Session) -> None:
-    assert groups.ensure_default_group(session) == {"created": True, "not_published": {}}
-    assert groups.ensure_default_group(session) == {"created": False, "not_published": {}}
+    assert groups.ensure_default_group(session) == {"created": True, "not_published": {}, "renamed": {}}
+    assert groups.ensure_default_group(session) == {"created": False, "not_published": {}, "renamed": {}}
     [group] = groups.list_groups(session)
     assert (group.name, group.is_default, group.spark_arguments) == ("default", True, {"master": "local[*]"})
     session.commit()
@@ -151,10 +115,11 @@ def test_hadoop_upload_is_all_or_nothing_and_edits_rewrite_xml(session: Session)
                 IncomingFile("x.xml", io.BytesIO(b"<a/>")),
             ],
             "op",
+            OP,
         )
     assert group.files == []
-    upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op")
-    write_properties(session, group, "core-site.xml", [Property("fs.defaultFS", "hdfs://a&b")], "op")
+    upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op", OP)
+    write_properties(session, group, "core-site.xml", [Property("fs.defaultFS", "hdfs://a&b")], "op", OP)
     assert b"<value>hdfs://a&amp;b</value>" in group.files[0].content
     assert groups.missing_hadoop_files(group) == ["hdfs-site.xml", "yarn-site.xml"]
 
@@ -186,7 +151,7 @@ def test_a_published_group_renders_into_files_for_a_job(session: Session, tmp_pa
 
     groups.ensure_default_group(session)
     group = groups.get_group(session, "default")
-    upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op")
+    upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op", OP)
     kerberos_section.upload_kerberos_files(
         session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
     )
@@ -218,3 +183,50 @@ def test_start_up_survives_a_changed_fernet_key_and_names_the_group(
     result = groups.ensure_default_group(session)
     assert result["created"] is False
     assert "another Fernet key" in result["not_published"]["default"]
+
+
+@pytest.mark.parametrize("bad", ["prod\n", "prod\r\n", "a b", "-x", "ünï", "x" * 65])
+def test_names_are_checked_whole(bad: str) -> None:
+    with pytest.raises(InvalidGroupInput, match="not a valid group name"):
+        groups.check_name(bad)
+
+
+def test_start_up_renames_rows_with_invalid_names_and_republishes_them(session: Session) -> None:
+    from wfo.clusters import transfer
+
+    groups.ensure_default_group(session)
+    # Rows as an older wfo (regex `$`) let them in: straight into the table, published under the bad name.
+    bad = [ConfigGroup(name="prod\n", spark_arguments={"master": "yarn"}), ConfigGroup(name="-")]
+    session.add_all(bad)
+    session.flush()
+    prod, dash = f"prod-repaired-{bad[0].id}", f"group-repaired-{bad[1].id}"
+    published.publish_all(session)
+    session.commit()
+    assert "prod" not in str(transfer.export_groups(session, io.BytesIO(), include_secrets=False))
+
+    result = groups.ensure_default_group(session)
+    session.commit()
+    assert result["renamed"] == {"prod\n": prod, "-": dash}
+    assert load_group_snapshot(prod)["spark"]["arguments"] == {"master": "yarn"}
+    with pytest.raises(GroupNotPublished):
+        load_group_snapshot("prod\n")
+    assert transfer.export_groups(session, io.BytesIO(), include_secrets=False) == ["default", dash, prod]
+    assert groups.ensure_default_group(session)["renamed"] == {}
+
+
+def test_a_clone_keeps_the_livy_password_only_while_its_url_stays(session: Session) -> None:
+    groups.ensure_default_group(session)
+    endpoint = {"url": "http://livy.example.com:8998", "auth": "Basic_Access", "username": "u"}
+    source = groups.get_group(session, "default")
+    livy_section.update_livy(session, source, {"python": {**endpoint, "password": "pw"}}, "op")
+    clone = groups.clone_group(session, "default", "copy", "op")
+    same_server = {"python": {**endpoint, "url": "http://livy.example.com:8998/x"}}
+    livy_section.update_livy(session, clone, same_server, "op")
+    assert livy_section.livy_view(clone)["python"]["password_set"] is True
+    moved = {"python": {**endpoint, "url": "http://collector.example.net:8998"}}
+    with pytest.raises(LivySettingsError, match="give the password again for the new URL"):
+        livy_section.update_livy(session, clone, moved, "op")
+    assert livy_section.livy_view(clone)["python"]["url"] == "http://livy.example.com:8998/x"
+    livy_section.update_livy(session, clone, {"python": {**moved["python"], "auth": "None"}}, "op")
+    assert livy_section.livy_view(clone)["python"]["password_set"] is False
+    assert published.livy_passwords(groups.get_group(session, "default")) == {"python": "pw"}

@@ -9,9 +9,9 @@ import pytest
 from wfo.clusters.livy import LivySettingsError, validate_livy
 
 
-def refusal(payload: Any, previous: dict | None = None) -> dict[str, str]:
+def refusal(payload: Any, previous: dict | None = None, urls: dict | None = None) -> dict[str, str]:
     with pytest.raises(LivySettingsError) as caught:
-        validate_livy(payload, previous)
+        validate_livy(payload, previous, urls)
     assert str(caught.value).startswith("invalid Livy settings: ")
     return caught.value.errors
 
@@ -28,6 +28,7 @@ def test_settings_and_passwords_are_returned_apart() -> None:
             "scala": {"url": "http://livy:8998/", "auth": "Kerberos", "username": ""},
         },
         None,
+        None,
     )
     assert settings == {
         "python": {"url": "https://livy.example.com:8998", "auth": "Basic_Access", "username": "ana"},
@@ -37,7 +38,7 @@ def test_settings_and_passwords_are_returned_apart() -> None:
 
 
 def test_missing_kernel_or_fields_mean_no_endpoint() -> None:
-    settings, passwords = validate_livy({"python": {"url": ""}}, None)
+    settings, passwords = validate_livy({"python": {"url": ""}}, None, None)
     assert settings["python"] == settings["scala"] == {"url": "", "auth": "None", "username": ""}
     assert passwords == {"python": None, "scala": None}
 
@@ -50,19 +51,50 @@ def test_absent_password_keeps_the_stored_one_and_empty_clears_it() -> None:
             "scala": {"url": "http://l:8998", "auth": "None", "username": "", "password": ""},
         },
         previous,
+        {"python": "http://L:8998/old/path", "scala": "http://l:8998"},
     )
     assert passwords == {"python": "old-py", "scala": None}
 
 
+@pytest.mark.parametrize(
+    "new_url",
+    ["https://livy.example.com:8998", "http://attacker.example.com:8998", "http://livy.example.com:8999"],
+)
+def test_a_url_pointing_at_another_server_needs_the_password_again(new_url: str) -> None:
+    # The stored password must not follow the URL to a server an editor chose (scheme, host or port).
+    old = {"python": "http://livy.example.com:8998"}
+    body = {"python": {"url": new_url, "auth": "Basic_Access", "username": "u"}}
+    assert refusal(body, {"python": "old-pw"}, old) == {
+        "python.password": "the URL now points at another server: give the password again for the new URL"
+    }
+    _, passwords = validate_livy(
+        {"python": {**body["python"], "password": "new-pw"}}, {"python": "old-pw"}, old
+    )
+    assert passwords["python"] == "new-pw"
+    # Without Basic_Access the change is accepted, and the old password is gone for good.
+    _, passwords = validate_livy({"python": {"url": new_url}}, {"python": "old-pw"}, old)
+    assert passwords["python"] is None
+
+
+def test_default_ports_and_paths_do_not_count_as_another_server() -> None:
+    _, passwords = validate_livy(
+        {"python": {"url": "http://LIVY.example.com:80/livy", "auth": "Basic_Access", "username": "u"}},
+        {"python": "pw"},
+        {"python": "http://livy.example.com"},
+    )
+    assert passwords["python"] == "pw"
+
+
 def test_password_set_flag_echoed_by_the_ui_is_ignored() -> None:
     _, passwords = validate_livy(
-        {"python": {"url": "", "auth": "None", "username": "", "password_set": True}}, {"python": "p"}
+        {"python": {"url": "", "auth": "None", "username": "", "password_set": True}}, {"python": "p"}, None
     )
     assert passwords["python"] == "p"
 
 
 def test_auth_is_one_of_the_three_modes() -> None:
-    settings, _ = validate_livy({"python": {"url": "", "auth": "kerberos"}, "scala": {"auth": ""}}, None)
+    payload = {"python": {"url": "", "auth": "kerberos"}, "scala": {"auth": ""}}
+    settings, _ = validate_livy(payload, None, None)
     assert settings["python"]["auth"] == "Kerberos" and settings["scala"]["auth"] == "None"
     assert refusal({"python": {"auth": "Digest"}}) == {
         "python.auth": "'Digest' is not one of None, Basic_Access, Kerberos"
@@ -78,12 +110,13 @@ def test_basic_access_needs_a_user_name_and_a_password() -> None:
     cleared = refusal(
         {"scala": {"url": "http://livy:8998", "auth": "Basic_Access", "username": "u", "password": ""}},
         {"scala": "old"},
+        {"scala": "http://livy:8998"},
     )
     assert cleared == {"scala.password": "Basic_Access needs a password"}
 
 
 def test_clearing_the_url_is_always_possible() -> None:
-    settings, _ = validate_livy({"python": {"url": "", "auth": "Basic_Access", "username": ""}}, None)
+    settings, _ = validate_livy({"python": {"url": "", "auth": "Basic_Access", "username": ""}}, None, None)
     assert settings["python"]["url"] == ""
 
 

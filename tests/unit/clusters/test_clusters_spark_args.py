@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from wfo.clusters.spark_args import (
     KNOWN_ARGUMENTS,
     SparkSettingsError,
-    code_conf_patterns,
+    code_changes,
     code_settings_changed,
     is_code_argument,
     is_code_conf,
@@ -18,7 +17,6 @@ from wfo.clusters.spark_args import (
     to_spark_submit_options,
     validate_spark_settings,
 )
-from wfo.plugin.schemas_clusters import SparkSection
 
 DEPENDENCIES = {"a.jar", "b.jar", "helpers.py", "lib.zip", "old.egg", "notes.txt"}
 KEYTABS = {"etl.keytab"}
@@ -260,73 +258,51 @@ def test_non_code_arguments(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "key",
+    ("key", "value"),
     [
-        "spark.driver.extraJavaOptions",
-        "spark.executor.extraClassPath",
-        "spark.driver.extraLibraryPath",
-        "spark.pyspark.python",
-        "spark.pyspark.driver.python",
-        "spark.yarn.appMasterEnv.PYSPARK_PYTHON",
-        "spark.executorEnv.PYSPARK_PYTHON",
-        "spark.executorEnv.LD_PRELOAD",
-        "spark.jars",
-        "spark.jars.packages",
-        "spark.submit.pyFiles",
-        "spark.files",
-        "spark.archives",
-        "spark.driver.defaultJavaOptions",
-        "spark.yarn.dist.jars",
-        "spark.yarn.jars",
+        ("spark.driver.extraJavaOptions", "-Dx=1"),
+        ("spark.executor.extraClassPath", "/opt/lib/*"),
+        ("spark.driver.extraLibraryPath", "/opt/native"),
+        ("spark.pyspark.python", "/opt/py/bin/python"),
+        ("spark.pyspark.driver.python", "python3"),
+        ("spark.yarn.appMasterEnv.PYSPARK_PYTHON", "python3"),
+        ("spark.executorEnv.PYSPARK_PYTHON", "python3"),
+        ("spark.executorEnv.LD_PRELOAD", "/tmp/x.so"),
+        ("spark.jars", "hdfs:///x.jar"),
+        ("spark.jars.packages", "g:a:1"),
+        ("spark.submit.pyFiles", "x.py"),
+        ("spark.files", "x.txt"),
+        ("spark.archives", "x.zip"),
+        ("spark.driver.defaultJavaOptions", "-Dx=1"),
+        ("spark.yarn.dist.jars", "x.jar"),
+        ("spark.yarn.jars", "x.jar"),
+        # Unknown keys are code too: the rule is an allow-list.
+        ("spark.filesx", "1"),
+        ("spark.some.future.setting", "true"),
+        ("spark.hadoop.hadoop.security.group.mapping", "org.example.Mapping"),
+        # A tuning key with a value outside its rule.
+        ("spark.executor.memory", "${env:HOME}"),
+        ("spark.io.compression.codec", "org.example.ShellCodec"),
+        ("spark.hadoop.fs.defaultFS", "file:///tmp"),
     ],
 )
-def test_code_confs(key: str) -> None:
-    assert is_code_conf(key)
+def test_code_confs(key: str, value: str) -> None:
+    assert is_code_conf(key, value)
 
 
 @pytest.mark.parametrize(
-    "key",
+    ("key", "value"),
     [
-        "spark.executor.memory",
-        "spark.scheduler.mode",
-        "spark.hadoop.fs.defaultFS",
-        "spark.filesx",
-        "spark.driver.cores",
+        ("spark.executor.memory", "4g"),
+        ("spark.scheduler.mode", "FAIR"),
+        ("spark.scheduler.mode", "fifo"),
+        ("spark.hadoop.fs.defaultFS", "hdfs://nn.example.com:8020"),
+        ("spark.driver.cores", "2"),
+        ("spark.io.compression.codec", "zstd"),
     ],
 )
-def test_non_code_confs(key: str) -> None:
-    assert not is_code_conf(key)
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        "spark.driver.extraJavaOptions",
-        "spark.executorEnv.PYTHONPATH",
-        "spark.jars.packages",
-        "spark.kubernetes.executor.container.image",
-        "spark.pyspark.python",
-        "spark.executor.memory",
-        "spark.filesx",
-        "spark.pyspark.pythonx",
-        "sparkXpyspark.python",
-    ],
-)
-def test_spark_section_sends_the_code_conf_patterns_the_server_matches(key: str) -> None:
-    # The UI's "needs Developer or Admin" hints match these with the rule of the field's description:
-    # only `*` is special (any run of characters), a key must match a whole pattern.
-    section = SparkSection(
-        arguments={},
-        confs={},
-        spark_home=None,
-        choices={},
-        known_arguments=[],
-        code_conf_patterns=code_conf_patterns(),
-    ).model_dump(mode="json")
-    patterns = section["code_conf_patterns"]
-    assert patterns and not any(char in pattern for pattern in patterns for char in "?[]")
-    globs = [re.compile(".*".join(re.escape(part) for part in pattern.split("*"))) for pattern in patterns]
-    assert any(glob.fullmatch(key) for glob in globs) == is_code_conf(key)
+def test_non_code_confs(key: str, value: str) -> None:
+    assert not is_code_conf(key, value)
 
 
 def test_changes_are_classified_as_code_or_not() -> None:
@@ -343,6 +319,20 @@ def test_changes_are_classified_as_code_or_not() -> None:
     assert code_settings_changed(args, confs, *fewer_jars)
     assert not code_settings_changed(args, confs, dict(args), dict(confs))
     assert not non_code_settings_changed(args, confs, dict(args), dict(confs))
+    # A tuning key whose value leaves its rule becomes a code setting, and going back is a code change too.
+    smuggled = (args, {**confs, "spark.scheduler.mode": "org.example.Mode"})
+    assert code_changes(args, confs, *smuggled) == [
+        "spark.scheduler.mode ('org.example.Mode' is not one of FIFO, FAIR)"
+    ]
+    assert code_changes(*smuggled, args, confs) == ["spark.scheduler.mode (removes a code setting)"]
+
+
+@pytest.mark.parametrize("key", ["spark.kerberos.keytab", "spark.yarn.keytab"])
+def test_keytab_confs_are_refused_in_favour_of_the_keytab_argument(key: str) -> None:
+    # Refused for every role: a path on the worker is never the group's keytab (see KEYTAB_CONFS).
+    for value in ("etl.keytab", "/etc/security/keytabs/hdfs.headless.keytab"):
+        errors = refusal({}, {key: value})
+        assert "choose one of this group's keytabs with the 'keytab' argument" in errors[key]
 
 
 def test_spark_submit_options_follow_the_table_order() -> None:

@@ -1,6 +1,6 @@
 // Unit tests of the config groups API module: routes, methods and bodies as the contract has them.
 import { createApiClient } from "../../../src/wfo/ui/src/api/client";
-import { codeConfMatcher, configGroupsApi, validateGroupName } from "../../../src/wfo/ui/src/api/configGroups";
+import { confRule, configGroupsApi, validateGroupName } from "../../../src/wfo/ui/src/api/configGroups";
 import { type Call, jsonResponse, stubFetch } from "./fetchStub";
 
 function setup(responses: Response[]) {
@@ -124,46 +124,43 @@ describe("validateGroupName", () => {
   });
 });
 
-describe("codeConfMatcher", () => {
-  // Patterns as the server sends them in `code_conf_patterns` (a sample: the list itself is the server's).
-  const isCodeConf = codeConfMatcher([
-    "*.extraJavaOptions",
-    "*.extraClassPath",
-    "spark.*.defaultJavaOptions",
-    "spark.pyspark.python",
-    "spark.jars*",
-    "spark.yarn.dist.*",
-    "spark.yarn.appMasterEnv.*",
+describe("confRule", () => {
+  // Entries as the server sends them in `tuning_confs` (a sample: the list itself is the server's, and the
+  // server's unit tests check that these patterns mean the same in Python and here).
+  const codeReason = confRule([
+    { description: "", expected: "a size like 512m", key: "spark.executor.memory", kind: "size", pattern: "[0-9]{1,15}([kmgtp]b?|b)?" },
+    { description: "", expected: "one of lz4, zstd", key: "spark.io.compression.codec", kind: "choice", pattern: "lz4|zstd" },
+    { description: "", expected: "true or false", key: "spark.dynamicAllocation.enabled", kind: "boolean", pattern: "true|false" },
   ]);
 
-  it("flags the conf keys matching a whole pattern, `*` standing for any run of characters", () => {
-    for (const key of [
-      "spark.driver.extraJavaOptions",
-      "spark.executor.extraClassPath",
-      "spark.pyspark.python",
-      " spark.pyspark.python ",
-      "spark.jars",
-      "spark.jars.packages",
-      "spark.yarn.dist.files",
-      "spark.driver.defaultJavaOptions",
-      "spark.yarn.appMasterEnv.PYSPARK_PYTHON",
-    ]) {
-      expect(isCodeConf(key), key).toBe(true);
-    }
-    for (const key of [
-      "spark.scheduler.mode",
-      "spark.executor.memory",
-      "spark.dynamicAllocation.enabled",
-      "spark.pyspark.pythonx",
-      "sparkXpyspark.python",
-      "spark.driver.extraJavaOptionsX",
-    ]) {
-      expect(isCodeConf(key), key).toBe(false);
-    }
+  it("accepts listed keys with values inside their rule, whole and ignoring case", () => {
+    expect(codeReason("spark.executor.memory", "4g")).toBeNull();
+    expect(codeReason(" spark.executor.memory ", " 512M ")).toBeNull();
+    expect(codeReason("spark.io.compression.codec", "ZSTD")).toBeNull();
+    expect(codeReason("spark.dynamicAllocation.enabled", "True")).toBeNull();
   });
 
-  it("flags nothing without patterns", () => {
-    expect(codeConfMatcher([])("spark.pyspark.python")).toBe(false);
-    expect(codeConfMatcher([])("")).toBe(false);
+  it("calls values outside the rule code, saying what the rule expects", () => {
+    for (const [key, value] of [
+      ["spark.executor.memory", "4 GB"],
+      ["spark.executor.memory", "4.5g"],
+      ["spark.executor.memory", "${env:X}"],
+      ["spark.io.compression.codec", "org.example.EvilCodec"],
+      ["spark.io.compression.codec", "lz4x"],
+      ["spark.dynamicAllocation.enabled", "truex"],
+    ] as const) {
+      expect(codeReason(key, value), `${key}=${value}`).toEqual({
+        expected: expect.any(String) as string,
+        kind: "value",
+      });
+    }
+    expect(codeReason("spark.io.compression.codec", "lz4x")).toEqual({ expected: "one of lz4, zstd", kind: "value" });
+  });
+
+  it("calls every key off the list code", () => {
+    for (const key of ["spark.driver.resource.gpu.discoveryScript", "spark.plugins", "spark.executor.memoryX", "x"]) {
+      expect(codeReason(key, "1")).toEqual({ kind: "unlisted" });
+    }
+    expect(confRule([])("spark.executor.memory", "1g")).toEqual({ kind: "unlisted" });
   });
 });

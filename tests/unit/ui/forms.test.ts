@@ -15,10 +15,12 @@ const known: KnownSparkArgument[] = [
 const config: SparkConfig = {
   arguments: { "driver-memory": "2g", files: ["a.txt", "b.txt"], jars: ["x.jar"], master: "yarn" },
   choices: { jars: ["x.jar", "y.jar"], keytab: [] },
-  code_conf_patterns: ["*.extraJavaOptions"],
   confs: { "spark.scheduler.mode": "FAIR" },
   known_arguments: known,
   spark_home: null,
+  tuning_confs: [
+    { description: "", expected: "one of FIFO, FAIR", key: "spark.scheduler.mode", kind: "choice", pattern: "FIFO|FAIR" },
+  ],
 };
 
 describe("spark form", () => {

@@ -21,7 +21,8 @@ from wfo.clusters.errors import ChangeForbidden, ConfigGroupError, GroupConflict
 from wfo.clusters.keytab import KeytabError
 from wfo.clusters.livy import LivySettingsError
 from wfo.clusters.secrets import SecretsError
-from wfo.clusters.spark_args import KNOWN_ARGUMENTS, SparkSettingsError, code_conf_patterns
+from wfo.clusters.spark_args import KNOWN_ARGUMENTS, SparkSettingsError
+from wfo.clusters.spark_tuning import TUNING_CONFS
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup
 from wfo.plugin.deps import CurrentUser, is_allowed, require
@@ -46,6 +47,7 @@ from wfo.plugin.schemas_clusters import (
     SparkSettings,
     SparkUpdate,
     StoredFile,
+    TuningConf,
 )
 from wfo.storage.errors import FileTooLargeError, StorageError
 from wfo.storage.limits import MiB
@@ -107,6 +109,11 @@ def _change(
         raise HTTPException(_status(exc), detail=str(exc)) from None
     record(session, current.actor, action, OBJECT, name, "success", details(result))
     return result
+
+
+def _may(current: CurrentUser) -> Callable[[str, str], bool]:
+    """The caller's permission check, for services whose rule depends on what a change touches."""
+    return lambda resource, action: is_allowed(current.user, resource, action)
 
 
 def _incoming(form: FormData) -> list[IncomingFile]:
@@ -176,7 +183,16 @@ def _spark(group: ConfigGroup, dependencies: list[str]) -> SparkSection:
         spark_home=group.spark_home,
         choices={"jars": choices.jars, "py-files": choices.py_files, "keytab": choices.keytabs},
         known_arguments=[KnownArgument.model_validate(dict(entry)) for entry in KNOWN_ARGUMENTS],
-        code_conf_patterns=code_conf_patterns(),
+        tuning_confs=[
+            TuningConf(
+                key=rule.key,
+                kind=rule.kind,
+                pattern=rule.pattern,
+                expected=rule.expected,
+                description=rule.description,
+            )
+            for rule in TUNING_CONFS
+        ],
     )
 
 
@@ -265,7 +281,7 @@ def upload_hadoop_files(group: str, current: CanEdit, form: UploadForm, session:
         current,
         "config_group.hadoop.upload",
         group,
-        lambda: hadoop.upload_hadoop_files(session, target, _incoming(form), current.username),
+        lambda: hadoop.upload_hadoop_files(session, target, _incoming(form), current.username, _may(current)),
         lambda names: {"files": names},
     )
     return _hadoop(target)
@@ -300,7 +316,7 @@ def edit_hadoop_file(
         current,
         "config_group.hadoop.edit",
         group,
-        lambda: hadoop.write_properties(session, target, file, wanted, current.username),
+        lambda: hadoop.write_properties(session, target, file, wanted, current.username, _may(current)),
         lambda props: {"file": file, "properties": len(props)},
     )
     return HadoopFileProperties(
@@ -338,7 +354,7 @@ def delete_hadoop_file(group: str, file: str, session: SessionDep, current: CanE
         current,
         "config_group.hadoop.delete",
         group,
-        lambda: hadoop.delete_hadoop_file(session, target, file, current.username),
+        lambda: hadoop.delete_hadoop_file(session, target, file, current.username, _may(current)),
         lambda _: {"file": file},
     )
     return Response(status_code=204)
@@ -369,7 +385,7 @@ def update_spark(group: str, body: SparkUpdate, session: SessionDep, current: Ca
             body.confs,
             body.spark_home,
             current.username,
-            lambda resource, action: is_allowed(current.user, resource, action),
+            _may(current),
             dependencies,
         ),
         lambda summary: summary,
@@ -490,7 +506,7 @@ def update_runtime(
             target,
             body,
             current.username,
-            lambda resource, action: is_allowed(current.user, resource, action),
+            _may(current),
         ),
         lambda summary: summary,
     )

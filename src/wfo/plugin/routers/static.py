@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from wfo.plugin.deps import Authenticated
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _MEDIA_TYPES = {
     ".cjs": "text/javascript",
     ".js": "text/javascript",
@@ -25,7 +25,7 @@ router = APIRouter(tags=["static"])
 @router.get("/static/{name}", include_in_schema=False)
 def static_file(name: str, _: Authenticated) -> FileResponse:
     path = STATIC_DIR / name
-    if not _SAFE_NAME.match(name) or not path.is_file():
+    if not _SAFE_NAME.fullmatch(name) or not path.is_file():
         raise HTTPException(404, detail="no such file")
     return FileResponse(
         path,

@@ -62,16 +62,25 @@ export interface SparkSettings {
   spark_home: string | null;
 }
 
+/**
+ * A tuning conf: needs only can_edit on "WFO Config Groups" while its value matches `pattern` (the whole
+ * trimmed value, ignoring ASCII case). Every conf not on the list decides what code runs.
+ */
+export interface TuningConf {
+  key: string;
+  kind: string;
+  pattern: string;
+  /** The accepted values in words ("a size like 512m, 2g or 64k"). */
+  expected: string;
+  description: string;
+}
+
 export interface SparkConfig extends SparkSettings {
   /** Values the select arguments may take: `jars`, `py-files` (Spark dependencies), `keytab`. */
   choices: Record<string, string[]>;
   known_arguments: KnownSparkArgument[];
-  /**
-   * Conf keys that change what code runs (needs can_edit on "WFO Cluster Code Settings"), as the
-   * server matches them: globs where `*` matches any run of characters and every other character
-   * matches itself; a key is code when it matches a whole pattern. See `codeConfMatcher`.
-   */
-  code_conf_patterns: string[];
+  /** The allow-list of tuning confs; see `confRule`. */
+  tuning_confs: TuningConf[];
 }
 
 export interface Keytab extends StoredFile {
@@ -226,19 +235,24 @@ export function validateGroupName(name: string): string | null {
     : "Use up to 64 letters, digits, “_”, “.” or “-”, starting with a letter or digit.";
 }
 
+/** Why a conf needs "WFO Cluster Code Settings" (null: it is a tuning setting). */
+export type CodeReason = null | { kind: "unlisted" } | { kind: "value"; expected: string };
+
 /**
- * Tells whether a Spark conf key changes what code runs (Python paths, class paths, JVM options,
- * shipped files), from the server's `code_conf_patterns` (SparkConfig). Only users with can_edit on
- * "WFO Cluster Code Settings" may change such keys; the server enforces it, this only lets the page
- * say so up front.
+ * Classifies Spark confs as the server does, from its allow-list (`SparkConfig.tuning_confs`): a conf is
+ * a tuning setting when its key is listed and its value matches the entry's pattern; anything else
+ * changes what code runs, and only users with can_edit on "WFO Cluster Code Settings" may change it. The
+ * server enforces it; this only lets the page say so up front.
  */
-export function codeConfMatcher(patterns: readonly string[]): (key: string) => boolean {
-  if (patterns.length === 0) {
-    return () => false;
-  }
-  const codeConf = new RegExp(
-    `^(?:${patterns.map((glob) => glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/gu, "\\$&")).join(".*")).join("|")})$`,
-    "u",
+export function confRule(tuning: readonly TuningConf[]): (key: string, value: string) => CodeReason {
+  const rules = new Map(
+    tuning.map((rule) => [rule.key, { expected: rule.expected, pattern: new RegExp(`^(?:${rule.pattern})$`, "i") }]),
   );
-  return (key) => codeConf.test(key.trim());
+  return (key, value) => {
+    const rule = rules.get(key.trim());
+    if (rule === undefined) {
+      return { kind: "unlisted" };
+    }
+    return rule.pattern.test(value.trim()) ? null : { kind: "value", expected: rule.expected };
+  };
 }

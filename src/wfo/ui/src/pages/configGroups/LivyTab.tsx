@@ -138,6 +138,9 @@ function EndpointFields({
               </Button>
             ) : null}
           </HStack>
+          {draft.passwordSet && !draft.clear ? (
+            <Field.HelperText>Kept while the URL points at the same server; another host, port or scheme needs it again.</Field.HelperText>
+          ) : null}
           <FieldError errors={errors} name={`${kernel}.password`} />
         </Field.Root>
       </Card.Body>

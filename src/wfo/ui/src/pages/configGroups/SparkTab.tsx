@@ -1,12 +1,14 @@
 /**
  * Spark tab: spark-submit *Arguments* (keys from the server's list, an input fitting each kind) and
- * *Configurations* (`--conf` key/values), saved together. Code-like settings need the
- * "WFO Cluster Code Settings" right; the page disables them for others and the server decides.
+ * *Configurations* (`--conf` key/values), saved together. Only tuning settings (the arguments the server
+ * marks so, the confs on its allow-list with a value within their rule) need no more than config-group
+ * edit rights; everything else needs the "WFO Cluster Code Settings" right. The page marks and disables
+ * those for others, shows the allow-list, and the server decides.
  */
 import { Badge, Box, Button, Field, Flex, Heading, HStack, Input, Spinner, Table, Text } from "@chakra-ui/react";
 import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 
-import { codeConfMatcher, configGroups, type SparkConfig } from "../../api/configGroups";
+import { confRule, configGroups, type CodeReason, type SparkConfig, type TuningConf } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { DeleteButton } from "../../components/RowActions";
@@ -21,17 +23,53 @@ import { ArgumentInput, Select } from "./SparkArgumentInput";
 
 const CODE_HINT = "needs Developer or Admin";
 
-/** Next to a code-like setting the user may not change (on its own line below a key). */
-function CodeHint({ show, below = false }: { show: boolean; below?: boolean }) {
+/** Next to a code setting the user may not change (on its own line below a key). */
+function CodeHint({ show, below = false, testId }: { show: boolean; below?: boolean; testId?: string }) {
   if (!show) {
     return null;
   }
   const badge = (
-    <Badge colorPalette="orange" fontFamily="body" ml={below ? 0 : 2} size="sm" variant="subtle">
+    <Badge colorPalette="orange" data-testid={testId} fontFamily="body" ml={below ? 0 : 2} size="sm" variant="subtle">
       {CODE_HINT}
     </Badge>
   );
   return below ? <Box mt={1}>{badge}</Box> : badge;
+}
+
+function reasonText(key: string, reason: CodeReason): string {
+  if (reason === null) {
+    return "";
+  }
+  return reason.kind === "unlisted"
+    ? `${key} is not a tuning setting: it can change what code runs.`
+    : `${key} takes ${reason.expected} as a tuning setting; other values can change what code runs.`;
+}
+
+/** The allow-list from the server: what may be changed without the code-settings right. */
+function TuningList({ tuning }: { tuning: TuningConf[] }) {
+  return (
+    <Box as="details" data-testid="spark-tuning-list" fontSize="sm" mt={3}>
+      <Box as="summary" color="fg.muted" cursor="pointer">
+        Tuning configurations ({tuning.length}): these need only config-group edit rights (Op); every other
+        configuration, and any value outside these rules, {CODE_HINT}.
+      </Box>
+      <Table.ScrollArea borderWidth="1px" maxH="24rem" mt={2} rounded="md">
+        <Table.Root size="sm">
+          <Table.Body>
+            {tuning.map((rule) => (
+              <Table.Row key={rule.key}>
+                <Table.Cell fontFamily="mono" wordBreak="break-all">
+                  {rule.key}
+                </Table.Cell>
+                <Table.Cell>{rule.expected}</Table.Cell>
+                <Table.Cell color="fg.muted">{rule.description}</Table.Cell>
+              </Table.Row>
+            ))}
+          </Table.Body>
+        </Table.Root>
+      </Table.ScrollArea>
+    </Box>
+  );
 }
 
 function RowError({ messages, testId }: { messages: string[] | undefined; testId: string }) {
@@ -47,6 +85,7 @@ function SettingRow({
   kind,
   name,
   hint,
+  note,
   editable,
   errors,
   onDelete,
@@ -55,6 +94,8 @@ function SettingRow({
   kind: "arg" | "conf";
   name: string;
   hint: boolean;
+  /** Why the setting (or its value) counts as code, when the user may not change code settings. */
+  note?: string;
   editable: boolean;
   errors: string[] | undefined;
   onDelete: () => void;
@@ -64,10 +105,15 @@ function SettingRow({
     <Table.Row data-testid={`spark-${kind}-row-${name}`}>
       <Table.Cell fontFamily="mono" fontSize="sm" verticalAlign="top" width="18rem" wordBreak="break-all">
         {name}
-        <CodeHint below show={hint} />
+        <CodeHint below show={hint} testId={`spark-${kind}-code-${name}`} />
       </Table.Cell>
       <Table.Cell verticalAlign="top">
         {children}
+        {note ? (
+          <Text color="fg.warning" data-testid={`spark-${kind}-note-${name}`} fontSize="xs" mt={1}>
+            {note}
+          </Text>
+        ) : null}
         <RowError messages={errors} testId={`spark-${kind}-error-${name}`} />
       </Table.Cell>
       <Table.Cell textAlign="end" verticalAlign="top" width="6rem">
@@ -107,7 +153,7 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
   const readOnly = !canBase && !canCode;
   const known = new Map(config.known_arguments.map((argument) => [argument.name, argument]));
   const isCodeArgument = (key: string) => known.get(key)?.code ?? false;
-  const isCodeConf = useMemo(() => codeConfMatcher(config.code_conf_patterns), [config.code_conf_patterns]);
+  const codeReason = useMemo(() => confRule(config.tuning_confs), [config.tuning_confs]);
   const mayEdit = (code: boolean) => (code ? canCode : canBase);
 
   const [draft, setDraft] = useState<SparkDraft>(() => draftFrom(config));
@@ -150,7 +196,8 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
     <>
       {readOnly ? (
         <Text color="fg.muted" data-testid="spark-readonly" fontSize="sm" mb={3}>
-          You can view these settings; changing them needs edit rights on config groups.
+          You can view these settings. Changing the tuning settings (listed below the configurations) needs
+          edit rights on config groups (Op); everything else, marked “{CODE_HINT}”, can change what code runs.
         </Text>
       ) : null}
       <ActionOutcome done={save.done} error={formError(errors)} testId="spark" />
@@ -166,7 +213,7 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
             <SettingRow
               editable={editable}
               errors={errors?.byKey[row.key]}
-              hint={code && !canCode && !readOnly}
+              hint={code && !canCode}
               key={row.key}
               kind="arg"
               name={row.key}
@@ -211,14 +258,19 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
       </Heading>
       <KeyValueTable empty="No configurations." testId="spark-confs">
         {draft.confs.map((row, index) => {
-          const code = isCodeConf(row.key);
+          // Whether the row may be edited follows the saved value (a row must not lock itself while being
+          // typed); the note follows the value typed.
+          const saved = config.confs[row.key];
+          const code = codeReason(row.key, saved === undefined ? row.value : String(saved)) !== null;
+          const now = codeReason(row.key, row.value);
           const editable = mayEdit(code);
           return (
             <SettingRow
               editable={editable}
               errors={errors?.byKey[row.key]}
-              hint={code && !canCode && !readOnly}
+              hint={(code || now !== null) && !canCode}
               key={row.key}
+              note={now !== null && !canCode ? reasonText(row.key, now) : undefined}
               kind="conf"
               name={row.key}
               onDelete={() => setDraft({ ...draft, confs: draft.confs.filter((_, i) => i !== index) })}
@@ -246,12 +298,18 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
             <Input
               data-testid="spark-conf-add-key"
               fontFamily="mono"
+              list="spark-tuning-keys"
               maxW="20rem"
               onChange={(event) => setNewConf({ ...newConf, key: event.target.value })}
               placeholder="spark.executor.instances"
               size="sm"
               value={newConf.key}
             />
+            <datalist id="spark-tuning-keys">
+              {config.tuning_confs.map((rule) => (
+                <option key={rule.key} value={rule.key} />
+              ))}
+            </datalist>
             <Input
               data-testid="spark-conf-add-value"
               fontFamily="mono"
@@ -269,18 +327,19 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
             <Text color="fg.error" fontSize="xs" mt={1}>
               {confProblem}
             </Text>
-          ) : confKey !== "" && isCodeConf(confKey) && !canCode ? (
+          ) : confKey !== "" && codeReason(confKey, newConf.value) !== null && !canCode ? (
             <Text color="fg.warning" data-testid="spark-conf-add-hint" fontSize="xs" mt={1}>
-              {confKey} changes what code runs: saving it {CODE_HINT}.
+              {reasonText(confKey, codeReason(confKey, newConf.value))} Saving it {CODE_HINT}.
             </Text>
           ) : null}
         </Box>
       )}
+      <TuningList tuning={config.tuning_confs} />
 
       <Field.Root invalid={errors?.byKey.spark_home !== undefined} maxW="36rem" mt={6}>
         <Field.Label>
           Spark home
-          <CodeHint show={!canCode && !readOnly} />
+          <CodeHint show={!canCode} />
         </Field.Label>
         <Input
           data-testid="spark-home"
