@@ -40,7 +40,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """A running `wfo up` on a free port, with one user per role (password = `role_password`)."""
     home = tmp_path_factory.mktemp("platform") / "home"
     instance = Platform(home=home, port=free_port(), admin_password=secrets.token_urlsafe(16))
-    instance.start()
+    # A named object-store connection, as production has: the local store ignores it, but Airflow's
+    # connections API must refuse non-Admin writes to it (tests/integration/security/).
+    instance.start(WFO_OBJECT_STORE_CONN_ID="wfo_test_object_store")
     try:
         for username, role in ROLE_USERS.items():
             if username != "admin":

@@ -1,4 +1,4 @@
-"""Signing published config groups: the key on disk, the canonical form, and every way to break a signature."""
+"""Signing published config groups: the key on disk, the canonical form, every way to break a signature."""
 
 from __future__ import annotations
 

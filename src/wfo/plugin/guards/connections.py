@@ -46,18 +46,22 @@ def is_protected(conn_id: str, store_conn_id: str) -> bool:
     return folded.startswith(PUBLISHED_PREFIX) or (bool(store) and folded == store)
 
 
-def _strings(document: Any) -> Iterator[str]:
-    """Every string in a JSON document, object keys included (iterative: nesting depth is the client's)."""
-    pending = [document]
+ID_FIELDS = frozenset({"connection_id", "conn_id"})
+
+
+def _strings(document: Any) -> Iterator[tuple[str, bool]]:
+    """Every string in a JSON document, object keys included, and whether it is in an id position
+    (an id field, or a bare entity of a bulk delete). Iterative: the nesting depth is the client's."""
+    pending: list[tuple[Any, bool]] = [(document, False)]
     while pending:
-        item = pending.pop()
+        item, as_id = pending.pop()
         if isinstance(item, str):
-            yield item
+            yield item, as_id
         elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
+            pending.extend((key, False) for key in item)
+            pending.extend((value, key in ID_FIELDS or key == "entities") for key, value in item.items())
         elif isinstance(item, list):
-            pending.extend(item)
+            pending.extend((value, as_id) for value in item)
 
 
 def protected_ids(segments: list[str], body: Any, store_conn_id: str) -> list[str]:
@@ -65,9 +69,13 @@ def protected_ids(segments: list[str], body: Any, store_conn_id: str) -> list[st
 
     Any string equal to a protected id counts, not only `connection_id` fields: bulk bodies name ids in
     several shapes (objects to create or update, bare ids to delete), and refusing more is the safe side.
+    Ids in the path or in id positions come first, so the refusal names the connection the caller meant.
     """
-    named = {s for s in (*segments, *_strings(body)) if is_protected(s, store_conn_id)}
-    return sorted(named)
+    rank = dict.fromkeys(segments, 0)
+    for text, as_id in _strings(body):
+        rank[text] = min(rank.get(text, 2), 1 if as_id else 2)
+    named = [text for text in rank if is_protected(text, store_conn_id)]
+    return sorted(named, key=lambda text: (rank[text], text))
 
 
 def refusal_detail(conn_id: str, store_conn_id: str) -> str:
@@ -195,8 +203,7 @@ class PublishedConnectionsGuard:
         named = protected_ids(segments, document, store_conn_id)
         if named:
             _audit_refusal(request, user, named)
-            more = f" (and {len(named) - 1} more protected connections)" if len(named) > 1 else ""
-            await _respond(send, 403, refusal_detail(named[0], store_conn_id) + more)
+            await _respond(send, 403, refusal_detail(named[0], store_conn_id))
             return
         await self.app(scope, _replay(body, receive), send)
 
