@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wfo.dagfiles.store import (
     MAX_FILE_BYTES,
@@ -32,6 +32,9 @@ from wfo.dagfiles.store import (
 from wfo.storage.archives import ArchiveLimits, extract_archive
 from wfo.storage.errors import FileTooLargeError
 from wfo.storage.limits import MiB, read_limited
+
+if TYPE_CHECKING:
+    from wfo.dagfiles.reading import DagCodeAccess
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +154,17 @@ def save(
     message: str | None = None,
     force: bool = False,
     action: str | None = None,
+    access: DagCodeAccess | None = None,
 ) -> Saved:
-    """Validate, then write one file if still at `base_revision`; `ValidationFailed` unless `force`."""
+    """Validate, then write one file if still at `base_revision`; `ValidationFailed` unless `force`.
+
+    With `access`, an existing file the user may not read is reported missing (`wfo.dagfiles.reading`).
+    """
     name = check_name(name)
+    if access is not None:
+        from wfo.dagfiles.reading import require_readable
+
+        require_readable(folder, access, name)
     verdict = check(name, content)
     if not verdict.ok and not force:
         raise ValidationFailed(name, verdict)
@@ -164,10 +175,22 @@ def save(
 
 
 def restore(
-    folder: DagFolder, name: str, commit: str, base_revision: str | None, author: str, *, force: bool = False
+    folder: DagFolder,
+    name: str,
+    commit: str,
+    base_revision: str | None,
+    author: str,
+    *,
+    force: bool = False,
+    access: DagCodeAccess | None = None,
 ) -> Saved:
     """Make the content of `commit` the file's new revision (validated like a save)."""
-    full, content = folder.content_at(name, commit)
+    if access is not None:
+        from wfo.dagfiles.reading import content_at
+
+        full, content = content_at(folder, access, name, commit)
+    else:
+        full, content = folder.content_at(name, commit)
     return save(
         folder,
         name,
@@ -177,10 +200,22 @@ def restore(
         message=f"Restore {check_name(name)} from {full[:12]}",
         force=force,
         action="restore",
+        access=access,
     )
 
 
-def delete(folder: DagFolder, name: str, base_revision: str | None, author: str) -> Change:
+def delete(
+    folder: DagFolder,
+    name: str,
+    base_revision: str | None,
+    author: str,
+    *,
+    access: DagCodeAccess | None = None,
+) -> Change:
+    if access is not None:
+        from wfo.dagfiles.reading import require_readable
+
+        require_readable(folder, access, name)
     change = folder.delete(name, base_revision, author)
     request_parse([change.name])
     return change
@@ -297,11 +332,16 @@ def import_archive(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def export_tar_gz(folder: DagFolder, out: BinaryIO) -> list[str]:
-    """Write a deterministic tar.gz of the folder's `.py` files (no `.git`, no byte code) to `out`."""
+def export_tar_gz(
+    folder: DagFolder, out: BinaryIO, *, include: Callable[[str], bool] | None = None
+) -> list[str]:
+    """Write a deterministic tar.gz of the folder's `.py` files (no `.git`, no byte code) to `out`.
+
+    `include` keeps only the files (relative names) it accepts, e.g. those a user may read.
+    """
     from wfo.storage.tarball import write_tar_gz
 
-    keep = {f.name for f in folder.files()}
+    keep = {f.name for f in folder.files() if include is None or include(f.name)}
     parents = {str(Path(name).parent) for name in keep}
     folders = {p for name in parents for p in [name, *map(str, Path(name).parents)] if p != "."}
 

@@ -46,6 +46,19 @@ class InvalidDagFileName(DagFileError):
 class DagFileNotFound(DagFileError):
     """No such file (or no such commit, or the file did not exist at that commit)."""
 
+    # The messages, in one place: a file hidden from a reader must answer exactly like a missing one.
+    @classmethod
+    def no_file(cls, name: str) -> DagFileNotFound:
+        return cls(f"there is no DAG file {name!r}")
+
+    @classmethod
+    def nowhere(cls, name: str) -> DagFileNotFound:
+        return cls(f"there is no DAG file {name!r} and none in the history")
+
+    @classmethod
+    def not_at(cls, name: str, commit: str) -> DagFileNotFound:
+        return cls(f"{name!r} did not exist at commit {commit}")
+
 
 class InvalidDagFileContent(DagFileError):
     """The content cannot be stored as a DAG file (not UTF-8 text, too large)."""
@@ -204,7 +217,7 @@ class DagFolder:
         name = check_name(name)
         full = self._file(name)
         if not full.is_file():
-            raise DagFileNotFound(f"there is no DAG file {name!r}")
+            raise DagFileNotFound.no_file(name)
         data = full.read_bytes()
         info = DagFile(name, len(data), datetime.fromtimestamp(full.stat().st_mtime, UTC), blob_id(data))
         return info, data.decode("utf-8", errors="replace")
@@ -219,7 +232,7 @@ class DagFolder:
         self._ensure()
         entries = self.repo.log(name)
         if not entries and not self._file(name).is_file():
-            raise DagFileNotFound(f"there is no DAG file {name!r} and none in the history")
+            raise DagFileNotFound.nowhere(name)
         return [_revision(entry) for entry in entries]
 
     def content_at(self, name: str, commit: str) -> tuple[str, str]:
@@ -229,23 +242,26 @@ class DagFolder:
         full = self._commit(commit)
         data = self.repo.content_at(full, name)
         if data is None:
-            raise DagFileNotFound(f"{name!r} did not exist at commit {commit}")
+            raise DagFileNotFound.not_at(name, commit)
         return full, data.decode("utf-8", errors="replace")
 
     def diff(self, name: str, from_commit: str, to: str = "working") -> tuple[str, str, str]:
         """(unified diff, from content, to content); `to` is a commit or "working" (the file now).
 
-        A side where the file does not exist counts as empty.
+        A side where the file does not exist counts as empty; `DagFileNotFound` when neither has it.
         """
         name = check_name(name)
         self._ensure()
-        before = self.repo.content_at(self._commit(from_commit), name) or b""
+        before = self.repo.content_at(self._commit(from_commit), name)
         if to == "working":
             full = self._file(name)
-            after = full.read_bytes() if full.is_file() else b""
+            after = full.read_bytes() if full.is_file() else None
         else:
-            after = self.repo.content_at(self._commit(to), name) or b""
-        old, new = before.decode("utf-8", errors="replace"), after.decode("utf-8", errors="replace")
+            after = self.repo.content_at(self._commit(to), name)
+        if before is None and after is None:
+            raise DagFileNotFound.nowhere(name)
+        old = (before or b"").decode("utf-8", errors="replace")
+        new = (after or b"").decode("utf-8", errors="replace")
         return unified_diff(name, old, new), old, new
 
     def _commit(self, ref: str) -> str:
@@ -290,7 +306,7 @@ class DagFolder:
         with self._locked():
             current = self.current_revision(name)
             if current is None:
-                raise DagFileNotFound(f"there is no DAG file {name!r}")
+                raise DagFileNotFound.no_file(name)
             if base_revision is not None:
                 self._check_base(name, base_revision, current, creating=False)
             (self.path / name).unlink()

@@ -19,9 +19,9 @@ from starlette.responses import Response
 
 from wfo.audit.service import record, record_separately
 from wfo.auth import roles
-from wfo.dagfiles import service
+from wfo.dagfiles import reading, service
 from wfo.dagfiles.gitrepo import GitError
-from wfo.dagfiles.listing import parse_states
+from wfo.dagfiles.reading import DagCodeAccess
 from wfo.dagfiles.store import (
     DagFileError,
     DagFileNotFound,
@@ -138,27 +138,30 @@ def _text(form: FormData, field: str) -> str | None:
     return value or None
 
 
+def _access(session: Any, current: CurrentUser) -> DagCodeAccess:
+    """Airflow's per-DAG access of the caller (a file is readable if all its DAGs are; docs/dag-files.md)."""
+    return DagCodeAccess.of_user(session, current.user)
+
+
 # --- listing and reading ------------------------------------------------------------------------------
 @router.get("", response_model=DagFileList)
 def list_dag_files(
-    _: CanRead,
+    current: CanRead,
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=255, description="part of a file name or DAG id")] = None,
 ) -> DagFileList:
-    """Every `.py` file of the DAGs folder with the DAG ids it defines and its parse state."""
-    files = DagFolder.from_settings().files()
-    states = parse_states(session, [(f.name, f.modified) for f in files])
+    """The `.py` files of the DAGs folder the caller may read, with their DAG ids and parse state."""
     listed = [
         DagFilePublic(
-            name=f.name,
-            size=f.size,
-            modified=f.modified,
-            revision=f.revision,
-            dag_ids=states[f.name].dag_ids,
-            state=states[f.name].state,
-            error=states[f.name].error,
+            name=entry.file.name,
+            size=entry.file.size,
+            modified=entry.file.modified,
+            revision=entry.file.revision,
+            dag_ids=entry.state.dag_ids,
+            state=entry.state.state,
+            error=entry.state.error,
         )
-        for f in files
+        for entry in reading.list_files(DagFolder.from_settings(), _access(session, current))
     ]
     if q:
         needle = q.lower()
@@ -248,10 +251,10 @@ def _audit_report(report: dict[str, Any], force: bool) -> dict[str, Any]:
 
 
 @router.get("/{name:path}/history", response_model=DagFileHistory)
-def dag_file_history(name: str, _: CanRead) -> DagFileHistory:
+def dag_file_history(name: str, current: CanRead, session: SessionDep) -> DagFileHistory:
     """Every revision of the file, newest first: who, when, why and what kind of change."""
     try:
-        revisions = DagFolder.from_settings().history(name)
+        revisions = reading.history(DagFolder.from_settings(), _access(session, current), name)
     except (DagFileError, GitError) as exc:
         _fail(exc)
     return DagFileHistory(
@@ -270,10 +273,10 @@ def dag_file_history(name: str, _: CanRead) -> DagFileHistory:
 
 
 @router.get("/{name:path}/revisions/{commit}", response_model=DagFileContentAt)
-def dag_file_at(name: str, commit: str, _: CanRead) -> DagFileContentAt:
+def dag_file_at(name: str, commit: str, current: CanRead, session: SessionDep) -> DagFileContentAt:
     """The file's content at a commit of its history (`HEAD`: the last commit)."""
     try:
-        full, content = DagFolder.from_settings().content_at(name, commit)
+        full, content = reading.content_at(DagFolder.from_settings(), _access(session, current), name, commit)
     except (DagFileError, GitError) as exc:
         _fail(exc)
     return DagFileContentAt(commit=full, content=content)
@@ -282,7 +285,8 @@ def dag_file_at(name: str, commit: str, _: CanRead) -> DagFileContentAt:
 @router.get("/{name:path}/diff", response_model=DagFileDiff)
 def dag_file_diff(
     name: str,
-    _: CanRead,
+    current: CanRead,
+    session: SessionDep,
     from_: Annotated[
         str, Query(alias="from", description="a commit of the file's history; default: the last commit")
     ] = "HEAD",
@@ -290,7 +294,8 @@ def dag_file_diff(
 ) -> DagFileDiff:
     """The unified diff between two revisions of the file (a missing side counts as empty)."""
     try:
-        diff, before, after = DagFolder.from_settings().diff(name, from_, to)
+        access = _access(session, current)
+        diff, before, after = reading.diff(DagFolder.from_settings(), access, name, from_, to)
     except (DagFileError, GitError) as exc:
         _fail(exc)
     return DagFileDiff(diff=diff, from_content=before, to_content=after)
@@ -313,6 +318,7 @@ def restore_dag_file(name: str, body: DagFileRestore, current: CanEdit, session:
             body.base_revision,
             current.username,
             force=body.force,
+            access=_access(session, current),
         ),
     )
 
@@ -342,14 +348,13 @@ def _save(
 
 
 @router.get("/{name:path}", response_model=DagFileDetail)
-def read_dag_file(name: str, _: CanRead, session: SessionDep) -> DagFileDetail:
+def read_dag_file(name: str, current: CanRead, session: SessionDep) -> DagFileDetail:
     """The file's content, revision (to send back when saving) and parse state."""
     try:
-        info, content = DagFolder.from_settings().read(name)
+        info, content, state = reading.read(DagFolder.from_settings(), _access(session, current), name)
         legacy = service.is_legacy(info.name, content)
     except DagFileError as exc:
         _fail(exc)
-    state = parse_states(session, [(info.name, info.modified)])[info.name]
     return DagFileDetail(
         name=info.name,
         size=info.size,
@@ -381,6 +386,7 @@ def save_dag_file(name: str, body: DagFileSave, current: CanEdit, session: Sessi
             current.username,
             message=body.message,
             force=body.force,
+            access=_access(session, current),
         ),
     )
 
@@ -396,7 +402,9 @@ def delete_dag_file(
 ) -> None:
     """Delete a file (a commit "Delete <name>"; its history stays)."""
     try:
-        change = service.delete(DagFolder.from_settings(), name, base_revision, current.username)
+        change = service.delete(
+            DagFolder.from_settings(), name, base_revision, current.username, access=_access(session, current)
+        )
     except _WRITE_ERRORS as exc:
         _refuse(exc, current, "dag_files.delete", name, base_revision=base_revision)
     record(
@@ -406,11 +414,14 @@ def delete_dag_file(
 
 # --- the manual's import/export: GET/POST /api/dags/ -----------------------------------------------
 @compat_router.get("/", response_class=FileResponse)
-def export_dag_files(_: BearerCanRead) -> Response:
-    """A tar.gz of the DAGs folder's `.py` files (no `.git`; the same files give the same bytes)."""
+def export_dag_files(current: BearerCanRead, session: SessionDep) -> Response:
+    """A tar.gz of the DAGs folder's `.py` files the caller may read (no `.git`; deterministic)."""
+    access = _access(session, current)
     try:
         return tar_gz_response(
-            lambda out: service.export_tar_gz(DagFolder.from_settings(), out), "wfo-dags-", "dags.tar.gz"
+            lambda out: reading.export_tar_gz(DagFolder.from_settings(), access, out),
+            "wfo-dags-",
+            "dags.tar.gz",
         )
     except StorageError as exc:
         _fail(exc)

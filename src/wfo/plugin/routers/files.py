@@ -181,15 +181,26 @@ def multipart_body(fields: dict[str, dict[str, Any]], required: list[str]) -> di
     }
 
 
-def download(stream: Any, filename: str, media_type: str = "application/octet-stream") -> Any:
-    """Stream an open binary file to the client as an attachment, closing it afterwards."""
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for any file name (RFC 6266): HTTP headers are Latin-1, names are not.
+
+    `filename*` carries the real name percent-encoded as UTF-8 (RFC 5987); the plain `filename` is an
+    ASCII stand-in for clients that ignore `filename*` (`данные.csv` → `____.csv`).
+    """
     from urllib.parse import quote
 
+    fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\%' else "_" for ch in filename)
+    encoded = quote(filename, safe="", errors="replace")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+def download(stream: Any, filename: str, media_type: str = "application/octet-stream") -> Any:
+    """Stream an open binary file to the client as an attachment, closing it afterwards."""
     from starlette.background import BackgroundTask
     from starlette.responses import StreamingResponse
 
     chunks = iter(lambda: stream.read(1024 * 1024), b"")
-    disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+    disposition = attachment(filename)
     return StreamingResponse(
         chunks,
         media_type=media_type,
