@@ -111,6 +111,11 @@ def clean_input(data: BrickInput) -> BrickInput:
         ast.parse(code, filename="brick.py")
     except SyntaxError as exc:
         raise BrickInvalid(f"code: line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on deep nesting (`-` * 60 000) this way; 64 KiB bound its cost.
+        raise BrickInvalid("code: nested too deeply to be parsed") from None
+    except ValueError as exc:  # NUL bytes
+        raise BrickInvalid(f"code: {exc}") from None
     tags: list[str] = []
     for tag in data.tags:
         tag = tag.strip().lower()
