@@ -27,19 +27,12 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from wfo.operators.described import with_description
-from wfo.operators.payload import payload_json
+from wfo.operators.payload import COUTURE_FIELDS, CouturePayloadMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 KILL_GRACE_SECONDS = 10.0
-COUTURE_FIELDS = (
-    "method_args_dict",
-    "input_base_dir_path",
-    "output_base_dir_path",
-    "input_filenames_dict",
-    "output_filenames_dict",
-)
 
 _BOOTSTRAP = '''"""Started by wfo: run a code artifact as `python <artifact> <args>` would, with wfo.task importable."""
 import os
@@ -226,45 +219,6 @@ class PythonArtifactOperator(BaseOperator):
 
     def on_kill(self) -> None:
         stop_process_group(self._process)
-
-
-class CouturePayloadMixin(BaseOperator):
-    """The Couture payload fields (DESIGN §4), shared by the Couture variants of the Spark and Python runners.
-
-    Mix it in before the operator class (``class X(CouturePayloadMixin, SparkOperator)``); the variant's
-    `application_args` puts `couture_payload()` first.
-    """
-
-    method_id: str | None
-
-    def __init__(
-        self,
-        *,
-        method_args_dict: dict[str, Any] | None = None,
-        input_base_dir_path: str | None = None,
-        output_base_dir_path: str | None = None,
-        input_filenames_dict: dict[str, Any] | None = None,
-        output_filenames_dict: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.method_args_dict = method_args_dict
-        self.input_base_dir_path = input_base_dir_path
-        self.output_base_dir_path = output_base_dir_path
-        self.input_filenames_dict = input_filenames_dict
-        self.output_filenames_dict = output_filenames_dict
-
-    def couture_payload(self) -> str:
-        """The payload as one JSON string: only the fields with a value, in the manual's order."""
-        return payload_json(
-            self.method_id,
-            self.dag_id,
-            method_args_dict=self.method_args_dict,
-            input_base_dir_path=self.input_base_dir_path,
-            output_base_dir_path=self.output_base_dir_path,
-            input_filenames_dict=self.input_filenames_dict,
-            output_filenames_dict=self.output_filenames_dict,
-        )
 
 
 class CoutureArtifactOperator(CouturePayloadMixin, PythonArtifactOperator):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from wfo.operators.described import with_description
-from wfo.operators.python_runner import COUTURE_FIELDS, CouturePayloadMixin
+from wfo.operators.payload import COUTURE_FIELDS, CouturePayloadMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
