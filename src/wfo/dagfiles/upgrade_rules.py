@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from wfo.operators import _LAZY as WFO_OPERATORS
+from wfo.operators import OPERATOR_NAMES
 
 STANDARD = "airflow.providers.standard"
 _BASH = {"BashOperator": (f"{STANDARD}.operators.bash", "BashOperator")}
@@ -30,7 +30,7 @@ _LATEST = {"LatestOnlyOperator": (f"{STANDARD}.operators.latest_only", "LatestOn
 _EXTERNAL = {
     name: (f"{STANDARD}.sensors.external_task", name) for name in ("ExternalTaskSensor", "ExternalTaskMarker")
 }
-_WFO = {name: ("wfo.operators", name) for name in WFO_OPERATORS}
+_WFO = {name: ("wfo.operators", name) for name in OPERATOR_NAMES}
 SDK = "airflow.sdk"
 
 # Modules that exist only in Airflow 1.x: a name without a rule here is reported, not kept silently.

@@ -1,7 +1,8 @@
 """wfo's operators, importable as `from wfo.operators import X`.
 
 Imported on every DAG parse, so names resolve lazily: an operator's module (and whatever it
-imports) is loaded only when a DAG file uses it. Register new operators in `_LAZY`.
+imports) is loaded only when a DAG file uses it. Register new operators in `_LAZY`; other code that needs
+the list (the legacy-DAG upgrade, for instance) reads `OPERATOR_NAMES`, which imports none of them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ _LAZY: dict[str, str] = {
     "SkippableDagOperator": "wfo.operators.dagrun",
 }
 
-__all__ = sorted(_LAZY)
+# The operators `from wfo.operators import X` offers, sorted.
+OPERATOR_NAMES: tuple[str, ...] = tuple(sorted(_LAZY))
+__all__ = list(OPERATOR_NAMES)
 
 
 def __getattr__(name: str) -> Any:
