@@ -1,11 +1,11 @@
 """CoutureLoopableBatchOperator: run a DAG once per batch of rows of a CSV, resuming after a failure.
 
-Child runs are created through Airflow 3's task-side trigger channel (the execution API's "trigger DAG run",
-what `TriggerDagRunOperator`'s `DagRunTriggerException` ends in), with deterministic ids
-`<run_id>__batch_<k>`, and watched every `poll_interval` seconds. By default the task waits in the worker
-and loops over all batches in one execution. With `deferrable=True` it defers once per batch (the worker
-slot is free while a child runs) and continues in `execute_complete`; see `DEFER_MIN_WAIT` for why each
-deferred batch then takes at least 10 s on Airflow 3.3.2.
+Child runs are created in the task's own execution (`wfo.operators.child_runs.trigger_in_process`, so one
+execution may start many), with deterministic ids `<run_id>__batch_<k>`, and watched every `poll_interval`
+seconds. By default the task waits in the worker and loops over all batches in one execution. With
+`deferrable=True` it defers once per batch (the worker slot is free while a child runs) and continues in
+`execute_complete`; see `DEFER_MIN_WAIT` for why each deferred batch then takes at least 10 s on
+Airflow 3.3.2.
 
 Resume state lives in Airflow's task state store (`context["task_state_store"]`, new in 3.3), which
 survives retries and clears (XCom does not): the next batch's number and its byte position in the file,
@@ -18,87 +18,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, BaseOperatorLink
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.sdk import BaseOperator
 
+from wfo.operators import child_runs
+from wfo.operators.child_runs import ChildDagRunFailed, ChildRun, ChildRunLink
 from wfo.operators.csv_batches import CsvBatchError, validate_parameters
 from wfo.operators.described import with_description
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
     from airflow.sdk.execution_time.context import TaskStateStoreAccessor
-    from airflow.sdk.types import TaskInstanceKey
 
     from wfo.operators.csv_batches import Batch, CsvBatches
 
 STATE_KEY = "wfo_batch_loop"
-XCOM_RUN_ID = "trigger_run_id"  # same key as TriggerDagRunOperator's link
 # Airflow 3.3.2 fails a resumed deferred task when the trigger fires before the scheduler has processed the
 # executor's "success" for the deferring process (apache/airflow#67287, #72716; the worker took ~5 s to
 # report it here). The deferrable mode therefore never reports a batch's end sooner than this.
 DEFER_MIN_WAIT = 10.0
 
 
-def batch_run_id(parent_run_id: str, number: int) -> str:
-    """The child run of batch `number` (1-based) of the loop run `parent_run_id`."""
-    return f"{parent_run_id}__batch_{number}"
-
-
-class CurrentBatchRunLink(BaseOperatorLink):
+class CurrentBatchRunLink(ChildRunLink):
     """Link from the loop task to the child run of the batch it triggered last ("Zoom into DAG")."""
 
     name = "Current batch run"
-
-    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-        from airflow.utils.helpers import build_airflow_dagrun_url
-
-        run_id = XCom.get_value(ti_key=ti_key, key=XCOM_RUN_ID)
-        if not run_id:
-            return ""
-        return str(build_airflow_dagrun_url(dag_id=operator.run_dag_id, run_id=run_id))  # type: ignore[attr-defined]
-
-
-class BatchRunTrigger(BaseTrigger):
-    """Waits (in the triggerer) for a batch's run to end, never reporting before `not_before` (epoch s)."""
-
-    def __init__(self, dag_id: str, run_id: str, poll_interval: float, not_before: float) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.dag_id = dag_id
-        self.run_id = run_id
-        self.poll_interval = poll_interval
-        self.not_before = not_before
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "dag_id": self.dag_id,
-                "run_id": self.run_id,
-                "poll_interval": self.poll_interval,
-                "not_before": self.not_before,
-            },
-        )
-
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        import asyncio
-
-        from airflow.providers.standard.triggers.external_task import DagStateTrigger
-
-        await asyncio.sleep(max(0.0, self.not_before - time.time()))
-        inner = DagStateTrigger(
-            dag_id=self.dag_id,
-            states=["success", "failed"],  # type: ignore[list-item]
-            run_ids=[self.run_id],
-            poll_interval=self.poll_interval,
-        )
-        async for event in inner.run():
-            yield event
-            return
 
 
 class CoutureLoopableBatchOperator(BaseOperator):
@@ -169,7 +115,7 @@ class CoutureLoopableBatchOperator(BaseOperator):
     # --- execution -------------------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
         reader = self._reader()
-        self._check_target_dag(context)
+        child_runs.check_dag_can_run(context["ti"], self.run_dag_id)
         store = context["task_state_store"]
         state = store.get(STATE_KEY)
         if isinstance(state, dict) and state.get("fingerprint") == self._fingerprint():
@@ -193,13 +139,11 @@ class CoutureLoopableBatchOperator(BaseOperator):
 
     def execute_complete(self, context: Context, event: tuple[str, dict[str, Any]]) -> Any:
         """Back from waiting (deferrable mode) for a batch's run: fail naming its rows, or go on."""
-        _, data = event
-        run_id = data["run_ids"][0]
         store = context["task_state_store"]
         state = store.get(STATE_KEY)
         if not isinstance(state, dict):
             raise RuntimeError(f"the loop's state is missing from the task state store ({STATE_KEY})")
-        state = self._batch_done(store, state, run_id, _state_name(data.get(run_id)))
+        state = self._batch_done(store, state, child_runs.finished_run(event))
         return self._loop(context, self._reader(), store, state)
 
     # --- steps ---------------------------------------------------------------------------------------------
@@ -214,8 +158,14 @@ class CoutureLoopableBatchOperator(BaseOperator):
                 self.log.info("Loop finished: %s batches, %s rows", summary["batches"], summary["rows"])
                 return summary
             if self.deferrable:
-                self._defer_until_done(run_id)
-            state = self._batch_done(store, state, run_id, self._wait_in_process(run_id))
+                child_runs.defer_until_finished(
+                    dag_id=self.run_dag_id,
+                    run_id=run_id,
+                    poll_interval=self.poll_interval,
+                    min_wait=DEFER_MIN_WAIT,
+                )
+            run = child_runs.wait_in_process(context["ti"], self.run_dag_id, run_id, self.poll_interval)
+            state = self._batch_done(store, state, run)
 
     def _start_batch(
         self, context: Context, reader: CsvBatches, store: TaskStateStoreAccessor, state: dict[str, Any]
@@ -232,7 +182,7 @@ class CoutureLoopableBatchOperator(BaseOperator):
             if batch is None:
                 store.delete(STATE_KEY)  # a clear after success starts over
                 return None
-            run_id = batch_run_id(context["run_id"], number)
+            run_id = child_runs.batch_run_id(context["run_id"], number)
             resumed = state.get("triggered") == number
             state.update(
                 triggered=number,
@@ -245,7 +195,7 @@ class CoutureLoopableBatchOperator(BaseOperator):
                 },
             )
             store.set(STATE_KEY, state)
-            previous = self._run_state(run_id) if resumed else None
+            previous = child_runs.run_state(context["ti"], self.run_dag_id, run_id) if resumed else None
             if previous == "success":
                 self.log.info("Batch %s already succeeded (run %s)", number, run_id)
                 state.update(_advanced(state))
@@ -265,95 +215,40 @@ class CoutureLoopableBatchOperator(BaseOperator):
             return run_id
 
     def _trigger(self, run_id: str, batch: Batch, context: Context) -> None:
-        """Create the batch's run through the execution API (what TriggerDagRunOperator's exception does).
-
-        An existing run of this id is a failed try of this batch, or a run from before the loop task was
-        cleared: `reset_dag_run` runs it again in place (with its original conf) instead of failing.
-        """
-        from airflow.sdk.exceptions import AirflowException
-        from airflow.sdk.execution_time.comms import ErrorResponse, TriggerDagRun
-        from airflow.sdk.execution_time.task_runner import SUPERVISOR_COMMS
-
+        """Create the batch's run. An existing run of this id is a failed try of this batch, or a run from
+        before the loop task was cleared: it is run again in place (with its original conf)."""
         dag_id, parent_run_id = context["dag"].dag_id, context["run_id"]
-        response = SUPERVISOR_COMMS.send(
-            TriggerDagRun(
-                dag_id=self.run_dag_id,
-                run_id=run_id,
-                conf={
-                    "metadata_df": batch.records_json(),
-                    "batch_number": batch.number,
-                    "first_row": batch.first_row,
-                    "last_row": batch.last_row,
-                    "parent_dag_id": dag_id,
-                    "parent_run_id": parent_run_id,
-                },
-                reset_dag_run=True,
-                note=f"batch {batch.number} of {dag_id} {parent_run_id}: {batch.row_range}",
-            )
+        child_runs.trigger_in_process(
+            context["ti"],
+            dag_id=self.run_dag_id,
+            run_id=run_id,
+            conf={
+                "metadata_df": batch.records_json(),
+                "batch_number": batch.number,
+                "first_row": batch.first_row,
+                "last_row": batch.last_row,
+                "parent_dag_id": dag_id,
+                "parent_run_id": parent_run_id,
+            },
+            note=f"batch {batch.number} of {dag_id} {parent_run_id}: {batch.row_range}",
         )
-        if isinstance(response, ErrorResponse):
-            raise AirflowException(
-                f"could not trigger {self.run_dag_id} for batch {batch.number}: {response.error} {response.detail}"
-            )
-        context["ti"].xcom_push(key=XCOM_RUN_ID, value=run_id)
-
-    def _run_state(self, run_id: str) -> str | None:
-        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-
-        if RuntimeTaskInstance.get_dr_count(dag_id=self.run_dag_id, run_ids=[run_id]) == 0:
-            return None
-        return _state_name(RuntimeTaskInstance.get_dagrun_state(dag_id=self.run_dag_id, run_id=run_id))
-
-    def _wait_in_process(self, run_id: str) -> str:
-        while (state := self._run_state(run_id)) not in ("success", "failed"):
-            time.sleep(self.poll_interval)
-        return str(state)
 
     def _batch_done(
-        self, store: TaskStateStoreAccessor, state: dict[str, Any], run_id: str, run_state: str
+        self, store: TaskStateStoreAccessor, state: dict[str, Any], run: ChildRun
     ) -> dict[str, Any]:
         """Record a finished batch; raise naming its rows when its run failed."""
-        if run_state != "success":
-            raise self._batch_failed(state, run_id, run_state)
+        if not run.succeeded:
+            current = state.get("current", {})
+            rows = f"rows {current.get('first_row')}-{current.get('last_row')}"
+            raise ChildDagRunFailed(
+                run,
+                f"Batch {state['batch']} ({rows} of {self.metadata_file}) failed: run {run.run_id} of DAG "
+                f"{run.dag_id} ended {run.state}. {state['batch'] - 1} earlier batches succeeded; a retry "
+                f"or a clear of this task resumes at batch {state['batch']}.",
+            )
         advanced = _advanced(state)
         store.set(STATE_KEY, advanced)
         return advanced
-
-    def _defer_until_done(self, run_id: str) -> None:
-        self.defer(
-            trigger=BatchRunTrigger(
-                dag_id=self.run_dag_id,
-                run_id=run_id,
-                poll_interval=self.poll_interval,
-                not_before=time.time() + DEFER_MIN_WAIT,
-            ),
-            method_name="execute_complete",
-        )
-
-    def _check_target_dag(self, context: Context) -> None:
-        """Fail now, not after the first batch hangs: a paused DAG's runs never start."""
-        from airflow.sdk.exceptions import AirflowRuntimeError
-
-        try:
-            paused = context["ti"].get_dag(self.run_dag_id).is_paused
-        except AirflowRuntimeError as exc:
-            raise ValueError(f"{self.task_id}: run_dag_id {self.run_dag_id!r} is not a known DAG") from exc
-        if paused:
-            raise ValueError(
-                f"{self.task_id}: DAG {self.run_dag_id!r} is paused, so its batch runs would never start: "
-                "unpause it and retry this task"
-            )
-
-    def _batch_failed(self, state: dict[str, Any], run_id: str, run_state: str) -> Exception:
-        from airflow.sdk.exceptions import AirflowException
-
-        current = state.get("current", {})
-        rows = f"rows {current.get('first_row')}-{current.get('last_row')}"
-        return AirflowException(
-            f"Batch {state['batch']} ({rows} of {self.metadata_file}) failed: run {run_id} of DAG "
-            f"{self.run_dag_id} ended {run_state}. {state['batch'] - 1} earlier batches succeeded; a retry "
-            f"or a clear of this task resumes at batch {state['batch']}."
-        )
 
     def _reader(self) -> CsvBatches:
         from wfo.operators.csv_batches import CsvBatches
@@ -396,11 +291,6 @@ def _advanced(state: dict[str, Any]) -> dict[str, Any]:
         "row": current["next_row"],
         "rows_sent": state["rows_sent"] + current["rows"],
     }
-
-
-def _state_name(state: Any) -> str:
-    """'success' for both the string and the DagRunState enum (whose str() is 'DagRunState.SUCCESS')."""
-    return str(getattr(state, "value", state))
 
 
 def _as_int(value: Any) -> Any:

@@ -66,9 +66,9 @@ with DAG("{dag_id}", start_date=datetime(2024, 1, 1), schedule=None, catchup=Fal
     def work(batch_number: str, child_run_id: str) -> None:
         Path("{executions}").open("a").write(child_run_id + "\\n")
         marker = Path("{marker}")
-        if batch_number == "4" and not marker.exists():
+        if batch_number == "2" and not marker.exists():
             marker.write_text("failed once")
-            raise RuntimeError("batch 4 fails the first time")
+            raise RuntimeError("batch 2 fails the first time")
 
     work(batch_number="{{{{ dag_run.conf['batch_number'] }}}}", child_run_id="{{{{ run_id }}}}")
 """
@@ -99,7 +99,9 @@ def test_a_failed_batch_stops_the_loop_and_the_retry_resumes_there(
 ) -> None:
     parent, child = f"BatchLoopResume{deferrable}", f"BatchLoopResumeChild{deferrable}"
     data = tmp_path / "items.csv"
-    data.write_text("item,note\n" + "".join(f'{i},"line one\nline two of {i}"\n' for i in range(1, 61)))
+    # Three batches: one before the failing one (not run again on retry), the failing one, one after it.
+    # Each costs DEFER_MIN_WAIT (10 s) per wait in deferrable mode, so no more than these three.
+    data.write_text("item,note\n" + "".join(f'{i},"line one\nline two of {i}"\n' for i in range(1, 31)))
     executions = tmp_path / "executions.txt"
     platform.deploy_dag(
         f"batch_loop_resume_child_{deferrable}.py",
@@ -115,18 +117,26 @@ def test_a_failed_batch_stops_the_loop_and_the_retry_resumes_there(
     assert platform.wait_for_run(parent, run_id, timeout=LOOP_TIMEOUT) == "success"
 
     first_try = platform.task_log(parent, run_id, "loop", try_number=1)
-    assert "Batch 4 (rows 31-40 of" in first_try and "ended failed" in first_try
+    assert "Batch 2 (rows 11-20 of" in first_try and "ended failed" in first_try
     second_try = platform.task_log(parent, run_id, "loop", try_number=2)
-    assert "Resuming the loop at batch 4" in second_try and "Loop finished: 6 batches, 60 rows" in second_try
+    assert "Resuming the loop at batch 2" in second_try and "Loop finished: 3 batches, 30 rows" in second_try
 
-    # Batches 1-3 ran once (not again after the retry), batch 4 twice (failed, then passed), then 5 and 6.
+    # Batch 1 ran once (not again after the retry), batch 2 twice (failed, then passed), then batch 3.
     runs = Counter(executions.read_text().split())
-    assert runs == Counter({f"{run_id}__batch_{n}": (2 if n == 4 else 1) for n in range(1, 7)})
+    assert runs == Counter({f"{run_id}__batch_{n}": (2 if n == 2 else 1) for n in range(1, 4)})
     children = _child_runs(platform, child, run_id)
-    assert {r["state"] for r in children.values()} == {"success"} and len(children) == 6
+    assert {r["state"] for r in children.values()} == {"success"} and len(children) == 3
     # Each child got its own rows, quoted newlines intact.
-    records = json.loads(children[f"{run_id}__batch_6"]["conf"]["metadata_df"])
-    assert records[0] == {"item": "51", "note": "line one\nline two of 51"} and len(records) == 10
+    records = json.loads(children[f"{run_id}__batch_3"]["conf"]["metadata_df"])
+    assert records[0] == {"item": "21", "note": "line one\nline two of 21"} and len(records) == 10
+    # The task's link opens the run of the batch it triggered last.
+    links = platform.request(
+        "GET",
+        f"/api/v2/dags/{parent}/dagRuns/{run_id}/taskInstances/loop/links",
+        token=platform.token(),
+        expected=(200,),
+    ).json()["extra_links"]
+    assert links["Current batch run"] == f"{platform.base_url}/dags/{child}/runs/{run_id}__batch_3"
 
 
 def test_a_paused_target_dag_fails_the_loop_with_a_clear_message(platform: Platform, tmp_path: Path) -> None:
