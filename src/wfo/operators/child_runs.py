@@ -1,8 +1,8 @@
 """Child DAG runs started by a task (DagOperator, the batch loop): the one module that knows how.
 
 Tasks cannot write to the metadata DB (DESIGN §9), so a child run is created, watched and linked through
-the task runner's own channels. These are the Airflow 3.3.2 internals it relies on, all imported inside
-functions; check them first when upgrading Airflow:
+the task runner's own channels. These are the Airflow 3.3.2 internals it relies on (imported inside the
+functions that use them; check them first when upgrading Airflow):
 
 * `airflow.sdk.exceptions.DagRunTriggerException`: raised from `execute()`, the task runner creates the run
   through the execution API, stores its id in XCom and defers the task on `DagStateTrigger`, as for
@@ -10,13 +10,15 @@ functions; check them first when upgrading Airflow:
 * the `airflow.sdk.execution_time.comms.TriggerDagRun` message, sent over
   `airflow.sdk.execution_time.task_runner.SUPERVISOR_COMMS`: the same execution-API call without ending
   the task execution, so one execution may start several runs (`trigger_in_process`);
-* `RuntimeTaskInstance.get_dr_count` / `get_dagrun_state` (does the run exist, its state; the state comes
-  back as a `DagRunState` on the task side, normalised to a plain string here) and `get_dag` (is the DAG
-  known and unpaused; its `AirflowRuntimeError` carries the API's status in `error.detail["status_code"]`);
+* `RuntimeTaskInstance.get_dr_count` / `get_dagrun_state` / `get_dag`, called on `context["ti"]`: does
+  the run exist and in which state (a `DagRunState` on the task side, normalised to a plain string here),
+  is the DAG known and unpaused (its `AirflowRuntimeError` carries the API's status in
+  `error.detail["status_code"]`);
 * `airflow.providers.standard.triggers.external_task.DagStateTrigger`, wrapped by `ChildRunTrigger`, and
   the shape of its event: ``(classpath, {"dag_id": ..., "run_ids": [run_id], run_id: state, ...})``;
 * the XCom key `trigger_run_id`, under which the task runner stores the run id it triggered
-  (`_handle_trigger_dag_run`); the in-process flavour writes the same key;
+  (`_handle_trigger_dag_run`); the in-process flavour writes the same key, and `ChildRunLink` reads it
+  with `airflow.sdk.execution_time.xcom.XCom.get_value`;
 * `airflow.utils.helpers.build_airflow_dagrun_url`, the run's page in the UI (uses `[api] base_url`).
 """
 
