@@ -183,19 +183,18 @@ def create_brick(session: Session, data: BrickInput, username: str | None) -> Co
 
 
 def _flush_unique(session: Session, title: str, change: Callable[[], object]) -> None:
-    """Apply `change` and flush it in a savepoint: a title taken meanwhile is a `BrickConflict`.
+    """Apply `change` and flush it: a title taken meanwhile is a `BrickConflict`.
 
     Two requests can both find a title free and then both insert it; the database's unique key
-    decides, and the loser gets a 409 while its session stays usable (for the audit record).
+    decides. The loser's transaction is rolled back whole (it only read before): on SQLite it holds
+    the write lock until it ends, and the refusal's audit record needs that lock.
     """
-    savepoint = session.begin_nested()
     try:
         change()
         session.flush()
     except IntegrityError:
-        savepoint.rollback()
+        session.rollback()
         raise BrickConflict(f"a code brick titled {title!r} exists already") from None
-    savepoint.commit()
 
 
 def update_brick(session: Session, brick_id: int, data: BrickInput, username: str | None) -> CodeBrick:

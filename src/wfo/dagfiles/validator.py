@@ -20,7 +20,6 @@ import argparse
 import fcntl
 import json
 import os
-import resource
 import selectors
 import shutil
 import signal
@@ -32,12 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wfo.dagfiles.loading import validate_in_this_process
-from wfo.dagfiles.validation import Problem, ValidationResult
+from wfo.dagfiles.validation import ValidationResult
+from wfo.dagfiles.validator_child import child_main, failure, upgrade_in_this_process
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 REQUEST_READ_SECONDS = 30.0
 MAX_CHILDREN = 4
-CHILD_FILE_SIZE_LIMIT = 64 * 1024 * 1024
 # Airflow's own import timeout fires first (it reports the line); the kill is the backstop.
 KILL_GRACE_SECONDS = 2.0
 
@@ -142,7 +141,7 @@ def preload(home: Path) -> None:
     except ImportError:
         pass
     try:
-        _upgrade_in_this_process("upgrade", "warmup.py", WARMUP_DAG)  # libcst loads its parser lazily
+        upgrade_in_this_process("upgrade", "warmup.py", WARMUP_DAG)  # libcst loads its parser lazily
     except ImportError as exc:
         print(f"validator: could not warm up the upgrade: {exc}", file=sys.stderr, flush=True)
     warm = home / "work" / "warmup"
@@ -229,7 +228,7 @@ class ValidatorServer:
         job.request += data
         if len(job.request) > MAX_REQUEST_BYTES:
             self._done_reading(job)
-            self._respond(job, _failure("other", f"the file is larger than {MAX_REQUEST_BYTES} bytes"))
+            self._respond(job, failure("other", f"the file is larger than {MAX_REQUEST_BYTES} bytes"))
             return
         if data and b"\n" not in data:
             return
@@ -243,7 +242,7 @@ class ValidatorServer:
             if job.kind not in REQUEST_KINDS:
                 raise ValueError(f"unknown request kind {job.kind!r}")
         except (ValueError, KeyError, TypeError) as exc:
-            self._respond(job, _failure("other", f"bad validator request: {exc}"))
+            self._respond(job, failure("other", f"bad validator request: {exc}"))
             return
         job.request = bytearray(source.encode())
         self.waiting.append(job)
@@ -265,11 +264,11 @@ class ValidatorServer:
                 os.close(fd)
             if job.workdir is not None:
                 shutil.rmtree(job.workdir, ignore_errors=True)
-            self._respond(job, _failure("other", f"the validator could not start a check: {exc}"))
+            self._respond(job, failure("other", f"the validator could not start a check: {exc}"))
             return
         if pid == 0:  # child: never returns
             os.close(read_end)
-            _child_main(
+            child_main(
                 write_end,
                 job.workdir,
                 job.kind,
@@ -305,7 +304,7 @@ class ValidatorServer:
             self._kill(job)
             doing = "parsing" if job.kind == "validate" else "upgrading"
             message = f"{doing} the file took longer than {job.timeout:g} s and was stopped"
-            self._respond(job, _failure("timeout", message, seconds=now - job.started))
+            self._respond(job, failure("timeout", message, seconds=now - job.started))
         for job in [j for j in self.reading if j.accepted + REQUEST_READ_SECONDS <= now]:
             self._done_reading(job)
             job.conn.close()
@@ -349,19 +348,13 @@ class ValidatorServer:
             job.conn.close()
 
 
-def _failure(kind: str, message: str, seconds: float = 0.0) -> ValidationResult:
-    return ValidationResult(
-        ok=False, dag_ids=[], errors=[Problem(kind, message)], warnings=[], seconds=seconds
-    )
-
-
 def _crash_result(status: int, job: _Job) -> ValidationResult:
     seconds = time.monotonic() - job.started
     doing = "parsing" if job.kind == "validate" else "upgrading"
     # SIGABRT: a native parser (libcst's) aborts the process when an allocation fails.
     crashes = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT)
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) in crashes:
-        return _failure(
+        return failure(
             "memory",
             f"{doing} the file crashed (signal {os.WTERMSIG(status)}), most likely by exceeding the "
             "validator's memory limit",
@@ -371,7 +364,7 @@ def _crash_result(status: int, job: _Job) -> ValidationResult:
         message = f"the file's top-level code ended the parsing process (exit code {os.WEXITSTATUS(status)})"
     else:
         message = f"{doing} the file ended abnormally (signal {os.WTERMSIG(status)})"
-    return _failure("other", message, seconds)
+    return failure("other", message, seconds)
 
 
 def _listen(path: Path) -> socket.socket:
@@ -422,65 +415,6 @@ def serve(socket_path: Path, *, timeout: float, memory_mb: int, parent_pid: int,
     finally:
         shutil.rmtree(home, ignore_errors=True)
         lock.close()
-
-
-# ------------------------------------------------------------------------------------------- child
-
-
-def _child_main(
-    pipe: int, workdir: Path, kind: str, filename: str, source: str, timeout: float, memory_mb: int
-) -> None:
-    """Body of a forked child: sandbox this process, do the request, write the JSON answer, exit."""
-    try:
-        os.setpgid(0, 0)
-        log_fd = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT, 0o600)
-        null_fd = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null_fd, 0)
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
-        # The listening socket and other clients' connections must not be reachable from user code.
-        os.closerange(3, pipe)
-        os.closerange(pipe + 1, 65536)
-        baseline = _address_space_bytes()
-        limit = baseline + memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (CHILD_FILE_SIZE_LIMIT, CHILD_FILE_SIZE_LIMIT))
-        (workdir / "tmp").mkdir()
-        os.environ["TMPDIR"] = str(workdir / "tmp")
-        tempfile.tempdir = None
-        os.chdir(workdir)
-        if kind == "validate":
-            payload = json.dumps(validate_in_this_process(workdir, filename, source, timeout).as_dict())
-        else:
-            payload = json.dumps({"upgrade": _upgrade_in_this_process(kind, filename, source)})
-    except RecursionError:
-        payload = json.dumps(_failure("memory", "the code is nested too deeply to be processed").as_dict())
-    except BaseException as exc:  # noqa: BLE001 - whatever happens, the child reports and exits
-        problem = "memory" if isinstance(exc, MemoryError) else "other"
-        payload = json.dumps(_failure(problem, f"validator: {type(exc).__name__}: {exc}").as_dict())
-    try:
-        view = memoryview(payload.encode())
-        while view:
-            view = view[os.write(pipe, view) :]
-    finally:
-        os._exit(0)
-
-
-def _upgrade_in_this_process(kind: str, filename: str, source: str) -> dict[str, object] | None:
-    """The full upgrade ("upgrade") or the proposal for legacy code only ("propose", None otherwise)."""
-    from wfo.dagfiles.upgrade import proposed_upgrade, upgrade_source
-
-    result = upgrade_source(source, filename) if kind == "upgrade" else proposed_upgrade(source, filename)
-    return result.as_dict() if result is not None else None
-
-
-def _address_space_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 # --------------------------------------------------------------------------------------------- CLI

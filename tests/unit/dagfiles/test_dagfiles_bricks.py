@@ -84,13 +84,14 @@ def test_a_title_taken_between_check_and_insert_is_a_conflict_and_the_session_st
     """Two requests both find the title free; the unique key decides and the loser gets BrickConflict."""
     bricks.create_brick(session, _brick(), "dev")
     other = bricks.create_brick(session, _brick(title="other"), "dev")
+    session.commit()  # by other requests
     # The other request's check ran before this one's insert: skip the check to replay that order.
     monkeypatch.setattr(bricks, "_check_title_free", lambda *args, **kwargs: None)
     with pytest.raises(bricks.BrickConflict, match="exists already"):
         bricks.create_brick(session, _brick(), "dev")
     with pytest.raises(bricks.BrickConflict, match="exists already"):
         bricks.update_brick(session, other.id, _brick(), "dev")
-    # Nothing half-done is left and the session still works (the route records the refusal with it).
+    # Nothing half-done is left, and the session still works.
     session.commit()
     assert sorted(session.scalars(select(CodeBrick.title))) == ["other", "say hello"]
 
