@@ -5,6 +5,8 @@ Runs a second instance next to the session's platform, so it also shows two inst
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import re
 import signal
@@ -13,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from wfo.cli import processes
 
 from platform_runner import Platform, free_port, instance_processes
 
@@ -29,10 +33,34 @@ def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
 
 
 def _component_pid(home: Path, name: str) -> int:
-    import json
-
     state = json.loads((home / "run" / "wfo.json").read_text())
     return int(state["components"][name])
+
+
+def _listeners_off_loopback(home: Path) -> list[str]:
+    """Listening sockets of the instance's processes on any address but loopback."""
+    import psutil
+
+    state = json.loads((home / "run" / "wfo.json").read_text())
+    pids = {int(line.split(":", 1)[0]) for line in instance_processes(home)}
+    for pid in state["components"].values():
+        # The api-server rewrites its process title (and so its visible environment): found by pid.
+        root = psutil.Process(int(pid))
+        pids |= {root.pid, *(child.pid for child in root.children(recursive=True))}
+    found = []
+    for pid in sorted(pids):
+        try:
+            connections = psutil.Process(pid).net_connections(kind="inet")
+        except psutil.NoSuchProcess:
+            continue
+        for conn in connections:
+            if conn.status == psutil.CONN_LISTEN and not ipaddress.ip_address(conn.laddr.ip).is_loopback:
+                found.append(f"{pid} {processes.command_line(pid)[:80]}: {conn.laddr.ip}:{conn.laddr.port}")
+    return found
+
+
+def _cookie_attributes(set_cookie: str) -> set[str]:
+    return {part.strip().split("=", 1)[0].lower() for part in set_cookie.split(";")[1:]}
 
 
 def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Platform) -> None:
@@ -42,7 +70,8 @@ def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Pl
     second = Platform(home=home, port=port, admin_password="")
     env_password = os.environ.pop("WFO_ADMIN_PASSWORD", None)
     try:
-        second.start()
+        # As behind a TLS proxy on this host (the proxy is trusted, see the Secure cookies below).
+        second.start(WFO_TRUSTED_PROXIES="127.0.0.1/32,::1")
     finally:
         if env_password is not None:
             os.environ["WFO_ADMIN_PASSWORD"] = env_password
@@ -56,6 +85,31 @@ def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Pl
     assert password_file.read_text().strip() == printed.group(1)
     second.admin_password = printed.group(1)
     assert second.request("GET", "/wfo/api/v1/me", token=second.token()).json()["username"] == "admin"
+    # ... and in no log file (init.log had it in clear), all of ours private.
+    logs = [path for path in (home / "logs").rglob("*") if path.is_file()]
+    assert home / "logs" / "wfo" / "init.log" in logs
+    assert [str(path) for path in logs if printed.group(1).encode() in path.read_bytes()] == []
+    for log in (home / "logs" / "wfo").glob("*.log"):
+        assert stat.S_IMODE(log.stat().st_mode) == 0o600, log
+    # With the default WFO_HOST (localhost), nothing of the instance listens beyond this machine.
+    assert _listeners_off_loopback(home) == []
+    # Behind the trusted TLS proxy, cookies are Secure and the client's address is the forwarded one.
+    plain = second.request("GET", "/auth/login/")
+    proxied = second.request(
+        "GET", "/auth/login/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.23"}
+    )
+    assert "secure" not in _cookie_attributes(plain.headers["set-cookie"])
+    assert "secure" in _cookie_attributes(proxied.headers["set-cookie"])
+    via_proxy = second.request(
+        "POST",
+        "/auth/token",
+        json_body={"username": "nobody", "password": "x"},
+        headers={"X-Forwarded-For": "198.51.100.23"},
+    )
+    assert via_proxy.status == 401
+    events = second.request("GET", "/wfo/api/v1/audit/events?action=session.login", token=second.token()).json()
+    seen = {(e["user"], e["outcome"], e["source_ip"]) for e in events["events"]}
+    assert ("nobody", "failure", "198.51.100.23") in seen
     # Both instances answer on their own port with their own users.
     assert second.request(
         "POST", "/auth/token", json_body={"username": "admin", "password": platform.admin_password}

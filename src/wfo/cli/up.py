@@ -106,6 +106,20 @@ def run_init(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
     return {}
 
 
+def warm_up_execution_api(settings: Settings, timeout: float) -> None:
+    """Make the api-server build its task execution API now, not on the first task's first call.
+
+    That API (Cadwyn) generates its versioned routes on its first request, on the event loop: seconds
+    of CPU (≈ 20 s seen on a loaded 2-core machine) during which the whole api-server stalls and the
+    first task's start call times out and fails.
+    """
+    try:
+        with urllib.request.urlopen(f"{settings.internal_url}/execution/health", timeout=timeout):
+            pass
+    except (urllib.error.URLError, OSError):
+        pass  # a failure here is the first task's problem again, not a reason to stop
+
+
 def wait_until_healthy(
     settings: Settings, supervisor: Supervisor, timeout: float = 180.0
 ) -> Component | None:
@@ -119,6 +133,7 @@ def wait_until_healthy(
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
+                    warm_up_execution_api(settings, max(deadline - time.monotonic(), 5.0))
                     return None
         except (urllib.error.URLError, OSError):
             pass
@@ -162,6 +177,8 @@ def print_banner(settings: Settings, report: dict[str, Any]) -> None:
         lines.append("  examples:   ExampleSchemaGeneration, ExampleSparkPi, PySpark (ready to trigger)")
     for group, reason in (report.get("config_groups_not_published") or {}).items():
         lines.append(f"  WARNING:    config group {group!r} could not be published for workers: {reason}")
+    for old, new in (report.get("config_groups_renamed_invalid_names") or {}).items():
+        lines.append(f"  NOTE:       config group {old!r} had an invalid name and was renamed to {new!r}")
     lines += [f"  logs:       {settings.logs_dir / 'wfo'}", "  stop with Ctrl-C", ""]
     print("\n".join(lines), flush=True)
 

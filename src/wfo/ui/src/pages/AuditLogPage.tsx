@@ -22,6 +22,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { useAsync } from "../hooks/useAsync";
 import { formatTime, isoToLocalInput, localInputToIso } from "../time";
+import { actionOptions, LOGINS_FILTER } from "./auditFilters";
 
 export const PAGE_SIZE = 50;
 
@@ -122,14 +123,11 @@ function FilterForm({ actions, initial, onApply }: { actions: string[]; initial:
               value={draft.action}
             >
               <option value="">All actions</option>
-              {/* Keep a filter from a bookmarked URL selectable even if the list does not have it. */}
-              {(draft.action !== "" && !actions.includes(draft.action) ? [draft.action, ...actions] : actions).map(
-                (action) => (
-                  <option key={action} value={action}>
-                    {action}
-                  </option>
-                ),
-              )}
+              {actionOptions(actions, draft.action).map((option) => (
+                <option key={option.value} value={option.value}>
+                  {option.label}
+                </option>
+              ))}
             </NativeSelect.Field>
             <NativeSelect.Indicator />
           </NativeSelect.Root>
@@ -160,6 +158,17 @@ function FilterForm({ actions, initial, onApply }: { actions: string[]; initial:
           </Button>
           <Button data-testid="audit-filter-reset" onClick={reset} size="sm" variant="outline">
             Reset
+          </Button>
+          <Button
+            data-testid="audit-filter-logins"
+            onClick={() => {
+              setDraft({ action: LOGINS_FILTER, since: "", until: "", user: "" });
+              onApply({ action: LOGINS_FILTER, since: "", until: "", user: "" });
+            }}
+            size="sm"
+            variant="ghost"
+          >
+            Logins
           </Button>
         </HStack>
       </Flex>
@@ -226,7 +235,7 @@ export function AuditLogPage() {
             </RouterLink>
           </Link>
         }
-        description="Every change made through wfo: who, what, when, and from which address. Airflow's own events (runs, triggers, logins) are in the Airflow audit log."
+        description="Every change made through wfo, and every login and logout: who, what, when, and from which address. Airflow's own events (runs, triggers) are in the Airflow audit log."
         title="Audit log"
       />
       <FilterForm
