@@ -51,3 +51,31 @@ def test_bad_values_are_refused(tmp_path: Path, name: str, value: str, message: 
 def test_trusted_proxies_are_a_list(tmp_path: Path) -> None:
     s = load_settings({"WFO_HOME": str(tmp_path), "WFO_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,"})
     assert s.trusted_proxies == ("10.0.0.1", "192.168.0.0/16")
+
+
+def test_bind_address_public_url_and_limits(tmp_path: Path) -> None:
+    s = load_settings({"WFO_HOME": str(tmp_path), "WFO_HOST": "0.0.0.0", "WFO_PORT": "8300"})
+    # A wildcard address is fine to listen on but useless in a URL.
+    assert s.base_url == "http://localhost:8300" and s.internal_url == "http://127.0.0.1:8300"
+    assert (s.max_request_bytes, s.max_json_bytes) == (4 * 1024**3, 4 * 1024**2)
+    assert (s.login_failures_per_user, s.login_failures_per_ip, s.login_window_seconds) == (5, 20, 300)
+    s = load_settings(
+        {"WFO_HOME": str(tmp_path), "WFO_PUBLIC_URL": "https://wfo.example.com/", "WFO_MAX_JSON_BYTES": "1024"}
+    )
+    assert s.base_url == "https://wfo.example.com" and s.internal_url == "http://localhost:8080"
+    assert s.max_json_bytes == 1024
+    assert load_settings({"WFO_HOME": str(tmp_path), "WFO_HOST": "::1"}).internal_url == "http://[::1]:8080"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WFO_PUBLIC_URL", "wfo.example.com", "http:// or https://"),
+        ("WFO_PUBLIC_URL", "ftp://wfo.example.com", "http:// or https://"),
+        ("WFO_MAX_REQUEST_BYTES", "lots", "must be integers"),
+        ("WFO_LOGIN_FAILURES_PER_USER", "0", "at least 1"),
+    ],
+)
+def test_bad_security_settings_are_refused(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"WFO_HOME": str(tmp_path), name: value})
