@@ -73,12 +73,13 @@ def touch(session: Session, group: ConfigGroup, username: str | None) -> None:
     """Stamp `group` as changed by `username` and publish it; call after every change."""
     group.updated_at = datetime.now(UTC)
     group.updated_by = username
+    name = group.name  # after a failed flush the session can no longer load it
     try:
         session.flush()
     except IntegrityError:
         # Only a concurrent request can get past the checks above to a unique index.
         raise GroupConflict(
-            f"config group {group.name!r} was changed by another request at the same time; try again"
+            f"config group {name!r} was changed by another request at the same time; try again"
         ) from None
     published.publish_group(session, group)
     published.publish_index(session)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
 import pytest
 from config_group_helpers import CORE_SITE, HDFS_SITE, YARN_SITE, audit_events, call, make_group, upload
 
@@ -106,3 +111,89 @@ def test_edit_properties_round_trip_download_and_delete(platform: Platform) -> N
     assert listing == {"files": [], "missing": ["core-site.xml", "hdfs-site.xml", "yarn-site.xml"]}
     assert any(e["object_id"] == group for e in audit_events(platform, "config_group.hadoop.edit"))
     assert any(e["object_id"] == group for e in audit_events(platform, "config_group.hadoop.delete"))
+
+
+
+LATIN1_SITE = (
+    '<?xml version="1.0" encoding="ISO-8859-1"?>\n<configuration><property><name>hadoop.tmp.dir</name>'
+    "<value>/données/tmp</value><description>répertoire</description></property></configuration>\n"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [LATIN1_SITE.encode("latin-1"), LATIN1_SITE.replace("ISO-8859-1", "UTF-16").encode("utf-16")],
+    ids=["iso-8859-1", "utf-16"],
+)
+def test_valid_xml_in_another_encoding_is_stored_as_utf8(platform: Platform, data: bytes) -> None:
+    group = make_group(platform, "enc")
+    resp = upload(platform, f"/config-groups/{group}/hadoop", [("core-site.xml", data)])
+    assert resp.status == 200, resp.body
+    path = f"/config-groups/{group}/hadoop/core-site.xml"
+    [prop] = call(platform, "GET", path).json()["properties"]
+    assert (prop["name"], prop["value"]) == ("hadoop.tmp.dir", "/données/tmp")
+    assert prop["description"] == "répertoire"
+    download = call(platform, "GET", path + "/download").body
+    assert download.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    assert "/données/tmp".encode() in download
+    # What workers read (the published connection) holds the same text.
+    conn_path = f"/api/v2/connections/wfo_config_group_{group}"
+    conn = platform.request("GET", conn_path, token=platform.token()).json()
+    assert "/données/tmp" in json.loads(conn["extra"])["hadoop_files"]["core-site.xml"]
+
+
+def _race(platform: Platform, group: str, name: str, barrier: threading.Barrier, value: str) -> int:
+    data = f"<configuration><property><name>a</name><value>{value}</value></property></configuration>"
+    barrier.wait()
+    return upload(platform, f"/config-groups/{group}/hadoop", [(name, data.encode())]).status
+
+
+def test_concurrent_uploads_of_the_same_file_never_fail_with_a_server_error(platform: Platform) -> None:
+    group = make_group(platform, "race")
+    names = [f"race-{attempt}-site.xml" for attempt in range(4)]
+    statuses: list[int] = []
+    for name in names:
+        with ThreadPoolExecutor(2) as pool:
+            statuses += pool.map(partial(_race, platform, group, name, threading.Barrier(2)), ("1", "2"))
+    # Both succeed one after the other, or the loser gets a clean 409: never a 500.
+    assert len(statuses) == 8 and set(statuses) <= {200, 409} and statuses.count(200) >= 4, statuses
+    assert _names(platform, group) == names
+    for name in names:
+        [prop] = call(platform, "GET", f"/config-groups/{group}/hadoop/{name}").json()["properties"]
+        assert prop["value"] in ("1", "2")
+
+
+CLASS_PROPERTIES = (
+    b"<property><name>fs.hdfs.impl</name><value>org.example.EvilFileSystem</value></property>"
+    b"<property><name>my.own.key</name><value>org.example.Evil</value></property></configuration>"
+)
+
+
+def test_op_cannot_upload_edit_or_delete_properties_that_name_code(platform: Platform) -> None:
+    group = make_group(platform, "hcode")
+    hadoop = f"/config-groups/{group}/hadoop"
+    upload(platform, hadoop, [("core-site.xml", CORE_SITE)])
+    with_class = CORE_SITE.replace(b"</configuration>", CLASS_PROPERTIES)
+    refused = upload(platform, hadoop, [("core-site.xml", with_class)], user="op_user")
+    assert refused.status == 403, refused.body
+    detail = refused.json()["detail"]
+    assert "core-site.xml: fs.hdfs.impl (its name says 'impl')" in detail
+    assert "core-site.xml: my.own.key (names the class 'org.example.Evil')" in detail
+    assert "WFO Cluster Code Settings" in detail and "nothing was changed" in detail
+    path = f"{hadoop}/core-site.xml"
+    names = [p["name"] for p in call(platform, "GET", path).json()["properties"]]
+    assert names == ["fs.defaultFS", "hadoop.tmp.dir"]
+    events = audit_events(platform, "config_group.hadoop.upload")
+    denied = [e for e in events if e["user"] == "op_user" and e["outcome"] == "denied"]
+    assert any(e["object_id"] == group for e in denied)
+
+    # An Admin adds them; an Op re-uploads them unchanged with a tuning change, but cannot remove them.
+    assert upload(platform, hadoop, [("core-site.xml", with_class)]).status == 200
+    tuned = with_class.replace(b"hdfs://master:9000", b"hdfs://nn2:8020")
+    assert upload(platform, hadoop, [("core-site.xml", tuned)], user="op_user").status == 200
+    props = call(platform, "GET", path).json()["properties"]
+    kept = [p for p in props if p["name"] != "my.own.key"]
+    edit = call(platform, "PUT", path, user="op_user", json_body={"properties": kept})
+    assert edit.status == 403 and "my.own.key" in edit.json()["detail"]
+    assert call(platform, "DELETE", path, user="op_user").status == 403
+    assert len(call(platform, "GET", path).json()["properties"]) == 4

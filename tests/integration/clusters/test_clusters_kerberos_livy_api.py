@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from config_group_helpers import audit_events, call, keytab, make_group, upload
+import io
+import json
+import tarfile
+from typing import Any
 
-from platform_runner import Platform
+import pytest
+from config_group_helpers import audit_events, call, keytab, make_group, password_of, unique, upload
+
+from platform_runner import Platform, Response, multipart, tar_gz
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +153,64 @@ def test_livy_passwords_are_write_only(platform: Platform) -> None:
     assert needs_pw.status == 422 and "needs a password" in needs_pw.json()["detail"]
     assert call(platform, "PUT", path, user="dev_user", json_body=body).status == 403
     assert any(e["object_id"] == group for e in audit_events(platform, "config_group.livy.update"))
+
+
+def _import_group(platform: Platform, group: str, livy: dict[str, Any]) -> Response:
+    """Import the export of `group` (only it) with its Livy settings replaced, as op_user."""
+    export = platform.request("GET", "/api/configs/", token=platform.token(), expected=(200,)).body
+    with tarfile.open(fileobj=io.BytesIO(export), mode="r:gz") as archive:
+        members = {
+            m.name: archive.extractfile(m).read()  # type: ignore[union-attr]
+            for m in archive.getmembers()
+            if m.isfile() and m.name.startswith(f"configs/{group}/")
+        }
+    document = json.loads(members[f"configs/{group}/group.json"])
+    members[f"configs/{group}/group.json"] = json.dumps({**document, "livy": livy}).encode()
+    members["configs/manifest.json"] = json.dumps({"format": 1, "default": None, "secrets": False}).encode()
+    body, content_type = multipart([("configs.tar.gz", tar_gz(members))], field="sources")
+    token = platform.token("op_user", password_of(platform, "op_user"))
+    headers = {"Content-Type": content_type}
+    return platform.request("POST", "/api/configs/", data=body, token=token, headers=headers)
+
+
+def test_pointing_a_livy_url_elsewhere_needs_the_password_again(platform: Platform) -> None:
+    # Issue 10 item 3: an Op redirected the stored password to a host of their choice by changing the URL.
+    group = make_group(platform, "livyurl")
+    path = f"/config-groups/{group}/livy"
+    endpoint = {"url": "http://livy.example.com:8998", "auth": "Basic_Access", "username": "u"}
+    call(platform, "PUT", path, json_body={"python": {**endpoint, "password": "pw-1"}}, expected=(200,))
+    again = "the URL now points at another server: give the password again for the new URL"
+    elsewhere = (
+        "http://collector.example.net:8998",
+        "https://livy.example.com:8998",
+        "http://livy.example.com",
+    )
+    for url in elsewhere:
+        body = {"python": {**endpoint, "url": url}}
+        moved = call(platform, "PUT", path, user="op_user", json_body=body)
+        assert moved.status == 422 and again in moved.json()["detail"], moved.body
+        assert call(platform, "GET", path).json()["python"]["url"] == endpoint["url"]
+    # The same server under another path keeps it.
+    same = {"python": {**endpoint, "url": "http://livy.example.com:8998/livy"}}
+    assert call(platform, "PUT", path, user="op_user", json_body=same).json()["python"]["password_set"] is True
+
+    # Through an import: the archive (without secrets) points the URL elsewhere.
+    refused = _import_group(platform, group, {"python": {**endpoint, "url": elsewhere[0]}})
+    assert refused.status == 422 and again in refused.json()["detail"], refused.body
+    assert call(platform, "GET", path).json()["python"]["url"] == "http://livy.example.com:8998/livy"
+
+    # A clone carries the password for its URL, and loses it when its URL moves.
+    clone = unique("livyclone")
+    call(platform, "POST", f"/config-groups/{group}/clone", json_body={"name": clone}, expected=(201,))
+    clone_path = f"/config-groups/{clone}/livy"
+    assert call(platform, "GET", clone_path).json()["python"]["password_set"] is True
+    collector = {"python": {**endpoint, "url": elsewhere[0]}}
+    moved = call(platform, "PUT", clone_path, user="op_user", json_body=collector)
+    assert moved.status == 422 and again in moved.json()["detail"]
+    collector["python"]["auth"] = "None"
+    assert call(platform, "PUT", clone_path, user="op_user", json_body=collector).json()["python"] == {
+        **collector["python"],
+        "username": "u",
+        "password_set": False,
+    }
+    assert call(platform, "GET", path).json()["python"]["password_set"] is True

@@ -38,6 +38,12 @@ def test_read_shows_settings_choices_and_known_arguments(platform: Platform, dep
     known = {a["name"]: a for a in spark["known_arguments"]}
     assert known["jars"]["code"] is True and known["master"]["code"] is False
     assert known["executor-memory"]["kind"] == "memory"
+    # The allow-list of tuning confs the UI marks code settings with (code_conf_patterns is gone).
+    tuning = {rule["key"]: rule for rule in spark["tuning_confs"]}
+    assert "code_conf_patterns" not in spark
+    assert tuning["spark.io.compression.codec"]["pattern"] == "lz4|lzf|snappy|zstd"
+    assert tuning["spark.executor.memory"]["expected"] == "a size like 512m, 2g or 64k"
+    assert not {"spark.pyspark.python", "spark.eventLog.dir", "spark.plugins"} & set(tuning)
 
 
 def test_invalid_settings_are_refused_naming_the_key(platform: Platform, dependencies: list[str]) -> None:

@@ -104,6 +104,9 @@ def _change(
     try:
         result = change()
     except _REFUSALS as exc:
+        # Nothing of a refused change is kept; ending the transaction now also releases the write lock a
+        # flush may hold (SQLite), which the separate audit write would otherwise wait for.
+        session.rollback()
         outcome: Outcome = "denied" if isinstance(exc, ChangeForbidden) else "failure"
         record_separately(current.actor, action, OBJECT, name, outcome, {"error": str(exc)})
         raise HTTPException(_status(exc), detail=str(exc)) from None

@@ -100,6 +100,9 @@ def import_configs(
             dependencies=spark_section.dependency_names(),
         )
     except (ConfigGroupError, SecretsError) as exc:
+        # Nothing of a refused import is kept; ending the transaction releases the write lock an applied
+        # group may hold (SQLite), which the separate audit write would otherwise wait for.
+        session.rollback()
         outcome: Outcome = "denied" if isinstance(exc, ChangeForbidden) else "failure"
         record_separately(
             current.actor,
