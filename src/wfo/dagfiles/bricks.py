@@ -19,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wfo.dagfiles.schemas import CodeBrickInput, CodeBrickPublic
 from wfo.db.models import CodeBrick, Setting
+from wfo.errors import Conflict, InvalidInput, NotFound, WfoError
 from wfo.storage.names import invisible_character
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped_bricks"
@@ -32,28 +34,20 @@ MAX_TAG = 40
 DELETED_SHIPPED_KEY = "code_bricks.deleted_shipped"
 
 
-class BrickError(ValueError):
+class BrickError(WfoError):
     """Base of the code-brick errors (the message is shown to the user)."""
 
 
-class BrickNotFound(BrickError):
+class BrickNotFound(BrickError, NotFound):
     pass
 
 
-class BrickConflict(BrickError):
+class BrickConflict(BrickError, Conflict):
     pass
 
 
-class BrickInvalid(BrickError):
+class BrickInvalid(BrickError, InvalidInput):
     pass
-
-
-@dataclass(frozen=True)
-class BrickInput:
-    title: str
-    description: str
-    code: str
-    tags: list[str]
 
 
 @dataclass(frozen=True)
@@ -88,7 +82,7 @@ def shipped_bricks() -> list[ShippedBrick]:
     return [parse_shipped(p.read_text("utf-8"), p.name) for p in sorted(SHIPPED_DIR.glob("*.py"))]
 
 
-def clean_input(data: BrickInput) -> BrickInput:
+def clean_input(data: CodeBrickInput) -> CodeBrickInput:
     """Normalise and check a brick; raises BrickInvalid with a message naming the field."""
     title = " ".join(data.title.split())
     if not title:
@@ -130,25 +124,36 @@ def clean_input(data: BrickInput) -> BrickInput:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
         raise BrickInvalid(f"tags: at most {MAX_TAGS}")
-    return BrickInput(title, description, code, tags)
+    return CodeBrickInput(title=title, description=description, code=code, tags=tags)
 
 
 def tag_list(brick: CodeBrick) -> list[str]:
     return [t for t in (brick.tags or "").split(",") if t]
 
 
-def list_bricks(session: Session, query: str | None = None) -> list[CodeBrick]:
+def public(brick: CodeBrick) -> CodeBrickPublic:
+    return CodeBrickPublic(
+        id=brick.id,
+        title=brick.title,
+        description=brick.description or "",
+        code=brick.code,
+        tags=tag_list(brick),
+        shipped=bool(brick.shipped),
+        updated_at=brick.updated_at,
+        updated_by=brick.updated_by,
+    )
+
+
+def list_bricks(session: Session, query: str | None = None) -> list[CodeBrickPublic]:
     """All bricks by title; `query` keeps those whose title, description or tags contain every word."""
     bricks = list(session.scalars(select(CodeBrick).order_by(CodeBrick.title)))
     words = (query or "").lower().split()
-    if not words:
-        return bricks
 
     def matches(brick: CodeBrick) -> bool:
         haystack = " ".join((brick.title, brick.description or "", brick.tags or "")).lower()
         return all(word in haystack for word in words)
 
-    return [b for b in bricks if matches(b)]
+    return [public(b) for b in bricks if matches(b)]
 
 
 def get_brick(session: Session, brick_id: int) -> CodeBrick:
@@ -164,7 +169,7 @@ def _check_title_free(session: Session, title: str, own_id: int | None = None) -
         raise BrickConflict(f"a code brick titled {title!r} exists already")
 
 
-def create_brick(session: Session, data: BrickInput, username: str | None) -> CodeBrick:
+def create_brick(session: Session, data: CodeBrickInput, username: str | None) -> CodeBrickPublic:
     data = clean_input(data)
     _check_title_free(session, data.title)
     now = dt.datetime.now(dt.UTC)
@@ -179,7 +184,7 @@ def create_brick(session: Session, data: BrickInput, username: str | None) -> Co
         updated_by=username,
     )
     _flush_unique(session, data.title, lambda: session.add(brick))
-    return brick
+    return public(brick)
 
 
 def _flush_unique(session: Session, title: str, change: Callable[[], object]) -> None:
@@ -197,7 +202,9 @@ def _flush_unique(session: Session, title: str, change: Callable[[], object]) ->
         raise BrickConflict(f"a code brick titled {title!r} exists already") from None
 
 
-def update_brick(session: Session, brick_id: int, data: BrickInput, username: str | None) -> CodeBrick:
+def update_brick(
+    session: Session, brick_id: int, data: CodeBrickInput, username: str | None
+) -> CodeBrickPublic:
     brick = get_brick(session, brick_id)
     data = clean_input(data)
     _check_title_free(session, data.title, brick.id)
@@ -211,7 +218,7 @@ def update_brick(session: Session, brick_id: int, data: BrickInput, username: st
         brick.updated_by = username
 
     _flush_unique(session, data.title, change)
-    return brick
+    return public(brick)
 
 
 def _deleted_shipped(session: Session) -> list[str]:
@@ -222,7 +229,7 @@ def _deleted_shipped(session: Session) -> list[str]:
     return titles
 
 
-def delete_brick(session: Session, brick_id: int) -> CodeBrick:
+def delete_brick(session: Session, brick_id: int) -> CodeBrickPublic:
     import json
 
     brick = get_brick(session, brick_id)
@@ -234,9 +241,10 @@ def delete_brick(session: Session, brick_id: int) -> CodeBrick:
             session.add(row)
         row.value = json.dumps(deleted)
         row.updated_by = "wfo"
+    gone = public(brick)
     session.delete(brick)
     session.flush()
-    return brick
+    return gone
 
 
 def seed_shipped(session: Session) -> dict[str, list[str]]:

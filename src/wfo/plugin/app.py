@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 
+from wfo.plugin import errors
 from wfo.plugin.deps import Authenticated
 from wfo.plugin.guards.body_limits import AppBodyGuard
 from wfo.plugin.routers import (
@@ -50,6 +51,7 @@ def create_app() -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(static.router)
+    errors.install(app)
     # Bodies are read only for callers who logged in, and bounded before they are read (DESIGN §5).
     app.add_middleware(AppBodyGuard)
 

@@ -41,12 +41,14 @@ MOUNTS: tuple[CompatMount, ...] = (
 def create_compat_app(mount: CompatMount) -> Any:
     from fastapi import FastAPI
 
+    from wfo.plugin import errors
     from wfo.plugin.guards.body_limits import AppBodyGuard
 
     module_name, _, attribute = mount.router.partition(":")
     router = getattr(importlib.import_module(module_name), attribute)
     app = FastAPI(title=f"wfo {mount.title} import/export", openapi_url=None, docs_url=None, redoc_url=None)
     app.include_router(router)
+    errors.install(app)
     app.add_middleware(AppBodyGuard)
     return app
 

@@ -138,6 +138,8 @@ def require(
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"you may not do this: needs {action} on {resource}"
             )
+        # For the audit dependency (wfo.plugin.audit), which records the route's event after it ran.
+        request.state.wfo_caller = current
         return current
 
     setattr(dependency, AUTH_MARKER, (resource, action))
@@ -148,7 +150,9 @@ async def _authenticated(request: Request, user: Annotated[Any, Depends(get_user
     via_cookie = not _has_bearer(request)
     if via_cookie and request.method in UNSAFE_METHODS:
         check_same_origin(request)
-    return CurrentUser(user, username_of(user), client_ip(request), via_cookie)
+    current = CurrentUser(user, username_of(user), client_ip(request), via_cookie)
+    request.state.wfo_caller = current
+    return current
 
 
 setattr(_authenticated, AUTH_MARKER, ("*", "authenticated"))

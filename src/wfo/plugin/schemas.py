@@ -43,25 +43,3 @@ class VisualisationsPublic(BaseModel):
 
 class VisualisationsUpdate(BaseModel):
     url: str | None = Field(description="absolute http(s) URL of the BI dashboard; null clears it")
-
-
-class CodeBrickInput(BaseModel):
-    title: str = Field(max_length=1_000)
-    description: str = Field(default="", max_length=10_000)
-    code: str = Field(max_length=200_000)
-    tags: list[str] = Field(default_factory=list, max_length=100)
-
-
-class CodeBrickPublic(BaseModel):
-    id: int
-    title: str
-    description: str
-    code: str
-    tags: list[str]
-    shipped: bool = Field(description="as wfo ships it (a user's edit makes it False)")
-    updated_at: datetime
-    updated_by: str | None
-
-
-class CodeBrickList(BaseModel):
-    bricks: list[CodeBrickPublic]

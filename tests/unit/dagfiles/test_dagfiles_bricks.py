@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wfo.dagfiles import bricks
+from wfo.dagfiles.schemas import CodeBrickInput
 from wfo.db.models import CodeBrick
 
 
@@ -15,18 +16,20 @@ def _brick(
     code: str = "print('hello')\n",
     tags: list[str] | None = None,
     description: str = "prints hello",
-) -> bricks.BrickInput:
-    return bricks.BrickInput(title, description, code, tags or ["Python", " python ", "demo"])
+) -> CodeBrickInput:
+    return CodeBrickInput(
+        title=title, description=description, code=code, tags=tags or ["Python", " python ", "demo"]
+    )
 
 
 def test_shipped_bricks_cover_every_wfo_operator() -> None:
-    from wfo.operators import _LAZY
+    from wfo.operators import OPERATOR_NAMES
 
     shipped = bricks.shipped_bricks()
     assert len(shipped) >= 12
     assert len({b.title for b in shipped}) == len(shipped)
     code = "\n".join(b.code for b in shipped)
-    missing = [name for name in _LAZY if f"import {name}" not in code and f", {name}" not in code]
+    missing = [name for name in OPERATOR_NAMES if f"import {name}" not in code and f", {name}" not in code]
     assert missing == []
     for brick in shipped:
         assert brick.description, brick.title
@@ -38,7 +41,7 @@ def test_create_normalises_and_search_finds_by_title_description_and_tag(session
     brick = bricks.create_brick(session, _brick(title="  say   hello "), "dev")
     bricks.create_brick(session, _brick(title="other", tags=["spark"], description="a job"), "dev")
     assert brick.title == "say hello"
-    assert bricks.tag_list(brick) == ["python", "demo"]
+    assert brick.tags == ["python", "demo"]
     assert [b.title for b in bricks.list_bricks(session, "HELLO")] == ["say hello"]
     assert [b.title for b in bricks.list_bricks(session, "spark")] == ["other"]
     assert [b.title for b in bricks.list_bricks(session, "prints demo")] == ["say hello"]
@@ -61,7 +64,7 @@ def test_create_normalises_and_search_finds_by_title_description_and_tag(session
     ],
 )
 def test_invalid_bricks_are_refused_and_nothing_is_stored(
-    session: Session, data: bricks.BrickInput, message: str
+    session: Session, data: CodeBrickInput, message: str
 ) -> None:
     with pytest.raises(bricks.BrickInvalid, match=message):
         bricks.create_brick(session, data, "dev")
@@ -106,7 +109,7 @@ def test_seeding_adds_missing_keeps_edits_and_respects_deletions(session: Sessio
     )
     assert edited is not None and deleted is not None and outdated is not None
     bricks.update_brick(
-        session, edited.id, bricks.BrickInput(edited.title, "mine", "x = 1\n", ["mine"]), "dev"
+        session, edited.id, CodeBrickInput(title=edited.title, description="mine", code="x = 1\n", tags=["mine"]), "dev"
     )
     bricks.delete_brick(session, deleted.id)
     outdated.code = "old = True\n"  # as an older wfo shipped it
