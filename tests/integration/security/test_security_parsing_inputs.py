@@ -54,6 +54,21 @@ def test_files_with_non_latin_1_names_download(platform: Platform, repository: s
     assert disposition.isascii()
 
 
+def test_a_hadoop_file_with_a_non_latin_1_name_downloads(platform: Platform) -> None:
+    name = "данные-site.xml"
+    content = b"<configuration><property><name>a</name><value>1</value></property></configuration>"
+    group = f"/config-groups/nonlatin-{uuid.uuid4().hex[:6]}"
+    _call(platform, "POST", "/config-groups", "admin", json_body={"name": group.rsplit("/", 1)[1]})
+    body, content_type = multipart([(name, content)])
+    uploaded = _call(platform, "POST", f"{group}/hadoop", "admin", data=body, headers={"Content-Type": content_type})
+    assert uploaded.status == 200, uploaded.body
+    resp = _call(platform, "GET", f"{group}/hadoop/{quote(name, safe='')}/download", "viewer_user")
+    assert resp.status == 200, resp.body
+    assert resp.body.startswith(b"<")
+    assert f"filename*=UTF-8''{quote(name, safe='')}" in resp.headers["content-disposition"]
+    _call(platform, "DELETE", group, "admin", expected=(204,))
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [

@@ -26,7 +26,7 @@ from wfo.clusters.spark_tuning import TUNING_CONFS
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup
 from wfo.plugin.deps import CurrentUser, is_allowed, require
-from wfo.plugin.routers.files import multipart_body, multipart_form, uploads_of
+from wfo.plugin.routers.files import attachment, multipart_body, multipart_form, uploads_of
 from wfo.plugin.schemas_clusters import (
     GroupCreate,
     GroupDetail,
@@ -338,12 +338,11 @@ def download_hadoop_file(group: str, file: str, session: SessionDep, _: CanRead)
         stored = hadoop.hadoop_file(target, file)
     except GroupNotFound as exc:
         raise HTTPException(404, detail=str(exc)) from None
-    quoted = stored.name.replace("\\", "\\\\").replace('"', '\\"')
     return Response(
         stored.content,
         media_type="application/xml",
         headers={
-            "Content-Disposition": f'attachment; filename="{quoted}"',
+            "Content-Disposition": attachment(stored.name),
             "X-Content-Type-Options": "nosniff",
         },
     )
