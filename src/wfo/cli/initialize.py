@@ -122,9 +122,10 @@ def run(admin_password: str) -> dict[str, Any]:
         sm = appbuilder.sm
         sync_roles(sm)
         admin = ensure_admin(sm, get_settings().admin_user, admin_password)
+    from wfo.cli.airflow_config import pyspark_home
     from wfo.examples.seed import seed_examples
 
-    return {**admin, **seeded, **seed_examples(get_settings())}
+    return {**admin, **seeded, **seed_examples(get_settings(), pyspark_home())}
 
 
 def main() -> None:

@@ -57,11 +57,9 @@ def seed_variable(settings: Settings) -> None:
     )
 
 
-def build_example_jar(destination: Path) -> Path | None:
-    """Compile the SparkPi example into a jar; None (with a warning) where no JDK is installed."""
-    from wfo.cli.airflow_config import pyspark_home
-
-    javac, jar, spark_home = shutil.which("javac"), shutil.which("jar"), pyspark_home()
+def build_example_jar(destination: Path, spark_home: str | None) -> Path | None:
+    """Compile the SparkPi example into a jar; None (with a warning) where no JDK or Spark is installed."""
+    javac, jar = shutil.which("javac"), shutil.which("jar")
     if not (javac and jar and spark_home):
         log.warning("javac/jar or pyspark not found: the %s example artifact is not built", JAR_NAME)
         return None
@@ -79,7 +77,7 @@ def build_example_jar(destination: Path) -> Path | None:
     return destination
 
 
-def seed_artifacts() -> list[str]:
+def seed_artifacts(spark_home: str | None) -> list[str]:
     """Upload the example artifacts that are not in the repository yet; returns their names."""
     from wfo.repositories.code_artifacts import CodeArtifacts
     from wfo.repositories.errors import NotFoundError
@@ -101,7 +99,7 @@ def seed_artifacts() -> list[str]:
             uploaded.append(source.name)
     if missing(JAR_NAME):
         with tempfile.TemporaryDirectory(prefix="wfo-jar-") as work:
-            built = build_example_jar(Path(work) / JAR_NAME)
+            built = build_example_jar(Path(work) / JAR_NAME, spark_home)
             if built is not None:
                 repository.upload([Upload(JAR_NAME, io.BytesIO(built.read_bytes()))], "wfo")
                 uploaded.append(JAR_NAME)
@@ -121,7 +119,8 @@ def seed_notebooks(workspace: NotebookWorkspace | None = None) -> list[str]:
     return copied
 
 
-def seed_examples(settings: Settings) -> dict[str, object]:
+def seed_examples(settings: Settings, spark_home: str | None) -> dict[str, object]:
+    """`spark_home`: the Spark the jar example compiles against (the CLI finds it; None: no jar)."""
     seed_data(settings)
     seed_variable(settings)
-    return {"examples_uploaded": seed_artifacts(), "example_notebooks_copied": seed_notebooks()}
+    return {"examples_uploaded": seed_artifacts(spark_home), "example_notebooks_copied": seed_notebooks()}
