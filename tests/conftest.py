@@ -22,7 +22,7 @@ if "AIRFLOW_HOME" not in os.environ:
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from platform_runner import ROLE_USERS, Platform, free_port, instance_processes, role_password
+from helpers.platform_runner import ROLE_USERS, Platform, free_port, instance_processes, role_password
 
 ARTIFACTS = Path(
     os.environ.get("WFO_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")

@@ -9,7 +9,7 @@ embedded newline every 50th row), then, each method in a fresh interpreter (so r
       wfo's byte-level skip (`fast_skip=True`, the default), wfo with `fast_skip=False` (csv.reader skip),
       naive csv.DictReader over everything, pandas.read_csv(skiprows=N, nrows=10);
   (b) the peak RSS of each (at both sizes: flat = the same at 100 MB and 1 GB), and of the imports alone;
-  (c) on a fresh `wfo up` (tests/platform_runner.Platform): a loop of `--batches` batches of 10 rows against
+  (c) on a fresh `wfo up` (tests/helpers/platform_runner.Platform): a loop of `--batches` batches of 10 rows against
       a no-op child DAG, in-worker (default) and deferrable; seconds per batch from the loop task's log.
 Writes bench/results/batch-loop-<timestamp>.json and prints markdown tables. Takes ~10 min on 2 busy cores.
 """
@@ -197,7 +197,7 @@ def _log_seconds(platform: Any, dag_id: str, run_id: str) -> tuple[float, int]:
 
 def platform_benchmark(work: Path, batches: int) -> dict[str, Any]:
     sys.path.insert(0, str(REPO / "tests"))
-    from platform_runner import Platform, free_port
+    from helpers.platform_runner import Platform, free_port
 
     csv_path = work / "loop.csv"
     csv_path.write_text("id,value\n" + "".join(f"{i},{i * i}\n" for i in range(1, batches * 10 + 1)))

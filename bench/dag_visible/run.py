@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dag_visible/run.py [--runs 20] [--mode auto|route|direct]
 
-Starts a `wfo up` on a free port (tests/platform_runner.Platform), then alternates two ways of
+Starts a `wfo up` on a free port (tests/helpers/platform_runner.Platform), then alternates two ways of
 adding a new DAG file, one file at a time, and measures from the start of the save until
 `GET /api/v2/dags/{dag_id}` answers 200:
   * priority: `PUT /wfo/api/v1/dag-files/{name}` (validates, commits, requests a priority parse);
@@ -29,7 +29,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from platform_runner import Platform, free_port  # noqa: E402
+from helpers.platform_runner import Platform, free_port  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 POLL_SECONDS = 0.1

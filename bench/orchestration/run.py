@@ -37,7 +37,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from platform_runner import free_port  # noqa: E402
+from helpers.platform_runner import free_port  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable

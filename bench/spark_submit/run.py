@@ -131,7 +131,7 @@ def platform_runs(runs: int, work: Path) -> dict[str, float]:
     import secrets as _secrets
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from platform_runner import Platform, free_port
+    from helpers.platform_runner import Platform, free_port
 
     platform = Platform(home=work / "platform", port=free_port(), admin_password=_secrets.token_urlsafe(12))
     platform.start()

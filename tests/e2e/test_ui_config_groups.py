@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from test_ui_spine import login
 
-from kdc import create_realm, missing_tools
 from wfo.storage.xml import Property, render_hadoop_conf
 
-from platform_runner import Platform
+from helpers.kdc import create_realm, missing_tools
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.e2e
 

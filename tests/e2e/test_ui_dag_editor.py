@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from test_ui_spine import login
 
-from platform_runner import Platform, role_password
+from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform, role_password
+from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.e2e
 

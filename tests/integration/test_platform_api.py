@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from platform_runner import ROLE_USERS, WFO, Platform, role_password, tar_gz
+from helpers.platform_runner import ROLE_USERS, WFO, Platform, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
 
@@ -316,7 +316,7 @@ def test_role_route_matrix(platform: Platform, method: str, path: str) -> None:
 
 
 def test_matrix_covers_every_route() -> None:
-    from test_route_guard import mounted_routes
+    from helpers.routes import mounted_routes
 
     routes = set()
     for prefix, route in mounted_routes():

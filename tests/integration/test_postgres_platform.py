@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from platform_runner import Platform, env_dump_dag, free_port
+from helpers.platform_runner import Platform, env_dump_dag, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
-from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
-from wfo.plugin.deps import AUTH_MARKER
 from wfo.plugin.plugin import fastapi_apps
 
-
-def _dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
-    for sub in dependant.dependencies:
-        if sub.call is not None:
-            yield sub.call
-        yield from _dependency_calls(sub)
-
-
-def mounted_routes() -> Iterator[tuple[str, Any]]:
-    for entry in fastapi_apps():
-        app: FastAPI = entry["app"]
-        for route in app.routes:
-            yield entry["url_prefix"], route
+from helpers.routes import auth_markers, mounted_routes
 
 
 def test_every_mounted_route_requires_auth() -> None:
@@ -38,7 +20,7 @@ def test_every_mounted_route_requires_auth() -> None:
         if not isinstance(route, APIRoute):
             unguarded.append(f"{prefix}{route.path} (plain route without dependencies)")
             continue
-        guards = [call for call in _dependency_calls(route.dependant) if hasattr(call, AUTH_MARKER)]
+        guards = auth_markers(route)
         checked.append(route.path)
         if not guards:
             unguarded.append(f"{sorted(route.methods)} {prefix}{route.path}")

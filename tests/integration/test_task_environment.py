@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform, env_dump_dag
+from helpers.platform_runner import Platform, env_dump_dag
 
 pytestmark = pytest.mark.integration
 

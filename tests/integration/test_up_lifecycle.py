@@ -18,7 +18,7 @@ import pytest
 
 from wfo.cli import processes
 
-from platform_runner import Platform, free_port, instance_processes
+from helpers.platform_runner import Platform, free_port, instance_processes
 
 pytestmark = pytest.mark.integration
 
@@ -142,7 +142,7 @@ def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Pl
 def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:
     import subprocess
 
-    from platform_runner import WFO
+    from helpers.platform_runner import WFO
 
     result = subprocess.run(
         [WFO, "up", "--port", str(free_port())],
@@ -159,7 +159,7 @@ def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:
 def test_bad_port_is_refused_with_a_message(tmp_path: Path) -> None:
     import subprocess
 
-    from platform_runner import WFO
+    from helpers.platform_runner import WFO
 
     env = {**os.environ, "WFO_HOME": str(tmp_path / "h")}
     result = subprocess.run(

@@ -7,7 +7,7 @@ import struct
 import uuid
 from typing import Any
 
-from platform_runner import Platform, Response
+from helpers.platform_runner import Platform, Response
 
 CORE_SITE = b"""<?xml version="1.0"?>
 <configuration>
@@ -49,7 +49,7 @@ def upload(platform: Platform, path: str, files: list[tuple[str, bytes]], user: 
 
 
 def password_of(platform: Platform, user: str) -> str:
-    from platform_runner import role_password
+    from helpers.platform_runner import role_password
 
     return platform.admin_password if user == "admin" else role_password(user)
 

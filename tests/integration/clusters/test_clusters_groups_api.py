@@ -12,7 +12,7 @@ import pytest
 from config_group_helpers import CORE_SITE, audit_events, call, keytab, make_group, unique, upload
 from sqlalchemy import Engine, create_engine, text
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 

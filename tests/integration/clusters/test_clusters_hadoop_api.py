@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 from config_group_helpers import CORE_SITE, HDFS_SITE, YARN_SITE, audit_events, call, make_group, upload
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kdc import APT_PACKAGES, Realm, create_realm, missing_tools
 from wfo.clusters.keytab import KeytabError, read_principals
+
+from helpers.kdc import APT_PACKAGES, Realm, create_realm, missing_tools
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from config_group_helpers import audit_events, call, keytab, make_group, password_of, unique, upload
 
-from platform_runner import Platform, Response, multipart, tar_gz
+from helpers.platform_runner import Platform, Response, multipart, tar_gz
 
 pytestmark = pytest.mark.integration
 

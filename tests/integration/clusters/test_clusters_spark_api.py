@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from config_group_helpers import audit_events, call, keytab, make_group, upload
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from config_group_helpers import CORE_SITE, HDFS_SITE, YARN_SITE, call, keytab, make_group, upload
 
-from platform_runner import Platform, free_port, multipart, tar_gz
+from helpers.platform_runner import Platform, free_port, multipart, tar_gz
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import pytest
 
 from wfo.dagfiles.bricks import shipped_bricks
 
-from platform_runner import Platform, role_password
+from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.integration
 

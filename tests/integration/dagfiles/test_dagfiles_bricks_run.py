@@ -7,7 +7,7 @@ import pytest
 
 from wfo.dagfiles.bricks import shipped_bricks
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 TITLES = (

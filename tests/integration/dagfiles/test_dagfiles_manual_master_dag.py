@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform, role_password
+from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.integration
 SAMPLE = Path(__file__).resolve().parent / "legacy_samples" / "master_dag.py"

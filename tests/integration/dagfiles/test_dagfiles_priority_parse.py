@@ -9,7 +9,7 @@ import time
 
 from wfo.dagfiles.parsing import request_id
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 # Run against the platform's database, in a process configured like the api-server.
 REQUEST_AND_COUNT = """

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 EXAMPLE_CSV = Path(__file__).resolve().parents[3] / "src" / "wfo" / "examples" / "data" / "batch_metadata.csv"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 

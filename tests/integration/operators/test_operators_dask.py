@@ -19,7 +19,7 @@ import pytest
 
 from wfo.operators.dask import scheduler_command, worker_command
 
-from platform_runner import Platform, role_password
+from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 300.0

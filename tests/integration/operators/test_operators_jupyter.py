@@ -16,7 +16,7 @@ import pytest
 from wfo.notebooks.workspace import NotebookWorkspace
 from wfo.storage.objectstore import ObjectStore
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 NOTEBOOK_TIMEOUT = 300.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 SPARK_TIMEOUT = 420.0

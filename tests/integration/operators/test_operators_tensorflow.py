@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform, Response, multipart, role_password
+from helpers.platform_runner import Platform, Response, multipart, role_password
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 300.0

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from yarn_double import APP_ID, ResourceManager, fake_spark_home, resource_manager
 
 from wfo.clusters.signing import ensure_signing_key, load_private_key, sign
 from wfo.storage.xml import Property, render_hadoop_conf
+
+from helpers.yarn_double import APP_ID, ResourceManager, fake_spark_home, resource_manager
 
 pytestmark = pytest.mark.integration
 KEYTAB = b"\x05\x02fake-keytab-bytes"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from platform_runner import Platform, Response, role_password, tar_gz
+from helpers.platform_runner import Platform, Response, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
 

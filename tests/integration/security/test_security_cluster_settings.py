@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform, Response, multipart, role_password, tar_gz
+from helpers.platform_runner import Platform, Response, multipart, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
 SPARK = "/config-groups/default/spark"

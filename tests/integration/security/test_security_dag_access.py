@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform, Response, role_password
+from helpers.platform_runner import Platform, Response, role_password
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from platform_runner import Platform
+from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 

@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 import pytest
 
-from platform_runner import Platform, Response, multipart, role_password
+from helpers.platform_runner import Platform, Response, multipart, role_password
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from platform_runner import Platform, Response, multipart, role_password
+from helpers.platform_runner import Platform, Response, multipart, role_password
 
 pytestmark = pytest.mark.integration
 

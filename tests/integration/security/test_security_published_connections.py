@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from platform_runner import Platform, Response, role_password
+from helpers.platform_runner import Platform, Response, role_password
 
 pytestmark = pytest.mark.integration
 DEFAULT_CONN = "wfo_config_group_default"
