@@ -35,8 +35,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from wfo.cli.processes import _alive
-    from wfo.cli.up import STATE_FILE
+    from wfo.cli.processes import STATE_FILE, alive
 
     settings = _settings(args)
     state_path = settings.run_dir / STATE_FILE
@@ -44,14 +43,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"wfo is not running for {settings.home}")
         return 3
     state = json.loads(state_path.read_text(encoding="utf-8"))
-    if not _alive(int(state["pid"])):
+    if not alive(int(state["pid"])):
         print(f"wfo is not running for {settings.home} (stale state file from pid {state['pid']})")
         return 3
     print(f"wfo is running for {state['home']} (supervisor pid {state['pid']}) at {state['url']}")
     for name, pid in state["components"].items():
-        print(f"  {name:<14} pid {pid:<8} {'running' if pid and _alive(int(pid)) else 'NOT RUNNING'}")
+        print(f"  {name:<14} pid {pid:<8} {'running' if pid and alive(int(pid)) else 'NOT RUNNING'}")
     try:
-        url = f"http://127.0.0.1:{state['port']}/api/v2/monitor/health"
+        # Where the instance listens (WFO_HOST may be one non-loopback address), at the port it runs on.
+        server = dataclasses.replace(settings, port=int(state["port"])).internal_url
+        url = f"{server}/api/v2/monitor/health"
         with urllib.request.urlopen(url, timeout=3) as response:
             health = json.loads(response.read())
         for part, info in health.items():

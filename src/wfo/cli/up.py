@@ -22,7 +22,7 @@ from wfo.cli.supervisor import Component, Supervisor, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.settings import Settings
 
-STATE_FILE = "wfo.json"
+STATE_FILE = processes.STATE_FILE
 
 
 def airflow_bin() -> str:

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from wfo.dagfiles.loading import validate_in_this_process
 from wfo.dagfiles.validation import ValidationResult
 from wfo.dagfiles.validator_child import child_main, failure, upgrade_in_this_process
@@ -117,7 +119,7 @@ def _remove_abandoned_sandboxes() -> None:
             pid = int((folder / "pid").read_text(encoding="ascii"))
         except (OSError, ValueError):
             continue
-        if not Path(f"/proc/{pid}").exists():
+        if not psutil.pid_exists(pid):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -15,6 +15,8 @@ import resource
 import tempfile
 from pathlib import Path
 
+import psutil
+
 from wfo.dagfiles.loading import validate_in_this_process
 from wfo.dagfiles.validation import Problem, ValidationResult
 
@@ -77,8 +79,4 @@ def upgrade_in_this_process(kind: str, filename: str, source: str) -> dict[str, 
 
 
 def _address_space_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return int(psutil.Process().memory_info().vms)
