@@ -20,6 +20,7 @@ from wfo.cli import processes
 from wfo.cli.airflow_config import child_environment, write_config
 from wfo.cli.supervisor import Component, Supervisor, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
+from wfo.extras import MissingExtraError, require_extra
 from wfo.settings import Settings
 
 STATE_FILE = processes.STATE_FILE
@@ -183,7 +184,23 @@ def print_banner(settings: Settings, report: dict[str, Any]) -> None:
     print("\n".join(lines), flush=True)
 
 
+def required_extras(settings: Settings) -> list[tuple[str, str]]:
+    """(extra, what needs it) for the optional features the settings turn on."""
+    needed = []
+    scheme = settings.database_url.split(":", 1)[0].lower()
+    if scheme in {"postgres", "postgresql", "postgresql+psycopg2"}:
+        needed.append(("postgres", "A PostgreSQL WFO_DATABASE_URL"))
+    if "CeleryExecutor" in settings.executor:
+        needed.append(("celery", f"WFO_EXECUTOR={settings.executor}"))
+    return needed
+
+
 def up(settings: Settings) -> int:
+    for extra, feature in required_extras(settings):
+        try:
+            require_extra(extra, feature)
+        except MissingExtraError as exc:
+            raise SystemExit(f"wfo: {exc}") from None
     with instance_lock(settings):
         write_config(settings)
         env = child_environment(settings)

@@ -108,8 +108,12 @@ def seed_artifacts(spark_home: str | None) -> list[str]:
 
 def seed_notebooks(workspace: NotebookWorkspace | None = None) -> list[str]:
     """Copy the example notebooks missing from the workspace; returns their workspace paths."""
+    from wfo.extras import EXTRAS, missing_modules
     from wfo.notebooks.workspace import NotebookWorkspace
 
+    if missing_modules(EXTRAS["notebooks"]):
+        log.info("the notebooks extra is not installed: the example notebooks are not copied")
+        return []
     workspace = workspace or NotebookWorkspace.from_settings()
     copied = []
     for source in sorted((EXAMPLES / "notebooks").glob("*.ipynb")):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from wfo.extras import require_extra
 from wfo.notebooks.errors import InvalidNotebookError, NotebookNotFoundError, WorkspacePathError
 from wfo.storage.errors import ObjectNotFoundError, UnsafeNameError
 from wfo.storage.limits import MiB
@@ -161,6 +162,7 @@ class NotebookWorkspace:
 
 def parse_notebook(data: bytes, path: str = "the notebook") -> dict:
     """Check that `data` is an nbformat 4 notebook; return it as JSON data, or `InvalidNotebookError`."""
+    require_extra("notebooks", "The notebook workspace", ("nbformat",))
     import nbformat
 
     try:

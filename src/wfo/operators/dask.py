@@ -17,11 +17,13 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from wfo.extras import require_extra
 from wfo.operators.python_runner import CoutureArtifactOperator, stop_process_group
 
 DASK_MODES = ("local", "scheduler", "yarn")
@@ -123,6 +125,10 @@ class CoutureDaskYarnOperator(CoutureArtifactOperator):
     ) -> Iterator[dict[str, str]]:
         dask = self._settings(runtime)
         mode = dask["mode"]
+        # A local cluster is watched from here (distributed's Client); an artifact run by this Python
+        # connects with it too.
+        if mode == "local" or interpreter == sys.executable:
+            require_extra("dask", "CoutureDaskYarnOperator")
         if mode == "scheduler":
             address = str(dask["scheduler_address"])
             self.log.info("Dask: using the scheduler at %s", address)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from wfo.extras import require_extra
 from wfo.notebooks.errors import WorkspacePathError
 from wfo.notebooks.workspace import notebook_path
 from wfo.operators.described import with_description
@@ -88,6 +89,7 @@ class CoutureJupyterOperator(BaseOperator):
         self.description = description
 
     def execute(self, context: Context) -> str:
+        require_extra("notebooks", "CoutureJupyterOperator")
         from wfo.notebooks.execution import check_parameters, run_notebook
 
         # Refuse before anything runs: a notebook whose result could not be stored is not started.
