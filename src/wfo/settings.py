@@ -3,7 +3,8 @@
 `wfo up` resolves them, writes them into the `[wfo]` section of `$WFO_HOME/airflow.cfg` and passes
 `WFO_HOME` to its children, so every Airflow process (api-server, scheduler, workers) sees the same
 values. Lookup order: environment variable, then `[wfo]` in the generated airflow.cfg, then default.
-Nothing here does I/O at import time.
+Nothing here does I/O at import time. Settings changed at run time through the UI (the dashboard URL)
+are kept in the metadata DB instead: `wfo.stored_settings`.
 """
 
 from __future__ import annotations

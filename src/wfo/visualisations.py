@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from wfo.platform_settings import get_setting, put_setting, setting_value
+from wfo.errors import InvalidInput
+from wfo.stored_settings import get_setting, put_setting, setting_value
 
 KEY = "visualisations.dashboard_url"
 MAX_URL_LENGTH = 2048
 
 
-class InvalidDashboardUrl(ValueError):
+class InvalidDashboardUrl(InvalidInput):
     """The dashboard URL is not an absolute http(s) URL."""
 
 
-@dataclass(frozen=True)
-class DashboardLink:
+class VisualisationsPublic(BaseModel):
+    """The dashboard link and who set it last."""
+
     url: str | None
     updated_by: str | None
     updated_at: datetime | None
+
+
+class VisualisationsUpdate(BaseModel):
+    url: str | None = Field(description="absolute http(s) URL of the BI dashboard; null clears it")
 
 
 def validate_url(raw: str) -> str:
@@ -84,15 +90,15 @@ def _check_host(netloc: str) -> None:
         raise InvalidDashboardUrl(f"the dashboard URL's host {shown} is not a valid host name")
 
 
-def get_link(session: Session) -> DashboardLink:
+def get_link(session: Session) -> VisualisationsPublic:
     row = get_setting(session, KEY)
     if row is None:
-        return DashboardLink(None, None, None)
-    return DashboardLink(setting_value(row), row.updated_by, row.updated_at)
+        return VisualisationsPublic(url=None, updated_by=None, updated_at=None)
+    return VisualisationsPublic(url=setting_value(row), updated_by=row.updated_by, updated_at=row.updated_at)
 
 
-def set_link(session: Session, url: str | None, updated_by: str) -> DashboardLink:
-    """Set (validated) or clear the dashboard URL."""
-    value = validate_url(url) if url is not None else None
+def set_link(session: Session, change: VisualisationsUpdate, updated_by: str) -> VisualisationsPublic:
+    """Set (validated) or clear the dashboard URL; `InvalidDashboardUrl` says what is wrong with it."""
+    value = validate_url(change.url) if change.url is not None else None
     row = put_setting(session, KEY, value, updated_by)
-    return DashboardLink(value, row.updated_by, row.updated_at)
+    return VisualisationsPublic(url=value, updated_by=row.updated_by, updated_at=row.updated_at)

@@ -48,7 +48,7 @@ def test_admin_sets_the_dashboard_and_sees_it_in_the_audit_log(page: Any, platfo
     first_row = page.get_by_test_id("audit-row").first
     first_row.wait_for()
     text = first_row.inner_text()
-    assert "visualisations.update" in text and url in text and "admin" in text and "127.0.0.1" in text
+    assert "visualisation.update" in text and url in text and "admin" in text and "127.0.0.1" in text
     assert page.get_by_test_id("airflow-audit-log-link").is_visible()
 
     # The filter narrows the list to what was asked for.

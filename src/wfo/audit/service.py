@@ -17,7 +17,9 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wfo.audit.schemas import AuditActions, AuditEventPage, AuditEventPublic
 from wfo.db.models import AuditEvent
+from wfo.errors import InvalidInput
 
 Outcome = Literal["success", "failure", "denied"]
 MAX_PAGE = 500
@@ -110,8 +112,16 @@ class EventQuery:
     limit: int = 50
 
 
-def list_events(session: Session, query: EventQuery) -> tuple[int, list[AuditEvent]]:
-    """Events matching `query`, newest first, and the total count of matches."""
+def _utc(value: datetime | None) -> datetime | None:
+    # A time without a zone is UTC (comparing it with one that has a zone would fail).
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def list_events(session: Session, query: EventQuery) -> AuditEventPage:
+    """One page of the events matching `query`, newest first, and the total count of matches."""
+    since, until = _utc(query.since), _utc(query.until)
+    if since and until and since > until:
+        raise InvalidInput("`since` is after `until`")
     conditions = []
     if query.user:
         conditions.append(AuditEvent.username == query.user)
@@ -120,10 +130,10 @@ def list_events(session: Session, query: EventQuery) -> tuple[int, list[AuditEve
         conditions.append(func.substr(AuditEvent.action, 1, len(area)) == area)
     elif query.action:
         conditions.append(AuditEvent.action == query.action)
-    if query.since:
-        conditions.append(AuditEvent.created_at >= query.since)
-    if query.until:
-        conditions.append(AuditEvent.created_at <= query.until)
+    if since:
+        conditions.append(AuditEvent.created_at >= since)
+    if until:
+        conditions.append(AuditEvent.created_at <= until)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
     rows = session.scalars(
         select(AuditEvent)
@@ -132,8 +142,24 @@ def list_events(session: Session, query: EventQuery) -> tuple[int, list[AuditEve
         .offset(min(max(query.offset, 0), MAX_OFFSET))
         .limit(min(max(query.limit, 1), MAX_PAGE))
     ).all()
-    return total, list(rows)
+    return AuditEventPage(total=total, events=[_public(row) for row in rows])
 
 
-def list_actions(session: Session) -> list[str]:
-    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())
+def _public(row: AuditEvent) -> AuditEventPublic:
+    return AuditEventPublic(
+        id=row.id,
+        time=row.created_at,
+        user=row.username,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        outcome=row.outcome,
+        source_ip=row.source_ip,
+        details=row.details,
+    )
+
+
+def list_actions(session: Session) -> AuditActions:
+    """Every action recorded so far (for the log's filter)."""
+    actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return AuditActions(actions=list(actions))

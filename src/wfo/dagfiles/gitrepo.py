@@ -15,6 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from wfo.dagfiles.errors import GitError
+
 # Settings given on every command line: they win over anything in the repository's config.
 _FIXED_CONFIG = (
     "core.hooksPath=/dev/null",
@@ -30,10 +32,6 @@ COMMITTER = ("wfo", "wfo@wfo.invalid")
 _COMMIT_ID = re.compile(r"[0-9a-f]{4,64}")
 _RECORD, _FIELD = "\x1e", "\x1f"
 TIMEOUT = 60.0
-
-
-class GitError(RuntimeError):
-    """A git command failed (the message carries git's own error output)."""
 
 
 def blob_id(content: bytes) -> str:

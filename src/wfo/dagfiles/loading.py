@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wfo.dagfiles.validation import Problem, ValidationResult
+from wfo.dagfiles.schemas import Problem, ProblemKind, ValidationResult
 
 BUNDLE_NAME = "dags-folder"
 
@@ -31,10 +31,11 @@ def validate_in_this_process(workdir: Path, filename: str, source: str, timeout:
     try:
         compile(source, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
-        problem = Problem("syntax", f"{type(exc).__name__}: {exc.msg}", exc.lineno, exc.offset)
-        return ValidationResult(False, [], [problem], [], time.monotonic() - started)
+        problem = Problem(kind="syntax", message=f"{type(exc).__name__}: {exc.msg}", line=exc.lineno, column=exc.offset)
+        return ValidationResult(ok=False, errors=[problem], seconds=time.monotonic() - started)
     except ValueError as exc:  # e.g. NUL bytes
-        return ValidationResult(False, [], [Problem("syntax", str(exc))], [], time.monotonic() - started)
+        problem = Problem(kind="syntax", message=str(exc))
+        return ValidationResult(ok=False, errors=[problem], seconds=time.monotonic() - started)
 
     import warnings
 
@@ -65,15 +66,27 @@ def validate_in_this_process(workdir: Path, filename: str, source: str, timeout:
         # A failure may come from the placeholder we had to use: report it, but do not block saving.
         fallout = [e for e in errors if e.kind in ("import", "other")]
         warns.extend(
-            Problem("not_found_at_parse", f"could not be fully checked without it: {e.message}", e.line)
+            Problem(
+                kind="not_found_at_parse",
+                message=f"could not be fully checked without it: {e.message}",
+                line=e.line,
+            )
             for e in fallout
         )
         errors = [e for e in errors if e not in fallout]
     warns = not_found + warns
     dag_ids = sorted(bag.dag_ids)
     if not errors and not dag_ids and not not_found:
-        warns.append(Problem("other", "the file defines no DAG: Airflow will not list anything for it"))
-    return ValidationResult(not errors, dag_ids, errors, _dedupe(warns), time.monotonic() - started)
+        warns.append(
+            Problem(kind="other", message="the file defines no DAG: Airflow will not list anything for it")
+        )
+    return ValidationResult(
+        ok=not errors,
+        dag_ids=dag_ids,
+        errors=errors,
+        warnings=_dedupe(warns),
+        seconds=time.monotonic() - started,
+    )
 
 
 _CAPTURED = re.compile(r"(?P<file>.*?):(?P<line>\d+|None): (?P<type>[\w.]+): (?P<message>.*)", re.DOTALL)
@@ -85,9 +98,10 @@ def _warning(text: str, path: str, filename: str) -> Problem | None:
     if match is None or match.group("file") != path:
         return None
     category = match.group("type").rsplit(".", 1)[-1]
-    kind = "legacy" if "Deprecat" in category or "RemovedIn" in category else "other"
+    kind: ProblemKind = "legacy" if "Deprecat" in category or "RemovedIn" in category else "other"
     line = int(match.group("line")) if match.group("line").isdigit() else None
-    return Problem(kind, f"{category}: {_relative(match.group('message'), path, filename)}", line)
+    message = f"{category}: {_relative(match.group('message'), path, filename)}"
+    return Problem(kind=kind, message=message, line=line)
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -101,7 +115,7 @@ _PARSE_STATE: dict[str, Any] = {"path": "", "not_found": [], "installed": False}
 def _not_found(what: str, key: str) -> None:
     path = _PARSE_STATE["path"]
     _PARSE_STATE["not_found"].append(
-        Problem("not_found_at_parse", _missing(what, key), _candidate_line(path))
+        Problem(kind="not_found_at_parse", message=_missing(what, key), line=_candidate_line(path))
     )
 
 
@@ -204,28 +218,31 @@ def _classify(text: str, path: str, filename: str, source: str) -> Problem:
     shown = f"{short}: {message}" if message else short
     if short == "AirflowDagCycleException" or "Cycle detected" in message:
         faulty = re.search(r"Faulty task: (\S+)", message)
-        return Problem("cycle", shown, line or (_task_line(source, faulty.group(1)) if faulty else None))
+        return Problem(
+            kind="cycle", message=shown, line=line or (_task_line(source, faulty.group(1)) if faulty else None)
+        )
     if short == "DuplicateTaskIdFound":
-        return Problem("duplicate_task", shown, line)
+        return Problem(kind="duplicate_task", message=shown, line=line)
     if short == "AirflowTaskTimeout" or message.startswith("DagBag import timeout"):
-        return Problem("timeout", shown.split("\n", 1)[0], line)
+        return Problem(kind="timeout", message=shown.split("\n", 1)[0], line=line)
     if short == "MemoryError":
-        return Problem("memory", "MemoryError: the file needs more memory than the validator allows", line)
+        message = "MemoryError: the file needs more memory than the validator allows"
+        return Problem(kind="memory", message=message, line=line)
     unknown = _CANNOT_IMPORT.search(message) or _NO_ATTRIBUTE.search(message)
     if unknown and (
         _operator_module(unknown.group("module")) or unknown.group("name").endswith(("Operator", "Sensor"))
     ):
         return Problem(
-            "unknown_operator",
-            f"unknown operator: {unknown.group('module')} has no {unknown.group('name')!r} ({shown})",
-            line,
+            kind="unknown_operator",
+            message=f"unknown operator: {unknown.group('module')} has no {unknown.group('name')!r} ({shown})",
+            line=line,
         )
     missing_module = _NO_MODULE.search(message)
     if missing_module and _operator_module(missing_module.group("module")):
-        return Problem("unknown_operator", f"unknown operator module: {shown}", line)
+        return Problem(kind="unknown_operator", message=f"unknown operator module: {shown}", line=line)
     if not lines and "Traceback" not in text:
-        return Problem("other", shown, line)
-    return Problem("import", shown, line)
+        return Problem(kind="other", message=shown, line=line)
+    return Problem(kind="import", message=shown, line=line)
 
 
 def _task_line(source: str, task_id: str) -> int | None:

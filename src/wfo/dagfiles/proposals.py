@@ -12,16 +12,17 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Any
 
+from wfo.dagfiles.errors import UpgradeFailed
+from wfo.dagfiles.schemas import Problem, UpgradeIssue, UpgradeResult
 from wfo.dagfiles.upgrade_rules import LEGACY_MARKERS
-from wfo.dagfiles.validation import Problem, UpgradeFailed, upgrade_isolated
+from wfo.dagfiles.validation import upgrade_isolated
 
 MAX_ENTRIES = 256
 MAX_CACHED_CHARS = 32 * 1024 * 1024
 
 # A cached answer: the result (None: not legacy), or why the child that computed it was stopped.
-_Answer = dict[str, Any] | Problem | None
+_Answer = UpgradeResult | Problem | None
 
 
 class _LruCache:
@@ -59,8 +60,8 @@ class _LruCache:
 
 
 def _size(answer: _Answer) -> int:
-    if isinstance(answer, dict):
-        return len(str(answer.get("source", ""))) + len(str(answer.get("diff", ""))) + 256
+    if isinstance(answer, UpgradeResult):
+        return len(answer.source) + len(answer.diff) + 256
     return 256
 
 
@@ -84,8 +85,8 @@ def _cached(kind: str, name: str, content: str) -> _Answer:
     return answer
 
 
-def proposal(name: str, content: str) -> dict[str, Any] | None:
-    """The proposed upgrade of legacy code (`UpgradeResult` as a dict), else None.
+def proposal(name: str, content: str) -> UpgradeResult | None:
+    """The proposed upgrade of legacy code, else None.
 
     Cheap for modern files (one regex, no round trip). A legacy-looking file whose upgrade was stopped
     gets a proposal that changes nothing and says why, so it is not taken for modern code.
@@ -94,18 +95,12 @@ def proposal(name: str, content: str) -> dict[str, Any] | None:
         return None
     answer = _cached("propose", name, content)
     if isinstance(answer, Problem):
-        return {
-            "changed": False,
-            "source": content,
-            "diff": "",
-            "issues": [
-                {
-                    "line": 1,
-                    "message": f"the automatic upgrade could not run: {answer.message}",
-                    "hint": "split the file or simplify its largest expressions, then check it again",
-                }
-            ],
-        }
+        issue = UpgradeIssue(
+            line=1,
+            message=f"the automatic upgrade could not run: {answer.message}",
+            hint="split the file or simplify its largest expressions, then check it again",
+        )
+        return UpgradeResult(changed=False, source=content, diff="", issues=[issue])
     return answer
 
 
@@ -114,13 +109,13 @@ def is_legacy(name: str, content: str) -> bool:
     return proposal(name, content) is not None
 
 
-def upgrade(name: str, content: str) -> dict[str, Any]:
-    """The automatic upgrade (`UpgradeResult` as a dict); `UpgradeFailed` when it was stopped."""
+def upgrade(name: str, content: str) -> UpgradeResult:
+    """The automatic upgrade; `UpgradeFailed` when it was stopped."""
     answer = _cached("upgrade", name, content)
     if isinstance(answer, Problem):
         raise UpgradeFailed(answer)
     if answer is None:  # the validator always answers a result for this kind
-        raise UpgradeFailed(Problem("other", "the validator returned no upgrade"))
+        raise UpgradeFailed(Problem(kind="other", message="the validator returned no upgrade"))
     return answer
 
 

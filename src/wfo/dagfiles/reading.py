@@ -18,8 +18,9 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wfo.dagfiles.errors import DagFileNotFound
 from wfo.dagfiles.listing import BUNDLE, ParseState, parse_states
-from wfo.dagfiles.store import DagFile, DagFileNotFound, DagFolder, Revision, check_name
+from wfo.dagfiles.store import DagFile, DagFolder, Revision, check_name
 
 
 class DagCodeAccess:
@@ -153,8 +154,6 @@ def require_readable(folder: DagFolder, access: DagCodeAccess, name: str) -> Non
 
 
 def export_tar_gz(folder: DagFolder, access: DagCodeAccess, out: BinaryIO) -> list[str]:
-    """`service.export_tar_gz` of the files the user may read."""
-    from wfo.dagfiles.service import export_tar_gz
-
+    """`DagFolder.export_tar_gz` of the files the user may read."""
     readable = {entry.file.name for entry in list_files(folder, access)}
-    return export_tar_gz(folder, out, include=readable.__contains__)
+    return folder.export_tar_gz(out, include=readable.__contains__)

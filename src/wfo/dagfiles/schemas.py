@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class CodeBrickInput(BaseModel):
@@ -29,3 +30,149 @@ class CodeBrickPublic(BaseModel):
 
 class CodeBrickList(BaseModel):
     bricks: list[CodeBrickPublic]
+
+
+# --- validation and the legacy upgrade (computed in the validator process, sent back as JSON) ---------
+ProblemKind = Literal[
+    "syntax",
+    "import",
+    "cycle",
+    "duplicate_task",
+    "unknown_operator",
+    "timeout",
+    "memory",
+    "legacy",
+    "not_found_at_parse",
+    "other",
+]
+
+
+class Problem(BaseModel):
+    """One error or warning, with a 1-based line/column when the file position is known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ProblemKind
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+class ValidationResult(BaseModel):
+    """What the validator found in one file; `ok` means no errors (warnings are allowed)."""
+
+    ok: bool
+    dag_ids: list[str] = Field(default_factory=list)
+    errors: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(default_factory=list)
+    seconds: float = 0.0
+
+
+class UpgradeIssue(BaseModel):
+    """Something the upgrade left as it was because no rewrite is safe; `line` is 1-based in the input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    message: str
+    hint: str
+
+
+class UpgradeResult(BaseModel):
+    """The automatic upgrade of Airflow 1.10-era code: the rewritten source, its diff, what it left."""
+
+    changed: bool
+    source: str
+    diff: str = Field(description="unified diff from the file to `source` (empty when unchanged)")
+    issues: list[UpgradeIssue] = Field(default_factory=list)
+
+
+class DagFileCheck(BaseModel):
+    """The verdict on a candidate file: its validation, plus the proposed upgrade when it is legacy code."""
+
+    validation: ValidationResult
+    upgrade: UpgradeResult | None = Field(description="the proposed upgrade, only for legacy code")
+
+    @property
+    def ok(self) -> bool:
+        return self.validation.ok
+
+    @property
+    def accepted(self) -> bool:
+        """Fit for upload without `force`: valid and not legacy code."""
+        return self.ok and self.upgrade is None
+
+
+# --- the DAGs folder as one user sees it -----------------------------------------------------------------
+ParseStateName = Literal["ok", "error", "pending"]
+HistoryAction = Literal["create", "update", "delete", "restore", "import", "upload"]
+
+
+class DagFilePublic(BaseModel):
+    name: str = Field(description="relative path in the DAGs folder, e.g. `team/etl.py`")
+    size: int
+    modified: datetime
+    revision: str = Field(description="identifies the saved content (its git blob id)")
+    dag_ids: list[str]
+    state: ParseStateName = Field(description="ok, error (see `error`) or pending (not parsed yet)")
+    error: str | None
+
+
+class DagFileList(BaseModel):
+    files: list[DagFilePublic]
+
+
+class DagFileDetail(DagFilePublic):
+    content: str
+    legacy: bool = Field(description="written for Airflow 1.10: an upgrade is proposed")
+
+
+class DagFileSaved(BaseModel):
+    name: str
+    revision: str | None
+    commit: str | None = Field(description="the commit of the change (null if the content was unchanged)")
+    validation: ValidationResult
+
+
+class DagFileRevision(BaseModel):
+    commit: str
+    revision: str | None = Field(description="the file's revision after the commit (null: deleted)")
+    author: str
+    time: datetime
+    message: str
+    action: HistoryAction
+
+
+class DagFileHistory(BaseModel):
+    revisions: list[DagFileRevision]
+
+
+class DagFileContentAt(BaseModel):
+    commit: str
+    content: str
+
+
+class DagFileDiff(BaseModel):
+    diff: str
+    from_content: str
+    to_content: str
+
+
+class DagFileRejection(BaseModel):
+    name: str
+    reason: str
+    validation: ValidationResult | None = None
+    upgrade: UpgradeResult | None = None
+
+
+class DagFileUploadReport(BaseModel):
+    """What an upload or import did with every file (all in one commit)."""
+
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    rejected: list[DagFileRejection] = Field(default_factory=list)
+    commit: str | None = Field(default=None, description="the commit of the change (null: nothing written)")
+    forced: list[str] = Field(
+        default_factory=list, description="files written with `force` although they failed validation"
+    )

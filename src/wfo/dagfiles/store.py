@@ -14,12 +14,19 @@ import difflib
 import fcntl
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from wfo.dagfiles.errors import (
+    DagFileNotFound,
+    DagFileTooLarge,
+    InvalidDagFileContent,
+    InvalidDagFileName,
+    RevisionConflict,
+)
 from wfo.dagfiles.gitrepo import GitRepo, LogEntry, blob_id
 from wfo.storage.atomic import atomic_writer, is_partial_file
 from wfo.storage.errors import UnsafeNameError
@@ -33,47 +40,6 @@ ACTIONS = ("create", "update", "delete", "restore", "import", "upload")
 _STATUS_ACTION = {"A": "create", "D": "delete", "R": "create", "C": "create"}
 _PROCESS_LOCK = threading.Lock()
 EXTERNAL_AUTHOR = ("external change", "external@wfo.invalid")
-
-
-class DagFileError(ValueError):
-    """Base class: a request about a DAG file was refused."""
-
-
-class InvalidDagFileName(DagFileError):
-    """The name is not a relative `.py` path inside the DAGs folder."""
-
-
-class DagFileNotFound(DagFileError):
-    """No such file (or no such commit, or the file did not exist at that commit)."""
-
-    # The messages, in one place: a file hidden from a reader must answer exactly like a missing one.
-    @classmethod
-    def no_file(cls, name: str) -> DagFileNotFound:
-        return cls(f"there is no DAG file {name!r}")
-
-    @classmethod
-    def nowhere(cls, name: str) -> DagFileNotFound:
-        return cls(f"there is no DAG file {name!r} and none in the history")
-
-    @classmethod
-    def not_at(cls, name: str, commit: str) -> DagFileNotFound:
-        return cls(f"{name!r} did not exist at commit {commit}")
-
-
-class InvalidDagFileContent(DagFileError):
-    """The content cannot be stored as a DAG file (not UTF-8 text, too large)."""
-
-
-class DagFileTooLarge(InvalidDagFileContent):
-    """The content is larger than `MAX_FILE_BYTES` (checked before anything parses it)."""
-
-
-class RevisionConflict(DagFileError):
-    """The file changed since the revision the caller based the change on; nothing was written."""
-
-    def __init__(self, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.details = {"message": message, **details}
 
 
 def check_name(name: str) -> str:
@@ -263,6 +229,24 @@ class DagFolder:
         old = (before or b"").decode("utf-8", errors="replace")
         new = (after or b"").decode("utf-8", errors="replace")
         return unified_diff(name, old, new), old, new
+
+    def export_tar_gz(self, out: BinaryIO, *, include: Callable[[str], bool] | None = None) -> list[str]:
+        """Write a deterministic tar.gz of the `.py` files (no `.git`, no byte code) to `out`.
+
+        `include` keeps only the files (relative names) it accepts, e.g. those a user may read.
+        """
+        from wfo.storage.tarball import write_tar_gz
+
+        keep = {f.name for f in self.files() if include is None or include(f.name)}
+        parents = {str(Path(name).parent) for name in keep}
+        folders = {p for name in parents for p in [name, *map(str, Path(name).parents)] if p != "."}
+
+        def exclude(relative: str) -> bool:
+            return relative not in keep and relative not in folders
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_tar_gz(self.path, out, exclude=exclude)
+        return sorted(keep)
 
     def _commit(self, ref: str) -> str:
         full = self.repo.resolve_commit(ref) if self.repo.has_commits() else None

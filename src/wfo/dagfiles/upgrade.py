@@ -12,13 +12,12 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from wfo.dagfiles.schemas import UpgradeIssue, UpgradeResult
 from wfo.dagfiles.upgrade_rules import (
     ATTR_EXEC_DATE,
     CONTEXT_NAMES,
@@ -38,34 +37,6 @@ from wfo.dagfiles.upgrade_rules import (
     TASK_KWARGS,
     TRIGGER_RULES,
 )
-
-
-@dataclass(frozen=True)
-class UpgradeIssue:
-    """Something the upgrade left as it was because no rewrite is safe; `line` is 1-based in the input."""
-
-    line: int
-    message: str
-    hint: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "message": self.message, "hint": self.hint}
-
-
-@dataclass(frozen=True)
-class UpgradeResult:
-    changed: bool
-    source: str
-    diff: str
-    issues: list[UpgradeIssue] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "changed": self.changed,
-            "source": self.source,
-            "diff": self.diff,
-            "issues": [issue.as_dict() for issue in self.issues],
-        }
 
 
 def proposed_upgrade(source: str, filename: str = "dag.py") -> UpgradeResult | None:
@@ -95,7 +66,9 @@ def upgrade_source(source: str, filename: str = "dag.py") -> UpgradeResult:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         issue = UpgradeIssue(
-            exc.raw_line, f"not valid Python 3: {exc.message}", "fix the syntax error, then upgrade again"
+            line=exc.raw_line,
+            message=f"not valid Python 3: {exc.message}",
+            hint="fix the syntax error, then upgrade again",
         )
         return UpgradeResult(changed=False, source=source, diff="", issues=[issue])
     return _upgrade(module, source, filename)
@@ -224,7 +197,7 @@ class _Upgrader(cst.CSTTransformer):
         return int(self.get_metadata(PositionProvider, node).start.line)
 
     def _issue(self, node: cst.CSTNode, message: str, hint: str) -> None:
-        self.issues.append(UpgradeIssue(self._line(node), message, hint))
+        self.issues.append(UpgradeIssue(line=self._line(node), message=message, hint=hint))
 
     # --- scopes: which names hold the task context ---------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

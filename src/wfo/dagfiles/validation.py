@@ -1,4 +1,4 @@
-"""Validation results of uploaded DAG code, and the client that asks the validator process for them.
+"""The client that asks the validator process to validate (or upgrade) uploaded DAG code.
 
 Uploaded code is never imported in the caller's process (the api-server holds the database
 credentials and the Fernet key): `validate_source` sends the file to the validator server
@@ -20,94 +20,57 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, get_args
 
+from pydantic import ValidationError
+
+from wfo.dagfiles.errors import UpgradeFailed, ValidatorUnavailable
+from wfo.dagfiles.schemas import Problem, ProblemKind, UpgradeResult, ValidationResult
 from wfo.settings import Settings, get_settings
 
-# Problem kinds (errors and warnings), in the words the UI shows next to a line.
-PROBLEM_KINDS = (
-    "syntax",
-    "import",
-    "cycle",
-    "duplicate_task",
-    "unknown_operator",
-    "timeout",
-    "memory",
-    "legacy",
-    "not_found_at_parse",
-    "other",
-)
+PROBLEM_KINDS: tuple[str, ...] = get_args(ProblemKind)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One error or warning, with a 1-based line/column when the file position is known."""
-
-    kind: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Problem:
-        return cls(
-            kind=str(data.get("kind", "other")),
-            message=str(data.get("message", "")),
-            line=_opt_int(data.get("line")),
-            column=_opt_int(data.get("column")),
-        )
+def _problem(data: Any) -> Problem:
+    """One problem of the validator's answer; anything malformed (the child runs hostile code) is read
+    leniently, never refused."""
+    data = data if isinstance(data, dict) else {}
+    kind = data.get("kind")
+    return Problem(
+        kind=kind if kind in PROBLEM_KINDS else "other",
+        message=str(data.get("message", "")),
+        line=_opt_int(data.get("line")),
+        column=_opt_int(data.get("column")),
+    )
 
 
-@dataclass(frozen=True)
-class ValidationResult:
-    """What the validator found in one file; `ok` means no errors (warnings are allowed)."""
-
-    ok: bool
-    dag_ids: list[str] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "dag_ids": list(self.dag_ids),
-            "errors": [p.as_dict() for p in self.errors],
-            "warnings": [p.as_dict() for p in self.warnings],
-            "seconds": self.seconds,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ValidationResult:
-        errors = [Problem.from_dict(p) for p in data.get("errors", [])]
-        return cls(
-            ok=not errors,
-            dag_ids=[str(d) for d in data.get("dag_ids", [])],
-            errors=errors,
-            warnings=[Problem.from_dict(p) for p in data.get("warnings", [])],
-            seconds=float(data.get("seconds", 0.0)),
-        )
+def _result(data: dict[str, Any]) -> ValidationResult:
+    """The validator's answer as a `ValidationResult` (`ok` means: no errors)."""
+    errors = [_problem(p) for p in _list(data.get("errors"))]
+    return ValidationResult(
+        ok=not errors,
+        dag_ids=[str(d) for d in _list(data.get("dag_ids"))],
+        errors=errors,
+        warnings=[_problem(p) for p in _list(data.get("warnings"))],
+        seconds=float(_number(data.get("seconds")) or 0.0),
+    )
 
 
-class ValidatorUnavailable(RuntimeError):
-    """The validator process could not be reached or started."""
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
-class UpgradeFailed(RuntimeError):
-    """The upgrade of a file was stopped (time or memory limit) or crashed; the message says which."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _opt_int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    number = _number(value)
+    try:
+        return None if number is None else int(number)
+    except (ValueError, OverflowError):  # NaN and infinities are valid JSON for Python's reader
+        return None
 
 
 # Environment names the validator (and the uploaded code it runs) must never see. Everything
@@ -273,20 +236,27 @@ def validate_source(filename: str, source: str, *, timeout: float | None = None)
     `timeout` overrides the configured per-file parse timeout (`WFO_VALIDATOR_TIMEOUT`). Thread-safe;
     starts the validator lazily when `wfo up` did not.
     """
-    return ValidationResult.from_dict(_request("validate", filename, source, timeout))
+    return _result(_request("validate", filename, source, timeout))
 
 
 def upgrade_isolated(
     filename: str, source: str, *, proposal_only: bool, timeout: float | None = None
-) -> dict[str, Any] | None:
-    """`UpgradeResult.as_dict()` of `source`, computed in a validator child (never in this process).
+) -> UpgradeResult | None:
+    """The upgrade of `source`, computed in a validator child (never in this process).
 
     With `proposal_only`, None unless the file is legacy code (`wfo.dagfiles.upgrade.proposed_upgrade`).
     `UpgradeFailed` when the child hit its time or memory limit; same timeout as validation.
     """
     answer = _request("propose" if proposal_only else "upgrade", filename, source, timeout)
     if "upgrade" in answer:
-        result = answer["upgrade"]
-        return dict(result) if isinstance(result, dict) else None
-    failure = ValidationResult.from_dict(answer)
-    raise UpgradeFailed(failure.errors[0] if failure.errors else Problem("other", "the upgrade failed"))
+        if answer["upgrade"] is None:
+            return None
+        try:
+            return UpgradeResult.model_validate(answer["upgrade"])
+        except ValidationError:
+            malformed = Problem(kind="other", message="the validator answered a malformed upgrade")
+            raise UpgradeFailed(malformed) from None
+    failure = _result(answer)
+    raise UpgradeFailed(
+        failure.errors[0] if failure.errors else Problem(kind="other", message="the upgrade failed")
+    )

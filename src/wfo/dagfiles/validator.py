@@ -33,7 +33,7 @@ from pathlib import Path
 import psutil
 
 from wfo.dagfiles.loading import validate_in_this_process
-from wfo.dagfiles.validation import ValidationResult
+from wfo.dagfiles.schemas import ValidationResult
 from wfo.dagfiles.validator_child import child_main, failure, upgrade_in_this_process
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
@@ -150,7 +150,7 @@ def preload(home: Path) -> None:
     result = validate_in_this_process(warm, "warmup.py", WARMUP_DAG, 30.0)
     shutil.rmtree(warm, ignore_errors=True)
     if not result.ok:
-        print(f"validator: warm-up DAG did not validate: {result.as_dict()}", file=sys.stderr, flush=True)
+        print(f"validator: warm-up DAG did not validate: {result.model_dump()}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -297,7 +297,7 @@ class ValidatorServer:
             if not isinstance(answer, dict):
                 raise ValueError("not an object")
         except ValueError:
-            answer = _crash_result(status, job).as_dict()
+            answer = _crash_result(status, job).model_dump()
         self._respond(job, answer)
 
     def _expire(self) -> None:
@@ -339,7 +339,7 @@ class ValidatorServer:
 
     def _respond(self, job: _Job, result: ValidationResult | dict[str, object]) -> None:
         """Send the child's answer, or a `ValidationResult` failure (whatever the request's kind)."""
-        answer = result.as_dict() if isinstance(result, ValidationResult) else result
+        answer = result.model_dump() if isinstance(result, ValidationResult) else result
         try:
             job.conn.setblocking(True)
             job.conn.settimeout(5.0)

@@ -18,16 +18,14 @@ from pathlib import Path
 import psutil
 
 from wfo.dagfiles.loading import validate_in_this_process
-from wfo.dagfiles.validation import Problem, ValidationResult
+from wfo.dagfiles.schemas import Problem, ProblemKind, ValidationResult
 
 CHILD_FILE_SIZE_LIMIT = 64 * 1024 * 1024
 
 
-def failure(kind: str, message: str, seconds: float = 0.0) -> ValidationResult:
+def failure(kind: ProblemKind, message: str, seconds: float = 0.0) -> ValidationResult:
     """The answer for a request that did not complete (any kind: the client reads the error)."""
-    return ValidationResult(
-        ok=False, dag_ids=[], errors=[Problem(kind, message)], warnings=[], seconds=seconds
-    )
+    return ValidationResult(ok=False, errors=[Problem(kind=kind, message=message)], seconds=seconds)
 
 
 def child_main(
@@ -54,14 +52,14 @@ def child_main(
         tempfile.tempdir = None
         os.chdir(workdir)
         if kind == "validate":
-            payload = json.dumps(validate_in_this_process(workdir, filename, source, timeout).as_dict())
+            payload = json.dumps(validate_in_this_process(workdir, filename, source, timeout).model_dump())
         else:
             payload = json.dumps({"upgrade": upgrade_in_this_process(kind, filename, source)})
     except RecursionError:
-        payload = json.dumps(failure("memory", "the code is nested too deeply to be processed").as_dict())
+        payload = json.dumps(failure("memory", "the code is nested too deeply to be processed").model_dump())
     except BaseException as exc:  # noqa: BLE001 - whatever happens, the child reports and exits
-        problem = "memory" if isinstance(exc, MemoryError) else "other"
-        payload = json.dumps(failure(problem, f"validator: {type(exc).__name__}: {exc}").as_dict())
+        problem: ProblemKind = "memory" if isinstance(exc, MemoryError) else "other"
+        payload = json.dumps(failure(problem, f"validator: {type(exc).__name__}: {exc}").model_dump())
     try:
         view = memoryview(payload.encode())
         while view:
@@ -75,7 +73,7 @@ def upgrade_in_this_process(kind: str, filename: str, source: str) -> dict[str, 
     from wfo.dagfiles.upgrade import proposed_upgrade, upgrade_source
 
     result = upgrade_source(source, filename) if kind == "upgrade" else proposed_upgrade(source, filename)
-    return result.as_dict() if result is not None else None
+    return result.model_dump() if result is not None else None
 
 
 def _address_space_bytes() -> int:

@@ -54,7 +54,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     username: Mapped[str] = mapped_column(String(256), index=True)
-    # Dotted "<area>.<verb>", e.g. "visualisations.update".
+    # Dotted "<object>[.<part>].<verb>", e.g. "visualisation.update" (wfo.plugin.audit).
     action: Mapped[str] = mapped_column(String(128), index=True)
     object_type: Mapped[str] = mapped_column(String(128))
     object_id: Mapped[str | None] = mapped_column(String(512))

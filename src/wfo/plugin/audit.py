@@ -41,10 +41,16 @@ class AuditRecord:
     object_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     skipped: bool = False
+    # One event per object instead, for a request that changes several (an upload of many files).
+    each: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def skip(self) -> None:
         """Nothing changed (an idempotent request): record no event."""
         self.skipped = True
+
+    def add(self, object_id: str, details: dict[str, Any] | None = None) -> None:
+        """Record the success as one event per object added this way (a failure stays one event)."""
+        self.each.append((object_id, details or {}))
 
 
 def _actor(request: Request) -> Actor | None:
@@ -84,7 +90,11 @@ def audited(action: str, *, object_param: str | None = None) -> Any:
             )
             raise
         actor = _actor(request)
-        if actor is not None and not event.skipped:
+        if actor is None or event.skipped:
+            return
+        if not event.each:
             record(session, actor, action, object_type, object_id(), "success", event.details or None)
+        for each_id, details in event.each:
+            record(session, actor, action, object_type, each_id, "success", details or None)
 
     return Depends(dependency, scope="function")

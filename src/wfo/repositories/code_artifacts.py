@@ -27,6 +27,14 @@ from typing import Any, BinaryIO
 
 from wfo.repositories.errors import NotFoundError, NotTextError
 from wfo.repositories.files import DigestingReader, Upload, checked_names
+from wfo.repositories.schemas import (
+    CodeArtifactContent,
+    CodeArtifactDetail,
+    CodeArtifactList,
+    CodeArtifactPublic,
+    CodeArtifactUploaded,
+    CodeArtifactVersionPublic,
+)
 from wfo.storage.errors import ObjectNotFoundError
 from wfo.storage.limits import MiB, format_size
 from wfo.storage.names import safe_name
@@ -106,13 +114,6 @@ class Manifest:
         return cls(name=str(data["name"]), latest=int(data["latest"]), versions=versions)
 
 
-@dataclass(frozen=True)
-class UploadResult:
-    name: str
-    version: int
-    unchanged: bool
-
-
 def manifest_key(name: str) -> str:
     return f"{PREFIX}/{safe_name(name)}/{MANIFEST}"
 
@@ -154,6 +155,39 @@ def fetch_code_artifact(
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _time(text: str) -> datetime | None:
+    """A manifest's time (written by `_now`; a hand-edited one that cannot be read shows as unknown)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _public_version(entry: ArtifactVersion) -> CodeArtifactVersionPublic:
+    return CodeArtifactVersionPublic(
+        version=entry.version,
+        size=entry.size,
+        sha256=entry.sha256,
+        uploaded_by=entry.uploaded_by,
+        uploaded_at=_time(entry.uploaded_at),
+        text=entry.text,
+        restored_from=entry.restored_from,
+    )
+
+
+def _public(manifest: Manifest) -> CodeArtifactPublic:
+    latest = manifest.current
+    return CodeArtifactPublic(
+        name=manifest.name,
+        size=latest.size,
+        modified=_time(latest.uploaded_at),
+        version=latest.version,
+        versions=len(manifest.versions),
+        uploaded_by=latest.uploaded_by,
+        text=latest.text,
+    )
 
 
 class CodeArtifacts:
@@ -210,8 +244,21 @@ class CodeArtifacts:
                 found.append(manifest)
         return sorted(found, key=lambda manifest: manifest.name.lower())
 
+    def listing(self, query: str | None = None) -> CodeArtifactList:
+        """Every artifact (its latest version) whose name contains `query`, case-insensitively."""
+        return CodeArtifactList(artifacts=[_public(manifest) for manifest in self.search(query)])
+
     def get(self, name: str) -> Manifest:
         return read_manifest(self.store, name)
+
+    def detail(self, name: str) -> CodeArtifactDetail:
+        """The artifact with every version kept."""
+        manifest = self.get(name)
+        return CodeArtifactDetail(
+            name=manifest.name,
+            latest=manifest.latest,
+            versions=[_public_version(v) for v in manifest.versions],
+        )
 
     def open(self, name: str, version: int | None = None) -> tuple[ArtifactVersion, BinaryIO]:
         """A version's metadata and its content (the caller closes the stream)."""
@@ -238,8 +285,13 @@ class CodeArtifacts:
         except UnicodeDecodeError:
             raise NotTextError(f"{name!r} is a binary file (not UTF-8 text); download it instead") from None
 
+    def content(self, name: str, version: int | None = None) -> CodeArtifactContent:
+        """`text` as the API shows it."""
+        entry, text = self.text(name, version)
+        return CodeArtifactContent(name=name, version=entry.version, text=text)
+
     # --- changing --------------------------------------------------------------------------------------
-    def upload(self, uploads: Sequence[Upload], username: str) -> list[UploadResult]:
+    def upload(self, uploads: Sequence[Upload], username: str) -> list[CodeArtifactUploaded]:
         """Add a new version of every uploaded file; all are checked before anything is stored."""
         names = checked_names(uploads, EXTENSIONS, self.max_file_bytes)
         return [
@@ -247,7 +299,7 @@ class CodeArtifacts:
             for name, upload in zip(names, uploads, strict=True)
         ]
 
-    def _add_version(self, name: str, stream: BinaryIO, username: str) -> UploadResult:
+    def _add_version(self, name: str, stream: BinaryIO, username: str) -> CodeArtifactUploaded:
         with self._locked(name):
             manifest = self._manifest_or_none(name)
             number = 1 if manifest is None else max(v.version for v in manifest.versions) + 1
@@ -256,20 +308,20 @@ class CodeArtifacts:
             self.store.put_stream(key, reader, max_bytes=self.max_file_bytes)  # type: ignore[arg-type]
             if manifest is not None and manifest.current.sha256 == reader.sha256:
                 self.store.delete(key, missing_ok=True)
-                return UploadResult(name, manifest.latest, unchanged=True)
+                return CodeArtifactUploaded(name=name, version=manifest.latest, unchanged=True)
             entry = ArtifactVersion(number, reader.size, reader.sha256, username, _now(), reader.is_text)
             previous = [] if manifest is None else manifest.versions
             self._write_manifest(Manifest(name, number, [*previous, entry]))
-            return UploadResult(name, number, unchanged=False)
+            return CodeArtifactUploaded(name=name, version=number, unchanged=False)
 
-    def restore(self, name: str, version: int, username: str) -> UploadResult:
+    def restore(self, name: str, version: int, username: str) -> CodeArtifactUploaded:
         """Make the content of `version` the latest again, as a new version."""
         name = safe_name(name)
         with self._locked(name):
             manifest = self.get(name)
             source = manifest.version(version)
             if source.version == manifest.latest:
-                return UploadResult(name, manifest.latest, unchanged=True)
+                return CodeArtifactUploaded(name=name, version=manifest.latest, unchanged=True)
             number = max(v.version for v in manifest.versions) + 1
             with self.store.open(version_key(name, source.version)) as content:
                 self.store.put_stream(version_key(name, number), content)
@@ -283,7 +335,7 @@ class CodeArtifacts:
                 restored_from=source.version,
             )
             self._write_manifest(Manifest(name, number, [*manifest.versions, entry]))
-            return UploadResult(name, number, unchanged=False)
+            return CodeArtifactUploaded(name=name, version=number, unchanged=False)
 
     def delete(self, name: str) -> int:
         """Delete every version of `name`; return how many versions there were."""

@@ -11,13 +11,18 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from wfo.repositories.errors import ImportRefusedError, InUseError, NotFoundError
 from wfo.repositories.files import Upload, checked_names
+from wfo.repositories.schemas import (
+    DependencyImportRejection,
+    DependencyImportReport,
+    SparkDependencyKind,
+    SparkDependencyList,
+    SparkDependencyPublic,
+)
 from wfo.storage.archives import ArchiveLimits, extract_archive
 from wfo.storage.errors import ObjectNotFoundError, StorageError
 from wfo.storage.limits import GiB, MiB, check_extension, check_size
@@ -32,19 +37,6 @@ PREFIX = "spark-dependencies"
 EXTENSIONS = (".jar", ".py", ".zip", ".egg")
 MAX_FILE_BYTES = 512 * MiB
 MAX_IMPORT_BYTES = 4 * GiB
-
-Kind = Literal["jar", "py", "zip", "egg"]
-
-
-@dataclass(frozen=True)
-class SparkDependency:
-    name: str
-    size: int
-    modified: datetime | None
-
-    @property
-    def kind(self) -> Kind:
-        return check_extension(self.name, EXTENSIONS)[1:]  # type: ignore[return-value]
 
 
 def key_for(name: str) -> str:
@@ -110,14 +102,18 @@ class SparkDependencies:
     def from_settings(cls) -> SparkDependencies:
         return cls(ObjectStore.from_settings())
 
-    def files(self) -> list[SparkDependency]:
+    def files(self) -> list[SparkDependencyPublic]:
         found = []
         for info in self.store.list(PREFIX):
             name = info.key[len(PREFIX) + 1 :]
             if "/" in name:  # not ours: the repository is flat
                 continue
-            found.append(SparkDependency(name, info.size, info.modified))
+            kind = cast(SparkDependencyKind, check_extension(name, EXTENSIONS)[1:])
+            found.append(SparkDependencyPublic(name=name, size=info.size, modified=info.modified, kind=kind))
         return found
+
+    def listing(self) -> SparkDependencyList:
+        return SparkDependencyList(files=self.files())
 
     def names(self) -> list[str]:
         return [dependency.name for dependency in self.files()]
@@ -163,12 +159,12 @@ class SparkDependencies:
             write_tar_gz(folder, out)
         return names
 
-    def import_archive(self, source: BinaryIO, *, dry_run: bool = False) -> dict[str, Any]:
+    def import_archive(self, source: BinaryIO, *, dry_run: bool = False) -> DependencyImportReport:
         """Import a tar(.gz) or zip of dependencies: all files, or none.
 
-        Files are added or replace those of the same name; files not in the archive stay. Returns
-        `{"added", "changed", "unchanged", "rejected", "dry_run"}`; raises `ImportRefusedError` (with
-        that report) when any file is rejected, and storage errors for hostile or damaged archives.
+        Files are added or replace those of the same name; files not in the archive stay. Raises
+        `ImportRefusedError` (with the report) when any file is rejected, and storage errors for hostile
+        or damaged archives.
         """
         with tempfile.TemporaryDirectory(prefix="wfo-deps-import-") as folder:
             target = Path(folder) / "content"
@@ -176,22 +172,22 @@ class SparkDependencies:
             files = [entry for entry in entries if not entry.is_dir]
             plan, rejected = self._plan_import(target, [entry.path for entry in files])
             existing = {dependency.name: dependency for dependency in self.files()}
-            report: dict[str, Any] = {"added": [], "changed": [], "unchanged": [], "rejected": rejected}
+            report = DependencyImportReport(rejected=rejected, dry_run=dry_run)
             for name, path in plan:
                 if name not in existing:
-                    report["added"].append(name)
+                    report.added.append(name)
                     continue
                 same = existing[name].size == path.stat().st_size and self._same_content(name, path)
-                report["unchanged" if same else "changed"].append(name)
-            report["dry_run"] = dry_run
+                (report.unchanged if same else report.changed).append(name)
             if rejected and not dry_run:
-                listed = "; ".join(f"{item['name']}: {item['reason']}" for item in rejected)
+                listed = "; ".join(f"{item.name}: {item.reason}" for item in rejected)
                 raise ImportRefusedError(
-                    f"nothing was imported, {len(rejected)} file(s) refused: {listed}", report
+                    f"nothing was imported, {len(rejected)} file(s) refused: {listed}",
+                    report.model_dump(mode="json"),
                 )
             if not dry_run:
                 for name, path in plan:
-                    if name not in report["unchanged"]:
+                    if name not in report.unchanged:
                         self.store.put_file(key_for(name), path, max_bytes=self.max_file_bytes)
             return report
 
@@ -201,13 +197,13 @@ class SparkDependencies:
 
     def _plan_import(
         self, root: Path, paths: list[str]
-    ) -> tuple[list[tuple[str, Path]], list[dict[str, str]]]:
+    ) -> tuple[list[tuple[str, Path]], list[DependencyImportRejection]]:
         """(name, local file) to import and the rejected members, for the extracted `paths`."""
         # `tar czf deps.tar.gz deps/` puts everything under one folder: accept that as the top level.
         folders = {PurePosixPath(path).parts[0] for path in paths if "/" in path}
         strip = len(folders) == 1 and all("/" in path for path in paths)
         plan: list[tuple[str, Path]] = []
-        rejected: list[dict[str, str]] = []
+        rejected: list[DependencyImportRejection] = []
         for path in sorted(paths):
             name = path.split("/", 1)[1] if strip else path
             try:
@@ -216,7 +212,7 @@ class SparkDependencies:
                 check_extension(safe_name(name), EXTENSIONS)
                 check_size(f"the file {name!r}", (root / path).stat().st_size, self.max_file_bytes)
             except StorageError as exc:
-                rejected.append({"name": path, "reason": str(exc)})
+                rejected.append(DependencyImportRejection(name=path, reason=str(exc)))
                 continue
             plan.append((name, root / path))
         return plan, rejected

@@ -10,5 +10,5 @@
 | `xml` | defusedxml parsing, Hadoop `<configuration>` files |
 | `backends`, `objectstore` | the fsspec object store (`ObjectStore`) |
 
-Errors all derive from `wfo.storage.errors.StorageError` (a `ValueError`).
+Errors all derive from `wfo.storage.errors.StorageError` (a `wfo.errors.WfoError` carrying its HTTP status).
 """

@@ -143,10 +143,10 @@ def test_create_save_conflict_history_diff_restore(platform: Platform) -> None:
     latest = call(platform, "GET", f"{BASE}/{name}/history", expected=(200,)).json()["revisions"][0]
     assert latest["action"] == "restore" and first["commit"][:12] in latest["message"]
 
-    saves = [e for e in events(platform, "dag_files.save") if e["object_id"] == name]
+    saves = [e for e in events(platform, "dag_file.save") if e["object_id"] == name]
     assert {"success", "failure"} <= {e["outcome"] for e in saves}
     assert any(e["outcome"] == "success" and e["user"] == "dev_user" for e in saves)
-    assert any(e["object_id"] == name for e in events(platform, "dag_files.restore"))
+    assert any(e["object_id"] == name for e in events(platform, "dag_file.restore"))
 
 
 def test_invalid_file_is_refused_unless_forced(platform: Platform) -> None:
@@ -163,7 +163,7 @@ def test_invalid_file_is_refused_unless_forced(platform: Platform) -> None:
     assert forced.status == 200 and not forced.json()["validation"]["ok"]
     assert (platform.home / "dags" / name).read_text() == BROKEN
     event = next(
-        e for e in events(platform, "dag_files.save") if e["object_id"] == name and e["outcome"] == "success"
+        e for e in events(platform, "dag_file.save") if e["object_id"] == name and e["outcome"] == "success"
     )
     assert event["details"]["saved_invalid"] is True and event["details"]["force"] is True
 
@@ -235,7 +235,7 @@ def test_upload_accepts_good_files_and_rejects_others_with_reasons(platform: Pla
     only_bad, content_type = multipart([("again.txt", b"x"), ("dagfiles_legacy2.py", LEGACY.encode())])
     refused = call(platform, "POST", BASE, data=only_bad, headers={"Content-Type": content_type})
     assert refused.status == 422 and refused.json()["added"] == [] and len(refused.json()["rejected"]) == 2
-    assert any(e["outcome"] == "failure" for e in events(platform, "dag_files.upload"))
+    assert any(e["outcome"] == "failure" for e in events(platform, "dag_file.upload"))
 
     forced, content_type = multipart(
         [("dagfiles_forced_legacy.py", LEGACY.encode())], fields={"force": "true"}
@@ -267,7 +267,7 @@ def test_delete_checks_the_base_revision_and_keeps_history(platform: Platform) -
     assert call(platform, "DELETE", f"{BASE}/{name}").status == 404
     history = call(platform, "GET", f"{BASE}/{name}/history", expected=(200,)).json()["revisions"]
     assert [r["action"] for r in history] == ["delete", "create"] and history[0]["revision"] is None
-    assert any(e["object_id"] == name for e in events(platform, "dag_files.delete"))
+    assert any(e["object_id"] == name for e in events(platform, "dag_file.delete"))
 
 
 def test_hand_edits_are_kept_as_an_external_change(platform: Platform) -> None:

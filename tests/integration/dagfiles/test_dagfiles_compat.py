@@ -90,7 +90,7 @@ def test_export_then_import_round_trip_in_one_commit(platform: Platform) -> None
     latest = api(platform, "GET", "/dag-files/new/dagfiles_compat_c.py/history").json()["revisions"][0]
     assert latest["action"] == "import" and latest["message"] == "import from the old platform"
     assert latest["author"] == "dev_user"
-    events = api(platform, "GET", "/audit/events?action=dag_files.import&limit=5").json()["events"]
+    events = api(platform, "GET", "/audit/events?action=dag_file.import&limit=5").json()["events"]
     assert events[0]["outcome"] == "success" and events[0]["details"]["added"] == ["new/dagfiles_compat_c.py"]
 
 
@@ -133,7 +133,7 @@ def test_hostile_archives_are_refused_with_nothing_written(platform: Platform, c
     assert reason in resp.json()["detail"]
     assert folder_state(platform) == before
     assert not (platform.home / "dagfiles_escape.py").exists()
-    failures = api(platform, "GET", "/audit/events?action=dag_files.import&limit=5").json()["events"]
+    failures = api(platform, "GET", "/audit/events?action=dag_file.import&limit=5").json()["events"]
     assert failures[0]["outcome"] == "failure"
 
 

@@ -7,9 +7,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+from sqlalchemy import create_engine, select
+
 from wfo.dagfiles.parsing import request_id
 
 from helpers.platform_runner import Platform
+
+pytestmark = pytest.mark.integration
 
 # Run against the platform's database, in a process configured like the api-server.
 REQUEST_AND_COUNT = """
@@ -64,18 +69,30 @@ def test_requested_file_becomes_visible(platform: Platform) -> None:
     )
     priority_parse(platform, "priority_probe.py", calls=2)
     platform.wait_for_dag(dag_id, timeout=180)
-    # The dag-processor claimed (deleted) the request.
+    # The dag-processor claimed (deleted) the request: read in the platform's database from here.
     deadline = time.monotonic() + 60
-    while priority_parse(platform, "priority_probe.py", calls=0):
+    while _pending(platform, "priority_probe.py"):
         assert time.monotonic() < deadline, "the dag-processor never claimed the priority-parse request"
-        time.sleep(1)
+        time.sleep(0.25)
+
+
+def _pending(platform: Platform, path: str) -> list[str]:
+    """Ids of the priority-parse requests for `path` still in the platform's database."""
+    from airflow.models.dagbag import DagPriorityParsingRequest as R
+
+    engine = create_engine(platform.config_value("database", "sql_alchemy_conn"))
+    try:
+        with engine.connect() as conn:
+            return [str(row[0]) for row in conn.execute(select(R.id).where(R.relative_fileloc == path))]
+    finally:
+        engine.dispose()
 
 
 VALIDATE_WITH_RUNNING_VALIDATOR = """
 import json
 from wfo.dagfiles import validation
 result = validation.validate_source("probe.py", "from airflow.sdk import DAG\\nwith DAG('probe', schedule=None):\\n    pass\\n")
-print(json.dumps({"result": result.as_dict(), "started_own": validation._server is not None}))
+print(json.dumps({"result": result.model_dump(), "started_own": validation._server is not None}))
 """
 
 

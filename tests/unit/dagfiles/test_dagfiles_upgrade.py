@@ -495,19 +495,19 @@ def test_comments_and_formatting_of_untouched_code_are_preserved() -> None:
     assert result.issues == []
 
 
-def test_result_carries_a_unified_diff_and_as_dict() -> None:
+def test_result_carries_a_unified_diff_and_serialises() -> None:
     result = upgrade_source("from airflow import DAG\n", filename="team/etl.py")
     assert result.changed
     assert result.diff.startswith("--- a/team/etl.py\n+++ b/team/etl.py\n")
     assert "-from airflow import DAG\n+from airflow.sdk import DAG\n" in result.diff
-    data = result.as_dict()
+    data = result.model_dump()
     assert data["changed"] is True and data["source"] == "from airflow.sdk import DAG\n"
     assert data["issues"] == []
 
 
 def test_issues_serialise_with_line_message_and_hint() -> None:
     result = upgrade_source("x = '{{ prev_ds }}'\n")
-    assert result.as_dict()["issues"] == [
+    assert result.model_dump()["issues"] == [
         {"line": 1, "message": result.issues[0].message, "hint": result.issues[0].hint}
     ]
 

@@ -81,7 +81,7 @@ def test_valid_file_reports_its_dag_ids() -> None:
     assert result.ok, result
     assert result.dag_ids == ["valid_one", "valid_two"]
     assert result.errors == []
-    assert result.as_dict()["dag_ids"] == ["valid_one", "valid_two"]
+    assert result.model_dump()["dag_ids"] == ["valid_one", "valid_two"]
 
 
 def test_syntax_error_has_line_and_column() -> None:
@@ -314,8 +314,8 @@ def test_upgrade_runs_in_the_validator_and_proposes_only_for_legacy_code() -> No
     from wfo.dagfiles.validation import upgrade_isolated
 
     result = upgrade_isolated("team/legacy.py", LEGACY, proposal_only=False)
-    assert result is not None and result["changed"]
-    assert "schedule=None" in result["source"] and "+++ b/team/legacy.py" in result["diff"]
+    assert result is not None and result.changed
+    assert "schedule=None" in result.source and "+++ b/team/legacy.py" in result.diff
     assert upgrade_isolated("team/legacy.py", LEGACY, proposal_only=True) == result
     assert upgrade_isolated("valid.py", VALID, proposal_only=True) is None
 
@@ -350,7 +350,7 @@ def test_proposals_are_cached_by_content_and_failures_too(monkeypatch: pytest.Mo
     calls: list[tuple[str, bool]] = []
     real = proposals.upgrade_isolated
 
-    def counting(name: str, content: str, *, proposal_only: bool) -> dict[str, object] | None:
+    def counting(name: str, content: str, *, proposal_only: bool) -> object:
         calls.append((name, proposal_only))
         return real(name, content, proposal_only=proposal_only)
 
@@ -367,8 +367,8 @@ def test_proposals_are_cached_by_content_and_failures_too(monkeypatch: pytest.Mo
             proposals.upgrade("hostile.py", NESTED_PARENS)
     # A stopped proposal still marks the file as legacy, and says why no rewrite is offered.
     stopped = proposals.proposal("hostile.py", NESTED_PARENS)
-    assert stopped is not None and not stopped["changed"]
-    assert "could not run" in stopped["issues"][0]["message"]
+    assert stopped is not None and not stopped.changed
+    assert "could not run" in stopped.issues[0].message
     assert calls[2:] == [("hostile.py", False), ("hostile.py", True)]
 
 

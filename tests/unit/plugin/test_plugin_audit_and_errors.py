@@ -83,6 +83,12 @@ def client(engine: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
         event.details = {"size": 1}
         return {"name": name}
 
+    @app.post("/batch")
+    def change_several(_: Caller, event: Annotated[AuditRecord, audited("thing.upload")]) -> None:
+        event.details = {"files": ["a", "b"]}
+        event.add("a", {"version": 1})
+        event.add("b")
+
     @app.delete("/refused", dependencies=[Depends(_refusing_caller)])
     def refused(event: Annotated[AuditRecord, audited("thing.delete")]) -> None:
         raise AssertionError("never reached")
@@ -117,6 +123,16 @@ def test_a_domain_error_answers_its_status_rolls_back_and_is_audited(client: Tes
     assert _events(engine) == [
         ("thing.update", "missing", "failure", {"error": "there is no thing named 'missing'"}),
         ("thing.update", "locked", "denied", {"error": "changing 'locked' needs the code permission"}),
+    ]
+
+
+def test_a_request_that_changes_several_objects_records_one_event_each(
+    client: TestClient, engine: Any
+) -> None:
+    assert client.post("/batch").status_code == 200
+    assert _events(engine) == [
+        ("thing.upload", "a", "success", {"version": 1}),
+        ("thing.upload", "b", "success", None),
     ]
 
 

@@ -38,8 +38,8 @@ def test_every_field_is_bounded_and_storable(session: Session) -> None:
 def test_an_area_filter_matches_all_of_its_actions_only(session: Session) -> None:
     for action in ("session.login", "session.logout", "sessions.other", "config_group.create"):
         record(session, Actor("a", None), action, "user")
-    total, rows = list_events(session, EventQuery(action="session.*"))
-    assert total == 2 and {r.action for r in rows} == {"session.login", "session.logout"}
-    assert list_events(session, EventQuery(action="session.login"))[0] == 1
+    page = list_events(session, EventQuery(action="session.*"))
+    assert page.total == 2 and {e.action for e in page.events} == {"session.login", "session.logout"}
+    assert list_events(session, EventQuery(action="session.login")).total == 1
     # A huge offset is clamped, not an SQL overflow.
-    assert list_events(session, EventQuery(offset=10**25))[1] == []
+    assert list_events(session, EventQuery(offset=10**25)).events == []

@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from wfo.plugin.guards import body_limits
 from wfo.plugin.guards.body_limits import AppBodyGuard, RequestBodyLimit, has_lone_surrogate, takes_files
-from wfo.plugin.routers.files import multipart_body
+from wfo.plugin.uploads import multipart_body
 
 # Module level: the routes' annotations are resolved in this module's namespace.
 Doc = Annotated[dict[str, Any], Body()]

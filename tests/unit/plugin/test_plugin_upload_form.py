@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.testclient import TestClient
 from starlette.datastructures import FormData
 
-from wfo.plugin.routers.files import form_flag, multipart_form, uploads_of
+from wfo.plugin.uploads import form_flag, multipart_form, uploads_of
 
 
 def auth(token: str | None = None) -> None:

@@ -119,7 +119,7 @@ def test_export_is_deterministic_and_round_trips_into_an_empty_store(
 
     empty = SparkDependencies(_store(tmp_path, "other"))
     report = empty.import_archive(io.BytesIO(first.getvalue()))
-    assert report == {
+    assert report.model_dump() == {
         "added": ["a.jar", "z.py"],
         "changed": [],
         "unchanged": [],
@@ -128,7 +128,7 @@ def test_export_is_deterministic_and_round_trips_into_an_empty_store(
     }
     assert _state(empty) == _state(repo)
     again = empty.import_archive(io.BytesIO(first.getvalue()))
-    assert again["unchanged"] == ["a.jar", "z.py"] and again["added"] == []
+    assert again.unchanged == ["a.jar", "z.py"] and again.added == []
 
 
 def test_import_reports_changes_and_dry_run_writes_nothing(repo: SparkDependencies) -> None:
@@ -136,7 +136,7 @@ def test_import_reports_changes_and_dry_run_writes_nothing(repo: SparkDependenci
     archive = _tar({"a.jar": b"new", "keep.jar": b"same", "new.zip": b"z"}, prefix="dependencies/")
     before = _state(repo)
     preview = repo.import_archive(io.BytesIO(archive), dry_run=True)
-    assert preview == {
+    assert preview.model_dump() == {
         "added": ["new.zip"],
         "changed": ["a.jar"],
         "unchanged": ["keep.jar"],
@@ -183,7 +183,7 @@ def test_bad_extensions_and_folders_are_rejected_all_or_nothing(repo: SparkDepen
     assert rejected == {"run.sh", "sub/x.jar"}
     assert _state(repo) == {"a.jar": b"original"}
     preview = repo.import_archive(io.BytesIO(archive), dry_run=True)
-    assert {item["name"] for item in preview["rejected"]} == rejected
+    assert {item.name for item in preview.rejected} == rejected
 
 
 def test_groups_using_reads_the_config_groups_jars_and_py_files() -> None:

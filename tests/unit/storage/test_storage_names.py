@@ -33,10 +33,10 @@ def test_unsafe_file_names_are_refused_with_the_reason(name: str, reason: str) -
         safe_name(name)
 
 
-def test_name_errors_are_value_errors_so_callers_can_map_them_to_400() -> None:
-    with pytest.raises(ValueError):
+def test_name_errors_are_storage_errors_answered_with_422() -> None:
+    with pytest.raises(StorageError) as info:
         safe_name("..")
-    assert issubclass(UnsafeNameError, StorageError)
+    assert isinstance(info.value, UnsafeNameError) and info.value.status == 422
 
 
 def test_message_shows_control_characters_escaped_not_raw() -> None:

@@ -155,4 +155,4 @@ def test_render_refuses_what_xml_cannot_carry() -> None:
 
 def test_xml_errors_are_storage_errors() -> None:
     assert issubclass(UnsafeXmlError, StorageError)
-    assert issubclass(InvalidHadoopConfError, ValueError)
+    assert issubclass(InvalidHadoopConfError, StorageError) and InvalidHadoopConfError.status == 422

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from wfo.auth import roles
 from wfo.plugin.deps import Authenticated, is_allowed
-from wfo.plugin.schemas import MePublic
+from wfo.plugin.schemas.me import MePublic
 
 router = APIRouter(tags=["me"])
 _ACTIONS = (roles.CAN_READ, roles.CAN_EDIT, roles.CAN_CREATE, roles.CAN_DELETE)
 
 
-@router.get("/me", response_model=MePublic)
+@router.get("/me")
 def read_me(current: Authenticated) -> MePublic:
     permissions = {
         resource: [action for action in _ACTIONS if is_allowed(current.user, resource, action)]

@@ -9,37 +9,25 @@ from typing import Annotated
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response, StreamingResponse
 
-from wfo.audit.service import record
 from wfo.auth import roles
+from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
-from wfo.plugin.repository_schemas import DependencyImportReport, SparkDependencyList, SparkDependencyPublic
-from wfo.plugin.routers.files import (
-    download,
-    fail,
-    form_flag,
-    multipart_body,
-    multipart_form,
-    one_archive,
-    refuse,
-    refuse_import,
-    tar_gz_response,
-    uploads_of,
-)
+from wfo.plugin.downloads import download, tar_gz_response
+from wfo.plugin.errors import errors
+from wfo.plugin.uploads import form_flag, multipart_body, multipart_form, one_archive, uploads_of
 from wfo.repositories import spark_dependencies
-from wfo.repositories.errors import ImportRefusedError, RepositoryError
+from wfo.repositories.schemas import DependencyImportReport, SparkDependencyList
 from wfo.repositories.spark_dependencies import SparkDependencies
-from wfo.storage.errors import StorageError
 from wfo.storage.limits import GiB
 
 router = APIRouter(prefix="/spark-dependencies", tags=["spark dependencies"])
 compat_router = APIRouter(tags=["import/export"])
 
 RESOURCE = roles.SPARK_DEPENDENCIES
-OBJECT = "spark_dependency"
 CanRead = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_READ))]
 CanCreate = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_CREATE))]
 CanDelete = Annotated[CurrentUser, Depends(require(RESOURCE, roles.CAN_DELETE))]
@@ -60,53 +48,40 @@ _IMPORT_BODY = multipart_body(
 )
 
 
-def _listing(repository: SparkDependencies) -> SparkDependencyList:
-    return SparkDependencyList(
-        files=[
-            SparkDependencyPublic(name=d.name, size=d.size, modified=d.modified, kind=d.kind)
-            for d in repository.files()
-        ]
-    )
-
-
-@router.get("", response_model=SparkDependencyList)
+@router.get("")
 def list_dependencies(_: CanRead) -> SparkDependencyList:
-    return _listing(SparkDependencies.from_settings())
+    return SparkDependencies.from_settings().listing()
 
 
-@router.post("", response_model=SparkDependencyList, openapi_extra=_FILES_BODY)
-def upload_dependencies(current: CanCreate, form: UploadForm, session: SessionDep) -> SparkDependencyList:
+@router.post("", openapi_extra=_FILES_BODY, responses=errors(413))
+def upload_dependencies(
+    _: CanCreate,
+    form: UploadForm,
+    audit: Annotated[AuditRecord, audited("spark_dependency.upload")],
+) -> SparkDependencyList:
     """Upload one or several `.jar .py .zip .egg` files (a file of the same name is replaced)."""
     repository = SparkDependencies.from_settings()
     uploads = uploads_of(form, "files")
-    try:
-        names = repository.upload(uploads)
-    except (StorageError, RepositoryError) as exc:
-        refuse(
-            exc, current, "spark_dependency.upload", OBJECT, None, {"files": [u.filename for u in uploads]}
-        )
-    for name in names:
-        record(session, current.actor, "spark_dependency.upload", OBJECT, name, "success")
-    return _listing(repository)
+    audit.details = {"files": [u.filename for u in uploads]}
+    for name in repository.upload(uploads):
+        audit.add(name)
+    return repository.listing()
 
 
-@router.get("/{name}/download", response_class=StreamingResponse)
+@router.get("/{name}/download", response_class=StreamingResponse, responses=errors(404))
 def download_dependency(name: str, _: CanRead) -> Response:
-    try:
-        stream = SparkDependencies.from_settings().open(name)
-    except (StorageError, RepositoryError) as exc:
-        fail(exc)
-    return download(stream, name)
+    return download(SparkDependencies.from_settings().open(name), name)
 
 
-@router.delete("/{name}", status_code=204)
-def delete_dependency(name: str, current: CanDelete, session: SessionDep) -> None:
+@router.delete("/{name}", status_code=204, responses=errors(404, 409))
+def delete_dependency(
+    name: str,
+    _: CanDelete,
+    session: SessionDep,
+    audit: Annotated[AuditRecord, audited("spark_dependency.delete", object_param="name")],
+) -> None:
     """Delete a dependency; 409 while a config group's `jars`/`py-files` use it."""
-    try:
-        SparkDependencies.from_settings().delete(name, lambda n: spark_dependencies.groups_using(session, n))
-    except (StorageError, RepositoryError) as exc:
-        refuse(exc, current, "spark_dependency.delete", OBJECT, name)
-    record(session, current.actor, "spark_dependency.delete", OBJECT, name, "success")
+    SparkDependencies.from_settings().delete(name, lambda n: spark_dependencies.groups_using(session, n))
 
 
 # --- the manual's import/export: GET/POST /api/dependencies/ -------------------------------------------
@@ -118,24 +93,22 @@ def export_dependencies(_: BearerCanRead) -> Response:
     )
 
 
-@compat_router.post("/", response_model=DependencyImportReport, openapi_extra=_IMPORT_BODY)
+@compat_router.post("/", openapi_extra=_IMPORT_BODY, responses=errors(413))
 def import_dependencies(
-    current: BearerCanCreate,
+    _: BearerCanCreate,
     form: ArchiveForm,
-    session: SessionDep,
+    audit: Annotated[AuditRecord, audited("spark_dependency.import")],
     dry_run: Annotated[bool, Query(description="the same as the form field `dry_run`")] = False,
-) -> Response:
-    """Import a tar.gz from `GET /api/dependencies/` (form field `sources`): every file or none."""
+) -> DependencyImportReport:
+    """Import a tar.gz from `GET /api/dependencies/` (form field `sources`): every file or none.
+
+    422 with the report next to `detail` when a file is refused (nothing is imported then).
+    """
     source = one_archive(form)
     dry_run = dry_run or form_flag(form, "dry_run")
-    details = {"archive": source.filename}
-    try:
-        report = SparkDependencies.from_settings().import_archive(source.stream, dry_run=dry_run)
-    except ImportRefusedError as exc:
-        action = "spark_dependency.import"
-        return refuse_import(exc, current, action, OBJECT, details, exc.report["rejected"], exc.report)
-    except (StorageError, RepositoryError) as exc:
-        refuse(exc, current, "spark_dependency.import", OBJECT, None, details)
-    if not dry_run:
-        record(session, current.actor, "spark_dependency.import", OBJECT, None, "success", report)
-    return JSONResponse(DependencyImportReport.model_validate(report).model_dump())
+    audit.details = {"archive": source.filename}
+    report = SparkDependencies.from_settings().import_archive(source.stream, dry_run=dry_run)
+    if dry_run:
+        audit.skip()
+    audit.details = report.model_dump()
+    return report

@@ -5,48 +5,34 @@ from __future__ import annotations
 from typing import Annotated
 
 from airflow.api_fastapi.common.db.common import SessionDep
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
 from wfo import visualisations
-from wfo.audit.service import record, record_separately
 from wfo.auth import roles
+from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
-from wfo.plugin.schemas import VisualisationsPublic, VisualisationsUpdate
+from wfo.visualisations import VisualisationsPublic, VisualisationsUpdate
 
 router = APIRouter(prefix="/visualisations", tags=["visualisations"])
-ACTION = "visualisations.update"
+
+CanRead = Annotated[CurrentUser, Depends(require(roles.VISUALISATIONS, roles.CAN_READ))]
+CanEdit = Annotated[CurrentUser, Depends(require(roles.VISUALISATIONS, roles.CAN_EDIT))]
 
 
-def _public(link: visualisations.DashboardLink) -> VisualisationsPublic:
-    return VisualisationsPublic(url=link.url, updated_by=link.updated_by, updated_at=link.updated_at)
+@router.get("")
+def read_link(session: SessionDep, _: CanRead) -> VisualisationsPublic:
+    return visualisations.get_link(session)
 
 
-@router.get("", response_model=VisualisationsPublic)
-def read_link(
-    session: SessionDep, _: Annotated[CurrentUser, Depends(require(roles.VISUALISATIONS, roles.CAN_READ))]
-) -> VisualisationsPublic:
-    return _public(visualisations.get_link(session))
-
-
-@router.put("", response_model=VisualisationsPublic)
+@router.put("")
 def update_link(
     body: VisualisationsUpdate,
     session: SessionDep,
-    current: Annotated[CurrentUser, Depends(require(roles.VISUALISATIONS, roles.CAN_EDIT))],
+    current: CanEdit,
+    audit: Annotated[AuditRecord, audited("visualisation.update")],
 ) -> VisualisationsPublic:
+    """Set or clear the dashboard URL (422 with the reason for a URL a browser could not open)."""
     before = visualisations.get_link(session).url
-    try:
-        link = visualisations.set_link(session, body.url, current.username)
-    except visualisations.InvalidDashboardUrl as exc:
-        record_separately(current.actor, ACTION, "dashboard", None, "failure", {"error": str(exc)})
-        raise HTTPException(422, detail=str(exc)) from None
-    record(
-        session,
-        current.actor,
-        ACTION,
-        "dashboard",
-        link.url,
-        "success",
-        {"before": before, "after": link.url},
-    )
-    return _public(link)
+    link = visualisations.set_link(session, body, current.username)
+    audit.object_id, audit.details = link.url, {"before": before, "after": link.url}
+    return link

@@ -1,4 +1,4 @@
-"""Request and response models of the Spark dependencies and code artifacts routes."""
+"""The models the repository services take and return; the API uses them as they are."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+SparkDependencyKind = Literal["jar", "py", "zip", "egg"]
+
 
 class SparkDependencyPublic(BaseModel):
     name: str
     size: int
     modified: datetime | None
-    kind: Literal["jar", "py", "zip", "egg"]
+    kind: SparkDependencyKind
 
 
 class SparkDependencyList(BaseModel):
@@ -25,11 +27,13 @@ class DependencyImportRejection(BaseModel):
 
 
 class DependencyImportReport(BaseModel):
-    added: list[str]
-    changed: list[str]
-    unchanged: list[str]
-    rejected: list[DependencyImportRejection]
-    dry_run: bool
+    """What an import did (or, with `dry_run`, would do) with every file of the archive."""
+
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    rejected: list[DependencyImportRejection] = Field(default_factory=list)
+    dry_run: bool = False
 
 
 class CodeArtifactPublic(BaseModel):

@@ -1,4 +1,8 @@
-"""Platform-wide settings changed at run time through the UI (table `wfo_setting`, JSON values)."""
+"""Settings kept in the metadata DB and changed at run time through the UI (table `wfo_setting`, JSON).
+
+Not to be confused with `wfo.settings`: those are the instance's configuration (`WFO_*`, airflow.cfg),
+read once per process.
+"""
 
 from __future__ import annotations
 
