@@ -1,4 +1,4 @@
-"""The manual-compatible routes (`/api/dependencies/`, later `/api/configs/`, `/api/dags/`).
+"""The manual-compatible routes (`/api/configs/`, `/api/dependencies/`, `/api/dags/`).
 
 Each is its own FastAPI app, mounted by the plugin at its prefix (never at `/api`, which would
 swallow Airflow's `/api/v2`), with no docs and Bearer-token auth only. Starlette's `Mount` does

@@ -9,7 +9,7 @@ Two middlewares (DESIGN §5 "limits before work"):
   refused (401) unread.
 * `AppBodyGuard`, on each wfo app (`/wfo` and the manual-compatible ones): a body from a caller without
   a valid token is refused unread (401); routes that take files keep their own limits (the multipart
-  reader of `wfo.plugin.routers.files`), every other body is limited to `WFO_MAX_JSON_BYTES` and JSON
+  reader of `wfo.plugin.uploads`), every other body is limited to `WFO_MAX_JSON_BYTES` and JSON
   holding a lone UTF-16 surrogate is refused with 422 instead of failing later with a 500.
 """
 
