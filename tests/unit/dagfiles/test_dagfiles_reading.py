@@ -16,8 +16,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from wfo.dagfiles import reading, service
+from wfo.dagfiles.errors import DagFileNotFound
 from wfo.dagfiles.reading import DagCodeAccess
-from wfo.dagfiles.store import DagFileNotFound, DagFolder
+from wfo.dagfiles.store import DagFolder
 
 
 @pytest.fixture

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wfo.dagfiles.store import (
-    DagFileNotFound,
-    DagFolder,
-    InvalidDagFileContent,
-    InvalidDagFileName,
-    RevisionConflict,
-    check_name,
-)
+from wfo.dagfiles.errors import DagFileNotFound, InvalidDagFileContent, InvalidDagFileName, RevisionConflict
+from wfo.dagfiles.store import DagFolder, check_name
 
 V1 = "from airflow.sdk import DAG\n\nwith DAG('a'):\n    pass\n"
 V2 = V1.replace("'a'", "'a2'")

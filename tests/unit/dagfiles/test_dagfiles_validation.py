@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from wfo.dagfiles.validation import ValidationResult, validate_source
+from wfo.dagfiles.schemas import ValidationResult
+from wfo.dagfiles.validation import validate_source
 from wfo.settings import get_settings
 
 FERNET = "fernet-" + secrets.token_hex(16)
@@ -322,7 +323,8 @@ def test_upgrade_runs_in_the_validator_and_proposes_only_for_legacy_code() -> No
 
 @pytest.mark.parametrize("source", [NESTED_CALLS, NESTED_PARENS], ids=["nested_calls", "nested_parens"])
 def test_code_that_blows_up_the_upgrade_parser_costs_one_child_not_this_process(source: str) -> None:
-    from wfo.dagfiles.validation import UpgradeFailed, upgrade_isolated
+    from wfo.dagfiles.errors import UpgradeFailed
+    from wfo.dagfiles.validation import upgrade_isolated
 
     upgrade_isolated("warm.py", LEGACY, proposal_only=False)
     _, peak_before = rss_mib()
@@ -335,7 +337,8 @@ def test_code_that_blows_up_the_upgrade_parser_costs_one_child_not_this_process(
 
 
 def test_an_upgrade_that_runs_too_long_is_stopped_at_the_timeout() -> None:
-    from wfo.dagfiles.validation import UpgradeFailed, upgrade_isolated
+    from wfo.dagfiles.errors import UpgradeFailed
+    from wfo.dagfiles.validation import upgrade_isolated
 
     stopped = "upgrading the file took longer than 2 s and was stopped"
     with pytest.raises(UpgradeFailed, match=stopped) as info:
@@ -345,7 +348,7 @@ def test_an_upgrade_that_runs_too_long_is_stopped_at_the_timeout() -> None:
 
 def test_proposals_are_cached_by_content_and_failures_too(monkeypatch: pytest.MonkeyPatch) -> None:
     from wfo.dagfiles import proposals
-    from wfo.dagfiles.validation import UpgradeFailed
+    from wfo.dagfiles.errors import UpgradeFailed
 
     calls: list[tuple[str, bool]] = []
     real = proposals.upgrade_isolated
@@ -376,7 +379,8 @@ def test_code_over_the_size_limit_is_refused_before_anything_parses_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from wfo.dagfiles import proposals, service
-    from wfo.dagfiles.store import MAX_FILE_BYTES, DagFileTooLarge
+    from wfo.dagfiles.errors import DagFileTooLarge
+    from wfo.dagfiles.store import MAX_FILE_BYTES
 
     def no_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("parsed although over the limit")
