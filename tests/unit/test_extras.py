@@ -59,7 +59,8 @@ def test_dask_dags_parse_without_the_extra_and_the_task_fails_naming_it(
     with DAG("dask_without_extra", schedule=None):
         task = CoutureDaskYarnOperator(task_id="avg", code_artifact="avg.py", method_id="run")
     local = {"dask": {"mode": "local", "local_workers": 1, "threads_per_worker": 1}}
-    with pytest.raises(MissingExtraError, match=r"CoutureDaskYarnOperator needs .* pip install 'wfo\[dask\]'"):
+    needs_dask = r"CoutureDaskYarnOperator needs .* pip install 'wfo\[dask\]'"
+    with pytest.raises(MissingExtraError, match=needs_dask):
         with task.job_environment({}, local, sys.executable, tmp_path):
             pass
     assert list(tmp_path.iterdir()) == []  # refused before a cluster was started
@@ -75,8 +76,9 @@ def test_notebook_dags_parse_without_the_extra_and_the_task_fails_naming_it(
     _without(monkeypatch, "papermill", "ipykernel")
     with DAG("notebook_without_extra", schedule=None):
         task = CoutureJupyterOperator(task_id="nb", input_notebook="a.ipynb", output_notebook="out/a.ipynb")
-    with pytest.raises(MissingExtraError, match=r"CoutureJupyterOperator needs .*pip install 'wfo\[notebooks\]'"):
-        task.execute({})  # type: ignore[arg-type]
+    needs_notebooks = r"CoutureJupyterOperator needs .*pip install 'wfo\[notebooks\]'"
+    with pytest.raises(MissingExtraError, match=needs_notebooks):
+        task.execute({})
 
 
 def test_the_workspace_refuses_notebooks_without_the_extra_and_writes_nothing(
@@ -111,7 +113,7 @@ def test_wfo_up_refuses_settings_whose_extra_is_missing_before_touching_the_home
     _without(monkeypatch, blocked)
     home = tmp_path / "home"
     with pytest.raises(SystemExit) as raised:
-        up_module.up(Settings(home=home, **settings))  # type: ignore[arg-type]
+        up_module.up(Settings(home=home, **settings))
     assert str(raised.value).startswith("wfo: ")
     assert f"pip install 'wfo[{extra}]'" in str(raised.value) and blocked in str(raised.value)
     assert not home.exists()

@@ -98,6 +98,7 @@ def kill_instance_processes(home: Path, grace_seconds: float = 5.0) -> list[str]
     _, still_running = psutil.wait_procs(left, timeout=grace_seconds)
     for process in still_running:
         _quietly(process.kill)
+    psutil.wait_procs(still_running, timeout=grace_seconds)
     return commands
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -30,9 +30,11 @@ DEAF = (
     "print('ready', flush=True); time.sleep(120)"
 )
 
+Spawn = Callable[..., "subprocess.Popen[bytes]"]
+
 
 @pytest.fixture
-def spawn() -> Iterator[object]:
+def spawn() -> Iterator[Spawn]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(code: str, **env: str) -> subprocess.Popen[bytes]:
@@ -64,9 +66,12 @@ def _wait_for_children(pid: int) -> list[int]:
     return [child.pid for child in children]
 
 
-def _write_state(home: Path, components: dict[str, int], started: float, pid: int = 0, port: int = 8080) -> None:
+def _write_state(
+    home: Path, components: dict[str, int], started: float, pid: int = 0, port: int = 8080
+) -> None:
     (home / "run").mkdir(parents=True, exist_ok=True)
-    state = {"pid": pid, "port": port, "url": "", "home": str(home), "started": started, "components": components}
+    state = {"pid": pid, "port": port, "url": "", "home": str(home), "started": started}
+    state["components"] = components
     (home / "run" / processes.STATE_FILE).write_text(json.dumps(state))
 
 
@@ -74,7 +79,7 @@ def _pids(home: Path) -> set[int]:
     return {process.pid for process in processes.instance_processes(home)}
 
 
-def test_an_instance_is_what_names_it_and_what_its_components_started(spawn, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_instance_is_what_names_it_and_what_its_components_started(spawn: Spawn, tmp_path: Path) -> None:
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     task = spawn(SLEEP, WFO_HOME=str(ours))
     validator = spawn(SLEEP, WFO_VALIDATOR_OF=str(ours))
@@ -91,7 +96,7 @@ def test_an_instance_is_what_names_it_and_what_its_components_started(spawn, tmp
     assert _pids(theirs) == {other_instance.pid}
 
 
-def test_a_recorded_pid_now_naming_a_newer_process_is_not_the_instance(spawn, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_recorded_pid_now_naming_a_newer_process_is_not_the_instance(spawn: Spawn, tmp_path: Path) -> None:
     home = tmp_path / "home"
     newer = spawn(SLEEP)
     # The state file predates the process: its pid was reused after the instance died.
@@ -99,7 +104,9 @@ def test_a_recorded_pid_now_naming_a_newer_process_is_not_the_instance(spawn, tm
     assert newer.pid not in _pids(home)
 
 
-def test_stopping_an_instance_kills_what_ignores_sigterm_and_nothing_else(spawn, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_stopping_an_instance_kills_what_ignores_sigterm_and_nothing_else(
+    spawn: Spawn, tmp_path: Path
+) -> None:
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     polite = spawn(SLEEP, WFO_HOME=str(ours))
     deaf = spawn(DEAF, WFO_HOME=str(ours))
@@ -128,7 +135,9 @@ class _Health(BaseHTTPRequestHandler):
         pass
 
 
-def test_status_asks_the_address_the_instance_listens_on(monkeypatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_status_asks_the_address_the_instance_listens_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in ("WFO_HOST", "WFO_PORT", "WFO_HOME"):
         monkeypatch.delenv(name, raising=False)
     # Not 127.0.0.1: nothing answers there, as on a host where WFO_HOST is the one public address.
