@@ -1,7 +1,8 @@
-"""Config groups themselves: names, create / clone / rename / delete, the one default, the first group.
+"""Config groups themselves: create / clone / rename / delete, the one default, the first group, and
+the group as the API shows it (summary, detail).
 
-Every change ends in `touch`, which stamps the group and publishes it (and the index of groups) to
-Airflow connections in the same transaction, so the tables and what workers read never disagree.
+Every change ends in `stored.touch`, which stamps the group and publishes it (and the index of groups)
+to Airflow connections in the same transaction, so the tables and what workers read never disagree.
 """
 
 from __future__ import annotations
@@ -13,53 +14,53 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wfo.clusters import published
-from wfo.clusters.errors import GroupConflict, GroupNotFound, InvalidGroupInput
+from wfo.clusters.errors import GroupConflict, InvalidGroupInput
+from wfo.clusters.hadoop import hadoop_files, hadoop_view
+from wfo.clusters.kerberos_section import kerberos_view
+from wfo.clusters.livy_section import livy_view
+from wfo.clusters.schemas import GroupDetail, GroupList, GroupSummary, SparkSettings
+from wfo.clusters.stored import check_name, get_group, list_groups, missing_hadoop_files, touch
 from wfo.db.models import ConfigGroup, ConfigGroupFile
 
 log = logging.getLogger(__name__)
-# Matched whole (`fullmatch`): with `match` and `$`, a name ending in a line break would pass.
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 DEFAULT_GROUP_NAME = "default"
 # A new group runs Spark locally until someone points it at a cluster.
 INITIAL_SPARK_ARGUMENTS = {"master": "local[*]"}
 
-HADOOP, KRB5, KEYTAB = "hadoop", "krb5", "keytab"
+
+def summary(group: ConfigGroup) -> GroupSummary:
+    master = (group.spark_arguments or {}).get("master")
+    return GroupSummary(
+        name=group.name,
+        is_default=group.is_default,
+        spark_master=str(master) if master else None,
+        hadoop_files=len(hadoop_files(group)),
+        missing_hadoop_files=missing_hadoop_files(group),
+        kerberos=bool(group.kerberos_principal or group.kerberos_keytab),
+        updated_at=group.updated_at,
+        updated_by=group.updated_by,
+    )
 
 
-def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise InvalidGroupInput(
-            f"{name!r} is not a valid group name: use 1 to 64 letters, digits, '_', '.' or '-', "
-            "starting with a letter or digit"
-        )
-    return name
+def group_list(session: Session) -> GroupList:
+    return GroupList(groups=[summary(g) for g in list_groups(session)])
 
 
-def list_groups(session: Session) -> list[ConfigGroup]:
-    return list(session.scalars(select(ConfigGroup).order_by(ConfigGroup.name)).all())
-
-
-def get_group(session: Session, name: str) -> ConfigGroup:
-    group = session.scalar(select(ConfigGroup).where(ConfigGroup.name == name))
-    if group is None:
-        raise GroupNotFound(f"there is no config group named {name!r}")
-    return group
-
-
-def default_group(session: Session) -> ConfigGroup | None:
-    return session.scalar(select(ConfigGroup).where(ConfigGroup.is_default.is_(True)))
-
-
-def files_of(group: ConfigGroup, kind: str) -> list[ConfigGroupFile]:
-    return sorted((f for f in group.files if f.kind == kind), key=lambda f: f.name)
-
-
-def find_file(group: ConfigGroup, kind: str, name: str) -> ConfigGroupFile | None:
-    return next((f for f in group.files if f.kind == kind and f.name == name), None)
+def detail(group: ConfigGroup) -> GroupDetail:
+    return GroupDetail(
+        name=group.name,
+        is_default=group.is_default,
+        spark_home=group.spark_home,
+        updated_at=group.updated_at,
+        updated_by=group.updated_by,
+        spark=SparkSettings(arguments=dict(group.spark_arguments or {}), confs=dict(group.spark_confs or {})),
+        hadoop=hadoop_view(group),
+        kerberos=kerberos_view(group),
+        livy=livy_view(group),
+    )
 
 
 def _check_name_free(session: Session, name: str) -> None:
@@ -67,22 +68,6 @@ def _check_name_free(session: Session, name: str) -> None:
     taken = session.scalar(select(ConfigGroup.name).where(func.lower(ConfigGroup.name) == name.lower()))
     if taken is not None:
         raise GroupConflict(f"a config group named {taken!r} already exists")
-
-
-def touch(session: Session, group: ConfigGroup, username: str | None) -> None:
-    """Stamp `group` as changed by `username` and publish it; call after every change."""
-    group.updated_at = datetime.now(UTC)
-    group.updated_by = username
-    name = group.name  # after a failed flush the session can no longer load it
-    try:
-        session.flush()
-    except IntegrityError:
-        # Only a concurrent request can get past the checks above to a unique index.
-        raise GroupConflict(
-            f"config group {name!r} was changed by another request at the same time; try again"
-        ) from None
-    published.publish_group(session, group)
-    published.publish_index(session)
 
 
 def create_group(session: Session, name: str, username: str | None) -> ConfigGroup:
@@ -219,8 +204,3 @@ def ensure_default_group(session: Session) -> dict[str, Any]:
         groups[0].is_default = True
         session.flush()
     return {"created": created, "not_published": published.publish_all(session), "renamed": renamed}
-
-
-def missing_hadoop_files(group: ConfigGroup) -> list[str]:
-    present = {f.name for f in files_of(group, HADOOP)}
-    return [name for name in published.REQUIRED_HADOOP_FILES if name not in present]

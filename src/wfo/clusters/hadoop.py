@@ -9,20 +9,22 @@ the file or import — needs `WFO Cluster Code Settings` can_edit; re-sending th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from wfo.auth import roles
 from wfo.clusters import hadoop_code
-from wfo.clusters.errors import ChangeForbidden, GroupNotFound, InvalidGroupInput
-from wfo.clusters.groups import HADOOP, files_of, find_file, touch
+from wfo.clusters.errors import GroupNotFound, InvalidGroupInput
+from wfo.clusters.permissions import CODE_RIGHT, Permissions
+from wfo.clusters.schemas import HadoopFileProperties, HadoopFiles, HadoopProperty, Saved, StoredFile
+from wfo.clusters.stored import HADOOP, files_of, find_file, missing_hadoop_files, touch
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup, ConfigGroupFile
 from wfo.storage.errors import (
     ExtensionNotAllowedError,
     InvalidHadoopConfError,
+    StorageError,
     UnsafeNameError,
     UnsafeXmlError,
 )
@@ -37,12 +39,27 @@ from wfo.storage.xml import (
 
 MAX_HADOOP_FILE_BYTES = MAX_XML_BYTES
 MAX_FILES_PER_UPLOAD = 50
-# (resource, action) -> does the caller hold it?
-PermissionCheck = Callable[[str, str], bool]
 
 
 def hadoop_files(group: ConfigGroup) -> list[ConfigGroupFile]:
     return files_of(group, HADOOP)
+
+
+def hadoop_view(group: ConfigGroup) -> HadoopFiles:
+    return HadoopFiles(
+        files=[StoredFile(name=f.name, size=f.size, modified=f.modified) for f in hadoop_files(group)],
+        missing=missing_hadoop_files(group),
+    )
+
+
+def _properties_view(name: str, properties: Sequence[Property]) -> HadoopFileProperties:
+    return HadoopFileProperties(
+        name=name,
+        properties=[
+            HadoopProperty(name=p.name, value=p.value, description=p.description, final=p.final)
+            for p in properties
+        ],
+    )
 
 
 def hadoop_file(group: ConfigGroup, name: str) -> ConfigGroupFile:
@@ -88,13 +105,12 @@ def code_changes(old: Mapping[str, bytes | None], new: Mapping[str, bytes | None
     return changes
 
 
-def check_code_changes(changes: list[str], may: PermissionCheck, what: str) -> None:
-    if changes and not may(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT):
-        raise ChangeForbidden(
-            f"{what} touches Hadoop properties that name a class, a script or a command, which decide what "
-            f"code runs: {'; '.join(changes)}. Changing them needs {roles.CAN_EDIT} on "
-            f"{roles.CLUSTER_CODE_SETTINGS} (Developer or Admin); nothing was changed"
-        )
+def check_code_changes(changes: list[str], permissions: Permissions, what: str) -> None:
+    permissions.check_code(
+        changes,
+        f"{what} touches Hadoop properties that name a class, a script or a command, which decide what "
+        f"code runs: {'; '.join(changes)}. Changing them needs {CODE_RIGHT}; nothing was changed",
+    )
 
 
 def upload_hadoop_files(
@@ -102,8 +118,8 @@ def upload_hadoop_files(
     group: ConfigGroup,
     uploads: Sequence[IncomingFile],
     username: str | None,
-    may: PermissionCheck,
-) -> list[str]:
+    permissions: Permissions,
+) -> Saved[HadoopFiles]:
     """Add or replace Hadoop XML files; all of them or (on any refusal) none."""
     if not uploads:
         raise InvalidGroupInput("no files were given; upload one or more *.xml files")
@@ -116,12 +132,12 @@ def upload_hadoop_files(
             raise InvalidGroupInput(f"{name!r} is given twice in one upload; nothing was uploaded")
         checked[name] = data
     stored = {name: _content(group, name) for name in checked}
-    check_code_changes(code_changes(stored, checked), may, "this upload")
+    check_code_changes(code_changes(stored, checked), permissions, "this upload")
     now = datetime.now(UTC)
     for name, data in checked.items():
         _write(group, name, data, now)
     touch(session, group, username)
-    return list(checked)
+    return Saved(hadoop_view(group), {"files": list(checked)})
 
 
 def _content(group: ConfigGroup, name: str) -> bytes | None:
@@ -139,37 +155,42 @@ def _write(group: ConfigGroup, name: str, data: bytes, now: datetime) -> None:
         existing.content, existing.size, existing.modified = data, len(data), now
 
 
-def read_properties(group: ConfigGroup, name: str) -> list[Property]:
-    return parse_hadoop_conf(hadoop_file(group, name).content)
+def read_properties(group: ConfigGroup, name: str) -> HadoopFileProperties:
+    try:
+        properties = parse_hadoop_conf(hadoop_file(group, name).content)
+    except StorageError as exc:
+        raise InvalidGroupInput(f"{name!r} cannot be read as Hadoop XML: {exc}") from None
+    return _properties_view(name, properties)
 
 
 def write_properties(
     session: Session,
     group: ConfigGroup,
     name: str,
-    properties: Sequence[Property],
+    properties: Sequence[HadoopProperty],
     username: str | None,
-    may: PermissionCheck,
-) -> list[Property]:
+    permissions: Permissions,
+) -> HadoopFileProperties:
     """Replace the properties of an existing file; the file is rewritten as Hadoop XML."""
     current = hadoop_file(group, name)
+    wanted = [Property(p.name, p.value, p.description, p.final) for p in properties]
     try:
-        data = render_hadoop_conf(properties)
+        data = render_hadoop_conf(wanted)
         if len(data) > MAX_HADOOP_FILE_BYTES:
             raise InvalidGroupInput(f"{name!r} would be larger than {MAX_HADOOP_FILE_BYTES} bytes")
         parsed = parse_hadoop_conf(data)
     except (InvalidHadoopConfError, UnsafeXmlError) as exc:
         raise InvalidGroupInput(f"{name!r} was not changed: {exc}") from None
-    check_code_changes(code_changes({name: current.content}, {name: data}), may, "this edit")
+    check_code_changes(code_changes({name: current.content}, {name: data}), permissions, "this edit")
     _write(group, name, data, datetime.now(UTC))
     touch(session, group, username)
-    return parsed
+    return _properties_view(name, parsed)
 
 
 def delete_hadoop_file(
-    session: Session, group: ConfigGroup, name: str, username: str | None, may: PermissionCheck
+    session: Session, group: ConfigGroup, name: str, username: str | None, permissions: Permissions
 ) -> None:
     found = hadoop_file(group, name)
-    check_code_changes(code_changes({name: found.content}, {}), may, "deleting this file")
+    check_code_changes(code_changes({name: found.content}, {}), permissions, "deleting this file")
     group.files.remove(found)
     touch(session, group, username)

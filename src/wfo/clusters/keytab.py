@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import struct
 
+from wfo.clusters.errors import InvalidGroupInput
+
 _MAGIC = 0x05
 _VERSIONS = (0x01, 0x02)
 
 
-class KeytabError(ValueError):
+class KeytabError(InvalidGroupInput):
     """The data is not a readable keytab (wrong magic, unknown version, truncated record)."""
 
 

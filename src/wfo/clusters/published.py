@@ -67,8 +67,7 @@ def livy_endpoint(group: ConfigGroup, kernel: str) -> dict[str, str]:
 
 def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
     """The published form of a group: everything the render step needs, secrets decrypted."""
-    from wfo.clusters import secrets
-    from wfo.clusters.runtime_section import runtime_view
+    from wfo.clusters import runtime, secrets
 
     hadoop = {
         f.name: f.content.decode("utf-8")
@@ -98,7 +97,7 @@ def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
         "keytabs": keytabs,
         "livy": livy,
         # Dask cluster and Python interpreters; a snapshot without it means the defaults.
-        "runtime": runtime_view(group),
+        "runtime": runtime.merged(group.runtime),
     }
 
 

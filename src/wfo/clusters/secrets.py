@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wfo.clusters.errors import ConfigGroupError
+from wfo.errors import ServerFault
+
 if TYPE_CHECKING:
     from airflow.models.crypto import FernetProtocol
 
 
-class SecretsError(ValueError):
-    """Secrets cannot be stored or read: no or an invalid Fernet key, or a token from another key."""
+class SecretsError(ConfigGroupError, ServerFault):
+    """Secrets cannot be stored or read: no or an invalid Fernet key, or a token from another key.
+
+    The platform's setup is wrong, not the request (500); the message says what to fix.
+    """
 
 
 def _fernet() -> FernetProtocol:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
 
 from wfo.clusters import spark_tuning
+from wfo.clusters.errors import InvalidGroupInput
 
 ArgumentKind = Literal["string", "memory", "integer", "list", "choice"]
 
@@ -96,7 +97,7 @@ _MAX_KEY_CHARS = 256
 _DEPENDENCY_SUFFIXES = {"jars": (".jar",), "py-files": (".py", ".zip", ".egg")}
 
 
-class SparkSettingsError(ValueError):
+class SparkSettingsError(InvalidGroupInput):
     """Spark arguments or confs were refused; `errors` maps each refused key to a human message."""
 
     def __init__(self, errors: dict[str, str]) -> None:

@@ -9,32 +9,27 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from wfo.auth import roles
 from wfo.clusters import spark_args
-from wfo.clusters.errors import ChangeForbidden, InvalidGroupInput
-from wfo.clusters.groups import KEYTAB, files_of, touch
+from wfo.clusters.errors import InvalidGroupInput
+from wfo.clusters.permissions import CLUSTER_RIGHT, CODE_RIGHT, Permissions
+from wfo.clusters.schemas import KnownArgument, Saved, SparkSection, SparkUpdate, TuningConf
+from wfo.clusters.spark_tuning import TUNING_CONFS
+from wfo.clusters.stored import KEYTAB, files_of, touch
 from wfo.db.models import ConfigGroup
-
-# (resource, action) -> does the caller hold it?
-PermissionCheck = Callable[[str, str], bool]
 
 DEPENDENCIES_PREFIX = "spark-dependencies"
 JAR_SUFFIXES = (".jar",)
 PY_FILE_SUFFIXES = (".py", ".zip", ".egg")
 MAX_SPARK_HOME_CHARS = 1024
-
-
-@dataclass(frozen=True)
-class SparkChoices:
-    jars: list[str]
-    py_files: list[str]
-    keytabs: list[str]
+_KNOWN_ARGUMENTS = [KnownArgument.model_validate(dict(entry)) for entry in spark_args.KNOWN_ARGUMENTS]
+_TUNING_CONFS = [
+    TuningConf(key=r.key, kind=r.kind, pattern=r.pattern, expected=r.expected, description=r.description)
+    for r in TUNING_CONFS
+]
 
 
 def dependency_names() -> list[str]:
@@ -50,11 +45,21 @@ def dependency_names() -> list[str]:
     )
 
 
-def choices(group: ConfigGroup, dependencies: list[str]) -> SparkChoices:
-    return SparkChoices(
-        jars=[name for name in dependencies if name.lower().endswith(JAR_SUFFIXES)],
-        py_files=[name for name in dependencies if name.lower().endswith(PY_FILE_SUFFIXES)],
-        keytabs=[f.name for f in files_of(group, KEYTAB)],
+def spark_view(group: ConfigGroup, dependencies: list[str] | None = None) -> SparkSection:
+    """The section with what the UI offers: dependencies and keytabs to choose, the argument table and
+    the allow-list of tuning confs. `dependencies`: the repository's names (looked up when None)."""
+    names = dependency_names() if dependencies is None else dependencies
+    return SparkSection(
+        arguments=dict(group.spark_arguments or {}),
+        confs=dict(group.spark_confs or {}),
+        spark_home=group.spark_home,
+        choices={
+            "jars": [name for name in names if name.lower().endswith(JAR_SUFFIXES)],
+            "py-files": [name for name in names if name.lower().endswith(PY_FILE_SUFFIXES)],
+            "keytab": [f.name for f in files_of(group, KEYTAB)],
+        },
+        known_arguments=_KNOWN_ARGUMENTS,
+        tuning_confs=_TUNING_CONFS,
     )
 
 
@@ -74,59 +79,55 @@ def check_spark_home(value: str | None) -> str | None:
 def update_spark(
     session: Session,
     group: ConfigGroup,
-    arguments: dict[str, Any],
-    confs: dict[str, Any],
-    spark_home: str | None,
+    update: SparkUpdate,
     username: str | None,
-    may: PermissionCheck,
-    dependencies: list[str],
-) -> dict[str, Any]:
-    """Replace the group's Spark settings; returns what changed (for the audit event).
+    permissions: Permissions,
+    dependencies: list[str] | None = None,
+) -> Saved[SparkSection]:
+    """Replace the group's Spark settings; `changes` says what changed (for the audit event).
 
     Raises `SparkSettingsError` (invalid values), `InvalidGroupInput` (spark_home) or
     `ChangeForbidden` when the change touches settings the caller may not edit.
     """
+    names = dependency_names() if dependencies is None else dependencies
     new_args, new_confs = spark_args.validate_spark_settings(
-        arguments,
-        confs,
-        dependencies=set(dependencies),
+        dict(update.arguments),
+        dict(update.confs),
+        dependencies=set(names),
         keytabs={f.name for f in files_of(group, KEYTAB)},
     )
-    new_home = check_spark_home(spark_home)
+    new_home = check_spark_home(update.spark_home)
     old_args, old_confs = dict(group.spark_arguments or {}), dict(group.spark_confs or {})
     code_changes = spark_args.code_changes(old_args, old_confs, new_args, new_confs)
     if new_home != group.spark_home:
         code_changes.insert(0, "spark_home")
     other_changed = spark_args.non_code_settings_changed(old_args, old_confs, new_args, new_confs)
-    check_allowed(code_changes, other_changed, may)
+    check_allowed(code_changes, other_changed, permissions)
     changed = _changed_keys(old_args, new_args) + _changed_keys(old_confs, new_confs)
     if new_home != group.spark_home:
         changed.append("spark_home")
     group.spark_arguments, group.spark_confs, group.spark_home = new_args, new_confs, new_home
     touch(session, group, username)
-    return {"changed": changed, "code_settings_changed": bool(code_changes)}
+    return Saved(
+        spark_view(group, names), {"changed": changed, "code_settings_changed": bool(code_changes)}
+    )
 
 
 def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
 
 
-def check_allowed(code_changes: list[str], other_changed: bool, may: PermissionCheck) -> None:
+def check_allowed(code_changes: list[str], other_changed: bool, permissions: Permissions) -> None:
     """Refuse a change whose code settings (`code_changes`, described) or tuning settings the caller
     may not edit."""
-    can_code = may(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT)
-    can_other = may(roles.CONFIG_GROUPS, roles.CAN_EDIT)
-    if code_changes and not can_code:
-        raise ChangeForbidden(
-            f"this change touches settings that decide what code runs: {'; '.join(code_changes)}; they need "
-            f"{roles.CAN_EDIT} on {roles.CLUSTER_CODE_SETTINGS} (Developer or Admin). Without it, only the "
-            "tuning settings listed on the Spark tab (memory, cores, executors, dynamic allocation, shuffle, "
-            "timeouts, queue ...) may be changed"
-        )
-    if other_changed and not can_other:
-        raise ChangeForbidden(
-            f"this change touches cluster settings (master, memory, queue ...): it needs {roles.CAN_EDIT} "
-            f"on {roles.CONFIG_GROUPS} (Op or Admin)"
-        )
-    if not code_changes and not other_changed and not (can_code or can_other):
-        raise ChangeForbidden("you may not edit the Spark settings of config groups")
+    permissions.check_code(
+        code_changes,
+        f"this change touches settings that decide what code runs: {'; '.join(code_changes)}; they need "
+        f"{CODE_RIGHT}. Without it, only the tuning settings listed on the Spark tab (memory, cores, "
+        "executors, dynamic allocation, shuffle, timeouts, queue ...) may be changed",
+    )
+    permissions.check_cluster(
+        other_changed,
+        f"this change touches cluster settings (master, memory, queue ...): it needs {CLUSTER_RIGHT}",
+    )
+    permissions.check_any("you may not edit the Spark settings of config groups")

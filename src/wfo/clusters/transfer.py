@@ -10,28 +10,29 @@ Layout of the archive (deterministic: the same groups give the same bytes):
     configs/<group>/kerberos/keytabs/<name>    only with secrets (Admin, include_secrets=true)
 
 Livy passwords are in group.json only with secrets. An import validates everything first, with the
-same rules as the API, then applies it in the request's transaction: groups in the archive are created
+same models and rules as the API (group.json is a `GroupDocument`), then applies it in the request's transaction: groups in the archive are created
 or made equal to it (files not in the archive are removed; keytabs and Livy passwords are kept when the
 archive carries none), groups not in the archive are kept. A group.json without `runtime` (an export
 from before that section existed) leaves the group's runtime section as it is. A dry run reports and
 changes nothing. The permission rules are those of the API: an importer without `WFO Cluster Code
 Settings` can_edit (an Op) is refused (403, nothing changed) when the archive adds, changes or removes a
 code setting — a Spark conf off the tuning allow-list, a code argument, a Hadoop property naming a class
-or a script, the runtime section; a Livy URL pointing elsewhere needs its password in the archive.
+or a script, a krb5.conf setting off its allow-list, the runtime section; a Livy URL pointing elsewhere
+needs its password in the archive.
 """
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,16 +43,25 @@ from wfo.clusters import (
     livy_section,
     runtime_section,
     secrets,
-    spark_args,
     spark_section,
 )
 from wfo.clusters.errors import ChangeForbidden, InvalidGroupInput
-from wfo.clusters.groups import HADOOP, KEYTAB, KRB5
 from wfo.clusters.kerberos_section import KRB5_CONF
 from wfo.clusters.keytab import KeytabError, read_principals
-from wfo.clusters.livy import LivySettingsError
+from wfo.clusters.permissions import Permissions
 from wfo.clusters.published import livy_passwords
-from wfo.clusters.spark_section import PermissionCheck
+from wfo.clusters.schemas import GroupDocument, ImportReport, SparkUpdate
+from wfo.clusters.stored import (
+    HADOOP,
+    KEYTAB,
+    KRB5,
+    check_name,
+    default_group,
+    files_of,
+    find_file,
+    list_groups,
+)
+from wfo.clusters.validation import problems, summary
 from wfo.db.models import ConfigGroup, ConfigGroupFile
 from wfo.storage.archives import ArchiveLimits, extract_archive
 from wfo.storage.errors import StorageError
@@ -70,24 +80,6 @@ class ImportRefused(InvalidGroupInput):
     """The archive cannot be imported; nothing was changed."""
 
 
-@dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    default: str | None = None
-    dry_run: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "default": self.default,
-            "dry_run": self.dry_run,
-        }
-
-
 # --- export ---------------------------------------------------------------------------------------------
 def _group_document(group: ConfigGroup, include_secrets: bool) -> dict[str, Any]:
     livy = {kernel: dict(settings) for kernel, settings in (group.livy or {}).items()}
@@ -101,7 +93,7 @@ def _group_document(group: ConfigGroup, include_secrets: bool) -> dict[str, Any]
         "spark": {"arguments": dict(group.spark_arguments or {}), "confs": dict(group.spark_confs or {})},
         "kerberos": {"principal": group.kerberos_principal, "keytab": group.kerberos_keytab},
         "livy": livy,
-        "runtime": runtime_section.runtime_view(group),
+        "runtime": runtime_section.runtime_view(group).model_dump(),
     }
 
 
@@ -109,16 +101,21 @@ def _exportable(group: ConfigGroup) -> bool:
     # A row whose name the API would refuse (written before names were checked whole) cannot be a folder
     # of an archive that imports again; `wfo up` renames such rows (groups.repair_group_names).
     try:
-        groups.check_name(group.name)
+        check_name(group.name)
     except InvalidGroupInput:
         log.warning("config group %r not exported: its name is invalid; restart wfo to repair it", group.name)
         return False
     return True
 
 
-def export_groups(session: Session, out: BinaryIO, *, include_secrets: bool) -> list[str]:
-    """Write the tar.gz of every group to `out`; returns the group names."""
-    all_groups = [g for g in groups.list_groups(session) if _exportable(g)]
+def export_groups(
+    session: Session, out: BinaryIO, *, include_secrets: bool, permissions: Permissions | None = None
+) -> list[str]:
+    """Write the tar.gz of every group to `out`; returns the group names. Keytabs and Livy passwords
+    (`include_secrets`) only for a caller whose `permissions` allow it (an Admin)."""
+    if include_secrets and not (permissions and permissions.can_export_secrets):
+        raise ChangeForbidden("only an Admin may export keytabs and passwords (include_secrets)")
+    all_groups = [g for g in list_groups(session) if _exportable(g)]
     with tempfile.TemporaryDirectory(prefix="wfo-configs-export-") as tmp:
         root = Path(tmp) / ROOT
         root.mkdir()
@@ -147,7 +144,7 @@ def export_groups(session: Session, out: BinaryIO, *, include_secrets: bool) -> 
 # --- import ---------------------------------------------------------------------------------------------
 @dataclass
 class _IncomingGroup:
-    document: dict[str, Any]
+    document: GroupDocument
     hadoop: dict[str, bytes]
     krb5: bytes | None
     keytabs: dict[str, bytes]
@@ -167,9 +164,12 @@ def _read_group(folder: Path) -> _IncomingGroup:
     name = folder.name
     if not (folder / "group.json").is_file():
         raise ImportRefused(f"group folder {name!r} has no group.json")
-    document = _read_json(folder / "group.json", f"{name}/group.json")
-    if document.get("name", name) != name:
-        raise ImportRefused(f"{name}/group.json names the group {document.get('name')!r}, not {name!r}")
+    try:
+        document = GroupDocument.model_validate(_read_json(folder / "group.json", f"{name}/group.json"))
+    except ValidationError as exc:
+        raise ImportRefused(f"{name}/group.json: {summary(problems(exc, GroupDocument))}") from None
+    if document.name not in (None, name):
+        raise ImportRefused(f"{name}/group.json names the group {document.name!r}, not {name!r}")
     hadoop: dict[str, bytes] = {}
     for xml in sorted((folder / "hadoop").glob("*")) if (folder / "hadoop").is_dir() else []:
         try:
@@ -178,7 +178,12 @@ def _read_group(folder: Path) -> _IncomingGroup:
             raise ImportRefused(f"{name}/hadoop/{xml.name}: {exc}") from None
         hadoop[xml.name] = data
     krb5_path = folder / "kerberos" / KRB5_CONF
-    krb5 = krb5_path.read_bytes() if krb5_path.is_file() else None
+    krb5 = None
+    if krb5_path.is_file():
+        try:
+            krb5 = kerberos_section.check_krb5_conf(krb5_path.read_bytes(), "nothing was imported")
+        except InvalidGroupInput as exc:
+            raise ImportRefused(f"{name}/kerberos/{exc}") from None
     keytabs: dict[str, bytes] = {}
     keytab_dir = folder / "kerberos" / "keytabs"
     for path in sorted(keytab_dir.glob("*")) if keytab_dir.is_dir() else []:
@@ -205,7 +210,7 @@ def read_archive(archive: BinaryIO, work: Path) -> tuple[dict[str, Any], dict[st
     incoming = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         try:
-            groups.check_name(folder.name)
+            check_name(folder.name)
         except InvalidGroupInput as exc:
             raise ImportRefused(str(exc)) from None
         incoming[folder.name] = _read_group(folder)
@@ -230,7 +235,7 @@ def _replace_files(group: ConfigGroup, incoming: _IncomingGroup) -> None:
             group.files.remove(f)
     now = datetime.now(UTC)
     for (kind, file_name), data in wanted.items():
-        existing = groups.find_file(group, kind, file_name)
+        existing = find_file(group, kind, file_name)
         current = (
             (secrets.decrypt(existing.content) if kind == KEYTAB else existing.content) if existing else None
         )
@@ -250,41 +255,30 @@ def _apply(
     group: ConfigGroup,
     incoming: _IncomingGroup,
     dependencies: list[str],
-    may: PermissionCheck,
+    permissions: Permissions,
     username: str | None,
 ) -> bool:
     """Make `group` equal to `incoming` through the same section services (and checks) as the API;
     True when anything changed. Files come first, so the selected keytab is checked against them."""
     doc = incoming.document
-    spark = doc.get("spark") or {}
-    kerberos = doc.get("kerberos") or {}
     before = _fingerprint(group)
-    stored = {f.name: f.content for f in groups.files_of(group, HADOOP)}
-    hadoop.check_code_changes(
-        hadoop.code_changes(stored, dict(incoming.hadoop)), may, f"importing group {group.name!r}"
-    )
+    what = f"importing group {group.name!r}"
+    stored = {f.name: f.content for f in files_of(group, HADOOP)}
+    hadoop.check_code_changes(hadoop.code_changes(stored, dict(incoming.hadoop)), permissions, what)
+    krb5 = find_file(group, KRB5, KRB5_CONF)
+    kerberos_section.check_krb5_change(krb5.content if krb5 else None, incoming.krb5, permissions, what)
     _replace_files(group, incoming)
+    spark = SparkUpdate(arguments=doc.spark.arguments, confs=doc.spark.confs, spark_home=doc.spark_home)
     try:
-        spark_section.update_spark(
-            session,
-            group,
-            dict(spark.get("arguments") or {}),
-            dict(spark.get("confs") or {}),
-            doc.get("spark_home"),
-            username,
-            may,
-            dependencies,
-        )
-        kerberos_section.set_kerberos(
-            session, group, kerberos.get("principal"), kerberos.get("keytab"), username
-        )
-        livy_section.update_livy(session, group, copy.deepcopy(doc.get("livy") or {}), username)
-        if "runtime" in doc:
-            runtime_section.update_runtime(session, group, copy.deepcopy(doc["runtime"]), username, may)
-    except (spark_args.SparkSettingsError, LivySettingsError, InvalidGroupInput) as exc:
-        raise ImportRefused(f"group {group.name!r}: {exc}") from None
+        spark_section.update_spark(session, group, spark, username, permissions, dependencies)
+        kerberos_section.set_kerberos(session, group, doc.kerberos, username)
+        livy_section.update_livy(session, group, doc.livy, username)
+        if doc.runtime is not None:
+            runtime_section.update_runtime(session, group, doc.runtime, username, permissions)
     except ChangeForbidden as exc:
         raise ChangeForbidden(f"group {group.name!r}: {exc}") from None
+    except InvalidGroupInput as exc:
+        raise ImportRefused(f"group {group.name!r}: {exc}") from None
     return _fingerprint(group) != before
 
 
@@ -298,7 +292,7 @@ def _fingerprint(group: ConfigGroup) -> str:
         group.kerberos_keytab,
         group.livy,
         group.livy_secrets is not None,
-        runtime_section.runtime_view(group),
+        runtime_section.runtime_view(group).model_dump(),
         [repr(x) for x in files],
     ]
     return json.dumps(state, sort_keys=True, default=str)
@@ -310,11 +304,14 @@ def import_groups(
     *,
     dry_run: bool,
     username: str | None,
-    may: PermissionCheck,
-    dependencies: list[str],
+    permissions: Permissions,
+    dependencies: list[str] | None = None,
 ) -> ImportReport:
-    """Import an export; all of it or (on any refusal) nothing. A dry run rolls everything back."""
+    """Import an export; all of it or (on any refusal) nothing. A dry run rolls everything back.
+
+    `dependencies`: the names in the Spark dependencies repository (looked up when None)."""
     report = ImportReport(dry_run=dry_run)
+    names = spark_section.dependency_names() if dependencies is None else dependencies
     with tempfile.TemporaryDirectory(prefix="wfo-configs-import-") as tmp:
         manifest, incoming = read_archive(archive, Path(tmp) / "x")
     savepoint = session.begin_nested()
@@ -323,15 +320,15 @@ def import_groups(
             existing = session.scalar(select(ConfigGroup).where(func.lower(ConfigGroup.name) == name.lower()))
             if existing is None:
                 group = groups.create_group(session, name, username)
-                _apply(session, group, group_in, dependencies, may, username)
+                _apply(session, group, group_in, names, permissions, username)
                 report.created.append(name)
-            elif _apply(session, existing, group_in, dependencies, may, username):
+            elif _apply(session, existing, group_in, names, permissions, username):
                 report.updated.append(existing.name)
             else:
                 report.unchanged.append(existing.name)
         default = manifest.get("default")
         if default is not None:
-            current = groups.default_group(session)
+            current = default_group(session)
             if current is None or current.name.lower() != str(default).lower():
                 groups.set_default(session, str(default), username)
             report.default = str(default)

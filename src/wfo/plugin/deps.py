@@ -22,6 +22,7 @@ from wfo.audit.service import Actor, record_separately
 from wfo.settings import get_settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Set on auth dependencies: (resource, action) for `require`, a tuple of such pairs for `require_any`.
 AUTH_MARKER = "__wfo_auth_dependency__"
 
 
@@ -122,7 +123,23 @@ def require(
     resource: str, action: str, *, bearer_only: bool = False
 ) -> Callable[..., Awaitable[CurrentUser]]:
     """Dependency: the caller must be logged in and hold `action` on our `resource`."""
+    dependency = _guard(((resource, action),), bearer_only=bearer_only)
+    setattr(dependency, AUTH_MARKER, (resource, action))
+    return dependency
 
+
+def require_any(*grants: tuple[str, str], bearer_only: bool = False) -> Callable[..., Awaitable[CurrentUser]]:
+    """Dependency: the caller must be logged in and hold at least one of `grants`, (resource, action)
+    pairs; for routes where what a change needs depends on the change, which the service then decides
+    (its marker is the tuple of pairs)."""
+    dependency = _guard(grants, bearer_only=bearer_only)
+    setattr(dependency, AUTH_MARKER, tuple(grants))
+    return dependency
+
+
+def _guard(
+    grants: tuple[tuple[str, str], ...], *, bearer_only: bool
+) -> Callable[..., Awaitable[CurrentUser]]:
     async def dependency(request: Request, user: Annotated[Any, Depends(get_user)]) -> CurrentUser:
         via_cookie = not _has_bearer(request)
         current = CurrentUser(user, username_of(user), client_ip(request), via_cookie)
@@ -132,17 +149,15 @@ def require(
             )
         if via_cookie and request.method in UNSAFE_METHODS:
             check_same_origin(request)
-        if not is_allowed(user, resource, action):
+        if not any(is_allowed(user, resource, action) for resource, action in grants):
             if request.method in UNSAFE_METHODS:
-                record_separately(current.actor, route_template(request), resource, None, "denied")
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail=f"you may not do this: needs {action} on {resource}"
-            )
+                record_separately(current.actor, route_template(request), grants[0][0], None, "denied")
+            needs = " or ".join(f"{action} on {resource}" for resource, action in grants)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"you may not do this: needs {needs}")
         # For the audit dependency (wfo.plugin.audit), which records the route's event after it ran.
         request.state.wfo_caller = current
         return current
 
-    setattr(dependency, AUTH_MARKER, (resource, action))
     return dependency
 
 

@@ -97,7 +97,7 @@ def test_create_clone_rename_default_delete(platform: Platform) -> None:
         ("config_group.create", source),
         ("config_group.clone", clone),
         ("config_group.rename", clone),
-        ("config_group.default", renamed),
+        ("config_group.set_default", renamed),
         ("config_group.delete", renamed),
     ]:
         events = audit_events(platform, action)

@@ -109,7 +109,7 @@ def test_edit_properties_round_trip_download_and_delete(platform: Platform) -> N
     assert call(platform, "GET", path).status == 404
     listing = call(platform, "GET", f"/config-groups/{group}/hadoop").json()
     assert listing == {"files": [], "missing": ["core-site.xml", "hdfs-site.xml", "yarn-site.xml"]}
-    assert any(e["object_id"] == group for e in audit_events(platform, "config_group.hadoop.edit"))
+    assert any(e["object_id"] == group for e in audit_events(platform, "config_group.hadoop.update"))
     assert any(e["object_id"] == group for e in audit_events(platform, "config_group.hadoop.delete"))
 
 

@@ -75,17 +75,9 @@ def test_kerberos_files_principal_and_keytab_selection(platform: Platform) -> No
     assert other.status == 422 and "krb5.conf and *.keytab" in other.json()["detail"]
     section = call(platform, "GET", f"/config-groups/{group}/kerberos").json()
     assert [k["name"] for k in section["keytabs"]] == ["etl.keytab"]
-    assert (
-        call(
-            platform,
-            "POST",
-            f"/config-groups/{group}/kerberos/files",
-            user="dev_user",
-            data=b"",
-            headers={"Content-Type": "multipart/form-data; boundary=x"},
-        ).status
-        == 403
-    )
+    # A Developer may reach the route (krb5.conf code settings are theirs) but not upload keytabs.
+    refused = upload(platform, f"/config-groups/{group}/kerberos/files", [("dev.keytab", keytab("d@X"))], "dev_user")
+    assert refused.status == 403 and "uploading keytabs (dev.keytab)" in refused.json()["detail"]
 
     assert call(platform, "DELETE", f"/config-groups/{group}/kerberos/keytabs/etl.keytab").status == 204
     section = call(platform, "GET", f"/config-groups/{group}/kerberos").json()
@@ -141,9 +133,12 @@ def test_livy_passwords_are_write_only(platform: Platform) -> None:
     assert cleared["python"]["password_set"] is False
 
     bad = call(platform, "PUT", path, json_body={"python": {"url": "ftp://x", "auth": "Digest"}})
-    assert (
-        bad.status == 422 and "python.url" in bad.json()["detail"] and "python.auth" in bad.json()["detail"]
-    )
+    assert bad.status == 422
+    refused = {".".join(map(str, e["loc"][1:])): e["msg"] for e in bad.json()["detail"]}
+    assert refused == {
+        "python.url": "'ftp://x' is not an absolute http:// or https:// URL (like http://livy-host:8998)",
+        "python.auth": "'Digest' is not one of None, Basic_Access, Kerberos",
+    }
     needs_pw = call(
         platform,
         "PUT",
@@ -214,3 +209,29 @@ def test_pointing_a_livy_url_elsewhere_needs_the_password_again(platform: Platfo
         "password_set": False,
     }
     assert call(platform, "GET", path).json()["python"]["password_set"] is True
+
+
+PLUGINS = b"[plugins]\n  ccselect = {\n    module = evil:/tmp/wfo-attack/evil.so\n  }\n"
+
+
+def test_op_cannot_make_kerberos_load_code_and_a_developer_may(platform: Platform) -> None:
+    # Issue 10: libkrb5 loads the modules krb5.conf names (tasks get it as KRB5_CONFIG).
+    group = make_group(platform, "krbcode")
+    files, conf = f"/config-groups/{group}/kerberos/files", f"/config-groups/{group}/kerberos/krb5.conf"
+    assert upload(platform, files, [("krb5.conf", KRB5)], user="op_user").status == 200
+    for evil in (KRB5 + PLUGINS, KRB5 + b"include /tmp/wfo-attack/more.conf\n"):
+        refused = upload(platform, files, [("krb5.conf", evil)], user="op_user")
+        assert refused.status == 403, refused.body
+        assert "WFO Cluster Code Settings" in refused.json()["detail"]
+    conn = platform.request("GET", f"/api/v2/connections/wfo_config_group_{group}", token=platform.token())
+    assert json.loads(conn.json()["extra"])["krb5_conf"] == KRB5.decode()
+    denied = [e for e in audit_events(platform, "config_group.kerberos.upload") if e["object_id"] == group]
+    assert any(e["user"] == "op_user" and e["outcome"] == "denied" for e in denied)
+
+    assert upload(platform, files, [("krb5.conf", KRB5 + PLUGINS)], user="dev_user").status == 200
+    conn = platform.request("GET", f"/api/v2/connections/wfo_config_group_{group}", token=platform.token())
+    assert "evil.so" in json.loads(conn.json()["extra"])["krb5_conf"]
+    # Removing them is a code change too: not an Op's; the whole file (realm too) only an Admin's.
+    assert call(platform, "DELETE", conf, user="op_user").status == 403
+    assert call(platform, "DELETE", conf, user="dev_user").status == 403
+    assert call(platform, "DELETE", conf).status == 204

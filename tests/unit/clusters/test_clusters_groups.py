@@ -6,20 +6,22 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session
 
-from wfo.auth import roles
 from wfo.clusters import groups, kerberos_section, livy_section, published, spark_section
 from wfo.clusters.errors import ChangeForbidden, GroupConflict, GroupNotFound, InvalidGroupInput
 from wfo.clusters.hadoop import upload_hadoop_files, write_properties
 from wfo.clusters.livy import LivySettingsError
+from wfo.clusters.permissions import Permissions
 from wfo.clusters.published import GroupNotPublished, load_group_snapshot
+from wfo.clusters.schemas import HadoopProperty, KerberosUpdate, LivyUpdate, SparkUpdate
+from wfo.clusters.stored import check_name, get_group, list_groups
 from wfo.clusters.uploads import IncomingFile
 from wfo.db.models import ConfigGroup
-from wfo.storage.xml import Property
 
 KEYTAB = bytes.fromhex(
     "05020000002a00010002455800016d000000016553f10003001200104b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b00000003"
@@ -29,17 +31,23 @@ CORE_SITE = (
 )
 
 
-def _allow(*granted: str) -> spark_section.PermissionCheck:
-    return lambda resource, action: action == roles.CAN_EDIT and resource in granted
+OP = Permissions(can_edit_cluster=True, can_edit_code=False)
+DEV = Permissions(can_edit_cluster=False, can_edit_code=True)
+VIEWER = Permissions(can_edit_cluster=False, can_edit_code=False)
 
 
-OP = _allow(roles.CONFIG_GROUPS)
+def _livy(payload: dict[str, Any]) -> LivyUpdate:
+    return LivyUpdate.model_validate(payload)
+
+
+def _spark(arguments: dict[str, Any], confs: dict[str, Any], spark_home: str | None = None) -> SparkUpdate:
+    return SparkUpdate(arguments=arguments, confs=confs, spark_home=spark_home)
 
 
 def test_first_start_seeds_one_default_group_once_and_publishes_it(session: Session) -> None:
     assert groups.ensure_default_group(session) == {"created": True, "not_published": {}, "renamed": {}}
     assert groups.ensure_default_group(session) == {"created": False, "not_published": {}, "renamed": {}}
-    [group] = groups.list_groups(session)
+    [group] = list_groups(session)
     assert (group.name, group.is_default, group.spark_arguments) == ("default", True, {"master": "local[*]"})
     session.commit()
 
@@ -54,10 +62,10 @@ def test_default_and_last_group_cannot_be_deleted(session: Session) -> None:
         groups.delete_group(session, "default")
     groups.create_group(session, "other", "op")
     groups.set_default(session, "other", "op")
-    assert [g.name for g in groups.list_groups(session) if g.is_default] == ["other"]
+    assert [g.name for g in list_groups(session) if g.is_default] == ["other"]
     groups.delete_group(session, "default")
     # A lone group that somehow is not the default still stays.
-    groups.get_group(session, "other").is_default = False
+    get_group(session, "other").is_default = False
     with pytest.raises(GroupConflict, match="last"):
         groups.delete_group(session, "other")
 
@@ -71,21 +79,21 @@ def test_rename_moves_the_published_connection(session: Session) -> None:
     with pytest.raises(GroupNotPublished):
         load_group_snapshot("prod")
     with pytest.raises(GroupNotFound):
-        groups.get_group(session, "prod")
+        get_group(session, "prod")
     with pytest.raises(InvalidGroupInput):
         groups.rename_group(session, "prod-eu", "no spaces", "op")
 
 
 def test_keytabs_and_livy_passwords_are_encrypted_at_rest_and_plain_in_the_snapshot(session: Session) -> None:
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     kerberos_section.upload_kerberos_files(
-        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
+        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op", OP
     )
     livy_section.update_livy(
         session,
         group,
-        {"python": {"url": "http://livy:8998", "auth": "Basic_Access", "username": "u", "password": "pw-x1"}},
+        _livy({"python": {"url": "http://livy:8998", "auth": "Basic_Access", "username": "u", "password": "pw-x1"}}),
         "op",
     )
     clone = groups.clone_group(session, "default", "copy", "op")
@@ -95,7 +103,7 @@ def test_keytabs_and_livy_passwords_are_encrypted_at_rest_and_plain_in_the_snaps
     assert KEYTAB not in stored.content and stored.size == len(KEYTAB)
     assert b"pw-x1" not in (clone.livy_secrets or b"") and "pw-x1" not in str(clone.livy)
     assert kerberos_section.kerberos_view(clone).keytabs[0].principals == ["m@EX"]
-    assert livy_section.livy_view(clone)["python"]["password_set"] is True
+    assert livy_section.livy_view(clone).python.password_set is True
 
     snapshot = load_group_snapshot("copy")
     assert base64.b64decode(snapshot["keytabs"]["m.keytab"]) == KEYTAB
@@ -105,7 +113,7 @@ def test_keytabs_and_livy_passwords_are_encrypted_at_rest_and_plain_in_the_snaps
 
 def test_hadoop_upload_is_all_or_nothing_and_edits_rewrite_xml(session: Session) -> None:
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     with pytest.raises(InvalidGroupInput, match="nothing was uploaded"):
         upload_hadoop_files(
             session,
@@ -119,43 +127,44 @@ def test_hadoop_upload_is_all_or_nothing_and_edits_rewrite_xml(session: Session)
         )
     assert group.files == []
     upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op", OP)
-    write_properties(session, group, "core-site.xml", [Property("fs.defaultFS", "hdfs://a&b")], "op", OP)
+    write_properties(
+        session, group, "core-site.xml", [HadoopProperty(name="fs.defaultFS", value="hdfs://a&b")], "op", OP
+    )
     assert b"<value>hdfs://a&amp;b</value>" in group.files[0].content
     assert groups.missing_hadoop_files(group) == ["hdfs-site.xml", "yarn-site.xml"]
 
 
 def test_spark_changes_need_the_permission_of_what_they_touch(session: Session) -> None:
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
-    op, dev = _allow(roles.CONFIG_GROUPS), _allow(roles.CLUSTER_CODE_SETTINGS)
+    group = get_group(session, "default")
     code_conf = {"spark.pyspark.python": "/usr/bin/python3"}
+    yarn = {"master": "yarn"}
 
-    spark_section.update_spark(session, group, {"master": "yarn"}, {}, None, "op", op, [])
+    spark_section.update_spark(session, group, _spark(yarn, {}), "op", OP, [])
     with pytest.raises(ChangeForbidden, match="Cluster Code Settings"):
-        spark_section.update_spark(session, group, {"master": "yarn"}, code_conf, None, "op", op, [])
+        spark_section.update_spark(session, group, _spark(yarn, code_conf), "op", OP, [])
     with pytest.raises(ChangeForbidden, match="Cluster Code Settings"):
-        spark_section.update_spark(session, group, {"master": "yarn"}, {}, "/opt/spark", "op", op, [])
-    summary = spark_section.update_spark(session, group, {"master": "yarn"}, code_conf, None, "dev", dev, [])
-    assert summary == {"changed": ["spark.pyspark.python"], "code_settings_changed": True}
+        spark_section.update_spark(session, group, _spark(yarn, {}, "/opt/spark"), "op", OP, [])
+    saved = spark_section.update_spark(session, group, _spark(yarn, code_conf), "dev", DEV, [])
+    assert saved.changes == {"changed": ["spark.pyspark.python"], "code_settings_changed": True}
+    assert saved.view.confs == code_conf and saved.view.arguments == yarn
     with pytest.raises(ChangeForbidden, match="WFO Config Groups"):
-        spark_section.update_spark(session, group, {"master": "local[2]"}, code_conf, None, "dev", dev, [])
+        spark_section.update_spark(session, group, _spark({"master": "local[2]"}, code_conf), "dev", DEV, [])
     with pytest.raises(ChangeForbidden):
-        spark_section.update_spark(
-            session, group, {"master": "yarn"}, code_conf, None, "viewer", _allow(), []
-        )
-    assert group.spark_arguments == {"master": "yarn"} and group.spark_confs == code_conf
+        spark_section.update_spark(session, group, _spark(yarn, code_conf), "viewer", VIEWER, [])
+    assert group.spark_arguments == yarn and group.spark_confs == code_conf
 
 
 def test_a_published_group_renders_into_files_for_a_job(session: Session, tmp_path: Path) -> None:
     from wfo.clusters.render import render_group
 
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     upload_hadoop_files(session, group, [IncomingFile("core-site.xml", io.BytesIO(CORE_SITE))], "op", OP)
     kerberos_section.upload_kerberos_files(
-        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
+        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op", OP
     )
-    kerberos_section.set_kerberos(session, group, "m@EX", "m.keytab", "op")
+    kerberos_section.set_kerberos(session, group, KerberosUpdate(principal="m@EX", keytab="m.keytab"), "op")
     session.commit()
 
     with render_group(load_group_snapshot(), base_dir=tmp_path) as rendered:
@@ -172,9 +181,9 @@ def test_start_up_survives_a_changed_fernet_key_and_names_the_group(
     from airflow.models.crypto import get_fernet
 
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     kerberos_section.upload_kerberos_files(
-        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op"
+        session, group, [IncomingFile("m.keytab", io.BytesIO(KEYTAB))], "op", OP
     )
     session.commit()
     monkeypatch.setenv("AIRFLOW__CORE__FERNET_KEY", Fernet.generate_key().decode())
@@ -188,7 +197,7 @@ def test_start_up_survives_a_changed_fernet_key_and_names_the_group(
 @pytest.mark.parametrize("bad", ["prod\n", "prod\r\n", "a b", "-x", "ünï", "x" * 65])
 def test_names_are_checked_whole(bad: str) -> None:
     with pytest.raises(InvalidGroupInput, match="not a valid group name"):
-        groups.check_name(bad)
+        check_name(bad)
 
 
 def test_start_up_renames_rows_with_invalid_names_and_republishes_them(session: Session) -> None:
@@ -217,16 +226,16 @@ def test_start_up_renames_rows_with_invalid_names_and_republishes_them(session: 
 def test_a_clone_keeps_the_livy_password_only_while_its_url_stays(session: Session) -> None:
     groups.ensure_default_group(session)
     endpoint = {"url": "http://livy.example.com:8998", "auth": "Basic_Access", "username": "u"}
-    source = groups.get_group(session, "default")
-    livy_section.update_livy(session, source, {"python": {**endpoint, "password": "pw"}}, "op")
+    source = get_group(session, "default")
+    livy_section.update_livy(session, source, _livy({"python": {**endpoint, "password": "pw"}}), "op")
     clone = groups.clone_group(session, "default", "copy", "op")
     same_server = {"python": {**endpoint, "url": "http://livy.example.com:8998/x"}}
-    livy_section.update_livy(session, clone, same_server, "op")
-    assert livy_section.livy_view(clone)["python"]["password_set"] is True
+    livy_section.update_livy(session, clone, _livy(same_server), "op")
+    assert livy_section.livy_view(clone).python.password_set is True
     moved = {"python": {**endpoint, "url": "http://collector.example.net:8998"}}
     with pytest.raises(LivySettingsError, match="give the password again for the new URL"):
-        livy_section.update_livy(session, clone, moved, "op")
-    assert livy_section.livy_view(clone)["python"]["url"] == "http://livy.example.com:8998/x"
-    livy_section.update_livy(session, clone, {"python": {**moved["python"], "auth": "None"}}, "op")
-    assert livy_section.livy_view(clone)["python"]["password_set"] is False
-    assert published.livy_passwords(groups.get_group(session, "default")) == {"python": "pw"}
+        livy_section.update_livy(session, clone, _livy(moved), "op")
+    assert livy_section.livy_view(clone).python.url == "http://livy.example.com:8998/x"
+    livy_section.update_livy(session, clone, _livy({"python": {**moved["python"], "auth": "None"}}), "op")
+    assert livy_section.livy_view(clone).python.password_set is False
+    assert published.livy_passwords(get_group(session, "default")) == {"python": "pw"}

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from wfo.auth import roles
 from wfo.clusters import groups, hadoop, hadoop_code
 from wfo.clusters.errors import ChangeForbidden
+from wfo.clusters.permissions import Permissions
 from wfo.clusters.published import load_group_snapshot
 from wfo.clusters.render import render_group
+from wfo.clusters.schemas import HadoopProperty
+from wfo.clusters.stored import get_group
 from wfo.clusters.uploads import IncomingFile
 from wfo.storage.xml import Property, parse_hadoop_conf, render_hadoop_conf
 
@@ -82,11 +84,8 @@ def test_tuning_properties(name: str, value: str) -> None:
     assert not hadoop_code.is_code_property(name, value)
 
 
-def _allow(*granted: str) -> hadoop.PermissionCheck:
-    return lambda resource, action: action == roles.CAN_EDIT and resource in granted
-
-
-OP, ADMIN = _allow(roles.CONFIG_GROUPS), _allow(roles.CONFIG_GROUPS, roles.CLUSTER_CODE_SETTINGS)
+OP = Permissions(can_edit_cluster=True, can_edit_code=False)
+ADMIN = Permissions(can_edit_cluster=True, can_edit_code=True)
 CORE = render_hadoop_conf(
     [Property("fs.defaultFS", "hdfs://nn:8020"), Property("io.file.buffer.size", "4096")]
 )
@@ -99,14 +98,14 @@ WITH_CODE = render_hadoop_conf(
 )
 
 
-def _upload(session: Session, name: str, data: bytes, may: hadoop.PermissionCheck) -> list[str]:
-    group = groups.get_group(session, "default")
-    return hadoop.upload_hadoop_files(session, group, [IncomingFile(name, io.BytesIO(data))], "u", may)
+def _upload(session: Session, name: str, data: bytes, permissions: Permissions) -> None:
+    group = get_group(session, "default")
+    hadoop.upload_hadoop_files(session, group, [IncomingFile(name, io.BytesIO(data))], "u", permissions)
 
 
 def test_op_cannot_add_change_or_remove_a_code_property(session: Session) -> None:
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     _upload(session, "core-site.xml", CORE, OP)
     with pytest.raises(ChangeForbidden) as refused:
         _upload(session, "core-site.xml", WITH_CODE, OP)
@@ -123,19 +122,21 @@ def test_op_cannot_add_change_or_remove_a_code_property(session: Session) -> Non
     _upload(session, "core-site.xml", WITH_CODE, ADMIN)
     tuned = WITH_CODE.replace(b"hdfs://nn:8020", b"hdfs://nn2:8020")
     _upload(session, "core-site.xml", tuned, OP)
-    props = hadoop.read_properties(group, "core-site.xml")
+    props = hadoop.read_properties(group, "core-site.xml").properties
     hadoop.write_properties(
-        session, group, "core-site.xml", [*props, Property("dfs.replication", "2")], "u", OP
+        session, group, "core-site.xml", [*props, HadoopProperty(name="dfs.replication", value="2")], "u", OP
     )
     # ... but not change, remove or delete them.
-    changed = [Property(p.name, "/tmp/mine.sh") if p.name.startswith("net.") else p for p in props]
+    changed = [
+        HadoopProperty(name=p.name, value="/tmp/mine.sh") if p.name.startswith("net.") else p for p in props
+    ]
     with pytest.raises(ChangeForbidden, match="net.topology.script.file.name"):
         hadoop.write_properties(session, group, "core-site.xml", changed, "u", OP)
     with pytest.raises(ChangeForbidden, match="hadoop.security.group.mapping"):
         hadoop.write_properties(session, group, "core-site.xml", props[:1], "u", OP)
     with pytest.raises(ChangeForbidden, match="deleting this file"):
         hadoop.delete_hadoop_file(session, group, "core-site.xml", "u", OP)
-    assert {p.name for p in hadoop.read_properties(group, "core-site.xml")} == {
+    assert {p.name for p in hadoop.read_properties(group, "core-site.xml").properties} == {
         "fs.defaultFS",
         "hadoop.security.group.mapping",
         "net.topology.script.file.name",
@@ -167,7 +168,7 @@ def test_valid_xml_in_any_encoding_is_stored_as_utf8_and_renders(
 ) -> None:
     groups.ensure_default_group(session)
     _upload(session, "core-site.xml", data, OP)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     stored = hadoop.hadoop_file(group, "core-site.xml").content
     assert stored.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert "/data/Données".encode() in stored

@@ -9,6 +9,7 @@ import struct
 
 import pytest
 
+from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.keytab import KeytabError, read_principals
 
 
@@ -120,5 +121,5 @@ def test_a_principal_without_components_is_refused() -> None:
         read_principals(keytab(struct.pack(">i", len(record)) + record))
 
 
-def test_keytab_error_is_a_value_error() -> None:
-    assert issubclass(KeytabError, ValueError)
+def test_keytab_error_is_a_refusal_of_the_input() -> None:
+    assert issubclass(KeytabError, InvalidGroupInput) and KeytabError.status == 422

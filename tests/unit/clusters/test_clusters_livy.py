@@ -1,18 +1,38 @@
-"""Livy settings (kernel_python_credentials / kernel_scala_credentials): accepted, normalised, refused."""
+"""Livy settings (kernel_python_credentials / kernel_scala_credentials): accepted, normalised, refused.
+
+Single values are the model's (`LivyUpdate`), the rules over what is stored (passwords) the service's
+(`livy_section.settle`); both name each refused setting `<kernel>.<field>`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from wfo.clusters.livy import LivySettingsError, validate_livy
+from wfo.clusters.livy import LivySettingsError
+from wfo.clusters.livy_section import settle
+from wfo.clusters.schemas import LivyUpdate
+from wfo.clusters.validation import problems
 
 
-def refusal(payload: Any, previous: dict | None = None, urls: dict | None = None) -> dict[str, str]:
+def validate_livy(
+    payload: Any, previous: dict[str, str] | None, urls: dict[str, str] | None
+) -> tuple[dict[str, dict[str, str]], dict[str, str | None]]:
+    return settle(LivyUpdate.model_validate(payload), previous or {}, urls or {})
+
+
+def refusal(payload: Any, previous: dict[str, str] | None = None, urls: dict[str, str] | None = None) -> dict[str, str]:
+    """The refused settings and why: by the model (a value) or by the service (the stored state)."""
+    try:
+        update = LivyUpdate.model_validate(payload)
+    except ValidationError as exc:
+        return problems(exc, LivyUpdate)
     with pytest.raises(LivySettingsError) as caught:
-        validate_livy(payload, previous, urls)
+        settle(update, previous or {}, urls or {})
     assert str(caught.value).startswith("invalid Livy settings: ")
+    assert caught.value.status == 422
     return caught.value.errors
 
 
@@ -142,10 +162,10 @@ def test_bad_urls_are_refused(url: str, message: str) -> None:
 def test_unknown_kernels_fields_and_shapes_are_refused() -> None:
     errors = refusal({"python": {"url": "", "pasword": "x"}, "r": {}, "scala": "http://x"})
     assert errors == {
-        "python.pasword": "'pasword' is not a Livy setting (url, auth, username, password)",
-        "r": "'r' is not a Livy kernel (python, scala)",
+        "python.pasword": "is not a known setting (known: url, auth, username, password)",
+        "r": "is not a known setting (known: python, scala)",
         "scala": "must be an object with url, auth, username and password",
     }
-    assert refusal(["python"]) == {"livy": "must be an object with 'python' and 'scala' settings"}
+    assert refusal(["python"]) == {"": "Input should be a valid dictionary or instance of LivyUpdate"}
     assert refusal({"python": {"username": 3}}) == {"python.username": "must be text, not int"}
     assert "control character" in refusal({"python": {"password": "a\nb"}})["python.password"]

@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from wfo.clusters.errors import InvalidGroupInput
-from wfo.clusters.runtime_section import defaults, runtime_from_snapshot, validate_runtime
+from wfo.clusters.runtime_section import check_scheduler_address, defaults, runtime_from_snapshot
+from wfo.clusters.schemas import RuntimeSection
+from wfo.clusters.validation import problems, summary
 from wfo.operators.python_runner import InterpreterError, resolve_interpreter, split_arguments
+
+
+def validate_runtime(payload: Any) -> dict[str, Any]:
+    return RuntimeSection.model_validate(payload).model_dump()
 
 
 def test_empty_payload_gives_the_documented_defaults() -> None:
@@ -48,29 +55,45 @@ def test_a_full_section_is_normalised() -> None:
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"dask": {"mode": "kubernetes"}}, "dask.mode must be one of ['local', 'scheduler', 'yarn']"),
-        ({"dask": {"mode": "scheduler"}}, "needs dask.scheduler_address"),
-        ({"dask": {"scheduler_address": "http://h:8786"}}, "must look like tcp://host:8786"),
-        ({"dask": {"local_workers": 0}}, "dask.local_workers must be from 1 to 64, not 0"),
-        ({"dask": {"threads_per_worker": "2"}}, "dask.threads_per_worker must be a whole number"),
-        ({"dask": {"local_workers": True}}, "dask.local_workers must be a whole number"),
-        ({"dask": {"yarn": {"worker_vcores": 1000}}}, "dask.yarn.worker_vcores must be from 1 to 256"),
-        ({"dask": {"yarn": {"worker_memory": "lots"}}}, "dask.yarn.worker_memory must be a size"),
-        ({"dask": {"workers": 3}}, "unknown setting(s) in dask: ['workers']"),
-        ({"python": "/usr/bin/python3"}, "unknown setting(s) in the runtime section: ['python']"),
-        ({"python_environments": {"tf": "venvs/tf/bin/python"}}, "must be an absolute interpreter path"),
-        ({"python_environments": {"tf": ""}}, "needs the path of a Python interpreter"),
-        ({"python_environments": {"tf": "/bin/py\nthon"}}, "contains a control character"),
-        ({"python_environments": {"../x": "/usr/bin/python3"}}, "is not a valid Python environment name"),
-        ({"python_environments": ["/usr/bin/python3"]}, "python_environments must be an object"),
+        ({"dask": {"mode": "kubernetes"}}, "dask.mode: must be one of ['local', 'scheduler', 'yarn']"),
+        ({"dask": {"mode": "scheduler"}}, "dask: dask.mode 'scheduler' needs dask.scheduler_address"),
+        ({"dask": {"scheduler_address": "http://h:8786"}}, "dask.scheduler_address: must look like tcp://host:8786"),
+        ({"dask": {"local_workers": 0}}, "dask.local_workers: must be from 1 to 64, not 0"),
+        ({"dask": {"threads_per_worker": "2"}}, "dask.threads_per_worker: must be a whole number from 1 to 64, not '2'"),
+        ({"dask": {"local_workers": True}}, "dask.local_workers: must be a whole number"),
+        ({"dask": {"yarn": {"worker_vcores": 1000}}}, "dask.yarn.worker_vcores: must be from 1 to 256"),
+        ({"dask": {"yarn": {"worker_memory": "lots"}}}, "dask.yarn.worker_memory: must be a size like '2 GiB'"),
+        ({"dask": {"workers": 3}}, "dask.workers: is not a known setting (known: mode, scheduler_address,"),
+        ({"python": "/usr/bin/python3"}, "python: is not a known setting (known: dask, python_environments,"),
+        (
+            {"python_environments": {"tf": "venvs/tf/bin/python"}},
+            "python_environments['tf']: must be an absolute interpreter path",
+        ),
+        ({"python_environments": {"tf": ""}}, "python_environments['tf']: needs the path of a Python interpreter"),
+        ({"python_environments": {"tf": "/bin/py\nthon"}}, "python_environments['tf']: contains a control character"),
+        (
+            {"python_environments": {"../x": "/usr/bin/python3"}},
+            "python_environments['../x']: '../x' is not a valid Python environment name",
+        ),
+        ({"python_environments": ["/usr/bin/python3"]}, "python_environments: Input should be a valid dictionary"),
+        (
+            {"python_environments": {f"e{n}": "/usr/bin/python3" for n in range(51)}},
+            "python_environments: at most 50 python_environments per group",
+        ),
         ({"default_python": "tf"}, "default_python 'tf' is not one of the group's python_environments"),
-        ("dask", "the runtime section must be an object"),
+        ("dask", "Input should be a valid dictionary or instance of RuntimeSection"),
     ],
 )
 def test_invalid_values_are_refused_with_a_message_naming_the_setting(payload: Any, message: str) -> None:
-    with pytest.raises(InvalidGroupInput) as refused:
+    with pytest.raises(ValidationError) as refused:
         validate_runtime(payload)
-    assert message in str(refused.value)
+    assert message in summary(problems(refused.value, RuntimeSection))
+
+
+def test_a_task_given_scheduler_address_is_checked_by_the_same_rule() -> None:
+    assert check_scheduler_address(" tcp://h:8786 ") == "tcp://h:8786" and check_scheduler_address("") is None
+    with pytest.raises(InvalidGroupInput, match="dask.scheduler_address must look like tcp://host:8786"):
+        check_scheduler_address("h:8786")
 
 
 def test_snapshots_published_before_the_section_existed_mean_the_defaults() -> None:

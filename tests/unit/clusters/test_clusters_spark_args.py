@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.spark_args import (
     KNOWN_ARGUMENTS,
     SparkSettingsError,
@@ -222,7 +223,8 @@ def test_every_problem_is_reported_at_once() -> None:
         )
     assert set(caught.value.errors) == {"driver-memory", "num-executors", "mastr", "spark.workflow.dagId"}
     assert "driver-memory: 'lots' is not a memory size" in str(caught.value)
-    assert isinstance(caught.value, ValueError)
+    # Refused input (422), answered as such by the API's one error handler.
+    assert isinstance(caught.value, InvalidGroupInput) and caught.value.status == 422
 
 
 def test_arguments_and_confs_must_be_objects() -> None:

@@ -11,8 +11,12 @@ from sqlalchemy.orm import Session
 from wfo.auth import roles
 from wfo.clusters import groups, hadoop_code, spark_section
 from wfo.clusters.errors import ChangeForbidden
+from wfo.clusters.permissions import Permissions
+from wfo.clusters.schemas import SparkUpdate
 from wfo.clusters.spark_args import is_code_conf
 from wfo.clusters.spark_tuning import TUNING_CONFS, tuning_rule, why_code
+from wfo.clusters.stored import get_group
+from wfo.db.models import ConfigGroup
 
 USER_GUIDE = Path(__file__).resolve().parents[3] / "docs" / "user-guide.md"
 
@@ -58,12 +62,14 @@ ISSUE_KEYS = {
 }
 
 
-def _allow(*granted: str) -> spark_section.PermissionCheck:
-    return lambda resource, action: action == roles.CAN_EDIT and resource in granted
-
-
-OP, DEVELOPER = _allow(roles.CONFIG_GROUPS), _allow(roles.CLUSTER_CODE_SETTINGS)
+OP = Permissions(can_edit_cluster=True, can_edit_code=False)
+DEVELOPER = Permissions(can_edit_cluster=False, can_edit_code=True)
 LOCAL = {"master": "local[*]"}
+
+
+def _save(session: Session, group: ConfigGroup, confs: dict[str, str], permissions: Permissions) -> None:
+    """Save `confs` (and master local[*]) as a caller with `permissions`."""
+    spark_section.update_spark(session, group, SparkUpdate(arguments=LOCAL, confs=confs), "u", permissions, [])
 
 
 @pytest.mark.parametrize(("key", "value"), ISSUE_KEYS.items())
@@ -74,9 +80,9 @@ def test_every_key_of_the_review_is_a_code_setting(key: str, value: str) -> None
 
 def test_op_is_refused_the_whole_list_naming_each_key_and_the_permission(session: Session) -> None:
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     with pytest.raises(ChangeForbidden) as refused:
-        spark_section.update_spark(session, group, LOCAL, dict(ISSUE_KEYS), None, "op", OP, [])
+        _save(session, group, dict(ISSUE_KEYS), OP)
     message = str(refused.value)
     for key in ISSUE_KEYS:
         assert f"{key} (not on the list of tuning settings)" in message
@@ -85,37 +91,33 @@ def test_op_is_refused_the_whole_list_naming_each_key_and_the_permission(session
     # One key at a time too (no key hides behind another's refusal).
     for key, value in ISSUE_KEYS.items():
         with pytest.raises(ChangeForbidden, match=re.escape(key)):
-            spark_section.update_spark(session, group, LOCAL, {key: value}, None, "op", OP, [])
+            _save(session, group, {key: value}, OP)
     assert group.spark_confs == {}
 
     # A Developer keeps today's freedom: any valid spark.* key.
-    spark_section.update_spark(session, group, LOCAL, dict(ISSUE_KEYS), None, "dev", DEVELOPER, [])
+    _save(session, group, dict(ISSUE_KEYS), DEVELOPER)
     assert group.spark_confs == ISSUE_KEYS
     # Op may re-save them unchanged next to a tuning change, but not remove them.
     tuned = {**ISSUE_KEYS, "spark.executor.memory": "2g"}
-    spark_section.update_spark(session, group, LOCAL, tuned, None, "op", OP, [])
+    _save(session, group, tuned, OP)
     with pytest.raises(ChangeForbidden, match=r"spark\.plugins \(removes a code setting\)"):
         trimmed = {k: v for k, v in tuned.items() if k != "spark.plugins"}
-        spark_section.update_spark(session, group, LOCAL, trimmed, None, "op", OP, [])
+        _save(session, group, trimmed, OP)
     assert group.spark_confs == tuned
 
 
 def test_op_sets_every_tuning_conf_and_is_refused_values_outside_the_rules(session: Session) -> None:
     groups.ensure_default_group(session)
-    group = groups.get_group(session, "default")
+    group = get_group(session, "default")
     confs = {rule.key: rule.choices[-1] if rule.choices else _SAMPLES[rule.kind] for rule in TUNING_CONFS}
-    spark_section.update_spark(session, group, LOCAL, confs, None, "op", OP, [])
+    _save(session, group, confs, OP)
     assert group.spark_confs == confs
     with pytest.raises(ChangeForbidden) as refused:
-        spark_section.update_spark(
+        _save(
             session,
             group,
-            {"master": "local[*]"},
             {**confs, "spark.io.compression.codec": "org.example.Codec", "spark.executor.memory": "${x}"},
-            None,
-            "op",
             OP,
-            [],
         )
     assert "spark.io.compression.codec ('org.example.Codec' is not one of lz4, lzf, snappy, zstd)" in str(
         refused.value

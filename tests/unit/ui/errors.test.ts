@@ -14,6 +14,21 @@ describe("keyedErrors", () => {
     expect(errors.general).toEqual(["something else broke"]);
   });
 
+  it("places a nested setting's error by its dotted loc", () => {
+    const detail = [
+      { loc: ["body", "python", "url"], msg: "'ftp://x' is not an absolute http:// or https:// URL", type: "wfo_setting" },
+      { loc: ["body", "python_environments", "tf"], msg: "must be an absolute interpreter path", type: "wfo_setting" },
+      { loc: ["body", "dask", "local_workers"], msg: "must be from 1 to 64, not 0", type: "wfo_setting" },
+    ];
+    const errors = keyedErrors(new ApiError(422, "x", detail), ["python.url", "python.auth", "python_environments", "dask.local_workers"]);
+    expect(errors.byKey).toEqual({
+      "python.url": ["'ftp://x' is not an absolute http:// or https:// URL"],
+      python_environments: ["must be an absolute interpreter path"],
+      "dask.local_workers": ["must be from 1 to 64, not 0"],
+    });
+    expect(errors.general).toEqual([]);
+  });
+
   it("puts a plain string detail under the key it names", () => {
     const errors = keyedErrors(new ApiError(422, "m", "'b.jar' for jars is not in the Spark dependencies repository"), ["jars", "spark.jars"]);
     expect(errors.byKey).toEqual({ jars: ["'b.jar' for jars is not in the Spark dependencies repository"] });

@@ -1,515 +1,363 @@
 """`/config-groups`: cluster config groups and their Hadoop, Spark, Kerberos, Livy and runtime sections.
 
-Routes parse, call one service and map domain errors; every change is audited (success in the
-request's transaction, refusals separately) and the services publish the group in that transaction.
+Routes parse, look the group up, call one service and return its model; domain errors answer for
+themselves (`wfo.plugin.errors`) and every change declares its audit action. Which permission a change
+of a section needs (cluster or code settings) is the service's decision, from the caller's
+`Permissions`; a route's guard only says who may try.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from airflow.api_fastapi.common.db.common import SessionDep
-from fastapi import APIRouter, Depends, HTTPException, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Response
 from starlette.datastructures import FormData
 
-from wfo.audit.service import Outcome, record, record_separately
 from wfo.auth import roles
 from wfo.clusters import groups, hadoop, kerberos_section, livy_section, runtime_section, spark_section
-from wfo.clusters.errors import ChangeForbidden, ConfigGroupError, GroupConflict, GroupNotFound
-from wfo.clusters.keytab import KeytabError
-from wfo.clusters.livy import LivySettingsError
-from wfo.clusters.secrets import SecretsError
-from wfo.clusters.spark_args import KNOWN_ARGUMENTS, SparkSettingsError
-from wfo.clusters.spark_tuning import TUNING_CONFS
-from wfo.clusters.uploads import IncomingFile
-from wfo.db.models import ConfigGroup
-from wfo.plugin.deps import CurrentUser, is_allowed, require
-from wfo.plugin.routers.files import attachment, multipart_body, multipart_form, uploads_of
-from wfo.plugin.schemas_clusters import (
+from wfo.clusters.permissions import Permissions
+from wfo.clusters.schemas import (
     GroupCreate,
     GroupDetail,
     GroupList,
     GroupRename,
-    GroupSummary,
     HadoopFileProperties,
     HadoopFiles,
     HadoopPropertiesUpdate,
-    HadoopProperty,
     KerberosSection,
     KerberosUpdate,
-    KeytabPublic,
-    KnownArgument,
     LivySection,
+    LivyUpdate,
     RuntimeSection,
     SparkSection,
-    SparkSettings,
     SparkUpdate,
-    StoredFile,
-    TuningConf,
 )
-from wfo.storage.errors import FileTooLargeError, StorageError
+from wfo.clusters.stored import get_group
+from wfo.clusters.uploads import IncomingFile
+from wfo.plugin.audit import AuditRecord, audited
+from wfo.plugin.deps import CurrentUser, is_allowed, require, require_any
+from wfo.plugin.downloads import attachment
+from wfo.plugin.errors import errors
+from wfo.plugin.uploads import multipart_body, multipart_form, uploads_of
 from wfo.storage.limits import MiB
-from wfo.storage.xml import Property
 
 router = APIRouter(prefix="/config-groups", tags=["config groups"])
-OBJECT = "config_group"
-T = TypeVar("T")
 
-CanRead = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_READ))]
-CanEdit = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_EDIT))]
-CanCreate = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_CREATE))]
-CanDelete = Annotated[CurrentUser, Depends(require(roles.CONFIG_GROUPS, roles.CAN_DELETE))]
-CanEditCode = Annotated[CurrentUser, Depends(require(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT))]
-# Parsed after the auth dependency (see wfo.plugin.routers.files), so anonymous bodies are never read.
+_read = require(roles.CONFIG_GROUPS, roles.CAN_READ)
+_edit = require(roles.CONFIG_GROUPS, roles.CAN_EDIT)
+_create = require(roles.CONFIG_GROUPS, roles.CAN_CREATE)
+_delete = require(roles.CONFIG_GROUPS, roles.CAN_DELETE)
+_edit_code = require(roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT)
+# Sections where an Op changes cluster settings and a Developer code settings (Spark, krb5.conf).
+_edit_either = require_any(
+    (roles.CONFIG_GROUPS, roles.CAN_EDIT), (roles.CLUSTER_CODE_SETTINGS, roles.CAN_EDIT)
+)
+
+
+def permissions_of(guard: Callable[..., Awaitable[CurrentUser]]) -> Callable[..., Awaitable[Permissions]]:
+    """Dependency: what the caller `guard` let in may change in config groups (computed once)."""
+
+    # `Depends` as the default: the annotation is resolved from this module, where `guard` is not a name.
+    async def dependency(current: CurrentUser = Depends(guard)) -> Permissions:  # noqa: B008
+        return Permissions.of(lambda resource, action: is_allowed(current.user, resource, action))
+
+    return dependency
+
+
+CanRead = Annotated[CurrentUser, Depends(_read)]
+CanEdit = Annotated[CurrentUser, Depends(_edit)]
+CanCreate = Annotated[CurrentUser, Depends(_create)]
+CanDelete = Annotated[CurrentUser, Depends(_delete)]
+CanEditCode = Annotated[CurrentUser, Depends(_edit_code)]
+CanEditEither = Annotated[CurrentUser, Depends(_edit_either)]
+EditPermissions = Annotated[Permissions, Depends(permissions_of(_edit))]
+EditCodePermissions = Annotated[Permissions, Depends(permissions_of(_edit_code))]
+EitherPermissions = Annotated[Permissions, Depends(permissions_of(_edit_either))]
+# Parsed after the auth dependency (see wfo.plugin.uploads), so anonymous bodies are never read.
 UploadForm = Annotated[FormData, Depends(multipart_form(64 * MiB))]
 _FILES_BODY = multipart_body(
     {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}, ["files"]
 )
-
-_REFUSALS = (ConfigGroupError, StorageError, SparkSettingsError, LivySettingsError, KeytabError, SecretsError)
-
-
-def _status(exc: Exception) -> int:
-    if isinstance(exc, GroupNotFound):
-        return 404
-    if isinstance(exc, GroupConflict):
-        return 409
-    if isinstance(exc, ChangeForbidden):
-        return 403
-    if isinstance(exc, FileTooLargeError):
-        return 413
-    if isinstance(exc, SecretsError):
-        return 500
-    return 422
-
-
-def _read(session: Session, name: str) -> ConfigGroup:
-    try:
-        return groups.get_group(session, name)
-    except GroupNotFound as exc:
-        raise HTTPException(404, detail=str(exc)) from None
-
-
-def _change(
-    session: Session,
-    current: CurrentUser,
-    action: str,
-    name: str,
-    change: Callable[[], T],
-    details: Callable[[T], dict[str, Any] | None] = lambda _: None,
-) -> T:
-    """Run a service call; audit it; map a refusal to its status (and audit that separately)."""
-    try:
-        result = change()
-    except _REFUSALS as exc:
-        # Nothing of a refused change is kept; ending the transaction now also releases the write lock a
-        # flush may hold (SQLite), which the separate audit write would otherwise wait for.
-        session.rollback()
-        outcome: Outcome = "denied" if isinstance(exc, ChangeForbidden) else "failure"
-        record_separately(current.actor, action, OBJECT, name, outcome, {"error": str(exc)})
-        raise HTTPException(_status(exc), detail=str(exc)) from None
-    record(session, current.actor, action, OBJECT, name, "success", details(result))
-    return result
-
-
-def _may(current: CurrentUser) -> Callable[[str, str], bool]:
-    """The caller's permission check, for services whose rule depends on what a change touches."""
-    return lambda resource, action: is_allowed(current.user, resource, action)
+_UPLOAD_ERRORS = errors(400, 404, 409, 413, 415)
 
 
 def _incoming(form: FormData) -> list[IncomingFile]:
     return [IncomingFile(u.filename, u.stream) for u in uploads_of(form, "files")]
 
 
-# --- views -----------------------------------------------------------------------------------------
-
-
-def _summary(group: ConfigGroup) -> GroupSummary:
-    master = (group.spark_arguments or {}).get("master")
-    return GroupSummary(
-        name=group.name,
-        is_default=group.is_default,
-        spark_master=str(master) if master else None,
-        hadoop_files=len(hadoop.hadoop_files(group)),
-        missing_hadoop_files=groups.missing_hadoop_files(group),
-        kerberos=bool(group.kerberos_principal or group.kerberos_keytab),
-        updated_at=group.updated_at,
-        updated_by=group.updated_by,
-    )
-
-
-def _hadoop(group: ConfigGroup) -> HadoopFiles:
-    return HadoopFiles(
-        files=[StoredFile(name=f.name, size=f.size, modified=f.modified) for f in hadoop.hadoop_files(group)],
-        missing=groups.missing_hadoop_files(group),
-    )
-
-
-def _kerberos(group: ConfigGroup) -> KerberosSection:
-    view = kerberos_section.kerberos_view(group)
-    return KerberosSection(
-        principal=view.principal,
-        keytab=view.keytab,
-        krb5_conf=view.krb5_conf,
-        keytabs=[
-            KeytabPublic(name=k.name, size=k.size, modified=k.modified, principals=k.principals)
-            for k in view.keytabs
-        ],
-    )
-
-
-def _livy(group: ConfigGroup) -> LivySection:
-    return LivySection.model_validate(livy_section.livy_view(group))
-
-
-def _detail(group: ConfigGroup) -> GroupDetail:
-    return GroupDetail(
-        name=group.name,
-        is_default=group.is_default,
-        spark_home=group.spark_home,
-        updated_at=group.updated_at,
-        updated_by=group.updated_by,
-        spark=SparkSettings(arguments=dict(group.spark_arguments or {}), confs=dict(group.spark_confs or {})),
-        hadoop=_hadoop(group),
-        kerberos=_kerberos(group),
-        livy=_livy(group),
-    )
-
-
-def _spark(group: ConfigGroup, dependencies: list[str]) -> SparkSection:
-    choices = spark_section.choices(group, dependencies)
-    return SparkSection(
-        arguments=dict(group.spark_arguments or {}),
-        confs=dict(group.spark_confs or {}),
-        spark_home=group.spark_home,
-        choices={"jars": choices.jars, "py-files": choices.py_files, "keytab": choices.keytabs},
-        known_arguments=[KnownArgument.model_validate(dict(entry)) for entry in KNOWN_ARGUMENTS],
-        tuning_confs=[
-            TuningConf(
-                key=rule.key,
-                kind=rule.kind,
-                pattern=rule.pattern,
-                expected=rule.expected,
-                description=rule.description,
-            )
-            for rule in TUNING_CONFS
-        ],
-    )
-
-
 # --- groups ----------------------------------------------------------------------------------------
 
 
-@router.get("", response_model=GroupList)
+@router.get("")
 def list_groups(session: SessionDep, _: CanRead) -> GroupList:
-    return GroupList(groups=[_summary(g) for g in groups.list_groups(session)])
+    return groups.group_list(session)
 
 
-@router.post("", response_model=GroupDetail, status_code=201)
-def create_group(body: GroupCreate, session: SessionDep, current: CanCreate) -> GroupDetail:
-    group = _change(
-        session,
-        current,
-        "config_group.create",
-        body.name,
-        lambda: groups.create_group(session, body.name, current.username),
-    )
-    return _detail(group)
+@router.post("", status_code=201, responses=errors(409))
+def create_group(
+    body: GroupCreate,
+    session: SessionDep,
+    current: CanCreate,
+    audit: Annotated[AuditRecord, audited("config_group.create")],
+) -> GroupDetail:
+    audit.object_id = body.name[:200]
+    return groups.detail(groups.create_group(session, body.name, current.username))
 
 
-@router.get("/{group}", response_model=GroupDetail)
+@router.get("/{group}", responses=errors(404))
 def read_group(group: str, session: SessionDep, _: CanRead) -> GroupDetail:
-    return _detail(_read(session, group))
+    return groups.detail(get_group(session, group))
 
 
-@router.patch("/{group}", response_model=GroupDetail)
-def rename_group(group: str, body: GroupRename, session: SessionDep, current: CanEdit) -> GroupDetail:
-    renamed = _change(
-        session,
-        current,
-        "config_group.rename",
-        group,
-        lambda: groups.rename_group(session, group, body.name, current.username),
-        lambda _: {"from": group, "to": body.name},
-    )
-    return _detail(renamed)
+@router.patch("/{group}", responses=errors(404, 409))
+def rename_group(
+    group: str,
+    body: GroupRename,
+    session: SessionDep,
+    current: CanEdit,
+    audit: Annotated[AuditRecord, audited("config_group.rename", object_param="group")],
+) -> GroupDetail:
+    audit.details = {"from": group, "to": body.name[:200]}
+    return groups.detail(groups.rename_group(session, group, body.name, current.username))
 
 
-@router.post("/{group}/clone", response_model=GroupDetail, status_code=201)
-def clone_group(group: str, body: GroupCreate, session: SessionDep, current: CanCreate) -> GroupDetail:
-    clone = _change(
-        session,
-        current,
-        "config_group.clone",
-        body.name,
-        lambda: groups.clone_group(session, group, body.name, current.username),
-        lambda _: {"source": group},
-    )
-    return _detail(clone)
+@router.post("/{group}/clone", status_code=201, responses=errors(404, 409))
+def clone_group(
+    group: str,
+    body: GroupCreate,
+    session: SessionDep,
+    current: CanCreate,
+    audit: Annotated[AuditRecord, audited("config_group.clone")],
+) -> GroupDetail:
+    audit.object_id, audit.details = body.name[:200], {"source": group}
+    return groups.detail(groups.clone_group(session, group, body.name, current.username))
 
 
-@router.post("/{group}/default", response_model=GroupDetail)
-def make_default(group: str, session: SessionDep, current: CanEdit) -> GroupDetail:
-    chosen = _change(
-        session,
-        current,
-        "config_group.default",
-        group,
-        lambda: groups.set_default(session, group, current.username),
-    )
-    return _detail(chosen)
+@router.post("/{group}/default", responses=errors(404))
+def set_default(
+    group: str,
+    session: SessionDep,
+    current: CanEdit,
+    _: Annotated[AuditRecord, audited("config_group.set_default", object_param="group")],
+) -> GroupDetail:
+    return groups.detail(groups.set_default(session, group, current.username))
 
 
-@router.delete("/{group}", status_code=204)
-def delete_group(group: str, session: SessionDep, current: CanDelete) -> Response:
-    _change(session, current, "config_group.delete", group, lambda: groups.delete_group(session, group))
+@router.delete("/{group}", status_code=204, responses=errors(404, 409))
+def delete_group(
+    group: str,
+    session: SessionDep,
+    _: CanDelete,
+    audit: Annotated[AuditRecord, audited("config_group.delete", object_param="group")],
+) -> Response:
+    groups.delete_group(session, group)
     return Response(status_code=204)
 
 
 # --- Hadoop ----------------------------------------------------------------------------------------
 
 
-@router.get("/{group}/hadoop", response_model=HadoopFiles)
+@router.get("/{group}/hadoop", responses=errors(404))
 def list_hadoop_files(group: str, session: SessionDep, _: CanRead) -> HadoopFiles:
-    return _hadoop(_read(session, group))
+    return hadoop.hadoop_view(get_group(session, group))
 
 
-@router.post("/{group}/hadoop", response_model=HadoopFiles, openapi_extra=_FILES_BODY)
-def upload_hadoop_files(group: str, current: CanEdit, form: UploadForm, session: SessionDep) -> HadoopFiles:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.hadoop.upload",
-        group,
-        lambda: hadoop.upload_hadoop_files(session, target, _incoming(form), current.username, _may(current)),
-        lambda names: {"files": names},
-    )
-    return _hadoop(target)
+@router.post("/{group}/hadoop", openapi_extra=_FILES_BODY, responses=_UPLOAD_ERRORS)
+def upload_hadoop_files(
+    group: str,
+    current: CanEdit,
+    permissions: EditPermissions,
+    form: UploadForm,
+    session: SessionDep,
+    audit: Annotated[AuditRecord, audited("config_group.hadoop.upload", object_param="group")],
+) -> HadoopFiles:
+    target = get_group(session, group)
+    saved = hadoop.upload_hadoop_files(session, target, _incoming(form), current.username, permissions)
+    audit.details = saved.changes
+    return saved.view
 
 
-@router.get("/{group}/hadoop/{file}", response_model=HadoopFileProperties)
+@router.get("/{group}/hadoop/{file}", responses=errors(404))
 def read_hadoop_file(group: str, file: str, session: SessionDep, _: CanRead) -> HadoopFileProperties:
-    target = _read(session, group)
-    try:
-        properties = hadoop.read_properties(target, file)
-    except GroupNotFound as exc:
-        raise HTTPException(404, detail=str(exc)) from None
-    except StorageError as exc:
-        raise HTTPException(422, detail=f"{file!r} cannot be read as Hadoop XML: {exc}") from None
-    return HadoopFileProperties(
-        name=file,
-        properties=[
-            HadoopProperty(name=p.name, value=p.value, description=p.description, final=p.final)
-            for p in properties
-        ],
-    )
+    return hadoop.read_properties(get_group(session, group), file)
 
 
-@router.put("/{group}/hadoop/{file}", response_model=HadoopFileProperties)
-def edit_hadoop_file(
-    group: str, file: str, body: HadoopPropertiesUpdate, session: SessionDep, current: CanEdit
+@router.put("/{group}/hadoop/{file}", responses=errors(404, 409))
+def update_hadoop_file(
+    group: str,
+    file: str,
+    body: HadoopPropertiesUpdate,
+    session: SessionDep,
+    current: CanEdit,
+    permissions: EditPermissions,
+    audit: Annotated[AuditRecord, audited("config_group.hadoop.update", object_param="group")],
 ) -> HadoopFileProperties:
-    target = _read(session, group)
-    wanted = [Property(p.name, p.value, p.description, p.final) for p in body.properties]
-    written = _change(
-        session,
-        current,
-        "config_group.hadoop.edit",
-        group,
-        lambda: hadoop.write_properties(session, target, file, wanted, current.username, _may(current)),
-        lambda props: {"file": file, "properties": len(props)},
-    )
-    return HadoopFileProperties(
-        name=file,
-        properties=[
-            HadoopProperty(name=p.name, value=p.value, description=p.description, final=p.final)
-            for p in written
-        ],
-    )
+    audit.details = {"file": file[:200]}
+    target = get_group(session, group)
+    written = hadoop.write_properties(session, target, file, body.properties, current.username, permissions)
+    audit.details["properties"] = len(written.properties)
+    return written
 
 
-@router.get("/{group}/hadoop/{file}/download")
+@router.get("/{group}/hadoop/{file}/download", responses=errors(404))
 def download_hadoop_file(group: str, file: str, session: SessionDep, _: CanRead) -> Response:
-    target = _read(session, group)
-    try:
-        stored = hadoop.hadoop_file(target, file)
-    except GroupNotFound as exc:
-        raise HTTPException(404, detail=str(exc)) from None
+    stored = hadoop.hadoop_file(get_group(session, group), file)
     return Response(
         stored.content,
         media_type="application/xml",
-        headers={
-            "Content-Disposition": attachment(stored.name),
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers={"Content-Disposition": attachment(stored.name), "X-Content-Type-Options": "nosniff"},
     )
 
 
-@router.delete("/{group}/hadoop/{file}", status_code=204)
-def delete_hadoop_file(group: str, file: str, session: SessionDep, current: CanEdit) -> Response:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.hadoop.delete",
-        group,
-        lambda: hadoop.delete_hadoop_file(session, target, file, current.username, _may(current)),
-        lambda _: {"file": file},
-    )
+@router.delete("/{group}/hadoop/{file}", status_code=204, responses=errors(404, 409))
+def delete_hadoop_file(
+    group: str,
+    file: str,
+    session: SessionDep,
+    current: CanEdit,
+    permissions: EditPermissions,
+    audit: Annotated[AuditRecord, audited("config_group.hadoop.delete", object_param="group")],
+) -> Response:
+    audit.details = {"file": file[:200]}
+    hadoop.delete_hadoop_file(session, get_group(session, group), file, current.username, permissions)
     return Response(status_code=204)
 
 
 # --- Spark -----------------------------------------------------------------------------------------
 
 
-@router.get("/{group}/spark", response_model=SparkSection)
+@router.get("/{group}/spark", responses=errors(404))
 def read_spark(group: str, session: SessionDep, _: CanRead) -> SparkSection:
-    return _spark(_read(session, group), spark_section.dependency_names())
+    return spark_section.spark_view(get_group(session, group))
 
 
-@router.put("/{group}/spark", response_model=SparkSection)
-def update_spark(group: str, body: SparkUpdate, session: SessionDep, current: CanRead) -> SparkSection:
-    # Which edit permission is needed depends on what changes: the service decides (code settings).
-    target = _read(session, group)
-    dependencies = spark_section.dependency_names()
-    _change(
-        session,
-        current,
-        "config_group.spark.update",
-        group,
-        lambda: spark_section.update_spark(
-            session,
-            target,
-            body.arguments,
-            body.confs,
-            body.spark_home,
-            current.username,
-            _may(current),
-            dependencies,
-        ),
-        lambda summary: summary,
-    )
-    return _spark(target, dependencies)
+@router.put("/{group}/spark", responses=errors(404, 409))
+def update_spark(
+    group: str,
+    body: SparkUpdate,
+    session: SessionDep,
+    current: CanEditEither,
+    permissions: EitherPermissions,
+    audit: Annotated[AuditRecord, audited("config_group.spark.update", object_param="group")],
+) -> SparkSection:
+    """Replace the Spark section. Tuning settings need `WFO Config Groups` can_edit, settings that
+    decide what code runs `WFO Cluster Code Settings` can_edit (the answer names them)."""
+    saved = spark_section.update_spark(session, get_group(session, group), body, current.username, permissions)
+    audit.details = saved.changes
+    return saved.view
 
 
 # --- Kerberos --------------------------------------------------------------------------------------
 
 
-@router.get("/{group}/kerberos", response_model=KerberosSection)
+@router.get("/{group}/kerberos", responses=errors(404))
 def read_kerberos(group: str, session: SessionDep, _: CanRead) -> KerberosSection:
-    return _kerberos(_read(session, group))
+    return kerberos_section.kerberos_view(get_group(session, group))
 
 
-@router.put("/{group}/kerberos", response_model=KerberosSection)
+@router.put("/{group}/kerberos", responses=errors(404, 409))
 def update_kerberos(
-    group: str, body: KerberosUpdate, session: SessionDep, current: CanEdit
+    group: str,
+    body: KerberosUpdate,
+    session: SessionDep,
+    current: CanEdit,
+    audit: Annotated[AuditRecord, audited("config_group.kerberos.update", object_param="group")],
 ) -> KerberosSection:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.kerberos.update",
-        group,
-        lambda: kerberos_section.set_kerberos(session, target, body.principal, body.keytab, current.username),
-        lambda _: {"principal": target.kerberos_principal, "keytab": target.kerberos_keytab},
-    )
-    return _kerberos(target)
+    saved = kerberos_section.set_kerberos(session, get_group(session, group), body, current.username)
+    audit.details = saved.changes
+    return saved.view
 
 
-@router.post("/{group}/kerberos/files", response_model=KerberosSection, openapi_extra=_FILES_BODY)
+@router.post("/{group}/kerberos/files", openapi_extra=_FILES_BODY, responses=_UPLOAD_ERRORS)
 def upload_kerberos_files(
-    group: str, current: CanEdit, form: UploadForm, session: SessionDep
+    group: str,
+    current: CanEditEither,
+    permissions: EitherPermissions,
+    form: UploadForm,
+    session: SessionDep,
+    audit: Annotated[AuditRecord, audited("config_group.kerberos.upload", object_param="group")],
 ) -> KerberosSection:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.kerberos.upload",
-        group,
-        lambda: kerberos_section.upload_kerberos_files(session, target, _incoming(form), current.username),
-        lambda names: {"files": names},
+    """Add or replace krb5.conf and keytabs. Keytabs and krb5.conf's realms, KDCs and listed
+    [libdefaults] need `WFO Config Groups` can_edit; any other krb5.conf setting can load code and
+    needs `WFO Cluster Code Settings` can_edit."""
+    target = get_group(session, group)
+    saved = kerberos_section.upload_kerberos_files(
+        session, target, _incoming(form), current.username, permissions
     )
-    return _kerberos(target)
+    audit.details = saved.changes
+    return saved.view
 
 
-@router.delete("/{group}/kerberos/keytabs/{keytab}", status_code=204)
-def delete_keytab(group: str, keytab: str, session: SessionDep, current: CanEdit) -> Response:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.kerberos.keytab.delete",
-        group,
-        lambda: kerberos_section.delete_keytab(session, target, keytab, current.username),
-        lambda cleared: {"file": keytab, "cleared": cleared},
-    )
+@router.delete("/{group}/kerberos/keytabs/{keytab}", status_code=204, responses=errors(404, 409))
+def delete_keytab(
+    group: str,
+    keytab: str,
+    session: SessionDep,
+    current: CanEdit,
+    audit: Annotated[AuditRecord, audited("config_group.kerberos.keytab.delete", object_param="group")],
+) -> Response:
+    audit.details = {"file": keytab[:200]}
+    target = get_group(session, group)
+    audit.details["cleared"] = kerberos_section.delete_keytab(session, target, keytab, current.username)
     return Response(status_code=204)
 
 
-@router.delete("/{group}/kerberos/krb5.conf", status_code=204)
-def delete_krb5_conf(group: str, session: SessionDep, current: CanEdit) -> Response:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.kerberos.krb5.delete",
-        group,
-        lambda: kerberos_section.delete_krb5_conf(session, target, current.username),
-    )
+@router.delete("/{group}/kerberos/krb5.conf", status_code=204, responses=errors(404, 409))
+def delete_krb5_conf(
+    group: str,
+    session: SessionDep,
+    current: CanEditEither,
+    permissions: EitherPermissions,
+    _: Annotated[AuditRecord, audited("config_group.kerberos.krb5.delete", object_param="group")],
+) -> Response:
+    kerberos_section.delete_krb5_conf(session, get_group(session, group), current.username, permissions)
     return Response(status_code=204)
 
 
 # --- Livy ------------------------------------------------------------------------------------------
 
 
-@router.get("/{group}/livy", response_model=LivySection)
+@router.get("/{group}/livy", responses=errors(404))
 def read_livy(group: str, session: SessionDep, _: CanRead) -> LivySection:
-    return _livy(_read(session, group))
+    return livy_section.livy_view(get_group(session, group))
 
 
-@router.put("/{group}/livy", response_model=LivySection)
-def update_livy(group: str, body: dict[str, Any], session: SessionDep, current: CanEdit) -> LivySection:
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.livy.update",
-        group,
-        lambda: livy_section.update_livy(session, target, body, current.username),
-        lambda summary: summary,
-    )
-    return _livy(target)
+@router.put("/{group}/livy", responses=errors(404, 409))
+def update_livy(
+    group: str,
+    body: LivyUpdate,
+    session: SessionDep,
+    current: CanEdit,
+    audit: Annotated[AuditRecord, audited("config_group.livy.update", object_param="group")],
+) -> LivySection:
+    """Replace the Livy endpoints. A password left out is kept while its URL points at the same server."""
+    saved = livy_section.update_livy(session, get_group(session, group), body, current.username)
+    audit.details = saved.changes
+    return saved.view
 
 
 # --- runtime (Dask, Python interpreters) ----------------------------------------------------------
 
 
-@router.get("/{group}/runtime", response_model=RuntimeSection)
+@router.get("/{group}/runtime", responses=errors(404))
 def read_runtime(group: str, session: SessionDep, _: CanRead) -> RuntimeSection:
-    return RuntimeSection.model_validate(runtime_section.runtime_view(_read(session, group)))
+    return runtime_section.runtime_view(get_group(session, group))
 
 
-@router.put("/{group}/runtime", response_model=RuntimeSection)
+@router.put("/{group}/runtime", responses=errors(404, 409))
 def update_runtime(
-    group: str, body: dict[str, Any], session: SessionDep, current: CanEditCode
+    group: str,
+    body: RuntimeSection,
+    session: SessionDep,
+    current: CanEditCode,
+    permissions: EditCodePermissions,
+    audit: Annotated[AuditRecord, audited("config_group.runtime.update", object_param="group")],
 ) -> RuntimeSection:
     """Replace the runtime section (missing keys take the defaults); interpreter paths are code."""
-    target = _read(session, group)
-    _change(
-        session,
-        current,
-        "config_group.runtime.update",
-        group,
-        lambda: runtime_section.update_runtime(
-            session,
-            target,
-            body,
-            current.username,
-            _may(current),
-        ),
-        lambda summary: summary,
+    saved = runtime_section.update_runtime(
+        session, get_group(session, group), body, current.username, permissions
     )
-    return RuntimeSection.model_validate(runtime_section.runtime_view(target))
+    audit.details = saved.changes
+    return saved.view

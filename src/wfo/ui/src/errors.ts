@@ -83,7 +83,12 @@ export function keyedErrors(error: unknown, keys: readonly string[]): KeyedError
       }
       continue;
     }
-    const key = ordered.find((candidate) => loc.includes(candidate)) ?? ordered.find((k) => mentions(message, k));
+    // A nested setting's loc (`["body", "python", "url"]`) names the key as a dotted path.
+    const path = (loc[0] === "body" ? loc.slice(1) : loc).join(".");
+    const key =
+      ordered.find((candidate) => path === candidate || path.startsWith(`${candidate}.`)) ??
+      ordered.find((candidate) => loc.includes(candidate)) ??
+      ordered.find((k) => mentions(message, k));
     if (key === undefined) {
       result.general.push(message);
     } else {
