@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import tarfile
 from pathlib import Path
@@ -54,6 +55,17 @@ PLAIN = b"""# written by the cluster's admins
 """
 PLUGINS = b"\n[plugins]\n  ccselect = {\n    module = evil:/tmp/wfo-attack/evil.so\n  }\n"
 INCLUDE = "include /nonexistent/wfo-attack.conf"
+
+
+USER_GUIDE = Path(__file__).resolve().parents[3] / "docs" / "user-guide.md"
+
+
+def test_the_user_guide_lists_exactly_what_an_op_may_set() -> None:
+    step = USER_GUIDE.read_text(encoding="utf-8").split("4. **Kerberos**", 1)[1].split("5. **Livy**", 1)[0]
+    realms, libdefaults = step.split("(per realm:", 1)[1].split("[libdefaults]", 1)
+    names = lambda text: set(re.findall(r"`([a-z_]+)`", text))  # noqa: E731
+    assert names(realms.split(")", 1)[0]) == krb5_code.REALM_KEYS
+    assert names(libdefaults.split("Anything", 1)[0]) == krb5_code.LIBDEFAULTS_KEYS
 
 
 def _code(text: str) -> dict[str, str]:
