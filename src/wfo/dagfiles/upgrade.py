@@ -3,21 +3,28 @@
 A pure function of the source: libcst rewrites what has a safe Airflow 3 equivalent (imports, renamed
 arguments, `execution_date`, `days_ago`) and keeps every comment and the formatting of untouched code.
 What cannot be rewritten safely (a `SubDagOperator` in use, a removed template variable, ...) is kept as it
-is and reported as an `UpgradeIssue` with its line and a hint, never dropped silently.
+is and reported as an `UpgradeIssue` with its line and a hint, never dropped silently. Adding and removing
+imports is left to libcst's codemod visitors (`wfo.dagfiles.upgrade_imports`).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
-from collections.abc import Sequence
 
 import libcst as cst
+from libcst.codemod import CodemodContext, ContextAwareTransformer
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import PositionProvider
 
 from wfo.dagfiles.schemas import UpgradeIssue, UpgradeResult
+from wfo.dagfiles.upgrade_imports import (
+    IfStillImported,
+    KeepsCommentsOfRemovedLines,
+    comments,
+    finish_imports,
+)
 from wfo.dagfiles.upgrade_rules import (
     ATTR_EXEC_DATE,
     CONTEXT_NAMES,
@@ -77,9 +84,14 @@ def upgrade_source(source: str, filename: str = "dag.py") -> UpgradeResult:
 def _upgrade(module: cst.Module, source: str, filename: str) -> UpgradeResult:
     scan = _Scan()
     module.visit(scan)
-    upgrader = _Upgrader(scan)
-    new_source = MetadataWrapper(module).visit(upgrader).code
-    issues = sorted(set(upgrader.issues), key=lambda issue: (issue.line, issue.message))
+    context = CodemodContext()
+    upgrader = _Upgrader(context, scan)
+    tree = upgrader.transform_module(module)
+    # A days_ago(n, hour=...) left in place is reported where it is called, not again at its import.
+    pending = [p for p in upgrader.if_still_imported if not (p.name == "days_ago" and upgrader.kept_days_ago)]
+    tree, still_imported = finish_imports(tree, context, pending)
+    new_source = tree.code
+    issues = sorted({*upgrader.issues, *still_imported}, key=lambda issue: (issue.line, issue.message))
     diff = "".join(
         difflib.unified_diff(
             _lines(source), _lines(new_source), fromfile=f"a/{filename}", tofile=f"b/{filename}"
@@ -129,12 +141,10 @@ def _with_value(node: cst.SimpleString, value: str) -> cst.SimpleString:
 
 
 class _Scan(cst.CSTVisitor):
-    """First pass: which names the file binds by import and which it uses (to drop unused imports)."""
+    """First pass: what the file imports, and which of its names the upgrade rewrites."""
 
     def __init__(self) -> None:
-        self.used: Counter[str] = Counter()
         self.imported: set[tuple[str, str, str]] = set()  # (module, name, local name)
-        self.bound: set[str] = set()
         self.dag_names: set[str] = set()  # local names of DAG imported from a legacy place
         self.renames: dict[str, str] = {}  # local name -> new name (DummyOperator -> EmptyOperator)
         self.days_ago: set[str] = set()
@@ -149,7 +159,6 @@ class _Scan(cst.CSTVisitor):
         for alias in node.names:
             name, local = _alias_name(alias), _local_name(alias)
             self.imported.add((module, name, local))
-            self.bound.add(local)
             rule = _rule(module, name)
             if rule and rule[0] == SDK and name in {"DAG", "dag"}:
                 self.dag_names.add(local)
@@ -163,34 +172,27 @@ class _Scan(cst.CSTVisitor):
                 self.apply_defaults.add(local)
         return False
 
-    def visit_Import(self, node: cst.Import) -> bool:
-        for alias in node.names:
-            self.bound.add(_local_name(alias).split(".")[0])
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.used[node.value] += 1
-
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword and node.keyword.value == "python_callable" and isinstance(node.value, cst.Name):
             self.callables.add(node.value.value)
 
 
-class _Upgrader(cst.CSTTransformer):
+# type: ignore: see upgrade_imports._RemoveImports.
+class _Upgrader(KeepsCommentsOfRemovedLines, ContextAwareTransformer):  # type: ignore[misc]
+    """Second pass: rewrites the uses and the import statements in place; schedules on the codemod
+    context the imports to add and those to remove once no use is left."""
+
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, scan: _Scan) -> None:
-        super().__init__()
+    def __init__(self, context: CodemodContext, scan: _Scan) -> None:
+        super().__init__(context)
         self.scan = scan
         self.issues: list[UpgradeIssue] = []
-        self.need_pendulum = False
-        self.need_timedelta = False
+        self.if_still_imported: list[IfStillImported] = []
         self.kept_days_ago = False
         self.context_names: list[set[str]] = [set(CONTEXT_NAMES)]
         self.renamed_params: list[set[str]] = [set()]
         self.skip_names: set[int] = set()
-        self._rewritten_uses: Counter[str] = Counter()
-        self._inner_comments: list[cst.Comment] = []  # comments inside an import being re-laid out
 
     # --- helpers -------------------------------------------------------------------------------------
     def _line(self, node: cst.CSTNode) -> int:
@@ -198,6 +200,14 @@ class _Upgrader(cst.CSTTransformer):
 
     def _issue(self, node: cst.CSTNode, message: str, hint: str) -> None:
         self.issues.append(UpgradeIssue(line=self._line(node), message=message, hint=hint))
+
+    def _remove_unless_used(
+        self, original: cst.ImportFrom, module: str, name: str, asname: str | None, message: str, hint: str
+    ) -> None:
+        """The import goes if no use is left after the rewrite; else the use is reported at the import."""
+        RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
+        issue = UpgradeIssue(line=self._line(original), message=message, hint=hint)
+        self.if_still_imported.append(IfStillImported(module, name, asname, issue))
 
     # --- scopes: which names hold the task context ---------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -227,7 +237,6 @@ class _Upgrader(cst.CSTTransformer):
         for decorator in updated_node.decorators:
             name = decorator.decorator
             if isinstance(name, cst.Name) and name.value in self.scan.apply_defaults:
-                self._rewritten_uses[name.value] += 1
                 continue  # Airflow 2+ applies default_args to every operator's __init__ itself
             decorators.append(decorator)
         return updated_node.with_changes(decorators=decorators)
@@ -390,7 +399,7 @@ class _Upgrader(cst.CSTTransformer):
         """Airflow 1.10 and 2 ran a DAG without a schedule daily; Airflow 3 would never schedule it."""
         if any(arg.star or (arg.keyword and arg.keyword.value in {"schedule", "timetable"}) for arg in args):
             return args
-        self.need_timedelta = True
+        AddImportsVisitor.add_needed_import(self.context, "datetime", "timedelta")
         new = cst.Arg(
             value=cst.parse_expression("timedelta(days=1)"), keyword=cst.Name("schedule"), equal=_EQUAL
         )
@@ -412,7 +421,7 @@ class _Upgrader(cst.CSTTransformer):
                 "use pendulum.today('UTC').subtract(days=n).replace(hour=...) or a fixed datetime",
             )
             return updated
-        self.need_pendulum = True
+        AddImportsVisitor.add_needed_import(self.context, "pendulum")
         days = args[0].value
         if isinstance(days, cst.Integer) and days.evaluated_value == 0:
             return cst.parse_expression('pendulum.today("UTC")')
@@ -420,79 +429,42 @@ class _Upgrader(cst.CSTTransformer):
         assert isinstance(today, cst.Call)
         return today.with_changes(args=[cst.Arg(value=days, keyword=cst.Name("days"), equal=_EQUAL)])
 
-    # --- imports (handled per statement block, after every use was seen) -----------------------------
-    def leave_IndentedBlock(
-        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
-        return updated_node.with_changes(body=self._rewrite_body(original_node.body, updated_node.body))
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        body = self._rewrite_body(original_node.body, updated_node.body)
-        additions = []
-        if self.need_pendulum and "pendulum" not in self.scan.bound:
-            additions.append(cst.parse_statement("import pendulum"))
-        if self.need_timedelta and "timedelta" not in self.scan.bound:
-            additions.append(cst.parse_statement("from datetime import timedelta"))
-        if additions:
-            at = _import_insert_index(body)
-            body = [*body[:at], *additions, *body[at:]]
-        return updated_node.with_changes(body=body)
-
-    def _rewrite_body(
-        self, originals: Sequence[cst.BaseStatement], updated: Sequence[cst.BaseStatement]
-    ) -> list[cst.BaseStatement]:
-        result: list[cst.BaseStatement] = []
-        carried: list[cst.EmptyLine] = []  # comments of a removed import go to the next statement
-        for original, statement in zip(originals, updated, strict=True):
-            if carried and isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                statement = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
-                carried = []
-            if not (
-                isinstance(statement, cst.SimpleStatementLine)
-                and isinstance(original, cst.SimpleStatementLine)
-                and len(statement.body) == 1
-                and isinstance(statement.body[0], (cst.ImportFrom, cst.Import))
-            ):
-                result.append(statement)
-                continue
-            import_node = statement.body[0]
-            original_import = original.body[0]
-            if isinstance(import_node, cst.Import):
-                self._check_plain_import(original_import, import_node)
-                result.append(statement)
-                continue
-            assert isinstance(original_import, cst.ImportFrom)
-            self._inner_comments = []
-            replacements = self._rewrite_import(original_import, import_node)
-            inner = [cst.EmptyLine(comment=comment) for comment in self._inner_comments]
-            if replacements is None:
-                result.append(statement)
-            elif not replacements:
-                carried = [line for line in statement.leading_lines if line.comment is not None] + inner
-                trailing = statement.trailing_whitespace.comment
-                if trailing is not None:
-                    carried.append(cst.EmptyLine(comment=trailing))
-            else:
-                first, *rest = replacements
-                leading = [*statement.leading_lines, *inner]
-                result.append(statement.with_changes(body=[first], leading_lines=leading))
-                result.extend(cst.SimpleStatementLine(body=[node]) for node in rest)
-        if carried:
-            result.append(cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=carried))
-        return result
-
-    def _check_plain_import(self, original: cst.BaseSmallStatement, node: cst.Import) -> None:
+    # --- import statements: rewritten in place; adding and removing is libcst's (see _upgrade) ------
+    def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             name = _alias_name(alias)
             if name in REMOVED_MODULES or name.startswith("airflow.contrib"):
                 self._issue(
-                    original,
+                    node,
                     f"module {name!r} does not exist in Airflow 3",
                     "import the names you use with 'from ... import ...' and run the upgrade again",
                 )
 
-    def _rewrite_import(self, original: cst.ImportFrom, node: cst.ImportFrom) -> list[cst.ImportFrom] | None:
-        """New import statements for a legacy one; None when it stays as it is, [] when it goes."""
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        original = original_node.body[0]
+        if len(updated_node.body) != 1 or not isinstance(original, cst.ImportFrom):
+            return updated_node
+        node = updated_node.body[0]
+        assert isinstance(node, cst.ImportFrom)
+        rewritten = self._rewrite_import(original, node)
+        if rewritten is None:
+            return updated_node
+        statements, inner_comments = rewritten
+        if not statements:
+            return cst.RemoveFromParent()  # its comments move on (KeepsCommentsOfRemovedLines)
+        first, *rest = statements
+        leading = [*updated_node.leading_lines, *(cst.EmptyLine(comment=c) for c in inner_comments)]
+        lines = [updated_node.with_changes(body=[first], leading_lines=leading)]
+        lines += [cst.SimpleStatementLine(body=[statement]) for statement in rest]
+        return cst.FlattenSentinel(lines) if rest else lines[0]
+
+    def _rewrite_import(
+        self, original: cst.ImportFrom, node: cst.ImportFrom
+    ) -> tuple[list[cst.ImportFrom], list[cst.Comment]] | None:
+        """New import statements for a legacy one ([]: it goes), with the comments that were inside it
+        when the new layout cannot keep them; None when it stays as it is."""
         module = _module_name(node)
         if module is None:
             return None
@@ -508,23 +480,19 @@ class _Upgrader(cst.CSTTransformer):
         assert not isinstance(original.names, cst.ImportStar)
         for original_alias, alias in zip(original.names, node.names, strict=True):
             name, local = _alias_name(original_alias), _local_name(original_alias)
+            asname = local if original_alias.asname is not None else None
             rule = _rule(module, name)
             drop_hint = DROP_IF_UNUSED.get((module, name))
-            if drop_hint is not None and self.scan.used[local] == 0:
-                changed = True
-                continue
-            if (module, name) in REWRITTEN_AWAY and not self._still_used(local):
-                changed = True
-                continue
+            if drop_hint is not None:
+                message = f"{name!r} is used but has no Airflow 3 equivalent"
+                self._remove_unless_used(original, module, name, asname, message, drop_hint)
+            elif (module, name) in REWRITTEN_AWAY:
+                message = f"{name!r} cannot be imported from {module!r} on Airflow 3"
+                self._remove_unless_used(original, module, name, asname, message, _PROVIDER_HINT)
+            elif rule is None and removed:
+                message = f"{name!r} cannot be imported from {module!r} on Airflow 3"
+                self._issue(original, message, _PROVIDER_HINT)
             if rule is None:
-                if removed and drop_hint is None and not (name == "days_ago" and self.kept_days_ago):
-                    self._issue(
-                        original,
-                        f"{name!r} cannot be imported from {module!r} on Airflow 3",
-                        "find its Airflow 3 provider package or a wfo operator and import it from there",
-                    )
-                elif drop_hint is not None:
-                    self._issue(original, f"{name!r} is used but has no Airflow 3 equivalent", drop_hint)
                 groups.setdefault(module, []).append(alias)
                 continue
             new_module, new_name = rule
@@ -540,8 +508,6 @@ class _Upgrader(cst.CSTTransformer):
         parenthesized = node.lpar is not None
         kept_all = sum(len(aliases) for aliases in groups.values()) == len(node.names)
         relayout = len(groups) != 1 or not (parenthesized or kept_all)
-        if relayout:  # comments between the names would be lost with the layout: keep them above
-            self._inner_comments = _comments(node)
         statements = []
         for new_module, aliases in groups.items():
             if relayout:
@@ -557,49 +523,12 @@ class _Upgrader(cst.CSTTransformer):
                 )
             else:
                 statements.append(node.with_changes(module=cst.parse_expression(new_module), names=aliases))
-        if not statements:
-            return []
-        return statements
-
-    def _still_used(self, local: str) -> bool:
-        """Whether a REWRITTEN_AWAY name is still needed: used other than where the upgrade rewrote it."""
-        kept_call = local in self.scan.days_ago and self.kept_days_ago
-        return kept_call or self.scan.used[local] > self._rewritten_uses[local]
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value in self.scan.days_ago:
-            self._rewritten_uses[node.func.value] += 1
+        # Comments between the names would be lost with a new layout: they go above it.
+        return statements, comments(node) if relayout and statements else []
 
 
 _EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
 )
 _COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-
-
-def _comments(node: cst.CSTNode) -> list[cst.Comment]:
-    found: list[cst.Comment] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Comment(self, comment: cst.Comment) -> None:
-            found.append(comment)
-
-    node.visit(Collect())
-    return found
-
-
-def _import_insert_index(body: Sequence[cst.BaseStatement]) -> int:
-    """After the leading docstring and imports of the module."""
-    index = 0
-    for position, statement in enumerate(body):
-        if not isinstance(statement, cst.SimpleStatementLine):
-            break
-        small = statement.body[0]
-        is_docstring = (
-            position == 0 and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString)
-        )
-        if isinstance(small, (cst.Import, cst.ImportFrom)) or is_docstring:
-            index = position + 1
-        else:
-            break
-    return index
+_PROVIDER_HINT = "find its Airflow 3 provider package or a wfo operator and import it from there"

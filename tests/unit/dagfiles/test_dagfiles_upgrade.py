@@ -166,8 +166,16 @@ def test_dag_without_schedule_keeps_the_legacy_daily_default() -> None:
         """
     )
     assert "dag = DAG('daily', start_date=datetime(2020, 1, 1), schedule=timedelta(days=1))" in result
-    assert "from datetime import timedelta\n" in result
+    # Added to the file's own import from datetime (libcst's AddImportsVisitor).
+    assert "from datetime import timedelta, datetime\n" in result
     compile(result, "dag.py", "exec")
+
+
+def test_a_needed_import_goes_after_the_imports_of_the_module() -> None:
+    assert up("from airflow import DAG\ndag = DAG('daily')\n") == (
+        "from airflow.sdk import DAG\nfrom datetime import timedelta\n"
+        "\ndag = DAG('daily', schedule=timedelta(days=1))\n"
+    )
 
 
 def test_default_schedule_respects_a_trailing_comma_layout() -> None:
@@ -364,6 +372,41 @@ def test_unused_subdag_imports_are_dropped_and_their_comments_kept() -> None:
         "\n"
         "appName = 'CoutureExample'\n"
     )
+
+
+def test_comments_of_an_import_removed_at_the_end_of_a_block_stay_there() -> None:
+    source = "def build():\n    from airflow.operators.subdag_operator import SubDagOperator  # gone\n"
+    assert up(source) == "def build():\n    # gone\n    pass\n"
+    source = (
+        "from airflow import DAG\n# sub-DAGs\n"
+        "from airflow.operators.subdag_operator import SubDagOperator\n"
+    )
+    assert up(source) == "from airflow.sdk import DAG\n# sub-DAGs\n"
+
+
+def test_an_import_already_at_its_new_place_is_dropped_with_its_comments_kept() -> None:
+    source = (
+        "from airflow.sdk import DAG\n# legacy\nfrom airflow.models import DAG  # old place\n"
+        "dag = DAG('x', schedule=None)\n"
+    )
+    assert up(source) == "from airflow.sdk import DAG\n# legacy\n# old place\ndag = DAG('x', schedule=None)\n"
+
+
+def test_a_use_the_upgrade_cannot_rewrite_keeps_the_import_and_is_reported_there() -> None:
+    result = upgrade_source(
+        "from airflow.utils.dates import days_ago\n"
+        "from airflow.utils.decorators import apply_defaults\n"
+        "start, wrap = days_ago, apply_defaults\n"
+        "other = days_ago(1)\n"
+    )
+    assert result.source.startswith(
+        "from airflow.utils.dates import days_ago\nfrom airflow.utils.decorators import apply_defaults\n"
+    )
+    assert 'other = pendulum.today("UTC").subtract(days=1)' in result.source
+    assert [(issue.line, issue.message) for issue in result.issues] == [
+        (1, "'days_ago' cannot be imported from 'airflow.utils.dates' on Airflow 3"),
+        (2, "'apply_defaults' cannot be imported from 'airflow.utils.decorators' on Airflow 3"),
+    ]
 
 
 def test_used_subdag_operator_is_kept_and_reported_at_each_use() -> None:
