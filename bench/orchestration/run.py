@@ -5,7 +5,8 @@
 Measures, for both platforms started at the same time on this machine:
   * wall time from trigger to run success of a 20-task no-op chain (-> per-task overhead)
     and of a 50-task fan-out (one start task, 50 parallel no-op tasks);
-  * idle CPU (utime+stime+cutime+cstime of every process of the instance, as a fraction of one core)
+  * idle CPU (user+system time, reaped children's included, of every process of the instance, as a
+    fraction of one core)
     over the same idle window for both, with a per-component breakdown;
   * RSS (sum over the processes) idle and the peak during the fan-out runs;
   * import cost of `wfo.operators` and `wfo.plugin.plugin` over `import airflow` in fresh interpreters.
@@ -35,14 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 from helpers.platform_runner import free_port  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 PYTHON = sys.executable
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 RESULTS = REPO / "bench" / "results"
 
 CHAIN_TASKS = 20
@@ -94,19 +95,7 @@ bench_fanout()
 DAGS = {"bench_chain": CHAIN_DAG, "bench_fanout": FANOUT_DAG}
 
 
-# --- /proc accounting --------------------------------------------------------------------------------
-def _proc_stat(pid: str) -> tuple[int, int, str] | None:
-    """(cpu ticks incl. reaped children, rss pages, state) of one process."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = raw.rsplit(") ", 1)[1].split()
-    # rest[0] is field 3 (state); utime=14, stime=15, cutime=16, cstime=17, rss=24 (1-based fields)
-    ticks = sum(int(rest[i]) for i in (11, 12, 13, 14))
-    return ticks, int(rest[21]), rest[0]
-
-
+# --- process accounting (psutil) --------------------------------------------------------------------
 def _component(cmdline: str) -> str:
     if "LocalExecutor" in cmdline or "airflow worker" in cmdline:
         return "executor-workers"
@@ -126,58 +115,59 @@ def _component(cmdline: str) -> str:
     return cmdline.split(" ", 1)[0].rsplit("/", 1)[-1][:40] or "?"
 
 
-def _all_procs() -> dict[str, tuple[str, bytes, str]]:
-    """pid -> (ppid, environ, cmdline) of every visible process."""
-    procs: dict[str, tuple[str, bytes, str]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or entry.name == str(os.getpid()):
+def instance_processes(marker: bytes) -> dict[str, psutil.Process]:
+    """pid -> live process of an instance.
+
+    A process belongs to it when its environment holds `marker` (NAME=value) or when it descends from
+    one that does: Airflow's setproctitle rewrites the environment area of the api-server and the
+    executor workers, so the marker alone misses them.
+    """
+    name, _, value = marker.decode().partition("=")
+    own = os.getpid()
+    members: dict[int, psutil.Process] = {}
+    for process in psutil.process_iter(["environ"]):
+        if process.pid == own or (process.info["environ"] or {}).get(name) != value:
             continue
+        members[process.pid] = process
         try:
-            ppid = (entry / "stat").read_text().rsplit(") ", 1)[1].split()[1]
-            environ = (entry / "environ").read_bytes()
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
-            continue
-        procs[entry.name] = (ppid, environ, cmd)
-    return procs
+            members.update((child.pid, child) for child in process.children(recursive=True))
+        except psutil.Error:
+            pass
+    return {str(pid): process for pid, process in sorted(members.items()) if _running(process)}
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def instance_pids(marker: bytes) -> dict[str, str]:
-    """pid -> command line of every live process of an instance.
-
-    A process belongs to it when its environment holds `marker` or when it descends from one that
-    does: Airflow's setproctitle rewrites the environment area of the api-server and the executor
-    workers, so the marker alone misses them.
-    """
-    procs = _all_procs()
-    members = {pid for pid, (_, environ, _) in procs.items() if marker in environ.split(b"\0")}
-    changed = True
-    while changed:
-        changed = False
-        for pid, (ppid, _, _) in procs.items():
-            if pid not in members and ppid in members:
-                members.add(pid)
-                changed = True
-    return {pid: procs[pid][2] for pid in members}
-
-
-def pss_kb(pid: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    """pid -> command line of every live process of an instance."""
+    commands = {}
+    for pid, process in instance_processes(marker).items():
+        try:
+            commands[pid] = " ".join(process.cmdline())
+        except psutil.Error:
+            continue
+    return commands
 
 
 def snapshot(marker: bytes) -> dict[str, dict[str, Any]]:
     snap: dict[str, dict[str, Any]] = {}
-    for pid, cmd in instance_pids(marker).items():
-        stat = _proc_stat(pid)
-        if stat is None or stat[2] == "Z":
+    for pid, process in instance_processes(marker).items():
+        try:
+            with process.oneshot():
+                cpu = process.cpu_times()
+                memory = process.memory_full_info()  # PSS: Linux's smaps_rollup, shared pages split
+                cmd = " ".join(process.cmdline())
+        except psutil.Error:
             continue
-        snap[pid] = {"ticks": stat[0], "rss_kb": stat[1] * PAGE_KB, "pss_kb": pss_kb(pid), "cmd": cmd}
+        # Reaped children count through children_user/children_system (the kernel's cutime/cstime).
+        seconds = cpu.user + cpu.system + cpu.children_user + cpu.children_system
+        pss = getattr(memory, "pss", memory.uss)  # no PSS on macOS: its unique set instead
+        snap[pid] = {"cpu": seconds, "rss_kb": memory.rss // 1024, "pss_kb": pss // 1024, "cmd": cmd}
     return snap
 
 
@@ -189,11 +179,11 @@ def cpu_delta(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]
     """CPU seconds per component between two snapshots (children reaped in between count via cutime)."""
     by_component: dict[str, float] = {}
     for pid in set(before) | set(after):
-        start = before.get(pid, {}).get("ticks", 0)
-        end = after.get(pid, {}).get("ticks", start)  # died and reaped: its parent's cutime has it
+        start = before.get(pid, {}).get("cpu", 0.0)
+        end = after.get(pid, {}).get("cpu", start)  # died and reaped: its parent's children time has it
         cmd = (after.get(pid) or before.get(pid) or {}).get("cmd", "")
         comp = _component(cmd)
-        by_component[comp] = by_component.get(comp, 0.0) + (end - start) / CLK_TCK
+        by_component[comp] = by_component.get(comp, 0.0) + (end - start)
     return by_component
 
 
@@ -407,11 +397,7 @@ def stop_instance(inst: Instance) -> list[str]:
             pass
     time.sleep(2)
     for _ in range(3):
-        alive = {
-            pid: cmd
-            for pid, cmd in instance_pids(inst.marker).items()
-            if (_proc_stat(pid) or (0, 0, "Z"))[2] != "Z"
-        }
+        alive = instance_pids(inst.marker)
         if not alive:
             break
         leftovers = leftovers or [f"{pid}: {cmd[:120]}" for pid, cmd in alive.items()]
