@@ -50,9 +50,9 @@ def test_developer_adds_edits_and_deletes_a_brick_and_each_change_is_audited(pla
     events = platform.api("GET", "/audit/events?user=dev_user&limit=50").json()["events"]
     seen = {(e["action"], e["outcome"]) for e in events if e["object_type"] == "code_brick"}
     assert {
-        ("code_bricks.create", "success"),
-        ("code_bricks.create", "failure"),
-        ("code_bricks.update", "failure"),
-        ("code_bricks.update", "success"),
-        ("code_bricks.delete", "success"),
+        ("code_brick.create", "success"),
+        ("code_brick.create", "failure"),
+        ("code_brick.update", "failure"),
+        ("code_brick.update", "success"),
+        ("code_brick.delete", "success"),
     } <= seen
