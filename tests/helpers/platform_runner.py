@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
+from wfo.cli import processes as wfo_processes
+
 # Passwords of the role users the session platform gets (one user per role).
 ROLE_USERS = {
     "admin": "Admin",
@@ -81,21 +85,20 @@ def free_port(start: int = 18100, end: int = 19000) -> int:
     raise RuntimeError("no free port triple found")
 
 
-def instance_processes(home: Path) -> list[str]:
-    marker = f"WFO_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def instance_commands(home: Path) -> dict[int, str]:
+    """pid -> command line of the live processes of the instance at `home`, and of nothing else on the
+    machine (by the environment, and the descendants of the pids in run/wfo.json: see wfo.cli.processes)."""
+    commands = {}
+    for process in wfo_processes.instance_processes(home):
         try:
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                stat = (entry / "stat").read_text()
-                if stat.split(") ", 1)[1][:1] != "Z":
-                    found.append(f"{entry.name}: {cmd[:150]}")
-        except OSError:
+            commands[process.pid] = " ".join(process.cmdline())
+        except psutil.Error:
             continue
-    return found
+    return commands
+
+
+def instance_processes(home: Path) -> list[str]:
+    return [f"{pid}: {command[:150]}" for pid, command in instance_commands(home).items()]
 
 
 def multipart(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from wfo.cli.processes import alive
 from wfo.operators.dask import scheduler_command, worker_command
 
-from helpers.platform_runner import Platform, role_password
+from helpers.platform_runner import Platform, instance_commands, role_password
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 300.0
@@ -53,10 +55,7 @@ def test_example_dask_runs_on_a_local_cluster_of_the_default_group(platform: Pla
     assert f"connected to {report['scheduler']} with 2 worker(s)" in log
     assert "wrote the averages of" in log
     # The cluster of the task is gone once the task ended.
-    left = subprocess.run(
-        ["pgrep", "-af", "wfo-python-task-.*dask-scheduler.json"], capture_output=True, text=True
-    ).stdout
-    assert left == ""
+    assert _platform_commands(platform, r"wfo-python-task-.*dask-scheduler\.json") == []
 
 
 @pytest.fixture(scope="module")
@@ -169,12 +168,17 @@ with DAG("wfo_test_dask_kill", schedule=None, catchup=False) as dag:
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _platform_commands(platform: Platform, pattern: str) -> list[str]:
+    """Commands of the platform's processes (not the machine's) matching `pattern`."""
+    return [
+        f"{pid}: {command[:160]}"
+        for pid, command in instance_commands(platform.home).items()
+        if re.search(pattern, command)
+    ]
+
+
+# Local-cluster processes: their scheduler file is in a task's work directory.
+LOCAL_CLUSTER = r"wfo-python-task-.*dask"
 
 
 def test_killing_the_task_stops_the_job_and_its_local_cluster(platform: Platform, tmp_path: Path) -> None:
@@ -189,7 +193,7 @@ def test_killing_the_task_stops_the_job_and_its_local_cluster(platform: Platform
         time.sleep(0.5)
     time.sleep(0.5)
     started = json.loads(marker.read_text())
-    assert _alive(started["pid"])
+    assert alive(started["pid"])
     platform.request(
         "PATCH",
         f"/api/v2/dags/wfo_test_dask_kill/dagRuns/{run_id}/taskInstances/sleeper",
@@ -198,12 +202,9 @@ def test_killing_the_task_stops_the_job_and_its_local_cluster(platform: Platform
         expected=(200,),
     )
     deadline = time.monotonic() + 120
-    while _alive(started["pid"]) or _scheduler_processes():
-        assert time.monotonic() < deadline, f"left running: {started}, {_scheduler_processes()}"
+    while alive(started["pid"]) or _platform_commands(platform, LOCAL_CLUSTER):
+        left = _platform_commands(platform, LOCAL_CLUSTER)
+        assert time.monotonic() < deadline, f"left running: {started}, {left}"
         time.sleep(0.5)
     assert platform.wait_for_run("wfo_test_dask_kill", run_id, timeout=TIMEOUT) == "failed"
 
-
-def _scheduler_processes() -> str:
-    """Command lines of local-cluster processes (their scheduler file is in a task's work directory)."""
-    return subprocess.run(["pgrep", "-af", "wfo-python-task-.*dask"], capture_output=True, text=True).stdout

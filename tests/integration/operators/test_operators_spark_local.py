@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.platform_runner import Platform
+from helpers.platform_runner import Platform, instance_commands
 
 pytestmark = pytest.mark.integration
 SPARK_TIMEOUT = 420.0
@@ -170,19 +170,9 @@ time.sleep(600)
 """
 
 
-def _spark_processes(marker: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
-        except OSError:
-            continue
-        if marker in cmd and state != "Z":
-            found.append(f"{entry.name}: {cmd[:160]}")
-    return found
+def _spark_processes(platform: Platform, marker: str) -> list[str]:
+    """The platform's processes (not the machine's) whose command line holds `marker`."""
+    return [f"{pid}: {cmd[:160]}" for pid, cmd in instance_commands(platform.home).items() if marker in cmd]
 
 
 def test_killing_the_task_kills_the_spark_driver(platform: Platform) -> None:
@@ -191,7 +181,7 @@ def test_killing_the_task_kills_the_spark_driver(platform: Platform) -> None:
     run_id = platform.trigger("wfo_test_pyspark_kill")
     jvm_marker, python_marker = "spark.workflow.dagId=wfo_test_pyspark_kill", "/app/sleeper_job.py"
     deadline = time.monotonic() + SPARK_TIMEOUT
-    while not (_spark_processes(jvm_marker) and _spark_processes(python_marker)):
+    while not (_spark_processes(platform, jvm_marker) and _spark_processes(platform, python_marker)):
         assert time.monotonic() < deadline, "the Spark driver never started"
         time.sleep(1)
 
@@ -203,8 +193,7 @@ def test_killing_the_task_kills_the_spark_driver(platform: Platform) -> None:
         expected=(200,),
     )
     deadline = time.monotonic() + 90
-    while _spark_processes(jvm_marker) or _spark_processes(python_marker):
-        assert time.monotonic() < deadline, (
-            f"left behind: {_spark_processes(jvm_marker) + _spark_processes(python_marker)}"
-        )
+    while _spark_processes(platform, jvm_marker) or _spark_processes(platform, python_marker):
+        left = _spark_processes(platform, jvm_marker) + _spark_processes(platform, python_marker)
+        assert time.monotonic() < deadline, f"left behind: {left}"
         time.sleep(1)
