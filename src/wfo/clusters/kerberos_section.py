@@ -68,10 +68,11 @@ def check_krb5_change(old: bytes | None, new: bytes | None, permissions: Permiss
         f"{'; '.join(changes)}. Changing them needs {CODE_RIGHT}; an Op may set only realms, KDCs and "
         "the [libdefaults] listed in the user guide. Nothing was changed",
     )
+    # Without a krb5.conf of their group, tasks use the worker's own: adding or removing one is a change too.
     permissions.check_cluster(
-        krb5_code.other_changed(old, new),
-        f"{what} changes krb5.conf settings (realms, KDCs, lifetimes ...): it needs {CLUSTER_RIGHT}; "
-        "nothing was changed",
+        krb5_code.other_changed(old, new) or (old is None) != (new is None),
+        f"{what} changes krb5.conf settings (realms, KDCs, lifetimes ...) or whether the group has one: "
+        f"it needs {CLUSTER_RIGHT}; nothing was changed",
     )
 
 

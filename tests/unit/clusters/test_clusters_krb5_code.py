@@ -160,6 +160,9 @@ def _stored(session: Session) -> bytes | None:
 
 def test_op_cannot_upload_change_or_delete_code_settings_and_developer_may_add_them(session: Session) -> None:
     groups.ensure_default_group(session)
+    # Whether a group has a krb5.conf is the Op's (without one, tasks use the worker's own).
+    with pytest.raises(ChangeForbidden, match="or whether the group has one"):
+        _upload(session, b"# nothing set yet\n", DEVELOPER)
     _upload(session, PLAIN, OP)
     with pytest.raises(ChangeForbidden) as refused:
         _upload(session, PLAIN + PLUGINS, OP)
