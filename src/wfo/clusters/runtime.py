@@ -111,6 +111,8 @@ def _environments(value: Any) -> Any:
 
 
 OptionalText = Annotated[str | None, BeforeValidator(rule(optional_text))]
+# A request may leave any key out (the default); an answer always holds every key, and its schema says so
+# (clients generated from the OpenAPI get required fields).
 _RUNTIME_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
@@ -187,8 +189,6 @@ class RuntimeSection(BaseModel):
                 {"name": repr(self.default_python), "defined": str(defined)},
             )
         return self
-
-
 
 
 def merged(stored: Any) -> dict[str, Any]:
