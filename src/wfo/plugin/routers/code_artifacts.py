@@ -45,7 +45,7 @@ def list_artifacts(_: CanRead, q: Annotated[str | None, Query(max_length=255)] =
     return CodeArtifacts.from_settings().listing(q)
 
 
-@router.post("", openapi_extra=_FILES_BODY, responses=errors(413))
+@router.post("", openapi_extra=_FILES_BODY, responses=errors(400, 413, 415))
 def upload_artifacts(
     current: CanCreate,
     form: UploadForm,

@@ -124,7 +124,7 @@ def upgrade_dag_file(body: DagFileSource, _: CanRead) -> UpgradeResult:
     return service.upgrade(body.name, body.content)
 
 
-@router.post("", openapi_extra=_FILES_BODY, responses=errors(413, *_WRITE_ERRORS))
+@router.post("", openapi_extra=_FILES_BODY, responses=errors(400, 413, 415, *_WRITE_ERRORS))
 def upload_dag_files(
     current: CanCreate,
     form: UploadForm,
@@ -253,7 +253,7 @@ def export_dag_files(current: BearerCanRead, session: SessionDep) -> Response:
     )
 
 
-@compat_router.post("/", openapi_extra=_IMPORT_BODY, responses=errors(413, *_WRITE_ERRORS))
+@compat_router.post("/", openapi_extra=_IMPORT_BODY, responses=errors(400, 413, 415, *_WRITE_ERRORS))
 def import_dag_files(
     current: BearerCanCreate,
     form: ArchiveForm,

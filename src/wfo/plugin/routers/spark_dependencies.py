@@ -53,7 +53,7 @@ def list_dependencies(_: CanRead) -> SparkDependencyList:
     return SparkDependencies.from_settings().listing()
 
 
-@router.post("", openapi_extra=_FILES_BODY, responses=errors(413))
+@router.post("", openapi_extra=_FILES_BODY, responses=errors(400, 413, 415))
 def upload_dependencies(
     _: CanCreate,
     form: UploadForm,
@@ -93,7 +93,7 @@ def export_dependencies(_: BearerCanRead) -> Response:
     )
 
 
-@compat_router.post("/", openapi_extra=_IMPORT_BODY, responses=errors(413))
+@compat_router.post("/", openapi_extra=_IMPORT_BODY, responses=errors(400, 413, 415))
 def import_dependencies(
     _: BearerCanCreate,
     form: ArchiveForm,
