@@ -29,6 +29,29 @@ ARTIFACTS = Path(
 )
 
 
+# Tiers in the order they run: the unit tier (seconds, no platform) reports first; a platform is started
+# only when the first integration test needs it.
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def tier(item: pytest.Item) -> int:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        return TIERS.index(parts[0]) if parts[0] in TIERS else len(TIERS)
+
+    items.sort(key=tier)  # stable: each tier keeps pytest's own order
+
+
+def _tune_spark_for_tests(platform: Platform) -> None:
+    """What an admin sets on a small machine: Spark's 200 shuffle partitions and its web UI cost every
+    test job seconds on 2 cores. Operator confs still win (tests/integration/operators)."""
+    path = "/config-groups/default/spark"
+    section = platform.api("GET", path, expected=(200,)).json()
+    confs = {**section["confs"], "spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"}
+    body = {"arguments": section["arguments"], "confs": confs, "spark_home": section["spark_home"]}
+    platform.api("PUT", path, json_body=body, expected=(200,))
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -47,6 +70,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         for username, role in ROLE_USERS.items():
             if username != "admin":
                 instance.create_user(username, role, role_password(username))
+        _tune_spark_for_tests(instance)
         yield instance
     finally:
         code = instance.stop()

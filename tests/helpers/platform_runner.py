@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import io
 import json
 import os
@@ -172,7 +173,9 @@ class Platform:
         return env
 
     # --- lifecycle -------------------------------------------------------------------------------
-    def start(self, timeout: float = 240.0, **extra_env: str) -> None:
+    def start(self, timeout: float = 480.0, **extra_env: str) -> None:
+        # The timeout only catches a hang: on a 2-core machine shared by several test sessions a start
+        # takes minutes.
         self.home.mkdir(parents=True, exist_ok=True)
         self.output_path = self.home.parent / f"{self.home.name}-up.log"
         out = open(self.output_path, "ab")  # closed with the process
@@ -192,6 +195,7 @@ class Platform:
             if "wfo is up:" in self.output():
                 return
             time.sleep(0.5)
+        self.stop()  # nobody else will: the caller gets no running instance to clean up
         raise RuntimeError(f"wfo up did not come up within {timeout} s:\n{self.output()}")
 
     def output(self) -> str:
@@ -271,18 +275,36 @@ class Platform:
             [WFO, "airflow", *args], env=self.env(), capture_output=True, text=True, check=check, timeout=300
         )
 
+    def config_value(self, section: str, key: str) -> str:
+        """A value of the generated `$WFO_HOME/airflow.cfg` (what `wfo airflow config get-value` reads,
+        without a cold CLI start)."""
+        parser = configparser.RawConfigParser()
+        if not parser.read(self.home / "airflow.cfg"):
+            raise FileNotFoundError(self.home / "airflow.cfg")
+        return parser.get(section, key)
+
     # --- DAGs ---------------------------------------------------------------------------------------
-    def deploy_dag(self, filename: str, code: str) -> None:
-        """Write a DAG file and have it parsed now (reserialize) instead of waiting for the refresh."""
-        (self.home / "dags" / filename).write_text(code, encoding="utf-8")
-        # On SQLite under load the CLI can lose a race for the database lock with the scheduler; that is
-        # the test machine, not the DAG, so try again before giving up (with the CLI's own words).
-        for attempt in range(3):
-            done = self.airflow_cli("dags", "reserialize", "--bundle-name", "dags-folder", check=False)
-            if done.returncode == 0:
-                return
-            time.sleep(2 * (attempt + 1))
-        raise RuntimeError(f"`airflow dags reserialize` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    def deploy_dag(self, filename: str, code: str, timeout: float = 120.0) -> list[str]:
+        """Save a DAG file through wfo's DAG-files API, as a user would: validated, committed and
+        priority-parsed. Waits until Airflow parsed this content; returns the file's DAG ids."""
+        path = f"/dag-files/{filename}"
+        current = self.api("GET", path)
+        base = current.json()["revision"] if current.status == 200 else None
+        saved = self.api("PUT", path, json_body={"content": code, "base_revision": base}, expected=(200,))
+        dag_ids = [str(dag_id) for dag_id in saved.json()["validation"]["dag_ids"]]
+        deadline = time.monotonic() + timeout
+        while True:
+            detail = self.api("GET", path, expected=(200,)).json()
+            if detail["state"] == "error":
+                raise RuntimeError(f"Airflow could not parse {filename}:\n{detail['error']}")
+            if detail["state"] == "ok" and set(dag_ids) <= set(detail["dag_ids"]):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{filename} was not parsed within {timeout} s: {detail['state']}")
+            time.sleep(0.25)
+        for dag_id in dag_ids:
+            self.wait_for_dag(dag_id, timeout)
+        return dag_ids
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120.0) -> None:
         """Wait until the DAG processor has parsed `dag_id` (e.g. an example from the wfo bundle)."""
@@ -290,7 +312,7 @@ class Platform:
         while self.request("GET", f"/api/v2/dags/{dag_id}", token=self.token()).status != 200:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"DAG {dag_id} was not parsed within {timeout} s")
-            time.sleep(1)
+            time.sleep(0.25)
 
     def unpause(self, dag_id: str) -> None:
         """Wait until `dag_id` is parsed, then turn it on (so the scheduler runs what is triggered)."""

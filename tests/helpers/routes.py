@@ -30,4 +30,5 @@ def mounted_routes() -> Iterator[tuple[str, Any]]:
 
 def auth_markers(route: APIRoute) -> list[tuple[str, str]]:
     """The (resource, action) of every auth dependency of `route` (`("*", "authenticated")`: any login)."""
-    return [getattr(call, AUTH_MARKER) for call in dependency_calls(route.dependant) if hasattr(call, AUTH_MARKER)]
+    calls = dependency_calls(route.dependant)
+    return [getattr(call, AUTH_MARKER) for call in calls if hasattr(call, AUTH_MARKER)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Mount, Route
 
 from wfo.plugin.plugin import fastapi_apps
 
 from helpers.routes import auth_markers, mounted_routes
+
+pytestmark = pytest.mark.integration
 
 
 def test_every_mounted_route_requires_auth() -> None:

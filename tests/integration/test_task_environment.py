@@ -18,7 +18,7 @@ def test_task_gets_spark_and_no_database_url(platform: Platform, tmp_path: Path)
     assert platform.trigger_and_wait("wfo_test_env_dump") == "success"
     env = json.loads(out.read_text())
 
-    db_url = platform.airflow_cli("config", "get-value", "database", "sql_alchemy_conn").stdout.strip()
+    db_url = platform.config_value("database", "sql_alchemy_conn")
     assert db_url, "the instance must have a DB URL to hide"
     leaked = [name for name, value in env.items() if db_url in value or "airflow.db" in value]
     assert not leaked, f"the DB URL reached the task through {leaked}"

@@ -1,6 +1,8 @@
 """`wfo up` as an admin meets it: first start, a dying component, restart, SIGTERM, nothing left over.
 
-Runs a second instance next to the session's platform, so it also shows two instances never cross.
+Runs a second instance next to the session's platform, so it also shows two instances never cross. That
+instance runs on the local PostgreSQL server (production settings are the same program), so one extra
+platform start covers both.
 """
 
 from __future__ import annotations
@@ -9,18 +11,37 @@ import ipaddress
 import json
 import os
 import re
+import secrets
 import signal
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from wfo.cli import processes
 
-from helpers.platform_runner import Platform, free_port, instance_processes
+from helpers.platform_runner import Platform, env_dump_dag, free_port, instance_processes
 
 pytestmark = pytest.mark.integration
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    name = f"wfo_platform_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(f"{SERVER}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
@@ -63,15 +84,19 @@ def _cookie_attributes(set_cookie: str) -> set[str]:
     return {part.strip().split("=", 1)[0].lower() for part in set_cookie.split(";")[1:]}
 
 
-def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Platform) -> None:
+@pytest.mark.postgres
+def test_first_start_failure_restart_and_clean_stop(
+    tmp_path: Path, platform: Platform, database: str
+) -> None:
     home = tmp_path / "second"
     port = free_port()
     assert port != platform.port
     second = Platform(home=home, port=port, admin_password="")
+    # On PostgreSQL, as behind a TLS proxy on this host (the proxy is trusted, see the Secure cookies below).
+    env = {"WFO_DATABASE_URL": database, "WFO_TRUSTED_PROXIES": "127.0.0.1/32,::1"}
     env_password = os.environ.pop("WFO_ADMIN_PASSWORD", None)
     try:
-        # As behind a TLS proxy on this host (the proxy is trusted, see the Secure cookies below).
-        second.start(WFO_TRUSTED_PROXIES="127.0.0.1/32,::1")
+        second.start(**env)
     finally:
         if env_password is not None:
             os.environ["WFO_ADMIN_PASSWORD"] = env_password
@@ -116,6 +141,14 @@ def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Pl
     ).status in (401, 403)
     fernet_before = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
 
+    # Production settings are the same program: the API, the DAG processor and a task on PostgreSQL.
+    assert second.config_value("database", "sql_alchemy_conn") == database
+    url = "https://bi.example.com/on-postgres"
+    second.api("PUT", "/visualisations", json_body={"url": url}, expected=(200,))
+    out = tmp_path / "env.json"
+    second.deploy_dag("wfo_pg_probe.py", env_dump_dag("wfo_pg_probe", out))
+    assert second.trigger_and_wait("wfo_pg_probe") == "success"
+
     # A component dies: wfo up names it, stops the others and exits non-zero.
     os.kill(_component_pid(home, "scheduler"), signal.SIGKILL)
     assert second.process is not None
@@ -125,7 +158,7 @@ def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Pl
 
     # Restart: same secrets, no password shown again.
     second.output_path.unlink()  # type: ignore[union-attr]
-    second.start()
+    second.start(**env)
     assert "password:" not in second.output()
     fernet_after = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
     assert fernet_after == fernet_before
@@ -137,6 +170,17 @@ def test_first_start_failure_restart_and_clean_stop(tmp_path: Path, platform: Pl
     assert _wait_gone(home, timeout=1.0) == []
     # The session's platform was not disturbed.
     assert platform.request("GET", "/api/v2/monitor/health").status == 200
+
+    # What the instance wrote is in PostgreSQL, and the task never saw the database URL.
+    with psycopg2.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT username, action, object_id, outcome FROM wfo_audit_event")
+        assert ("admin", "visualisation.update", url, "success") in cur.fetchall()
+        cur.execute("SELECT value FROM wfo_setting WHERE key = 'visualisations.dashboard_url'")
+        assert json.loads(cur.fetchone()[0]) == url
+        cur.execute("SELECT count(*) FROM ab_user")
+        assert cur.fetchone()[0] == 1
+    task_env = json.loads(out.read_text())
+    assert not [k for k, v in task_env.items() if database in v], "the task saw the PostgreSQL URL"
 
 
 def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:

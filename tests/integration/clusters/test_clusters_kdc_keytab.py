@@ -11,6 +11,8 @@ from wfo.clusters.keytab import KeytabError, read_principals
 
 from helpers.kdc import APT_PACKAGES, Realm, create_realm, missing_tools
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="session")
 def realm(tmp_path_factory: pytest.TempPathFactory) -> Realm:

@@ -1,8 +1,14 @@
 """The manual's master DAG, uploaded as written: wfo proposes the upgrade, the user accepts it, and the
-upgraded DAG triggers its child with the manual's payload and succeeds."""
+upgraded DAG triggers its child with the manual's payload and succeeds.
+
+The child is the shipped Spark example ExampleSchemaGeneration: its outputs are checked here, the one run
+of that example in the suite (tests/integration/operators/test_operators_spark_local.py runs the others).
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,6 +48,8 @@ def test_uploaded_legacy_master_dag_is_upgraded_on_acceptance_and_runs(platform:
         "PATCH", f"/api/v2/dags/{CHILD}", json_body={"is_paused": False}, token=token, expected=(200,)
     )
 
+    out = platform.home / "examples-data" / "output" / "schema_generation"
+    shutil.rmtree(out, ignore_errors=True)
     run_id = platform.trigger("MasterDag")
     assert platform.wait_for_run("MasterDag", run_id, timeout=600) == "success"
     child_runs = platform.request(
@@ -50,3 +58,18 @@ def test_uploaded_legacy_master_dag_is_upgraded_on_acceptance_and_runs(platform:
     child = next(r for r in child_runs if r["dag_run_id"].startswith(run_id))
     assert child["state"] == "success"
     assert child["conf"] == {"message": "Hii there!!"}
+
+    # The child, the Spark example, did its work.
+    ratings = json.loads(_part_text(out / "ratings_schema"))
+    videos = json.loads(_part_text(out / "videos_schema"))
+    assert ratings["rows"] == 2000 and videos["rows"] == 500
+    assert [c["name"] for c in ratings["columns"]] == ["user_id", "item_id", "rating", "timestamp"]
+    assert {c["name"]: c["type"] for c in videos["columns"]}["duration_s"] == "double"
+    # The job received the workflow confs every Spark task gets.
+    assert (ratings["task_id"], ratings["dag_id"]) == ("SchemaGeneration", "ExampleSchemaGeneration")
+
+
+def _part_text(folder: Path) -> str:
+    parts = sorted(folder.glob("part-*"))
+    assert parts, f"no part files in {folder}"
+    return "".join(p.read_text() for p in parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +15,12 @@ pytestmark = pytest.mark.integration
 MASTER = "ExampleMasterDag"
 RUN_TIMEOUT = 240.0
 
-# Test-only DAGs (deployed to the instance's DAGs folder): a child that fails after a while, a paused
-# child, and a master whose tasks hit each of them, plus one whose callable decides not to trigger.
+# Test-only DAGs (deployed through the DAG-files API): a child that fails once released, a paused child,
+# and a master whose tasks hit each of them, plus one whose callable decides not to trigger. The children
+# wait for a file the test writes once it saw the parent's task deferred (no fixed sleeps: the states the
+# tests look for are reached for sure, and no sooner than needed).
 TEST_DAGS = """
+import os
 import time
 from datetime import timedelta
 
@@ -25,12 +29,21 @@ from airflow.sdk import DAG, task
 
 from wfo.operators import DagOperator
 
+
+def wait_for(path):
+    deadline = time.monotonic() + 300
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(path + " was never written")
+        time.sleep(0.1)
+
+
 with DAG("dagrun_test_failing_child", schedule=None, is_paused_upon_creation=False,
          default_args={"retries": 0}):
 
     @task(task_id="SlowThenFail")
     def slow_then_fail():
-        time.sleep(4)
+        wait_for(RELEASE_FAILING)
         raise ValueError("the child DAG fails on purpose")
 
     slow_then_fail()
@@ -40,7 +53,7 @@ with DAG("dagrun_test_slow_child", schedule=None, is_paused_upon_creation=False,
 
     @task(task_id="Slow")
     def slow():
-        time.sleep(6)
+        wait_for(RELEASE_SLOW)
 
     slow()
 
@@ -99,17 +112,27 @@ def _ti(platform: Platform, dag_id: str, run_id: str, task_id: str) -> dict[str,
     return ti
 
 
-def _run_watching(platform: Platform, dag_id: str, task_id: str) -> tuple[str, str, set[str]]:
-    """Trigger `dag_id`, wait for it, and collect the states `task_id` went through (polled via the API)."""
+def _run_watching(
+    platform: Platform, dag_id: str, task_id: str, releases: dict[str, Path] | None = None
+) -> tuple[str, str, set[str]]:
+    """Trigger `dag_id`, wait for it, and collect the states `task_id` went through (polled via the API).
+
+    `releases`: task id -> file to write once that task was seen deferred (what the test children wait for).
+    """
     run_id = platform.trigger(dag_id)
     seen: set[str] = set()
     deadline = time.monotonic() + RUN_TIMEOUT
     while time.monotonic() < deadline:
-        seen.add(str(_ti(platform, dag_id, run_id, task_id)["state"]))
+        listed = _get(platform, f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+        states = {ti["task_id"]: str(ti["state"]) for ti in listed}
+        seen.add(states.get(task_id, "none"))
+        for waiting, release in (releases or {}).items():
+            if states.get(waiting) == "deferred":
+                release.touch()
         state = _get(platform, f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
         if state in ("success", "failed"):
             return run_id, state, seen
-        time.sleep(0.3)
+        time.sleep(0.2)
     raise TimeoutError(f"{dag_id} run {run_id} did not finish within {RUN_TIMEOUT} s")
 
 
@@ -121,11 +144,17 @@ def master_run(platform: Platform) -> tuple[str, str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def failing_run(platform: Platform) -> tuple[str, str, set[str]]:
-    platform.deploy_dag("dagrun_test_dags.py", TEST_DAGS)
+def failing_run(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, set[str]]:
+    folder = tmp_path_factory.mktemp("dagrun")
+    failing, slow = folder / "release-failing", folder / "release-slow"
+    code = TEST_DAGS.replace("RELEASE_FAILING", repr(str(failing))).replace("RELEASE_SLOW", repr(str(slow)))
+    platform.deploy_dag("dagrun_test_dags.py", code)
     for dag_id in ("dagrun_test_failing_child", "dagrun_test_slow_child", "dagrun_test_paused_child"):
         platform.wait_for_dag(dag_id)
-    return _run_watching(platform, "dagrun_test_master", "RunFailingChild")
+    # The failing child fails only once the parent waits deferred; the shared run ends only once
+    # JoinSharedRun found it running and waits for it.
+    releases = {"RunFailingChild": failing, "JoinSharedRun": slow}
+    return _run_watching(platform, "dagrun_test_master", "RunFailingChild", releases)
 
 
 def test_master_dag_runs_the_child_with_the_payload(

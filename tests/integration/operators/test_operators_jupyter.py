@@ -162,22 +162,25 @@ from airflow.sdk import DAG
 from wfo.operators import CoutureJupyterOperator
 
 with DAG("wfo_test_notebook_refused", schedule=None, catchup=False):
-    CoutureJupyterOperator(
-        task_id="refused_output",
-        input_notebook="tests/marker.ipynb",
-        output_notebook="{{ dag_run.conf['out'] }}",
-        parameters={"marker": "{{ dag_run.conf['marker'] }}"},
-        retries=0,
-    )
+    for task_id in ("relative", "absolute"):
+        CoutureJupyterOperator(
+            task_id=f"refused_{task_id}",
+            input_notebook="tests/marker.ipynb",
+            output_notebook="{{ dag_run.conf['out_%s'] }}" % task_id,
+            parameters={"marker": "{{ dag_run.conf['marker'] }}"},
+            retries=0,
+        )
 """
+# Rendered from the run's conf, so refused when the task runs, not when the DAG is parsed. Every other
+# kind of refused path is a unit test (tests/unit/notebooks/test_notebooks_workspace.py): same check.
+REFUSED_OUTPUTS = {
+    "refused_relative": ("../escaped.ipynb", "contains '..'"),
+    "refused_absolute": ("/tmp/wfo-escaped.ipynb", "is absolute"),
+}
 
 
-@pytest.mark.parametrize(
-    ("out", "message"),
-    [("../escaped.ipynb", "contains '..'"), ("/tmp/wfo-escaped.ipynb", "is absolute")],
-)
 def test_an_output_outside_the_workspace_is_refused_before_the_notebook_runs(
-    platform: Platform, tmp_path: Path, out: str, message: str
+    platform: Platform, tmp_path: Path
 ) -> None:
     workspace = _workspace(platform)
     workspace.write(
@@ -186,10 +189,12 @@ def test_an_output_outside_the_workspace_is_refused_before_the_notebook_runs(
     )
     marker = tmp_path / "ran.txt"
     platform.deploy_dag("wfo_test_notebook_refused.py", REFUSED_DAG)
-    run_id = platform.trigger("wfo_test_notebook_refused", {"out": out, "marker": str(marker)})
+    conf = {f"out_{task_id.split('_')[1]}": out for task_id, (out, _) in REFUSED_OUTPUTS.items()}
+    run_id = platform.trigger("wfo_test_notebook_refused", {**conf, "marker": str(marker)})
     assert platform.wait_for_run("wfo_test_notebook_refused", run_id, NOTEBOOK_TIMEOUT) == "failed"
-    log = platform.task_log("wfo_test_notebook_refused", run_id, "refused_output")
-    assert "WorkspacePathError" in log and "output_notebook is refused" in log and message in log
+    for task_id, (_, message) in REFUSED_OUTPUTS.items():
+        log = platform.task_log("wfo_test_notebook_refused", run_id, task_id)
+        assert "WorkspacePathError" in log and "output_notebook is refused" in log and message in log
     assert not marker.exists(), "the notebook must not run when its output would be discarded"
     assert not Path("/tmp/wfo-escaped.ipynb").exists()
     assert not (platform.home / "store" / "notebooks" / "escaped.ipynb").exists()

@@ -142,6 +142,25 @@ def test_op_still_manages_ordinary_connections(platform: Platform) -> None:
 # --- the marker-file chain ------------------------------------------------------------------------------
 
 
+# The cheapest Spark task on the default group: spark-submit starts the driver's JVM (which writes the
+# marker when the group's conf reaches it), the script itself does no Spark work.
+DRIVER_JOB = b'print("the driver ran")\n'
+DRIVER_DAG = """
+from airflow.sdk import DAG
+from wfo.operators import PySparkOperator
+
+with DAG("wfo_test_group_snapshot_chain", schedule=None, catchup=False):
+    PySparkOperator(task_id="driver", code_artifact="wfo_test_driver_job.py", retries=0)
+"""
+
+
+@pytest.fixture(scope="module")
+def driver_dag(platform: Platform) -> str:
+    assert platform.upload("/wfo/api/v1/code-artifacts", [("wfo_test_driver_job.py", DRIVER_JOB)]).status == 200
+    platform.deploy_dag("wfo_test_group_snapshot_chain.py", DRIVER_DAG)
+    return "wfo_test_group_snapshot_chain"
+
+
 @pytest.fixture
 def default_spark(platform: Platform) -> Iterator[dict[str, Any]]:
     """The default group's Spark section; put back through wfo afterwards (which republishes it)."""
@@ -153,7 +172,7 @@ def default_spark(platform: Platform) -> Iterator[dict[str, Any]]:
 
 
 def test_a_snapshot_changed_outside_wfo_never_runs(
-    platform: Platform, default_spark: dict[str, Any], tmp_path: Path
+    platform: Platform, default_spark: dict[str, Any], driver_dag: str, tmp_path: Path
 ) -> None:
     marker = tmp_path / "driver-started.log"
     # The JVM creates this file as it starts: visible proof that a conf of the group reached spark-submit.
@@ -166,9 +185,9 @@ def test_a_snapshot_changed_outside_wfo_never_runs(
     assert option in _connection(platform, DEFAULT_CONN).json()["extra"]
 
     # ... and the task refuses it before anything runs.
-    run_id = platform.trigger("ExampleSchemaGeneration")
-    assert platform.wait_for_run("ExampleSchemaGeneration", run_id, timeout=SPARK_TIMEOUT) == "failed"
-    log = platform.task_log("ExampleSchemaGeneration", run_id, "SchemaGeneration")
+    run_id = platform.trigger(driver_dag)
+    assert platform.wait_for_run(driver_dag, run_id, timeout=SPARK_TIMEOUT) == "failed"
+    log = platform.task_log(driver_dag, run_id, "driver")
     assert "config group 'default' was refused" in log and "changed outside wfo" in log
     assert REPUBLISH in log
     assert not marker.exists()
@@ -184,5 +203,5 @@ def test_a_snapshot_changed_outside_wfo_never_runs(
         json_body={**default_spark, "confs": confs},
         expected=(200,),
     )
-    assert platform.trigger_and_wait("ExampleSchemaGeneration", timeout=SPARK_TIMEOUT) == "success"
+    assert platform.trigger_and_wait(driver_dag, timeout=SPARK_TIMEOUT) == "success"
     assert marker.exists()
