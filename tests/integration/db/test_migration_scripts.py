@@ -76,3 +76,37 @@ def test_downgrade_to_base_removes_our_tables_and_upgrade_restores_them(
             assert alembic.schema_diff(connection) == []
     finally:
         engine.dispose()
+
+
+def test_audit_events_recorded_under_old_action_names_get_the_new_names(db_url: str, alembic: Alembic) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(db_url)
+    insert = text(
+        "INSERT INTO wfo_audit_event (created_at, username, action, object_type, object_id, outcome) "
+        "VALUES (CURRENT_TIMESTAMP, 'admin', :action, :object_type, 'x', 'success')"
+    )
+    old = [
+        ("dag_files.save", "dag_file"),
+        ("visualisations.update", "dashboard"),
+        ("config_group.default", "config_group"),
+        ("code_bricks.delete", "code_brick"),
+        ("config_group.create", "config_group"),  # already follows the convention: untouched
+    ]
+    try:
+        with engine.begin() as connection:
+            alembic.run(connection, "upgrade", "2b9c24965bc2")
+            for action, object_type in old:
+                connection.execute(insert, {"action": action, "object_type": object_type})
+        with engine.begin() as connection:
+            alembic.run(connection, "upgrade", "heads")
+            rows = connection.execute(text("SELECT action, object_type FROM wfo_audit_event ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [
+            ("dag_file.save", "dag_file"),
+            ("visualisation.update", "visualisation"),
+            ("config_group.set_default", "config_group"),
+            ("code_brick.delete", "code_brick"),
+            ("config_group.create", "config_group"),
+        ]
+    finally:
+        engine.dispose()

@@ -15,7 +15,7 @@ from wfo.db import AuditEvent, Setting, metadata
 def _event(**overrides: object) -> AuditEvent:
     fields: dict[str, object] = {
         "username": "alice",
-        "action": "visualisations.update",
+        "action": "visualisation.update",
         "object_type": "visualisation",
         "object_id": "42",
         "outcome": "success",
