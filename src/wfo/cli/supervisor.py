@@ -9,16 +9,32 @@ group, then SIGKILL to whatever is left after a grace period.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 # Logs can name users, hosts and paths: readable by the instance's owner only.
 LOG_MODE = 0o600
+
+
+# What a task printed, as Airflow's LocalExecutor echoes it into the scheduler's own output
+# (`subprocess_logs_to_stdout=True`): `... [info ] <line> [task.stdout]` (or JSON with that logger name).
+# Airflow 3.3.2 masks secrets in the task's log but not in this echo, which would put what a task prints
+# -- a Livy password it was given, say -- into scheduler.log; the task's log has it, masked.
+_ANSI = re.compile(rb"\x1b\[[0-9;]*m")
+_TASK_OUTPUT = re.compile(rb'(\[task\.std(out|err)\]\s*$)|("logger"\s*:\s*"task\.std(out|err)")')
+
+
+def is_forwarded_task_output(line: bytes) -> bool:
+    """True for a line a LocalExecutor worker echoed from a task's stdout/stderr."""
+    return _TASK_OUTPUT.search(_ANSI.sub(b"", line)) is not None
 
 
 def open_private_log(path: Path, *, append: bool = True) -> IO[bytes]:
@@ -38,7 +54,10 @@ class Component:
     process: subprocess.Popen[bytes] | None = None
     # Replaces the supervisor's environment for this component (the DAG validator gets a scrubbed one).
     env: dict[str, str] | None = field(default=None, repr=False)
+    # Lines of the component's output not to keep in its log (read through a pipe when set).
+    drop_line: Callable[[bytes], bool] | None = field(default=None, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
+    _copier: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int | None:
@@ -50,10 +69,29 @@ class Component:
             self.argv,
             env=self.env if self.env is not None else env,
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
+            stdout=self._log if self.drop_line is None else subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if self.drop_line is not None:
+            self._copier = threading.Thread(
+                target=self._copy_output, name=f"{self.name}-log", daemon=True
+            )
+            self._copier.start()
+
+    def _copy_output(self) -> None:
+        """Copy the component's output into its log line by line, leaving out what `drop_line` names."""
+        assert self.process is not None and self.process.stdout is not None and self.drop_line is not None
+        log = self._log
+        with self.process.stdout as output:
+            for line in output:
+                if log is None or self.drop_line(line):
+                    continue
+                try:
+                    log.write(line)
+                    log.flush()
+                except (OSError, ValueError):  # the log was closed while stopping
+                    log = None
 
     def exit_code(self) -> int | None:
         return self.process.poll() if self.process else None
@@ -87,6 +125,10 @@ class Component:
             return ""
 
     def close_log(self) -> None:
+        if self._copier is not None:
+            # Every writer of the pipe is gone once the group stopped: the copier reaches EOF.
+            self._copier.join(timeout=5)
+            self._copier = None
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -18,7 +18,7 @@ from typing import Any
 
 from wfo.cli import processes
 from wfo.cli.airflow_config import child_environment, write_config
-from wfo.cli.supervisor import Component, Supervisor, open_private_log
+from wfo.cli.supervisor import Component, Supervisor, is_forwarded_task_output, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.extras import MissingExtraError, require_extra
 from wfo.settings import Settings
@@ -48,7 +48,12 @@ def components(settings: Settings, env: dict[str, str] | None = None) -> list[Co
     return [
         api_server(settings, env if env is not None else dict(os.environ)),
         # Their built-in log servers listen on every interface: ours (below) binds to WFO_HOST.
-        Component("scheduler", [airflow, "scheduler", "--skip-serve-logs"], logs / "scheduler.log"),
+        Component(
+            "scheduler",
+            [airflow, "scheduler", "--skip-serve-logs"],
+            logs / "scheduler.log",
+            drop_line=is_forwarded_task_output,
+        ),
         Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
         Component("triggerer", [airflow, "triggerer", "--skip-serve-logs"], logs / "triggerer.log"),
         Component("log-server", [sys.executable, "-m", "wfo.cli.log_server"], logs / "log-server.log"),

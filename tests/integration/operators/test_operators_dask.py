@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,6 +178,13 @@ def _platform_commands(platform: Platform, pattern: str) -> list[str]:
     ]
 
 
+def _written_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
 # Local-cluster processes: their scheduler file is in a task's work directory.
 LOCAL_CLUSTER = r"wfo-python-task-.*dask"
 
@@ -188,11 +196,11 @@ def test_killing_the_task_stops_the_job_and_its_local_cluster(platform: Platform
     platform.deploy_dag("wfo_test_dask_kill.py", SLEEPER_DAG.replace("OUT", repr(str(marker))))
     run_id = platform.trigger("wfo_test_dask_kill")
     deadline = time.monotonic() + TIMEOUT
-    while not marker.exists():
+    started = _written_json(marker)
+    while started is None:  # until the sleeper wrote all of it
         assert time.monotonic() < deadline, "the sleeper never started"
-        time.sleep(0.5)
-    time.sleep(0.5)
-    started = json.loads(marker.read_text())
+        time.sleep(0.2)
+        started = _written_json(marker)
     assert alive(started["pid"])
     platform.request(
         "PATCH",
