@@ -36,6 +36,8 @@ TIERS = ("unit", "integration", "e2e")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def tier(item: pytest.Item) -> int:
+        if item.get_closest_marker("fuzz"):
+            return len(TIERS) + 1  # fuzzing leaves junk on the session platform: after everything else
         parts = item.path.relative_to(Path(__file__).parent).parts
         return TIERS.index(parts[0]) if parts[0] in TIERS else len(TIERS)
 

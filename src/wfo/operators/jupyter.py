@@ -107,14 +107,18 @@ class CoutureJupyterOperator(BaseOperator):
             return run_notebook(self._job(parameters, group_environment(rendered)), log=self.log)
 
     def _check_paths(self, input_notebook: Any, output_notebook: Any, *, templates_allowed: bool) -> None:
-        """`WorkspacePathError` naming the argument, for a path outside the workspace."""
+        """A `ValueError` naming the argument, for a path outside the workspace.
+
+        A wrong operator argument is the DAG author's error, shown as an import error of the DAG file (as
+        Airflow's own operators do), not a platform error with an HTTP status.
+        """
         for what, value in (("input_notebook", input_notebook), ("output_notebook", output_notebook)):
             if templates_allowed and isinstance(value, str) and _is_template(value):
                 continue  # checked after rendering, when the task runs
             try:
                 notebook_path(value)
             except WorkspacePathError as exc:
-                raise WorkspacePathError(f"{self.task_id}: {what} is refused: {exc}") from None
+                raise ValueError(f"{self.task_id}: {what} is refused: {exc}") from None
 
     def _job(self, parameters: dict[str, Any], env: dict[str, str]) -> NotebookJob:
         from wfo.notebooks.execution import NotebookJob

@@ -64,8 +64,12 @@ def _takes_input(route: APIRoute) -> bool:
     )
 
 
+def _takes_body(route: APIRoute) -> bool:
+    return bool(route.dependant.body_params or route.openapi_extra and "requestBody" in route.openapi_extra)
+
+
 def document(app: FastAPI) -> None:
-    """Add the implied error answers (401, 403, 422) to every route's OpenAPI responses."""
+    """Add the implied error answers (401, 403; 422 for input; 400, 413, 415 for a body) to every route."""
     for route in app.routes:
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
@@ -74,6 +78,9 @@ def document(app: FastAPI) -> None:
             implied += [401, 403]
         if _takes_input(route):
             implied.append(422)
+        if _takes_body(route):
+            # A body that cannot be parsed (400), is too large (413) or of another type (415).
+            implied += [400, 413, 415]
         for status in implied:
             if status in route.responses:
                 continue

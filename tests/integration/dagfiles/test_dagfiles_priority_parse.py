@@ -1,4 +1,8 @@
-"""A priority-parse request makes the running dag-processor parse a freshly written file."""
+"""A priority-parse request makes the running dag-processor parse a freshly written file.
+
+The requests are written and read in the platform's database from this process (no cold Airflow CLI or
+interpreter per look); the api-server's own path to it is every save of a DAG file (deploy_dag).
+"""
 
 from __future__ import annotations
 
@@ -6,55 +10,55 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, delete, select
+from sqlalchemy.orm import Session
 
-from wfo.dagfiles.parsing import request_id
+from wfo.cli.airflow_config import SQLITE_CONNECT_ARGS
+from wfo.dagfiles.parsing import request_id, request_priority_parse
 
 from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 
-# Run against the platform's database, in a process configured like the api-server.
-REQUEST_AND_COUNT = """
-import json, sys
-from sqlalchemy import func, select
-from airflow.models.dagbag import DagPriorityParsingRequest as R
-from airflow.utils.session import create_session
-from wfo.dagfiles.parsing import request_priority_parse
 
-path, bundle, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
-for _ in range(calls):
-    request_priority_parse(path, bundle)
-with create_session(scoped=False) as session:
-    rows = session.execute(select(R.id, R.bundle_name, R.relative_fileloc).where(R.relative_fileloc == path)).all()
-    print(json.dumps([list(r) for r in rows]))
-    if len(sys.argv) > 4:
-        session.execute(R.__table__.delete().where(R.relative_fileloc == path))
-"""
+@contextmanager
+def _platform_db(platform: Platform) -> Iterator[Session]:
+    """A session on the platform's own database (as its api-server writes it), from this process."""
+    url = platform.config_value("database", "sql_alchemy_conn")
+    engine = create_engine(url, connect_args=SQLITE_CONNECT_ARGS if url.startswith("sqlite") else {})
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def priority_parse(
-    platform: Platform, path: str, bundle: str = "dags-folder", calls: int = 1, *extra: str
+    platform: Platform, path: str, bundle: str = "dags-folder", calls: int = 1, *, cleanup: bool = False
 ) -> list[list[str]]:
-    env = platform.env(AIRFLOW_HOME=str(platform.home), AIRFLOW_CONFIG=str(platform.home / "airflow.cfg"))
-    proc = subprocess.run(
-        [sys.executable, "-c", REQUEST_AND_COUNT, path, bundle, str(calls), *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    rows: list[list[str]] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return rows
+    """Request a priority parse `calls` times (each its own transaction); the rows then pending for `path`."""
+    from airflow.models.dagbag import DagPriorityParsingRequest as R
+
+    with _platform_db(platform) as session:
+        for _ in range(calls):
+            request_priority_parse(path, bundle, session=session)
+            session.commit()
+        columns = select(R.id, R.bundle_name, R.relative_fileloc)
+        rows = session.execute(columns.where(R.relative_fileloc == path))
+        pending = [[str(value) for value in row] for row in rows]
+        if cleanup:
+            session.execute(delete(R).where(R.relative_fileloc == path))
+            session.commit()
+    return pending
 
 
 def test_two_requests_in_a_row_leave_one_pending_row(platform: Platform) -> None:
     # A bundle no dag-processor serves: nobody claims the row, so we can look at it.
-    rows = priority_parse(platform, "team/twice.py", "no-such-bundle", 2, "cleanup")
+    rows = priority_parse(platform, "team/twice.py", "no-such-bundle", 2, cleanup=True)
     assert rows == [[request_id("team/twice.py", "no-such-bundle"), "no-such-bundle", "team/twice.py"]]
 
 
@@ -71,21 +75,9 @@ def test_requested_file_becomes_visible(platform: Platform) -> None:
     platform.wait_for_dag(dag_id, timeout=180)
     # The dag-processor claimed (deleted) the request: read in the platform's database from here.
     deadline = time.monotonic() + 60
-    while _pending(platform, "priority_probe.py"):
+    while priority_parse(platform, "priority_probe.py", calls=0):
         assert time.monotonic() < deadline, "the dag-processor never claimed the priority-parse request"
         time.sleep(0.25)
-
-
-def _pending(platform: Platform, path: str) -> list[str]:
-    """Ids of the priority-parse requests for `path` still in the platform's database."""
-    from airflow.models.dagbag import DagPriorityParsingRequest as R
-
-    engine = create_engine(platform.config_value("database", "sql_alchemy_conn"))
-    try:
-        with engine.connect() as conn:
-            return [str(row[0]) for row in conn.execute(select(R.id).where(R.relative_fileloc == path))]
-    finally:
-        engine.dispose()
 
 
 VALIDATE_WITH_RUNNING_VALIDATOR = """
