@@ -42,9 +42,10 @@ from wfo.storage.objectstore import ObjectStore, normalise_key
 
 PREFIX = "code-artifacts"
 MANIFEST = "manifest.json"
-# Code and the small files jobs read next to it; executables and archives of code for Spark.
+# Code and the small files jobs read next to it; executables and archives of code for Spark. Spelled
+# as the docs write them (`.R`): refusals list them so; names are matched case-insensitively.
 EXTENSIONS = (
-    ".py", ".jar", ".zip", ".egg", ".whl", ".sql", ".sh", ".r", ".scala", ".json", ".yaml", ".yml",
+    ".py", ".jar", ".zip", ".egg", ".whl", ".sql", ".sh", ".R", ".scala", ".json", ".yaml", ".yml",
     ".txt", ".conf", ".properties", ".ipynb", ".csv",
 )  # fmt: skip
 MAX_FILE_BYTES = 512 * MiB

@@ -36,14 +36,15 @@ def check_extension(name: str, allowed: Iterable[str]) -> str:
     """Return the allowed extension `name` ends with (lower case), or raise `ExtensionNotAllowedError`.
 
     Extensions are compared case-insensitively and may have several parts (`.tar.gz`); the longest
-    match wins. A name that is only an extension (`.py`) is refused.
+    match wins. A name that is only an extension (`.py`) is refused. The refusal lists the allowed
+    extensions sorted and spelled as given (`.R`, as the docs write it).
     """
-    wanted = sorted({ext.lower() if ext.startswith(".") else f".{ext.lower()}" for ext in allowed}, key=len)
+    spelled = {ext.lower(): ext for ext in (e if e.startswith(".") else f".{e}" for e in allowed)}
     lowered = name.lower()
-    for ext in reversed(wanted):
+    for ext in sorted(spelled, key=len, reverse=True):
         if lowered.endswith(ext) and len(lowered) > len(ext):
             return ext
-    shown = ", ".join(wanted) if wanted else "(none)"
+    shown = ", ".join(sorted(spelled.values(), key=str.lower)) if spelled else "(none)"
     raise ExtensionNotAllowedError(
         f"the file {name!r} has an extension that is not allowed here; allowed: {shown}"
     )

@@ -46,7 +46,14 @@ def test_disallowed_extension_message_lists_the_allowed_ones(name: str) -> None:
     with pytest.raises(ExtensionNotAllowedError) as info:
         check_extension(name, {".py", ".jar"})
     assert repr(name) in str(info.value)
-    assert "allowed: .py, .jar" in str(info.value) or "allowed: .jar, .py" in str(info.value)
+    assert str(info.value).endswith("allowed: .jar, .py")
+
+
+def test_refusal_lists_the_allowed_extensions_sorted_and_spelled_as_declared() -> None:
+    with pytest.raises(ExtensionNotAllowedError) as info:
+        check_extension("run.exe", (".sh", ".R", ".py", ".csv"))
+    assert str(info.value).endswith("allowed: .csv, .py, .R, .sh")
+    assert check_extension("model.r", (".sh", ".R")) == ".r"
 
 
 def test_copy_limited_refuses_an_oversized_upload_and_leaves_the_folder_unchanged(tmp_path: Path) -> None:
