@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
@@ -252,11 +252,33 @@ class GroupDocument(BaseModel):
     runtime: RuntimeSection | None = None
 
 
+class ImportRejection(BaseModel):
+    """A group of an import refused on its own, and why."""
+
+    name: str
+    reason: str
+
+
+class ImportHeldBack(BaseModel):
+    """A group that would have been created or updated, not imported because another was refused."""
+
+    name: str
+    would_be: Literal["created", "updated"]
+    reason: str
+
+
 class ImportReport(BaseModel):
-    """What an import of `GET /api/configs/` did (or, for a dry run, would do)."""
+    """What an import of `GET /api/configs/` did with every group (a dry run: what it would do).
+
+    All or nothing (docs/user-guide.md, "Import / export"): when a group is refused, `created` and
+    `updated` are empty, the refused groups are under `rejected` and the others under `held_back`.
+    """
 
     created: list[str] = Field(default_factory=list)
     updated: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list, description="equal to the archive: not touched")
+    rejected: list[ImportRejection] = Field(default_factory=list)
+    held_back: list[ImportHeldBack] = Field(default_factory=list)
     default: str | None = None
     dry_run: bool = False
+    imported: bool = Field(default=False, description="something was written (never for a dry run)")

@@ -1,4 +1,4 @@
-"""Export and import of all config groups as one tar.gz (the manual's `GET/POST /api/configs/`).
+"""The configs archive (the manual's `GET/POST /api/configs/`): the export, and reading an import.
 
 Layout of the archive (deterministic: the same groups give the same bytes):
 
@@ -9,16 +9,8 @@ Layout of the archive (deterministic: the same groups give the same bytes):
     configs/<group>/kerberos/krb5.conf
     configs/<group>/kerberos/keytabs/<name>    only with secrets (Admin, include_secrets=true)
 
-Livy passwords are in group.json only with secrets. An import validates everything first, with the
-same models and rules as the API (group.json is a `GroupDocument`), then applies it in the request's transaction: groups in the archive are created
-or made equal to it (files not in the archive are removed; keytabs and Livy passwords are kept when the
-archive carries none), groups not in the archive are kept. A group.json without `runtime` (an export
-from before that section existed) leaves the group's runtime section as it is. A dry run reports and
-changes nothing. The permission rules are those of the API: an importer without `WFO Cluster Code
-Settings` can_edit (an Op) is refused (403, nothing changed) when the archive adds, changes or removes a
-code setting — a Spark conf off the tuning allow-list, a code argument, a Hadoop property naming a class
-or a script, a krb5.conf setting off its allow-list, the runtime section; a Livy URL pointing elsewhere
-needs its password in the archive.
+Livy passwords are in group.json only with secrets. `read_archive` checks each group with the same
+models and rules as the API (group.json is a `GroupDocument`); `wfo.clusters.transfer_import` applies it.
 """
 
 from __future__ import annotations
@@ -28,41 +20,32 @@ import json
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wfo.clusters import (
-    groups,
-    hadoop,
-    kerberos_section,
-    livy_section,
-    runtime_section,
-    secrets,
-    spark_section,
-)
+from wfo.clusters import kerberos_section, runtime_section, secrets
 from wfo.clusters.errors import ChangeForbidden, InvalidGroupInput
 from wfo.clusters.kerberos_section import KRB5_CONF
 from wfo.clusters.keytab import KeytabError, read_principals
 from wfo.clusters.permissions import Permissions
 from wfo.clusters.published import livy_passwords
-from wfo.clusters.schemas import GroupDocument, ImportReport, SparkUpdate
+from wfo.clusters.schemas import (
+    GroupDocument,
+    ImportRejection,
+    ImportReport,
+)
 from wfo.clusters.stored import (
     HADOOP,
     KEYTAB,
     KRB5,
     check_name,
-    default_group,
-    files_of,
-    find_file,
     list_groups,
 )
 from wfo.clusters.validation import problems, summary
-from wfo.db.models import ConfigGroup, ConfigGroupFile
+from wfo.db.models import ConfigGroup
 from wfo.storage.archives import ArchiveLimits, extract_archive
 from wfo.storage.errors import StorageError
 from wfo.storage.limits import MiB
@@ -77,7 +60,13 @@ ALLOWED_EXTENSIONS = (".json", ".xml", ".conf", ".keytab")
 
 
 class ImportRefused(InvalidGroupInput):
-    """The archive cannot be imported; nothing was changed."""
+    """The archive (or a group of it) cannot be imported; nothing was changed.
+
+    With `report` when groups were refused: the answer carries it next to `detail`."""
+
+    def __init__(self, message: str, report: ImportReport | None = None) -> None:
+        super().__init__(message, extra=report.model_dump(mode="json") if report is not None else None)
+        self.report = report
 
 
 # --- export ---------------------------------------------------------------------------------------------
@@ -143,7 +132,7 @@ def export_groups(
 
 # --- import ---------------------------------------------------------------------------------------------
 @dataclass
-class _IncomingGroup:
+class IncomingGroup:
     document: GroupDocument
     hadoop: dict[str, bytes]
     krb5: bytes | None
@@ -160,7 +149,7 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
     return value
 
 
-def _read_group(folder: Path) -> _IncomingGroup:
+def _read_group(folder: Path) -> IncomingGroup:
     name = folder.name
     if not (folder / "group.json").is_file():
         raise ImportRefused(f"group folder {name!r} has no group.json")
@@ -192,11 +181,16 @@ def _read_group(folder: Path) -> _IncomingGroup:
         except KeytabError as exc:
             raise ImportRefused(f"{name}/kerberos/keytabs/{path.name} is not a keytab: {exc}") from None
         keytabs[path.name] = path.read_bytes()
-    return _IncomingGroup(document, hadoop, krb5, keytabs)
+    return IncomingGroup(document, hadoop, krb5, keytabs)
 
 
-def read_archive(archive: BinaryIO, work: Path) -> tuple[dict[str, Any], dict[str, _IncomingGroup]]:
-    """Extract (safely) and parse an export; `ImportRefused` says what is wrong."""
+def read_archive(
+    archive: BinaryIO, work: Path
+) -> tuple[dict[str, Any], dict[str, IncomingGroup], list[ImportRejection]]:
+    """Extract (safely) and parse an export: `(manifest, groups, refused groups)`.
+
+    `ImportRefused` when the archive as a whole is unusable (unsafe, damaged, not an export).
+    """
     try:
         extract_archive(archive, work, limits=IMPORT_LIMITS, allowed_extensions=ALLOWED_EXTENSIONS)
     except StorageError as exc:
@@ -207,140 +201,22 @@ def read_archive(archive: BinaryIO, work: Path) -> tuple[dict[str, Any], dict[st
     manifest = _read_json(root / "manifest.json", "manifest.json")
     if manifest.get("format") != FORMAT:
         raise ImportRefused(f"unsupported export format {manifest.get('format')!r} (this wfo reads {FORMAT})")
-    incoming = {}
+    incoming: dict[str, IncomingGroup] = {}
+    rejected: list[ImportRejection] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         try:
             check_name(folder.name)
+            incoming[folder.name] = _read_group(folder)
         except InvalidGroupInput as exc:
-            raise ImportRefused(str(exc)) from None
-        incoming[folder.name] = _read_group(folder)
-    if not incoming:
+            rejected.append(ImportRejection(name=folder.name, reason=str(exc)))
+    if not incoming and not rejected:
         raise ImportRefused("the archive holds no config group")
     default = manifest.get("default")
-    if default is not None and default not in incoming:
+    if default is not None and default not in incoming and default not in {r.name for r in rejected}:
         raise ImportRefused(
             f"manifest.json names {default!r} as the default, but the archive has no such group"
         )
-    return manifest, incoming
-
-
-def _replace_files(group: ConfigGroup, incoming: _IncomingGroup) -> None:
-    """Make the group's files those of the archive; its keytabs are kept when the archive has none."""
-    wanted: dict[tuple[str, str], bytes] = {(HADOOP, n): d for n, d in incoming.hadoop.items()}
-    if incoming.krb5 is not None:
-        wanted[(KRB5, KRB5_CONF)] = incoming.krb5
-    wanted.update({(KEYTAB, n): d for n, d in incoming.keytabs.items()})
-    for f in list(group.files):
-        if (f.kind, f.name) not in wanted and not (f.kind == KEYTAB and not incoming.keytabs):
-            group.files.remove(f)
-    now = datetime.now(UTC)
-    for (kind, file_name), data in wanted.items():
-        existing = find_file(group, kind, file_name)
-        current = (
-            (secrets.decrypt(existing.content) if kind == KEYTAB else existing.content) if existing else None
-        )
-        if current == data:
-            continue
-        stored = secrets.encrypt(data) if kind == KEYTAB else data
-        if existing is None:
-            group.files.append(
-                ConfigGroupFile(kind=kind, name=file_name, content=stored, size=len(data), modified=now)
-            )
-        else:
-            existing.content, existing.size, existing.modified = stored, len(data), now
-
-
-def _apply(
-    session: Session,
-    group: ConfigGroup,
-    incoming: _IncomingGroup,
-    dependencies: list[str],
-    permissions: Permissions,
-    username: str | None,
-) -> bool:
-    """Make `group` equal to `incoming` through the same section services (and checks) as the API;
-    True when anything changed. Files come first, so the selected keytab is checked against them."""
-    doc = incoming.document
-    before = _fingerprint(group)
-    what = f"importing group {group.name!r}"
-    stored = {f.name: f.content for f in files_of(group, HADOOP)}
-    hadoop.check_code_changes(hadoop.code_changes(stored, dict(incoming.hadoop)), permissions, what)
-    krb5 = find_file(group, KRB5, KRB5_CONF)
-    kerberos_section.check_krb5_change(krb5.content if krb5 else None, incoming.krb5, permissions, what)
-    _replace_files(group, incoming)
-    spark = SparkUpdate(arguments=doc.spark.arguments, confs=doc.spark.confs, spark_home=doc.spark_home)
-    try:
-        spark_section.update_spark(session, group, spark, username, permissions, dependencies)
-        kerberos_section.set_kerberos(session, group, doc.kerberos, username)
-        livy_section.update_livy(session, group, doc.livy, username)
-        if doc.runtime is not None:
-            runtime_section.update_runtime(session, group, doc.runtime, username, permissions)
-    except ChangeForbidden as exc:
-        raise ChangeForbidden(f"group {group.name!r}: {exc}") from None
-    except InvalidGroupInput as exc:
-        raise ImportRefused(f"group {group.name!r}: {exc}") from None
-    return _fingerprint(group) != before
-
-
-def _fingerprint(group: ConfigGroup) -> str:
-    files = sorted((f.kind, f.name, f.size, f.content if f.kind != KEYTAB else b"") for f in group.files)
-    state = [
-        group.spark_arguments,
-        group.spark_confs,
-        group.spark_home,
-        group.kerberos_principal,
-        group.kerberos_keytab,
-        group.livy,
-        group.livy_secrets is not None,
-        runtime_section.runtime_view(group).model_dump(),
-        [repr(x) for x in files],
-    ]
-    return json.dumps(state, sort_keys=True, default=str)
-
-
-def import_groups(
-    session: Session,
-    archive: BinaryIO,
-    *,
-    dry_run: bool,
-    username: str | None,
-    permissions: Permissions,
-    dependencies: list[str] | None = None,
-) -> ImportReport:
-    """Import an export; all of it or (on any refusal) nothing. A dry run rolls everything back.
-
-    `dependencies`: the names in the Spark dependencies repository (looked up when None)."""
-    report = ImportReport(dry_run=dry_run)
-    names = spark_section.dependency_names() if dependencies is None else dependencies
-    with tempfile.TemporaryDirectory(prefix="wfo-configs-import-") as tmp:
-        manifest, incoming = read_archive(archive, Path(tmp) / "x")
-    savepoint = session.begin_nested()
-    try:
-        for name, group_in in incoming.items():
-            existing = session.scalar(select(ConfigGroup).where(func.lower(ConfigGroup.name) == name.lower()))
-            if existing is None:
-                group = groups.create_group(session, name, username)
-                _apply(session, group, group_in, names, permissions, username)
-                report.created.append(name)
-            elif _apply(session, existing, group_in, names, permissions, username):
-                report.updated.append(existing.name)
-            else:
-                report.unchanged.append(existing.name)
-        default = manifest.get("default")
-        if default is not None:
-            current = default_group(session)
-            if current is None or current.name.lower() != str(default).lower():
-                groups.set_default(session, str(default), username)
-            report.default = str(default)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    if dry_run:
-        savepoint.rollback()
-        session.expire_all()
-    else:
-        savepoint.commit()
-    return report
+    return manifest, incoming, rejected
 
 
 def export_bytes(session: Session, *, include_secrets: bool) -> bytes:

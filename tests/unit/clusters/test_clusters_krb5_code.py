@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from wfo.clusters import groups, kerberos_section, krb5_code, transfer
+from wfo.clusters import groups, kerberos_section, krb5_code, transfer_import
 from wfo.clusters.errors import ChangeForbidden
 from wfo.clusters.permissions import Permissions
 from wfo.clusters.stored import KRB5, find_file, get_group
@@ -209,11 +209,11 @@ def test_an_import_by_op_cannot_bring_code_settings_in_krb5_conf(session: Sessio
     groups.ensure_default_group(session)
     _upload(session, PLAIN, OP)
     with pytest.raises(ChangeForbidden, match=r"importing group 'default' touches krb5.conf .*\[plugins\]"):
-        transfer.import_groups(
+        transfer_import.import_groups(
             session, _archive(PLAIN + PLUGINS), dry_run=False, username="u", permissions=OP, dependencies=[]
         )
     assert _stored(session) == PLAIN
-    report = transfer.import_groups(
+    report = transfer_import.import_groups(
         session, _archive(PLAIN + PLUGINS), dry_run=False, username="u", permissions=ADMIN, dependencies=[]
     )
     assert report.updated == ["default"] and _stored(session) == PLAIN + PLUGINS

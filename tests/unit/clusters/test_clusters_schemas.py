@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from wfo.clusters import groups, transfer
+from wfo.clusters import groups, transfer, transfer_import
 from wfo.clusters.permissions import Permissions
 from wfo.clusters.schemas import LivyUpdate, RuntimeSection, SparkUpdate
 from wfo.clusters.stored import get_group
@@ -91,8 +91,9 @@ def test_an_import_validates_group_json_through_the_same_models(
     groups.ensure_default_group(session)
     admin = Permissions(can_edit_cluster=True, can_edit_code=True)
     with pytest.raises(transfer.ImportRefused) as refused:
-        transfer.import_groups(
+        transfer_import.import_groups(
             session, _archive(document), dry_run=False, username="u", permissions=admin, dependencies=[]
         )
-    assert str(refused.value).startswith("default/group.json: ") and message in str(refused.value)
+    refusal = "nothing was imported, 1 group(s) refused: default: default/group.json: "
+    assert str(refused.value).startswith(refusal) and message in str(refused.value)
     assert get_group(session, "default").runtime is None and get_group(session, "default").livy == {}

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from starlette.datastructures import FormData
 
 from wfo.auth import roles
-from wfo.clusters import transfer
+from wfo.clusters import transfer, transfer_import
 from wfo.clusters.permissions import Permissions
 from wfo.clusters.schemas import ImportReport
 from wfo.plugin.audit import AuditRecord, audited
@@ -68,11 +68,16 @@ def import_configs(
     audit: Annotated[AuditRecord, audited("config_group.import")],
     dry_run: Annotated[bool, Query(description="the same as the form field `dry_run`")] = False,
 ) -> ImportReport:
-    """Restore config groups from `GET /api/configs/`: all of the archive or nothing."""
+    """Restore config groups from `GET /api/configs/`: all of the archive or nothing.
+
+    Every group is reported (`created`, `updated`, `unchanged`; `rejected` and `held_back` when refused:
+    422 with the report next to `detail`). Groups equal to the archive are not touched. A dry run
+    answers what the import would answer and changes nothing.
+    """
     archive = one_archive(form)
     audit.details = {"archive": archive.filename[:200]}
     dry_run = dry_run or form_flag(form, "dry_run")
-    report = transfer.import_groups(
+    report = transfer_import.import_groups(
         session, archive.stream, dry_run=dry_run, username=current.username, permissions=permissions
     )
     if dry_run:
