@@ -38,6 +38,10 @@ class DagFileNotFound(DagFileError, NotFound):
         return cls(f"{name!r} did not exist at commit {commit}")
 
 
+class DagFileExists(DagFileError, Conflict):
+    """A new file (a copy of an example) would replace a file of the same name; nothing was written."""
+
+
 class InvalidDagFileContent(DagFileError):
     """The content cannot be stored as a DAG file (not UTF-8 text, too large)."""
 
@@ -83,6 +87,22 @@ class NothingImported(DagFileError):
         more = f"; and {len(report.rejected) - 10} more" if len(report.rejected) > 10 else ""
         super().__init__(
             f"no file was accepted, {len(report.rejected)} rejected: {reasons}{more}",
+            extra=report.model_dump(mode="json"),
+        )
+        self.report = report
+
+
+class ImportRefused(DagFileError):
+    """An import was refused because files of it were (all or nothing); nothing was written.
+
+    The answer carries the report next to `detail`: the refused files and why, the others held back.
+    """
+
+    def __init__(self, report: DagFileUploadReport) -> None:
+        reasons = "; ".join(f"{r.name}: {r.reason}" for r in report.rejected[:10])
+        more = f"; and {len(report.rejected) - 10} more" if len(report.rejected) > 10 else ""
+        super().__init__(
+            f"nothing was imported, {len(report.rejected)} file(s) refused: {reasons}{more}",
             extra=report.model_dump(mode="json"),
         )
         self.report = report

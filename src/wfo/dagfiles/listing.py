@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 BUNDLE = "dags-folder"
+# wfo's example DAGs, shipped in the package (`wfo.cli.airflow_config.bundle_config`).
+EXAMPLES_BUNDLE = "wfo-examples"
 State = Literal["ok", "error", "pending"]
 
 

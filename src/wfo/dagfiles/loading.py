@@ -86,7 +86,23 @@ def validate_in_this_process(workdir: Path, filename: str, source: str, timeout:
         errors=errors,
         warnings=_dedupe(warns),
         seconds=time.monotonic() - started,
+        code_artifacts=_code_artifacts(bag.dags.values()),
     )
+
+
+def _code_artifacts(dags: Any) -> list[str]:
+    """The `code_artifact` of every task (wfo's Spark and Python operators), as the loaded tasks hold it.
+
+    Read from the tasks rather than the text, so a name built in code counts too; a Jinja template is
+    decided only at run time and left out. The api-server checks the names against the repository.
+    """
+    names: dict[str, None] = {}
+    for dag in dags:
+        for task in getattr(dag, "tasks", ()):
+            name = getattr(task, "code_artifact", None)
+            if isinstance(name, str) and name.strip() and "{{" not in name and "{%" not in name:
+                names[name.strip()] = None
+    return list(names)
 
 
 _CAPTURED = re.compile(r"(?P<file>.*?):(?P<line>\d+|None): (?P<type>[\w.]+): (?P<message>.*)", re.DOTALL)

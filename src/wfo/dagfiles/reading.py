@@ -59,6 +59,12 @@ class DagCodeAccess:
         code = manager.is_authorized_dag(method="GET", access_entity=DagAccessEntity.CODE, user=user)
         return cls(session, may_read_dag, bool(code))
 
+    def in_bundle(self, bundle: str) -> DagCodeAccess:
+        """The same user's access to the files of another bundle (wfo's examples); decisions are shared."""
+        other = DagCodeAccess(self.session, self._may_read_dag, self.may_read_code, bundle)
+        other._decided, other._all = self._decided, self._all
+        return other
+
     def may_read_dag(self, dag_id: str) -> bool:
         if dag_id not in self._decided:
             self._decided[dag_id] = self.may_read_code and self._may_read_dag(dag_id)

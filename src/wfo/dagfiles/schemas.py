@@ -43,6 +43,7 @@ ProblemKind = Literal[
     "memory",
     "legacy",
     "not_found_at_parse",
+    "missing_artifact",
     "other",
 ]
 
@@ -66,6 +67,10 @@ class ValidationResult(BaseModel):
     errors: list[Problem] = Field(default_factory=list)
     warnings: list[Problem] = Field(default_factory=list)
     seconds: float = 0.0
+    code_artifacts: list[str] = Field(
+        default_factory=list,
+        description="the code artifacts the file's tasks use (`code_artifact=`), as they name them",
+    )
 
 
 class UpgradeIssue(BaseModel):
@@ -127,11 +132,32 @@ class DagFileDetail(DagFilePublic):
     legacy: bool = Field(description="written for Airflow 1.10: an upgrade is proposed")
 
 
+class DagExamplePublic(DagFilePublic):
+    """A DAG file shipped with wfo (read-only; parse state from the `wfo-examples` bundle)."""
+
+    description: str = Field(description="the first line of the file's docstring")
+
+
+class DagExampleList(BaseModel):
+    examples: list[DagExamplePublic]
+
+
+class DagExampleDetail(DagExamplePublic):
+    content: str
+
+
 class DagFileSaved(BaseModel):
     name: str
     revision: str | None
     commit: str | None = Field(description="the commit of the change (null if the content was unchanged)")
     validation: ValidationResult
+
+
+class DagExampleCopied(DagFileSaved):
+    """An example copied into the DAGs folder; its DAGs get ids of their own (two DAGs may not share one)."""
+
+    example: str = Field(description="the example's file name")
+    renamed: dict[str, str] = Field(description="each DAG id of the example -> the copy's DAG id")
 
 
 class DagFileRevision(BaseModel):
@@ -165,14 +191,43 @@ class DagFileRejection(BaseModel):
     upgrade: UpgradeResult | None = None
 
 
+class DagFileHeldBack(BaseModel):
+    """A file that passed, not imported because another file of the archive was refused."""
+
+    name: str
+    would_be: Literal["added", "changed"]
+    reason: str
+
+
+class DagFileSkipped(BaseModel):
+    """A file of the archive that an import leaves out on purpose (a shipped example DAG)."""
+
+    name: str
+    reason: str
+
+
 class DagFileUploadReport(BaseModel):
-    """What an upload or import did with every file (all in one commit)."""
+    """What an upload or import did with every file (all in one commit; a dry run: what it would do).
+
+    An import is all or nothing unless `partial` (docs/user-guide.md, "Import / export"): when a file is
+    refused, `added` and `changed` are empty, the refused files are under `rejected` and the files that
+    passed under `held_back`.
+    """
 
     added: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(
+        default_factory=list, description="equal to the file in the folder: not written"
+    )
     rejected: list[DagFileRejection] = Field(default_factory=list)
+    held_back: list[DagFileHeldBack] = Field(default_factory=list)
+    skipped: list[DagFileSkipped] = Field(default_factory=list)
     commit: str | None = Field(default=None, description="the commit of the change (null: nothing written)")
     forced: list[str] = Field(
         default_factory=list, description="files written with `force` although they failed validation"
     )
+    dry_run: bool = False
+    partial: bool = Field(
+        default=False, description="the import wrote the files that passed, refusing the others"
+    )
+    imported: bool = Field(default=False, description="something was written (never for a dry run)")

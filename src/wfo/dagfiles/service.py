@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import cast
 
 from wfo.dagfiles import proposals, reading, validation
+from wfo.dagfiles.artifact_refs import missing_artifact_warnings
 from wfo.dagfiles.errors import InvalidDagFileContent, ValidationFailed, ValidatorUnavailable
 from wfo.dagfiles.listing import ParseState
 from wfo.dagfiles.reading import DagCodeAccess
@@ -106,11 +107,11 @@ def check(name: str, content: str) -> DagFileCheck:
     """Validate `content` as the DAG file `name` and propose an upgrade if it is legacy code.
 
     `InvalidDagFileName` or `DagFileTooLarge` before anything is parsed; both parses run in the
-    validator process.
+    validator process. Code artifacts the tasks use that the repository lacks are warnings.
     """
     name = check_name(name)
     encode_source(name, content)
-    verdict = validation.validate_source(name, content)
+    verdict = missing_artifact_warnings(validation.validate_source(name, content), content)
     return DagFileCheck(validation=verdict, upgrade=proposals.proposal(name, content))
 
 

@@ -54,6 +54,7 @@ def _result(data: dict[str, Any]) -> ValidationResult:
         errors=errors,
         warnings=[_problem(p) for p in _list(data.get("warnings"))],
         seconds=float(_number(data.get("seconds")) or 0.0),
+        code_artifacts=[str(a) for a in _list(data.get("code_artifacts"))],
     )
 
 

@@ -49,6 +49,7 @@ def create_app() -> FastAPI:
         code_bricks,
     ):
         api.include_router(module.router)
+    api.include_router(dag_files.examples_router)
     app.include_router(api)
     app.include_router(static.router)
     errors.install(app)

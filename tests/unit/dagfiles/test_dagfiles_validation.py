@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -241,6 +242,52 @@ def test_missing_variable_at_parse_time_is_only_a_warning() -> None:
     assert result.dag_ids == ["uses_variable"]
     assert [(w.kind, w.line) for w in result.warnings] == [("not_found_at_parse", 4)]
     assert "wfo_test_not_defined_anywhere" in result.warnings[0].message
+
+
+def test_missing_code_artifact_is_a_warning_naming_the_known_ones(tmp_path: Path) -> None:
+    from wfo.dagfiles.artifact_refs import missing_artifact_warnings
+    from wfo.repositories.code_artifacts import CodeArtifacts
+    from wfo.repositories.files import Upload
+    from wfo.storage.objectstore import ObjectStore
+
+    source = dag_file(
+        """
+        from airflow.sdk import DAG
+        from wfo.operators import PySparkOperator
+
+        script = "my_" + "script.py"
+
+        with DAG("uses_artifacts", schedule=None) as dag:
+            PySparkOperator(task_id="known", app_name="a", code_artifact="Ratings.py")
+            PySparkOperator(
+                task_id="missing",
+                app_name="a",
+                code_artifact="my_script.py",
+            )
+            PySparkOperator(task_id="computed", app_name="a", code_artifact=script)
+            PySparkOperator(task_id="templated", app_name="a", code_artifact="{{ var.value.job }}")
+        """
+    )
+    result = validate_source("artifacts.py", source)
+    assert result.ok, result
+    # Read from the loaded tasks: a computed name counts, a template is decided at run time.
+    assert result.code_artifacts == ["Ratings.py", "my_script.py"]
+
+    repository = CodeArtifacts(ObjectStore((tmp_path / "store").as_uri()), lock_dir=tmp_path / "locks")
+    for name in ("Ratings.py", "my_scripts.py", "History.py"):
+        repository.upload([Upload(name, io.BytesIO(b"print(1)\n"))], "dev")
+    checked = missing_artifact_warnings(result, source, repository)
+    assert checked.ok  # a warning: the artifact may be uploaded before the DAG runs
+    missing = [w for w in checked.warnings if w.kind == "missing_artifact"]
+    assert len(missing) == 1
+    assert missing[0].line == 11  # the line that names it
+    message = missing[0].message
+    assert "'my_script.py' does not exist" in message
+    assert "did you mean 'my_scripts.py'?" in message
+    assert "known: my_scripts.py, History.py, Ratings.py" in message
+
+    everything_there = missing_artifact_warnings(result.model_copy(update={"code_artifacts": ["Ratings.py"]}), source, repository)
+    assert [w.kind for w in everything_there.warnings] == [w.kind for w in result.warnings]
 
 
 def test_concurrent_requests_from_several_threads() -> None:

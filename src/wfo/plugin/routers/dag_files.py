@@ -1,6 +1,8 @@
-"""Routes of the DAGs folder (list, read, validate, save with review, history) and `/api/dags/`.
+"""Routes of the DAGs folder (list, read, validate, save with review, history), of the shipped example
+DAGs (`/dag-examples`: list, read, copy into the DAGs folder) and `/api/dags/`.
 
-`compat_router` is mounted by `wfo.plugin.compat` at `/api/dags` (Bearer tokens only). File names
+`examples_router` is a router of its own because an example's name would clash with a file of a
+sub-folder `examples/` under `/dag-files`. `compat_router` is mounted by `wfo.plugin.compat` at `/api/dags` (Bearer tokens only). File names
 are relative paths (`team/etl.py`), hence the `{name:path}` parameters; the routes with a suffix
 (`/history`, `/diff` ...) are declared before the bare `{name:path}` ones so they match first.
 """
@@ -17,9 +19,12 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from wfo.auth import roles
-from wfo.dagfiles import batches, reading, service
+from wfo.dagfiles import batches, example_dags, service
 from wfo.dagfiles.reading import DagCodeAccess
 from wfo.dagfiles.schemas import (
+    DagExampleCopied,
+    DagExampleDetail,
+    DagExampleList,
     DagFileCheck,
     DagFileContentAt,
     DagFileDetail,
@@ -31,15 +36,17 @@ from wfo.dagfiles.schemas import (
     UpgradeResult,
 )
 from wfo.dagfiles.store import DagFolder
+from wfo.examples.seed import DAGS_DIR as EXAMPLES_DIR
 from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
 from wfo.plugin.downloads import tar_gz_response
 from wfo.plugin.errors import errors
-from wfo.plugin.schemas.dag_files import DagFileRestore, DagFileSave, DagFileSource
+from wfo.plugin.schemas.dag_files import DagExampleCopy, DagFileRestore, DagFileSave, DagFileSource
 from wfo.plugin.uploads import form_flag, form_text, multipart_body, multipart_form, one_archive, uploads_of
 from wfo.storage.limits import MiB
 
 router = APIRouter(prefix="/dag-files", tags=["DAG files"])
+examples_router = APIRouter(prefix="/dag-examples", tags=["DAG files"])
 compat_router = APIRouter(tags=["import/export"])
 
 RESOURCE = roles.DAG_FILES
@@ -64,6 +71,8 @@ _IMPORT_BODY = multipart_body(
         "sources": {"type": "string", "format": "binary", "description": "tar.gz from GET /api/dags/"},
         "force": {"type": "boolean", "description": "accept files that fail validation"},
         "message": {"type": "string", "description": "the commit message"},
+        "dry_run": {"type": "boolean", "description": "report what would change, change nothing"},
+        "partial": {"type": "boolean", "description": "import the files that pass, refuse the others"},
     },
     ["sources"],
 )
@@ -243,14 +252,78 @@ def delete_dag_file(
     audit.details["commit"] = change.commit
 
 
+# --- the example DAGs shipped with wfo (read-only; copied to change them) ----------------------------
+@examples_router.get("")
+def list_dag_examples(
+    current: CanRead,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=255, description="part of a name, DAG id or description")] = None,
+) -> DagExampleList:
+    """The example DAG files shipped with wfo the caller may read, with their DAG ids and parse state."""
+    examples = example_dags.list_examples(EXAMPLES_DIR, _access(session, current), q)
+    return DagExampleList(examples=examples)
+
+
+@examples_router.get("/{name:path}", responses=errors(400, 404))
+def read_dag_example(name: str, current: CanRead, session: SessionDep) -> DagExampleDetail:
+    """An example's code (read-only: copy it to the DAGs folder to change it)."""
+    return example_dags.describe_example(EXAMPLES_DIR, _access(session, current), name)
+
+
+@examples_router.post(
+    "/{name:path}/copy", status_code=201, responses=errors(400, 404, 409, 413, *_WRITE_ERRORS)
+)
+def copy_dag_example(
+    name: str,
+    body: DagExampleCopy,
+    current: CanCreate,
+    session: SessionDep,
+    audit: Annotated[AuditRecord, audited("dag_file.copy")],
+) -> DagExampleCopied:
+    """Copy an example into the DAGs folder as a new file, saved like any new file (validated, committed).
+
+    Its DAGs get ids of their own (named after the new file; `renamed` lists them). 409 when the DAGs
+    folder has a file of that name already; 422 with the validation when the copy does not validate.
+    """
+    audit.details = {"example": name, "target": body.target}
+    copied = example_dags.copy_example(
+        DagFolder.from_settings(),
+        EXAMPLES_DIR,
+        _access(session, current),
+        name,
+        current.username,
+        target=body.target,
+        message=body.message,
+    )
+    audit.object_id = copied.name
+    audit.details |= {"example": copied.example, "renamed": copied.renamed, "commit": copied.commit}
+    return copied
+
+
 # --- the manual's import/export: GET/POST /api/dags/ -----------------------------------------------
 @compat_router.get("/", response_class=FileResponse)
-def export_dag_files(current: BearerCanRead, session: SessionDep) -> Response:
-    """A tar.gz of the DAGs folder's `.py` files the caller may read (no `.git`; deterministic)."""
+def export_dag_files(
+    current: BearerCanRead,
+    session: SessionDep,
+    include_examples: Annotated[
+        bool, Query(description="also the shipped example DAGs, under `wfo-examples/` (an import skips them)")
+    ] = False,
+) -> Response:
+    """A tar.gz of the DAGs folder's `.py` files the caller may read (no `.git`; deterministic).
+
+    The shipped example DAGs only with `include_examples=true`; the header `X-WFO-Includes-Examples`
+    says which.
+    """
     access = _access(session, current)
-    return tar_gz_response(
-        lambda out: reading.export_tar_gz(DagFolder.from_settings(), access, out), "wfo-dags-", "dags.tar.gz"
+    response = tar_gz_response(
+        lambda out: batches.export_archive(
+            DagFolder.from_settings(), access, out, examples=EXAMPLES_DIR if include_examples else None
+        ),
+        "wfo-dags-",
+        "dags.tar.gz",
     )
+    response.headers["X-WFO-Includes-Examples"] = "true" if include_examples else "false"
+    return response
 
 
 @compat_router.post("/", openapi_extra=_IMPORT_BODY, responses=errors(400, 413, 415, *_WRITE_ERRORS))
@@ -258,16 +331,32 @@ def import_dag_files(
     current: BearerCanCreate,
     form: ArchiveForm,
     audit: Annotated[AuditRecord, audited("dag_file.import")],
+    dry_run: Annotated[bool, Query(description="the same as the form field `dry_run`")] = False,
+    partial: Annotated[bool, Query(description="the same as the form field `partial`")] = False,
 ) -> DagFileUploadReport:
     """Import a tar.gz of `.py` files (form field `sources`) in one commit, each file validated.
 
-    Nothing accepted at all: 422 with the report next to `detail`.
+    All or nothing: a rejected file refuses the import (422 with the report next to `detail`: the
+    rejected files and why, the others under `held_back`), unless `partial=true`, which writes the
+    files that pass (422 when none does). Files equal to those in the folder are `unchanged` and not
+    written. `dry_run=true` answers what the import would answer and writes nothing.
     """
     source = one_archive(form)
     force, message = form_flag(form, "force"), form_text(form, "message")
-    audit.details = {"archive": source.filename}
+    dry_run = dry_run or form_flag(form, "dry_run")
+    partial = partial or form_flag(form, "partial")
+    audit.details = {"archive": source.filename, "partial": partial}
+    if dry_run:
+        audit.skip()
     report = batches.import_archive(
-        DagFolder.from_settings(), source.stream, current.username, force=force, message=message
+        DagFolder.from_settings(),
+        source.stream,
+        current.username,
+        force=force,
+        message=message,
+        dry_run=dry_run,
+        partial=partial,
+        examples=EXAMPLES_DIR,
     )
     audit.details |= _summary(report, force)
     return report

@@ -25,3 +25,12 @@ class DagFileRestore(BaseModel):
     commit: str
     base_revision: str | None
     force: bool = False
+
+
+class DagExampleCopy(BaseModel):
+    """Copy a shipped example into the DAGs folder as a new file."""
+
+    target: str | None = Field(
+        default=None, max_length=255, description="the new file's name; default: the example's name"
+    )
+    message: str | None = Field(default=None, max_length=2000, description="the commit message")
