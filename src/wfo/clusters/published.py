@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from wfo.db.models import ConfigGroup
 
 SNAPSHOT_FORMAT = 1
-CONN_TYPE = "wfo_config_group"
+# The connection type of what wfo publishes. A URI scheme, so without "_" (RFC 3986): Airflow warns about
+# every connection of a type with "_" each time it turns one into a URI (each read by a task).
+CONN_TYPE = "wfo-config-group"
+# Types wfo published under before; `publish_all` (every start) and a data migration convert them.
+OLD_CONN_TYPES = ("wfo_config_group",)
 CONN_ID_PREFIX = "wfo_config_group_"
 INDEX_CONN_ID = "wfo_config_groups"
 REQUIRED_HADOOP_FILES = ("core-site.xml", "hdfs-site.xml", "yarn-site.xml")
@@ -43,6 +47,16 @@ REPUBLISH_HINT = "republish it from wfo (any change in the Config groups page, o
 
 def conn_id_for(name: str) -> str:
     return CONN_ID_PREFIX + name
+
+
+def is_published_type(conn_type: str) -> bool:
+    """Whether `conn_type` is wfo's connection type, now or before, in any spelling Airflow treats as it.
+
+    Airflow reads the scheme of a connection URI with "-" as "_" (`Connection._normalize_conn_type`), so a
+    connection of type `wfo-config-group` given as a URI comes back as `wfo_config_group`: both are ours.
+    """
+    folded = conn_type.strip().casefold().replace("-", "_")
+    return folded in {t.replace("-", "_") for t in (CONN_TYPE, *OLD_CONN_TYPES)}
 
 
 def livy_passwords(group: ConfigGroup) -> dict[str, str]:
@@ -156,11 +170,29 @@ def publish_index(session: Session) -> None:
     )
 
 
+def convert_old_connections(session: Session) -> int:
+    """Give connections published under an old type (`OLD_CONN_TYPES`) the current one; returns how many.
+
+    The signature covers the connection id and the content, not the type, so converted rows stay valid.
+    """
+    from airflow.models import Connection
+    from sqlalchemy import CursorResult, update
+
+    result = session.execute(
+        update(Connection)
+        .where(Connection.conn_type.in_(OLD_CONN_TYPES))
+        .values(conn_type=CONN_TYPE)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def publish_all(session: Session) -> dict[str, str]:
     """Republish every group and the index (the init step uses it to repair hand-edited connections).
 
     A group whose secrets cannot be decrypted (the Fernet key changed) keeps its old connection and is
-    returned with the reason, instead of stopping the platform from starting.
+    returned with the reason, instead of stopping the platform from starting. Connections still of an old
+    type (that group's, or any left by an earlier wfo) get the current type.
     """
     from sqlalchemy import select
 
@@ -174,6 +206,7 @@ def publish_all(session: Session) -> dict[str, str]:
         except SecretsError as exc:
             failures[group.name] = str(exc)
     publish_index(session)
+    convert_old_connections(session)
     return failures
 
 

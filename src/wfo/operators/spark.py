@@ -122,6 +122,7 @@ class SparkOperator(BaseOperator):
             hook_arguments,
             resource_manager_auth,
             resource_manager_url,
+            tracks_the_job,
         )
         from wfo.repositories.code_artifacts import fetch_code_artifact
 
@@ -152,10 +153,15 @@ class SparkOperator(BaseOperator):
                 yarn_rm_auth=resource_manager_auth(rendered.hadoop_conf_dir),
                 **keywords,
             )
+            # Composed, not executed: see GroupSparkSubmitOperator.
             self._submitter = GroupSparkSubmitOperator(
-                task_id=self.task_id, application=str(application), hook=hook, conf=confs
+                task_id=self.task_id,
+                application=str(application),
+                hook=hook,
+                conf=confs,
+                tracked=tracks_the_job(master, keywords.get("deploy_mode")),
             )
-            self._submitter.execute(context)
+            self._submitter.run(context)
 
     def on_kill(self) -> None:
         if self._submitter is not None:

@@ -30,7 +30,7 @@ def test_first_start_has_one_default_group_running_spark_locally(platform: Platf
     assert default["missing_hadoop_files"] == ["core-site.xml", "hdfs-site.xml", "yarn-site.xml"]
     assert [g["name"] for g in groups if g["is_default"]] == ["default"]
     status, conn = _airflow_connection(platform, "wfo_config_groups")
-    assert status == 200 and conn["conn_type"] == "wfo_config_group"
+    assert status == 200 and conn["conn_type"] == "wfo-config-group"
 
 
 @pytest.mark.parametrize("bad", ["", "-lead", "has space", "slash/name", "a" * 65, "dots..ok?", "ünï"])
@@ -120,7 +120,7 @@ def test_published_connection_carries_the_whole_group(platform: Platform) -> Non
     name = make_group(platform, "pub")
     upload(platform, f"/config-groups/{name}/hadoop", [("core-site.xml", CORE_SITE)])
     status, conn = _airflow_connection(platform, f"wfo_config_group_{name}")
-    assert status == 200 and conn["conn_type"] == "wfo_config_group"
+    assert status == 200 and conn["conn_type"] == "wfo-config-group"
     snapshot = json.loads(conn["extra"])
     assert snapshot["format"] == 1 and snapshot["name"] == name
     assert snapshot["spark"]["arguments"] == {"master": "local[*]"}
@@ -156,7 +156,12 @@ group_snapshot()
 """
 
 
+RFC3986_WARNING = "shall not contain '_' according to RFC3986"
+
+
 def test_a_task_reads_the_group_from_its_connection(platform: Platform, tmp_path: Path) -> None:
+    api_log = platform.home / "logs" / "wfo" / "api-server.log"
+    log_start = api_log.stat().st_size
     name = make_group(platform, "task")
     upload(platform, f"/config-groups/{name}/hadoop", [("core-site.xml", CORE_SITE)])
     upload(platform, f"/config-groups/{name}/kerberos/files", [("svc.keytab", keytab("svc@EXAMPLE.COM"))])
@@ -186,6 +191,13 @@ def test_a_task_reads_the_group_from_its_connection(platform: Platform, tmp_path
         "livy_password": "pw-1",
     }
     assert result["default"]["name"] == "default" and result["default"]["master"] == "local[*]"
+    # Neither the changes nor the task's reads (Airflow turns each connection it serves into a URI) made
+    # Airflow warn about the connections' type: wfo's is a valid URI scheme.
+    with api_log.open("rb") as handle:
+        handle.seek(log_start)
+        logged = handle.read().decode("utf-8", "replace")
+    assert f"/execution/connections/wfo_config_group_{name}" in logged, "the window holds the task's reads"
+    assert RFC3986_WARNING not in logged
 
 
 def _platform_db(platform: Platform) -> Engine:
@@ -217,7 +229,18 @@ def test_a_row_with_an_invalid_name_breaks_no_listing_and_start_up_repairs_it(pl
     export = platform.request("GET", "/api/configs/", token=platform.token())
     assert export.status == 200 and stem.encode() not in export.body  # left out, not a 500
 
-    # The init step of `wfo up` renames it to a valid name and publishes it under that name.
+    # Connections as an earlier wfo published them, of the type `wfo_config_group`.
+    engine = _platform_db(platform)
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "UPDATE connection SET conn_type = 'wfo_config_group' WHERE conn_id LIKE 'wfo_config_group%'"
+            )
+        )
+    engine.dispose()
+
+    # The init step of `wfo up` renames it to a valid name and publishes it under that name (and every
+    # connection of wfo's under the current type).
     env = {**platform.env(), "AIRFLOW_HOME": str(platform.home)}
     env["AIRFLOW_CONFIG"] = str(platform.home / "airflow.cfg")
     script = "import json; from wfo.cli.initialize import seed_config_groups as s; print(json.dumps(s()))"
@@ -229,4 +252,11 @@ def test_a_row_with_an_invalid_name_breaks_no_listing_and_start_up_repairs_it(pl
     assert report["config_groups_renamed_invalid_names"] == {stem + "\n": repaired}
     assert call(platform, "GET", f"/config-groups/{repaired}").json()["is_default"] is False
     assert _airflow_connection(platform, f"wfo_config_group_{repaired}")[0] == 200
+    engine = _platform_db(platform)
+    with engine.begin() as db:
+        types = db.execute(
+            text("SELECT DISTINCT conn_type FROM connection WHERE conn_id LIKE 'wfo_config_group%'")
+        )
+        assert [row[0] for row in types] == ["wfo-config-group"]
+    engine.dispose()
     assert call(platform, "DELETE", f"/config-groups/{repaired}").status == 204

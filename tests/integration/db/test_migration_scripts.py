@@ -78,7 +78,9 @@ def test_downgrade_to_base_removes_our_tables_and_upgrade_restores_them(
         engine.dispose()
 
 
-def test_audit_events_recorded_under_old_action_names_get_the_new_names(db_url: str, alembic: Alembic) -> None:
+def test_audit_events_recorded_under_old_action_names_get_the_new_names(
+    db_url: str, alembic: Alembic
+) -> None:
     from sqlalchemy import text
 
     engine = create_engine(db_url)
@@ -100,7 +102,9 @@ def test_audit_events_recorded_under_old_action_names_get_the_new_names(db_url: 
                 connection.execute(insert, {"action": action, "object_type": object_type})
         with engine.begin() as connection:
             alembic.run(connection, "upgrade", "heads")
-            rows = connection.execute(text("SELECT action, object_type FROM wfo_audit_event ORDER BY id")).all()
+            rows = connection.execute(
+                text("SELECT action, object_type FROM wfo_audit_event ORDER BY id")
+            ).all()
         assert [tuple(row) for row in rows] == [
             ("dag_file.save", "dag_file"),
             ("visualisation.update", "visualisation"),
@@ -110,3 +114,44 @@ def test_audit_events_recorded_under_old_action_names_get_the_new_names(db_url: 
         ]
     finally:
         engine.dispose()
+
+
+def test_published_connections_of_the_old_type_get_the_rfc3986_type_and_back(
+    db_url: str, alembic: Alembic
+) -> None:
+    from airflow.models import Connection
+    from airflow.models.base import Base as AirflowBase
+    from airflow.models.team import Team
+    from sqlalchemy import text
+
+    engine = create_engine(db_url)
+    rows = [
+        ("wfo_config_group_default", "wfo_config_group"),
+        ("wfo_config_groups", "wfo_config_group"),
+        ("reporting_db", "postgres"),  # not wfo's: untouched
+        ("spark_default", "spark"),
+    ]
+    select = text("SELECT conn_id, conn_type FROM connection ORDER BY conn_id")
+    try:
+        with engine.begin() as connection:
+            alembic.run(connection, "upgrade", "7d1e0a3c5b92")
+            # Airflow's own table, as Airflow's migrations create it before ours run.
+            AirflowBase.metadata.create_all(connection, tables=[Team.__table__, Connection.__table__])
+            connection.execute(
+                Connection.__table__.insert(), [{"conn_id": i, "conn_type": t} for i, t in rows]
+            )
+        with engine.begin() as connection:
+            alembic.run(connection, "upgrade", "heads")
+            upgraded = [tuple(row) for row in connection.execute(select).all()]
+        with engine.begin() as connection:
+            alembic.run(connection, "downgrade", "7d1e0a3c5b92")
+            downgraded = [tuple(row) for row in connection.execute(select).all()]
+    finally:
+        engine.dispose()
+    assert upgraded == [
+        ("reporting_db", "postgres"),
+        ("spark_default", "spark"),
+        ("wfo_config_group_default", "wfo-config-group"),
+        ("wfo_config_groups", "wfo-config-group"),
+    ]
+    assert sorted(downgraded) == sorted(rows)

@@ -102,10 +102,8 @@ def test_pyspark_operator_templated_arguments_and_conf_overrides(platform: Platf
     out = tmp_path / "probe.json"
     platform.upload("/wfo/api/v1/code-artifacts", [("probe_job.py", PROBE)]).body  # noqa: B018
     platform.deploy_dag("wfo_test_pyspark_probe.py", PROBE_DAG.replace("OUT_PATH", repr(str(out))))
-    assert (
-        platform.trigger_and_wait("wfo_test_pyspark_probe", {"label": "blue"}, timeout=SPARK_TIMEOUT)
-        == "success"
-    )
+    run_id = platform.trigger("wfo_test_pyspark_probe", {"label": "blue"})
+    assert platform.wait_for_run("wfo_test_pyspark_probe", run_id, timeout=SPARK_TIMEOUT) == "success"
     record = json.loads(out.read_text())
     assert record["argv"] == ["blue", "--flag", str(out)]
     assert record["app_name"] == "Probe blue"
@@ -116,6 +114,11 @@ def test_pyspark_operator_templated_arguments_and_conf_overrides(platform: Platf
         "spark.pyspark.python": record["python"],
     }
     assert record["rows"] == 10
+    # The task log is the job's, without Airflow's warning about an operator run inside another one
+    # ("GroupSparkSubmitOperator.execute cannot be called outside of the Task Runner!").
+    log = platform.task_log("wfo_test_pyspark_probe", run_id, "probe")
+    assert "Spark-Submit cmd" in log and "Config group 'default'" in log
+    assert "cannot be called outside of the Task Runner" not in log
 
 
 FAILING_DAG = """

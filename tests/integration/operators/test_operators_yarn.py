@@ -83,7 +83,7 @@ def _run(workspace: Path, monkeypatch: pytest.MonkeyPatch, rm: ResourceManager) 
     with resource_manager(rm) as address:
         key = load_private_key(workspace / "home")
         signed = sign(key, "wfo_config_group_yarnlab", _snapshot(spark_home, address))
-        conn = {"conn_type": "wfo_config_group", "extra": signed}
+        conn = {"conn_type": "wfo-config-group", "extra": signed}
         monkeypatch.setenv("AIRFLOW_CONN_WFO_CONFIG_GROUP_YARNLAB", json.dumps(conn))
         with DAG("yarn_dag", schedule=None):
             op = CouturePySparkOperator(

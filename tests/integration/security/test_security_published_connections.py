@@ -88,13 +88,47 @@ def test_op_cannot_reach_a_published_group_through_the_bulk_route(platform: Plat
 
 
 def test_op_cannot_create_a_group_connection_or_commit_one_through_a_test(platform: Platform) -> None:
-    for conn_id in ("wfo_config_group_x", "WFO_CONFIG_GROUP_shadow"):
-        body = {"connection_id": conn_id, "conn_type": "wfo_config_group", "extra": '{"name": "x"}'}
+    for conn_id, conn_type in [
+        ("wfo_config_group_x", "wfo-config-group"),
+        ("WFO_CONFIG_GROUP_shadow", "wfo-config-group"),
+        ("wfo_config_group_y", "wfo_config_group"),  # the type wfo published under before
+    ]:
+        body = {"connection_id": conn_id, "conn_type": conn_type, "extra": '{"name": "x"}'}
         _refused(_as(platform, "op_user", "POST", "/api/v2/connections", json_body=body), conn_id)
         assert _connection(platform, conn_id).status == 404
-    test = {"connection_id": DEFAULT_CONN, "conn_type": "wfo_config_group", "commit_on_success": True}
-    enqueued = _as(platform, "op_user", "POST", "/api/v2/connections/enqueue-test", json_body=test)
-    _refused(enqueued, DEFAULT_CONN)
+    for conn_type in ("wfo-config-group", "wfo_config_group"):
+        test = {"connection_id": DEFAULT_CONN, "conn_type": conn_type, "commit_on_success": True}
+        enqueued = _as(platform, "op_user", "POST", "/api/v2/connections/enqueue-test", json_body=test)
+        _refused(enqueued, DEFAULT_CONN)
+
+
+@pytest.mark.parametrize("conn_type", ["wfo-config-group", "wfo_config_group", "WFO-Config-Group"])
+def test_op_cannot_write_a_connection_of_wfos_type_under_another_id(
+    platform: Platform, conn_type: str
+) -> None:
+    # wfo's type, now or as published before (also the spelling Airflow reads back from a URI): a
+    # look-alike of a published group under an id of the caller's choosing is refused too.
+    conn_id = f"op_lookalike_{uuid.uuid4().hex[:8]}"
+    body = {"connection_id": conn_id, "conn_type": conn_type, "extra": '{"name": "default"}'}
+    for method, path, json_body in [
+        ("POST", "/api/v2/connections", body),
+        ("PATCH", "/api/v2/connections", {"actions": [{"action": "create", "entities": [body]}]}),
+    ]:
+        refused = _as(platform, "op_user", method, path, json_body=json_body)
+        assert refused.status == 403, refused.body[:500]
+        detail = refused.json()["detail"]
+        assert f"connection type {conn_type!r} is wfo's" in detail and "only Admin" in detail
+        assert _connection(platform, conn_id).status == 404
+    # An ordinary connection of the same caller becomes wfo's type by a PATCH neither.
+    ordinary = {"connection_id": conn_id, "conn_type": "http", "host": "reports.example"}
+    assert _as(platform, "op_user", "POST", "/api/v2/connections", json_body=ordinary).status == 201
+    try:
+        moved = {**ordinary, "conn_type": conn_type}
+        patched = _as(platform, "op_user", "PATCH", f"/api/v2/connections/{conn_id}", json_body=moved)
+        assert patched.status == 403, patched.body[:500]
+        assert _connection(platform, conn_id).json()["conn_type"] == "http"
+    finally:
+        _as(platform, "admin", "DELETE", f"/api/v2/connections/{conn_id}", expected=(204,))
 
 
 def test_the_object_store_connection_is_protected_when_configured(platform: Platform) -> None:
@@ -114,7 +148,7 @@ def test_the_object_store_connection_is_protected_when_configured(platform: Plat
 
 
 def test_refusals_need_a_login_and_are_audited(platform: Platform) -> None:
-    body = {"connection_id": "wfo_config_group_anon", "conn_type": "wfo_config_group"}
+    body = {"connection_id": "wfo_config_group_anon", "conn_type": "wfo-config-group"}
     assert platform.request("POST", "/api/v2/connections", json_body=body).status == 401
     assert platform.request("POST", "/api/v2/connections", json_body=body, token="not-a-jwt").status == 401
     refused = _as(platform, "op_user", "POST", "/api/v2/connections", json_body=body)
@@ -156,7 +190,9 @@ with DAG("wfo_test_group_snapshot_chain", schedule=None, catchup=False):
 
 @pytest.fixture(scope="module")
 def driver_dag(platform: Platform) -> str:
-    assert platform.upload("/wfo/api/v1/code-artifacts", [("wfo_test_driver_job.py", DRIVER_JOB)]).status == 200
+    assert (
+        platform.upload("/wfo/api/v1/code-artifacts", [("wfo_test_driver_job.py", DRIVER_JOB)]).status == 200
+    )
     platform.deploy_dag("wfo_test_group_snapshot_chain.py", DRIVER_DAG)
     return "wfo_test_group_snapshot_chain"
 

@@ -122,3 +122,52 @@ def test_a_worker_without_the_public_key_says_what_to_export(
     get_settings.cache_clear()
     with pytest.raises(SnapshotNotTrusted, match=r"config group 'dev' cannot be checked: .*`wfo env`"):
         load_group_snapshot("dev")
+
+
+def test_connections_are_published_with_a_type_that_is_a_valid_uri_scheme(session: Session) -> None:
+    from airflow.models import Connection
+
+    stored = session.scalars(select(Connection).order_by(Connection.conn_id)).all()
+    assert {c.conn_type for c in stored} == {"wfo-config-group"}
+    # RFC 3986 schemes have no "_" (Airflow warns about each connection whose type has one); read back
+    # from its URI, as a secrets cache or an AIRFLOW_CONN_ variable gives it, it is still wfo's type.
+    uri = stored[0].get_uri()
+    assert uri.startswith("wfo-config-group://")
+    assert published.is_published_type(Connection(conn_id="x", uri=uri).conn_type)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["wfo-config-group", "wfo_config_group", "WFO-Config-Group", " wfo_config_group"]
+)
+def test_every_spelling_of_wfos_type_is_recognised(spelling: str) -> None:
+    assert published.is_published_type(spelling)
+
+
+@pytest.mark.parametrize(
+    "other", ["", "spark", "wfo", "wfo-config-groups", "wfo_config_group_default", "http"]
+)
+def test_other_types_are_not_wfos(other: str) -> None:
+    assert not published.is_published_type(other)
+
+
+def test_connections_left_with_the_old_type_still_verify_and_are_converted(session: Session) -> None:
+    from airflow.models import Connection
+    from sqlalchemy import update
+
+    # As an earlier wfo published them (the signature covers the id and the content, not the type).
+    session.execute(update(Connection).values(conn_type="wfo_config_group"))
+    session.add(Connection(conn_id="reporting_db", conn_type="postgres"))
+    session.commit()
+    assert load_group_snapshot()["name"] == "default"
+
+    assert published.convert_old_connections(session) == 3
+    session.commit()
+    types = dict(session.execute(select(Connection.conn_id, Connection.conn_type)).tuples().all())
+    assert types == {
+        "reporting_db": "postgres",
+        "wfo_config_group_default": "wfo-config-group",
+        "wfo_config_group_dev": "wfo-config-group",
+        "wfo_config_groups": "wfo-config-group",
+    }
+    assert load_group_snapshot()["name"] == "default" and load_group_snapshot("dev")["name"] == "dev"
+    assert published.convert_old_connections(session) == 0

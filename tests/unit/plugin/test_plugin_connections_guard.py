@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from wfo.plugin.guards.connections import PublishedConnectionsGuard, is_protected, protected_ids, route_ids
+from wfo.plugin.guards.connections import (
+    PublishedConnectionsGuard,
+    is_protected,
+    protected_ids,
+    published_types,
+    route_ids,
+)
 
 
 def test_only_airflows_connections_routes_are_guarded() -> None:
@@ -70,6 +76,26 @@ def test_the_connection_the_caller_meant_comes_first() -> None:
     assert protected_ids(["wfo_config_group_default"], body, "")[0] == "wfo_config_group_default"
     bulk = {"actions": [{"action": "delete", "entities": ["wfo_config_groups"]}], "x": "wfo_config_group"}
     assert protected_ids([], bulk, "") == ["wfo_config_groups", "wfo_config_group"]
+
+
+@pytest.mark.parametrize(
+    "conn_type", ["wfo-config-group", "wfo_config_group", "WFO-Config-Group", "wfo-config_group"]
+)
+def test_a_connection_of_wfos_type_is_named_under_any_id_and_in_either_spelling(conn_type: str) -> None:
+    # The type wfo publishes under now and the one it used before (Airflow reads "-" in a URI scheme
+    # as "_"): a caller who may not write wfo's connections may not make one under another id either.
+    body = {"connection_id": "op_lookalike", "conn_type": conn_type, "extra": "{}"}
+    assert published_types(body) == [conn_type]
+    assert protected_ids(["op_lookalike"], body, "") == []  # a type, not an id: named by its own rule
+    bulk = {
+        "actions": [{"action": "create", "entities": [{"connection_id": "a", "conn_type": "http"}, body]}]
+    }
+    assert published_types(bulk) == [conn_type]
+
+
+def test_other_connection_types_are_not_wfos() -> None:
+    for conn_type in ("http", "spark", "wfo", "wfo-config-groups", "generic"):
+        assert published_types({"connection_id": "mine", "conn_type": conn_type}) == []
 
 
 def test_an_ordinary_connection_mentioning_a_group_in_its_extra_is_not_refused() -> None:

@@ -5,8 +5,10 @@ the object store's credentials from `WFO_OBJECT_STORE_CONN_ID`. FAB's Op role ma
 would let it change what tasks run. So every write to `/api/v2/connections...` (Airflow's UI uses the same
 routes) by a caller without `can_edit` on `WFO Published Connections` is refused when its path or its
 JSON body names one of those connections: single create/update/delete, the bulk route, connection tests
-that would commit. The body is read only for an authenticated caller who is not allowed, with a size
-bound, and replayed unchanged to Airflow when nothing protected is named.
+that would commit. Such a caller may not write a connection of wfo's type either (`wfo-config-group`, or
+`wfo_config_group` as wfo published it before, in any spelling Airflow treats as the same type), whatever
+its id: only wfo publishes those. The body is read only for an authenticated caller who is not allowed,
+with a size bound, and replayed unchanged to Airflow when nothing protected is named.
 
 Published groups are also signed (wfo.clusters.signing), so even an Admin's hand edit is refused by tasks.
 """
@@ -18,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 from wfo.auth import roles
+from wfo.clusters.published import is_published_type
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,21 +50,29 @@ def is_protected(conn_id: str, store_conn_id: str) -> bool:
 
 
 ID_FIELDS = frozenset({"connection_id", "conn_id"})
+TYPE_FIELDS = frozenset({"conn_type"})
+Position = str  # "id" (an id field, a bare entity of a bulk delete), "type" (a conn_type field), "other"
 
 
-def _strings(document: Any) -> Iterator[tuple[str, bool]]:
-    """Every string in a JSON document, object keys included, and whether it is in an id position
-    (an id field, or a bare entity of a bulk delete). Iterative: the nesting depth is the client's."""
-    pending: list[tuple[Any, bool]] = [(document, False)]
+def _position(key: Any) -> Position:
+    if key in ID_FIELDS or key == "entities":
+        return "id"
+    return "type" if key in TYPE_FIELDS else "other"
+
+
+def _strings(document: Any) -> Iterator[tuple[str, Position]]:
+    """Every string in a JSON document, object keys included, and its position (see `Position`).
+    Iterative: the nesting depth is the client's."""
+    pending: list[tuple[Any, Position]] = [(document, "other")]
     while pending:
-        item, as_id = pending.pop()
+        item, position = pending.pop()
         if isinstance(item, str):
-            yield item, as_id
+            yield item, position
         elif isinstance(item, dict):
-            pending.extend((key, False) for key in item)
-            pending.extend((value, key in ID_FIELDS or key == "entities") for key, value in item.items())
+            pending.extend((key, "other") for key in item)
+            pending.extend((value, _position(key)) for key, value in item.items())
         elif isinstance(item, list):
-            pending.extend((value, as_id) for value in item)
+            pending.extend((value, position) for value in item)
 
 
 def protected_ids(segments: list[str], body: Any, store_conn_id: str) -> list[str]:
@@ -70,12 +81,28 @@ def protected_ids(segments: list[str], body: Any, store_conn_id: str) -> list[st
     Any string equal to a protected id counts, not only `connection_id` fields: bulk bodies name ids in
     several shapes (objects to create or update, bare ids to delete), and refusing more is the safe side.
     Ids in the path or in id positions come first, so the refusal names the connection the caller meant.
+    wfo's connection type as a `conn_type` is `published_types`' to name, not an id.
     """
     rank = dict.fromkeys(segments, 0)
-    for text, as_id in _strings(body):
-        rank[text] = min(rank.get(text, 2), 1 if as_id else 2)
+    for text, position in _strings(body):
+        if position == "type" and is_published_type(text):
+            continue
+        rank[text] = min(rank.get(text, 2), 1 if position == "id" else 2)
     named = [text for text in rank if is_protected(text, store_conn_id)]
     return sorted(named, key=lambda text: (rank[text], text))
+
+
+def published_types(body: Any) -> list[str]:
+    """wfo's connection types (the current one or an old one, any spelling) named anywhere in a body."""
+    return sorted({text for text, _ in _strings(body) if is_published_type(text)})
+
+
+def type_refusal_detail(conn_type: str) -> str:
+    return (
+        f"the connection type {conn_type!r} is wfo's (published config groups): only wfo creates "
+        "connections of this type, from its Config groups page (or /wfo/api/v1/config-groups); only Admin "
+        "may write one here, and tasks refuse a copy that wfo did not sign"
+    )
 
 
 def refusal_detail(conn_id: str, store_conn_id: str) -> str:
@@ -205,6 +232,12 @@ class PublishedConnectionsGuard:
             _audit_refusal(request, user, named)
             await _respond(send, 403, refusal_detail(named[0], store_conn_id))
             return
+        types = published_types(document)
+        if types:
+            ids = [*segments, *sorted({text for text, position in _strings(document) if position == "id"})]
+            _audit_refusal(request, user, ids or types, types)
+            await _respond(send, 403, type_refusal_detail(types[0]))
+            return
         await self.app(scope, _replay(body, receive), send)
 
 
@@ -233,7 +266,7 @@ async def _caller(request: Any) -> Any | None:
         return None
 
 
-def _audit_refusal(request: Any, user: Any, named: list[str]) -> None:
+def _audit_refusal(request: Any, user: Any, named: list[str], conn_types: list[str] | None = None) -> None:
     from wfo.audit.service import Actor, record_separately
     from wfo.plugin.deps import _username, client_ip
 
@@ -244,6 +277,8 @@ def _audit_refusal(request: Any, user: Any, named: list[str]) -> None:
         "connections": [c[:200] for c in named[:20]],
         "count": len(named),
     }
+    if conn_types:
+        details["conn_types"] = [t[:200] for t in conn_types[:5]]
     record_separately(actor, "connection.write", "connection", named[0][:200], "denied", details)
 
 
