@@ -2,7 +2,8 @@
 
 Create a group, make it the default, upload the three Hadoop XML files and edit a property, set the
 Spark master to yarn, upload krb5.conf and a real keytab (from a throwaway KDC realm) and select it,
-save Livy settings, upload a code artifact. The platform's default group is restored afterwards.
+save Livy settings (the header's "Last changed" follows without a reload), drop a Spark dependency,
+upload a code artifact. The platform's default group is restored afterwards.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from test_ui_spine import login
 
 from wfo.storage.xml import Property, render_hadoop_conf
 
 from helpers.kdc import create_realm, missing_tools
-from helpers.platform_runner import Platform
+from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +43,8 @@ def quickstart_files(tmp_path: Path) -> dict[str, Path]:
         "yarn-site.xml": _site(yarn_resourcemanager_hostname="rm.lab.example"),
         "krb5.conf": b"[libdefaults]\n  default_realm = LAB.EXAMPLE\n",
         "job.py": b"print('hello from the quickstart')\n",
+        "mapred-site.xml": _site(mapreduce_framework_name="yarn"),
+        "helpers.py": b"def helper():\n    return 1\n",
     }
     paths = {}
     for name, content in files.items():
@@ -48,6 +52,25 @@ def quickstart_files(tmp_path: Path) -> dict[str, Path]:
         paths[name].write_bytes(content)
     paths["etl.keytab"] = keytab
     return paths
+
+
+def _drop_file(page: Any, zone_test_id: str, name: str, text: str) -> None:
+    """Drop a file on an upload area as a browser does when one is dragged from the desktop."""
+    page.get_by_test_id(zone_test_id).evaluate(
+        """(zone, [name, text]) => {
+            const files = new DataTransfer();
+            files.items.add(new File([text], name));
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: files }));
+            }
+        }""",
+        [name, text],
+    )
+
+
+def _column_headings(page: Any, table_test_id: str) -> list[str]:
+    headings = page.get_by_test_id(table_test_id).locator("thead th")
+    return [headings.nth(i).inner_text().strip() for i in range(headings.count())]
 
 
 @pytest.fixture
@@ -70,6 +93,7 @@ def test_quickstart_in_the_browser(
     page.get_by_test_id("name-dialog-input").fill(group)
     page.get_by_test_id("name-dialog-submit").click()
     page.get_by_test_id(f"group-row-{group}").wait_for()
+    expect(page.get_by_test_id("groups-message")).to_contain_text(f"Added the group “{group}”")
     page.get_by_test_id(f"group-set-default-{group}").click()
     page.get_by_test_id(f"group-default-badge-{group}").wait_for()
     # The previous default can be deleted no more than the new one: the UI shows the server's reason.
@@ -125,8 +149,18 @@ def test_quickstart_in_the_browser(
         True,
     )
 
+    # Someone else changes the group meanwhile: the header says so once the page is opened again...
+    dev = {"user": "dev_user", "password": role_password("dev_user")}
+    platform.upload(
+        f"/wfo/api/v1/config-groups/{group}/hadoop",
+        [("mapred-site.xml", quickstart_files["mapred-site.xml"].read_bytes())],
+        **dev,
+    )
+    page.goto(platform.base_url + f"/plugin/wfo/config-groups/{group}/livy")
+    last_changed = page.get_by_test_id("group-last-changed")
+    expect(last_changed).to_contain_text("by dev_user")
+
     # Livy: a Basic_Access endpoint; the password is never shown again.
-    page.get_by_test_id("group-tab-livy").click()
     page.get_by_role("heading", name="Livy configuration").wait_for()
     page.get_by_test_id("livy-python-url").fill("http://livy.lab.example:8998")
     page.get_by_test_id("livy-python-auth").select_option("Basic_Access")
@@ -134,6 +168,8 @@ def test_quickstart_in_the_browser(
     page.get_by_test_id("livy-python-password").fill("s3cret-livy")
     page.get_by_test_id("livy-save").click()
     page.get_by_test_id("livy-message").wait_for()
+    # ...and after this save the header names the saver without a reload.
+    expect(last_changed).to_contain_text("by admin")
     page.reload()
     page.get_by_test_id("livy-python-url").wait_for()
     assert page.get_by_test_id("livy-python-password").input_value() == ""
@@ -141,11 +177,26 @@ def test_quickstart_in_the_browser(
     livy = platform.api("GET", f"/config-groups/{group}/livy").json()
     assert livy["python"]["password_set"] is True and "password" not in livy["python"]
 
+    # A Spark dependency, dropped on the same kind of upload area as code artifacts have.
+    page.get_by_test_id("wfo-nav-spark-dependencies").click()
+    page.get_by_role("heading", name="Spark dependencies").wait_for()
+    expect(page.get_by_test_id("deps-drop-zone-types")).to_have_text("Accepted: .egg .jar .py .zip")
+    dependency = f"quickstart_{secrets.token_hex(3)}.py"
+    _drop_file(page, "deps-drop-zone", dependency, quickstart_files["helpers.py"].read_text())
+    page.get_by_test_id(f"dep-row-{dependency}").wait_for()
+    expect(page.get_by_test_id("deps-message")).to_contain_text(dependency)
+    dependency_columns = _column_headings(page, "deps-table")
+    platform.api("DELETE", f"/spark-dependencies/{dependency}", expected=(204,))
+
     # A code artifact.
     page.get_by_test_id("wfo-nav-code-artifacts").click()
     page.get_by_role("heading", name="Code artifacts").wait_for()
+    assert ".R" in page.get_by_test_id("artifact-drop-zone-types").inner_text()
     page.get_by_test_id("artifact-upload-input").set_input_files([str(quickstart_files["job.py"])])
     page.get_by_test_id("artifact-row-job.py").wait_for()
+    # One pattern for both repositories: the same columns first, then what artifacts add.
+    artifact_columns = _column_headings(page, "artifacts-table")
+    assert dependency_columns[:4] == artifact_columns[:4] == ["File name", "Type", "Size", "Last modified"]
     page.get_by_test_id("artifact-link-job.py").click()
     page.wait_for_url(re.compile(r".*/code-artifacts/job\.py$"))
     # The latest version's content is shown right away.

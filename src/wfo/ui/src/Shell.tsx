@@ -1,5 +1,9 @@
-/** Frame of every wfo page: the sub-navigation on top, the routed page below. */
-import { Box, Button, Flex, Heading, HStack, Spinner, Text } from "@chakra-ui/react";
+/**
+ * Frame of every wfo page: our tabs on top (drawn like Airflow's own tabs, on one line; they scroll
+ * sideways when the window is too narrow), the routed page below. Airflow's header already shows
+ * who is signed in, so the frame does not repeat it.
+ */
+import { Box, Flex, Link, Spinner } from "@chakra-ui/react";
 import { Link as RouterLink, Outlet, useMatch } from "react-router-dom";
 
 import { ErrorAlert } from "./components/ErrorAlert";
@@ -7,15 +11,30 @@ import { useAppPath } from "./hooks/useAppPath";
 import { useMe } from "./hooks/useMe";
 import { visiblePages } from "./nav";
 
-function NavItem({ path, label, end }: { path: string; label: string; end: boolean }) {
+function NavTab({ path, label, title, end }: { path: string; label: string; title: string; end: boolean }) {
   const to = useAppPath()(path);
   const active = useMatch({ end, path: to }) !== null;
   return (
-    <Button asChild colorPalette="blue" size="sm" variant={active ? "subtle" : "ghost"}>
-      <RouterLink aria-current={active ? "page" : undefined} data-testid={`wfo-nav-${path || "overview"}`} to={to}>
+    <Link
+      _hover={{ color: "fg", textDecoration: "none" }}
+      alignItems="center"
+      asChild
+      borderBottomColor={active ? "border.info" : "transparent"}
+      borderBottomWidth="3px"
+      color={active ? "fg" : "fg.muted"}
+      display="flex"
+      flexShrink={0}
+      fontSize="sm"
+      fontWeight="semibold"
+      height="40px"
+      mb="-1px" // the active tab's line covers the bar's bottom border
+      px={2.5}
+      whiteSpace="nowrap"
+    >
+      <RouterLink aria-current={active ? "page" : undefined} data-testid={`wfo-nav-${path || "overview"}`} title={title} to={to}>
         {label}
       </RouterLink>
-    </Button>
+    </Link>
   );
 }
 
@@ -24,23 +43,24 @@ export function Shell() {
 
   return (
     <Box display="flex" flexDirection="column" height="100%" minHeight={0} p={4}>
-      <Flex align="center" borderBottomWidth="1px" gap={4} mb={4} pb={2} wrap="wrap">
-        <Heading as="h1" size="md">
-          wfo
-        </Heading>
-        <HStack as="nav" aria-label="wfo pages" gap={1} wrap="wrap">
-          <NavItem end label="Overview" path="" />
-          {meState.status === "ready"
-            ? visiblePages(meState.me).map((page) => (
-                <NavItem end={false} key={page.path} label={page.label} path={page.path} />
-              ))
-            : null}
-        </HStack>
-        {meState.status === "ready" ? (
-          <Text color="fg.muted" data-testid="wfo-username" fontSize="sm" ml="auto">
-            {meState.me.username}
-          </Text>
-        ) : null}
+      <Flex
+        aria-label="wfo pages"
+        as="nav"
+        borderBottomWidth="1px"
+        data-testid="wfo-nav"
+        flexShrink={0}
+        mb={4}
+        overflowX="auto"
+        overflowY="hidden"
+        scrollbarWidth="thin"
+        wrap="nowrap"
+      >
+        <NavTab end label="Overview" path="" title="What wfo adds to Airflow" />
+        {meState.status === "ready"
+          ? visiblePages(meState.me).map((page) => (
+              <NavTab end={false} key={page.path} label={page.tab ?? page.label} path={page.path} title={page.description} />
+            ))
+          : null}
       </Flex>
       <Box flex="1" minHeight={0} overflow="auto">
         {meState.status === "loading" ? <Spinner data-testid="wfo-loading" /> : null}

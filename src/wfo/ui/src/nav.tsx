@@ -19,6 +19,8 @@ export interface WfoPage {
   /** Path below /plugin/wfo/. */
   path: string;
   label: string;
+  /** A shorter label for the tab bar, which must fit on one line at 1024 px. */
+  tab?: string;
   description: string;
   /** Airflow (FAB) resource name whose `can_read` grants the page. */
   resource: string;

@@ -69,7 +69,7 @@ export function DialogForm({
         <Button data-testid={`${testId}-cancel`} onClick={onCancel} size="sm" variant="outline">
           Cancel
         </Button>
-        <Button colorPalette="blue" data-testid={`${testId}-submit`} loading={busy} size="sm" type="submit">
+        <Button colorPalette="brand" data-testid={`${testId}-submit`} loading={busy} size="sm" type="submit">
           {submitLabel}
         </Button>
       </Dialog.Footer>

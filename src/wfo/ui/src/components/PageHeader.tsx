@@ -34,7 +34,7 @@ export function ItemPageHeader({
 }) {
   return (
     <>
-      <Link asChild colorPalette="blue" fontSize="sm">
+      <Link asChild color="fg.info" fontSize="sm">
         <RouterLink data-testid={back.testId} to={back.to}>
           {back.label}
         </RouterLink>

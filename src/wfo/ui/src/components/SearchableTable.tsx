@@ -18,6 +18,7 @@ export function SearchableTable<T>({
   emptyTestId = `${testId}-empty`,
   empty,
   columns,
+  fixed,
   row,
 }: {
   search: SearchInputProps;
@@ -27,6 +28,8 @@ export function SearchableTable<T>({
   emptyTestId?: string;
   empty: ReactNode;
   columns: readonly Column[];
+  /** See `DataTable`'s `fixed`. */
+  fixed?: boolean;
   /** One `Table.Row` (with its key) per item. */
   row: (item: T) => ReactNode;
 }) {
@@ -42,7 +45,7 @@ export function SearchableTable<T>({
         loadingTestId={`${testId}-loading`}
       />
       {items !== undefined && items.length > 0 ? (
-        <DataTable columns={columns} testId={`${testId}-table`}>
+        <DataTable columns={columns} fixed={fixed} testId={`${testId}-table`}>
           {items.map((item) => row(item))}
         </DataTable>
       ) : null}

@@ -39,7 +39,7 @@ export function UploadButton({
         type="file"
       />
       <Button
-        colorPalette="blue"
+        colorPalette="brand"
         data-testid={`${testId}-button`}
         disabled={disabled}
         loading={busy}

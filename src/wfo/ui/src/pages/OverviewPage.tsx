@@ -14,7 +14,7 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader
-        description="wfo adds to Airflow what Spark and machine-learning teams need: cluster config groups, code artifacts, DAG files, notebooks, model serving, and an audit trail of every change."
+        description="wfo adds to Airflow what Spark teams need: config groups for each cluster (Hadoop, Spark, Kerberos, Livy), Spark dependencies and versioned code artifacts, DAG files written and reviewed in the browser with code bricks, a link to the team's dashboard, and an audit trail of every change."
         title="Overview"
       />
       {pages.length === 0 ? (
@@ -27,7 +27,7 @@ export function OverviewPage() {
             <Card.Root data-testid={`wfo-card-${page.path}`} key={page.path} size="sm" variant="outline">
               <Card.Body gap={2}>
                 <Card.Title>
-                  <Link asChild colorPalette="blue" fontWeight="semibold">
+                  <Link asChild color="fg.info" fontWeight="semibold">
                     <RouterLink to={appPath(page.path)}>{page.label}</RouterLink>
                   </Link>
                 </Card.Title>

@@ -11,7 +11,8 @@ import { ActionsCell, DataTable, SizeCell, TimeCell } from "../../components/Dat
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { LoadState } from "../../components/LoadState";
 import { ItemPageHeader } from "../../components/PageHeader";
-import { DownloadLink } from "../../components/RowActions";
+import { EyeIcon, RestoreIcon } from "../../components/icons";
+import { DownloadLink, RowAction } from "../../components/RowActions";
 import { shortHash } from "../../format";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
@@ -154,30 +155,28 @@ export function ArtifactDetailPage() {
                 {shortHash(item.sha256)}
               </Table.Cell>
               <ActionsCell>
-                <Button
-                  data-testid={`artifact-view-${item.version}`}
-                  disabled={item.version === viewing}
+                <RowAction
+                  ariaLabel={`View version ${item.version}`}
+                  icon={<EyeIcon />}
+                  label="View"
                   onClick={() => setViewing(item.version)}
-                  size="xs"
-                  variant="ghost"
-                >
-                  View
-                </Button>
+                  pressed={item.version === viewing}
+                  testId={`artifact-view-${item.version}`}
+                />
                 <DownloadLink
                   fileName={name}
                   href={codeArtifacts().downloadUrl(name, item.version)}
                   testId={`artifact-version-download-${item.version}`}
                 />
                 {canEdit && item.version !== latest ? (
-                  <Button
-                    data-testid={`artifact-restore-${item.version}`}
+                  <RowAction
+                    ariaLabel={`Restore version ${item.version}`}
                     disabled={action.busy}
+                    icon={<RestoreIcon />}
+                    label="Restore as the latest version"
                     onClick={() => restore(item.version)}
-                    size="xs"
-                    variant="outline"
-                  >
-                    Restore
-                  </Button>
+                    testId={`artifact-restore-${item.version}`}
+                  />
                 ) : null}
               </ActionsCell>
             </Table.Row>

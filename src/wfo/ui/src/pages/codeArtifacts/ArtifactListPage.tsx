@@ -1,20 +1,18 @@
 /** Code artifacts: the files operators fetch by name (`code_artifact='x.py'`), newest version of each. */
 import { Badge, Table, Text } from "@chakra-ui/react";
 
-import { codeArtifacts } from "../../api/repositories";
-import { ActionOutcome } from "../../components/ActionOutcome";
+import { codeArtifacts, type CodeArtifactSummary } from "../../api/repositories";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { ActionsCell, LinkCell, SizeCell, TimeCell } from "../../components/DataTable";
+import { FileRepository } from "../../components/FileRepository";
 import { PageHeader } from "../../components/PageHeader";
 import { DeleteButton, DownloadLink } from "../../components/RowActions";
-import { SearchableTable } from "../../components/SearchableTable";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
 import { useDebouncedSearch } from "../../hooks/useDebouncedSearch";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
-import { DropZone } from "./DropZone";
+import { CODE_ARTIFACT_TYPES } from "../uploadExtensions";
 
 export function ArtifactListPage() {
   const me = useCurrentUser();
@@ -26,7 +24,6 @@ export function ArtifactListPage() {
   const upload = useAction();
 
   const loaded = useAsync((signal) => codeArtifacts().list(query, signal), [query]);
-  const artifacts = loaded.data?.artifacts;
 
   const onFiles = (files: File[]) =>
     void upload.run(async () => {
@@ -54,46 +51,59 @@ export function ArtifactListPage() {
         description="Your jars and Python files for Spark and Python tasks. Refer to one in a DAG with code_artifact='name'; the task fetches its latest version onto the worker. Uploading a name again keeps the older versions."
         title="Code artifacts"
       />
-      {canCreate ? <DropZone busy={upload.busy} onFiles={onFiles} /> : null}
-      <ActionOutcome done={upload.done} error={upload.error} testId="artifacts" />
-      <SearchableTable
-        columns={["File name", "Last modified", { end: true, label: "Size" }, "Version", "Uploaded by", ""]}
-        empty={query === "" ? "No code artifacts uploaded yet." : "No artifact matches this search."}
-        items={artifacts}
-        loaded={loaded}
-        row={(artifact) => (
-          <Table.Row data-testid={`artifact-row-${artifact.name}`} key={artifact.name}>
-            <LinkCell
-              testId={`artifact-link-${artifact.name}`}
-              to={appPath(`code-artifacts/${encodeURIComponent(artifact.name)}`)}
-            >
-              {artifact.name}
-            </LinkCell>
-            <TimeCell time={artifact.modified} />
-            <SizeCell bytes={artifact.size} />
-            <Table.Cell>
-              <Badge variant="outline">v{artifact.version}</Badge>
-              {artifact.versions > 1 ? (
-                <Text as="span" color="fg.muted" fontSize="xs" ml={2}>
-                  {artifact.versions} versions
-                </Text>
-              ) : null}
-            </Table.Cell>
-            <Table.Cell>{artifact.uploaded_by ?? "—"}</Table.Cell>
-            <ActionsCell>
-              <DownloadLink
-                fileName={artifact.name}
-                href={codeArtifacts().downloadUrl(artifact.name)}
-                testId={`artifact-download-${artifact.name}`}
+      <FileRepository<CodeArtifactSummary>
+        actions={(artifact) => (
+          <>
+            <DownloadLink
+              fileName={artifact.name}
+              href={codeArtifacts().downloadUrl(artifact.name)}
+              testId={`artifact-download-${artifact.name}`}
+            />
+            {canDelete ? (
+              <DeleteButton
+                label={`Delete ${artifact.name}`}
+                onClick={() => remove(artifact.name)}
+                testId={`artifact-delete-${artifact.name}`}
               />
-              {canDelete ? (
-                <DeleteButton onClick={() => remove(artifact.name)} testId={`artifact-delete-${artifact.name}`} />
-              ) : null}
-            </ActionsCell>
-          </Table.Row>
+            ) : null}
+          </>
         )}
+        empty={query === "" ? "No code artifacts uploaded yet." : "No artifact matches this search."}
+        extra={[
+          {
+            cell: (artifact) => (
+              <Table.Cell whiteSpace="nowrap">
+                <Badge variant="outline">v{artifact.version}</Badge>
+                {artifact.versions > 1 ? (
+                  <Text as="span" color="fg.muted" fontSize="xs" ml={2}>
+                    {artifact.versions} versions
+                  </Text>
+                ) : null}
+              </Table.Cell>
+            ),
+            column: { label: "Version", width: "9rem" },
+          },
+          {
+            cell: (artifact) => (
+              <Table.Cell title={artifact.uploaded_by ?? undefined} truncate>
+                {artifact.uploaded_by ?? "—"}
+              </Table.Cell>
+            ),
+            column: { label: "Uploaded by", width: "9rem" },
+          },
+        ]}
+        files={loaded.data?.artifacts}
+        link={(artifact) => appPath(`code-artifacts/${encodeURIComponent(artifact.name)}`)}
+        loaded={loaded}
+        outcome={upload}
+        rowTestId="artifact"
         search={{ onChange: setSearch, placeholder: "Search file name", testId: "artifact-search", value: search }}
         testId="artifacts"
+        upload={
+          canCreate
+            ? { busy: upload.busy, extensions: CODE_ARTIFACT_TYPES, onFiles, testId: "artifact-drop-zone", uploadTestId: "artifact-upload" }
+            : null
+        }
       />
       {confirm.dialog}
     </>

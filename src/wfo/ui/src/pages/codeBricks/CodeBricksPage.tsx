@@ -9,9 +9,10 @@ import { codeBricks, parseTags, type CodeBrick } from "../../api/codeBricks";
 import { ActionOutcome } from "../../components/ActionOutcome";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { ActionsCell } from "../../components/DataTable";
+import { CodeIcon, EditIcon } from "../../components/icons";
 import { DialogForm, FormDialog, HintOrError, useDialogForm } from "../../components/FormDialog";
 import { PageHeader } from "../../components/PageHeader";
-import { DeleteButton } from "../../components/RowActions";
+import { DeleteButton, RowAction } from "../../components/RowActions";
 import { SearchableTable } from "../../components/SearchableTable";
 import { useAsync } from "../../hooks/useAsync";
 import { useDebouncedSearch } from "../../hooks/useDebouncedSearch";
@@ -110,7 +111,7 @@ export function CodeBricksPage() {
       <PageHeader
         actions={
           canCreate ? (
-            <Button colorPalette="blue" data-testid="brick-add" onClick={() => setEditing("new")} size="sm">
+            <Button colorPalette="brand" data-testid="brick-add" onClick={() => setEditing("new")} size="sm">
               Add a new code brick
             </Button>
           ) : null
@@ -120,60 +121,82 @@ export function CodeBricksPage() {
       />
       <ActionOutcome done={done} error={null} testId="bricks" />
       <SearchableTable
-        columns={["Title", "Tags", "Updated", ""]}
+        // Fixed widths: a long description or many tags stay in their own column (cut short or
+        // wrapped there) at any window width.
+        columns={[
+          "Title",
+          { label: "Tags", width: "24%" },
+          { label: "Updated", width: "10.5rem" },
+          { label: "", width: "6.5rem" },
+        ]}
         empty={query === "" ? "No code bricks yet." : "No brick matches this search."}
         emptyTestId="bricks-list-empty"
+        fixed
         items={bricks}
         loaded={loaded}
         row={(brick) => (
           <Table.Row data-testid="brick-row" data-title={brick.title} key={brick.id} verticalAlign="top">
-            <Table.Cell maxW="40rem">
-              <HStack gap={2}>
-                <Text fontWeight="semibold">{brick.title}</Text>
+            <Table.Cell data-testid="brick-title-cell">
+              <HStack gap={2} minW={0}>
+                <Text fontWeight="semibold" title={brick.title} truncate>
+                  {brick.title}
+                </Text>
                 {brick.shipped ? (
-                  <Badge size="sm" variant="outline">
+                  <Badge flexShrink={0} size="sm" variant="outline">
                     shipped
                   </Badge>
                 ) : null}
               </HStack>
               {brick.description ? (
-                <Text color="fg.muted" fontSize="xs">
+                // Two lines at most; the whole text is in the tooltip and in the shown code's row.
+                <Text color="fg.muted" fontSize="xs" lineClamp={expanded === brick.id ? undefined : 2} title={brick.description}>
                   {brick.description}
                 </Text>
               ) : null}
               {expanded === brick.id ? (
-                <Box as="pre" bg="bg.subtle" data-testid={`brick-code-${brick.id}`} fontFamily="mono" fontSize="xs" mt={2} overflow="auto" p={2} rounded="sm">
+                <Box as="pre" bg="bg.subtle" data-testid={`brick-code-${brick.id}`} fontFamily="mono" fontSize="xs" maxW="100%" mt={2} overflow="auto" p={2} rounded="sm">
                   {brick.code}
                 </Box>
               ) : null}
             </Table.Cell>
-            <Table.Cell>
-              <Flex gap={1} wrap="wrap">
+            <Table.Cell data-testid="brick-tags-cell">
+              <Flex gap={1} minW={0} wrap="wrap">
                 {brick.tags.map((tag) => (
-                  <Badge key={tag} size="sm" variant="outline">
-                    {tag}
+                  <Badge key={tag} maxW="100%" size="sm" title={tag} variant="outline">
+                    <Text as="span" truncate>
+                      {tag}
+                    </Text>
                   </Badge>
                 ))}
               </Flex>
             </Table.Cell>
-            <Table.Cell whiteSpace="nowrap">
+            <Table.Cell data-testid="brick-updated-cell" whiteSpace="nowrap">
               {formatTime(brick.updated_at)}
               {brick.updated_by ? (
-                <Text color="fg.muted" fontSize="xs">
+                <Text color="fg.muted" fontSize="xs" title={brick.updated_by} truncate>
                   {brick.updated_by}
                 </Text>
               ) : null}
             </Table.Cell>
             <ActionsCell>
-              <Button data-testid={`brick-show-${brick.id}`} onClick={() => setExpanded(expanded === brick.id ? null : brick.id)} size="xs" variant="ghost">
-                {expanded === brick.id ? "Hide code" : "Code"}
-              </Button>
+              <RowAction
+                ariaLabel={`${expanded === brick.id ? "Hide" : "Show"} the code of ${brick.title}`}
+                icon={<CodeIcon />}
+                label={expanded === brick.id ? "Hide code" : "Show code"}
+                onClick={() => setExpanded(expanded === brick.id ? null : brick.id)}
+                pressed={expanded === brick.id}
+                testId={`brick-show-${brick.id}`}
+              />
               {canEdit ? (
-                <Button data-testid={`brick-edit-${brick.id}`} onClick={() => setEditing(brick)} size="xs" variant="ghost">
-                  Edit
-                </Button>
+                <RowAction
+                  ariaLabel={`Edit ${brick.title}`}
+                  icon={<EditIcon />}
+                  label="Edit"
+                  onClick={() => setEditing(brick)}
+                  testId={`brick-edit-${brick.id}`}
+                />
               ) : null}
-              {canDelete ? <DeleteButton onClick={() => remove(brick)} testId={`brick-delete-${brick.id}`} /> : null}
+              {canDelete ? <DeleteButton label={`Delete ${brick.title}`} onClick={() => remove(brick)} testId={`brick-delete-${brick.id}`} /> : null}
             </ActionsCell>
           </Table.Row>
         )}

@@ -13,6 +13,7 @@ import { KerberosTab } from "./KerberosTab";
 import { LivyTab } from "./LivyTab";
 import { RuntimeTab } from "./RuntimeTab";
 import { SparkTab } from "./SparkTab";
+import { GroupChangedContext } from "./groupChanged";
 import { GROUP_TABS } from "./tabs";
 
 export function GroupDetailPage() {
@@ -26,7 +27,7 @@ export function GroupDetailPage() {
   return (
     <>
       <Flex align="center" gap={2} mb={1} wrap="wrap">
-        <Link asChild colorPalette="blue" fontSize="sm">
+        <Link asChild color="fg.info" fontSize="sm">
           <RouterLink data-testid="group-back" to={appPath("config-groups")}>
             Config groups
           </RouterLink>
@@ -45,13 +46,14 @@ export function GroupDetailPage() {
           </Badge>
         ) : null}
         {detail.data?.updated_at ? (
-          <Text color="fg.muted" fontSize="xs">
+          <Text color="fg.muted" data-testid="group-last-changed" fontSize="xs">
             Last changed {formatTime(detail.data.updated_at)}
             {detail.data.updated_by ? ` by ${detail.data.updated_by}` : ""}
           </Text>
         ) : null}
       </Flex>
-      {detail.status === "error" ? (
+      {/* A failed reread after a save keeps the tabs (and what the user typed) on screen. */}
+      {detail.status === "error" && detail.data === undefined ? (
         <ErrorAlert error={detail.error} onRetry={detail.reload} testId="group-load-error" />
       ) : (
         <>
@@ -66,16 +68,18 @@ export function GroupDetailPage() {
               ))}
             </Tabs.List>
           </Tabs.Root>
-          <Routes>
-            <Route element={<Navigate replace to={appPath(`${base}/hadoop`)} />} index />
-            <Route element={<HadoopTab group={name} />} path="hadoop" />
-            <Route element={<HadoopFileEditor group={name} />} path="hadoop/:file" />
-            <Route element={<SparkTab group={name} />} path="spark" />
-            <Route element={<KerberosTab group={name} />} path="kerberos" />
-            <Route element={<LivyTab group={name} />} path="livy" />
-            <Route element={<RuntimeTab group={name} />} path="runtime" />
-            <Route element={<Text data-testid="wfo-not-found">There is no such section of a config group.</Text>} path="*" />
-          </Routes>
+          <GroupChangedContext.Provider value={detail.reload}>
+            <Routes>
+              <Route element={<Navigate replace to={appPath(`${base}/hadoop`)} />} index />
+              <Route element={<HadoopTab group={name} />} path="hadoop" />
+              <Route element={<HadoopFileEditor group={name} />} path="hadoop/:file" />
+              <Route element={<SparkTab group={name} />} path="spark" />
+              <Route element={<KerberosTab group={name} />} path="kerberos" />
+              <Route element={<LivyTab group={name} />} path="livy" />
+              <Route element={<RuntimeTab group={name} />} path="runtime" />
+              <Route element={<Text data-testid="wfo-not-found">There is no such section of a config group.</Text>} path="*" />
+            </Routes>
+          </GroupChangedContext.Provider>
         </>
       )}
     </>

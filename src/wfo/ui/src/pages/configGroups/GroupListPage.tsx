@@ -9,7 +9,8 @@ import { ConfirmDialog, type ConfirmRequest } from "../../components/ConfirmDial
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { NameDialog, type NameRequest } from "../../components/NameDialog";
 import { PageHeader } from "../../components/PageHeader";
-import { DeleteButton } from "../../components/RowActions";
+import { CopyIcon, RenameIcon } from "../../components/icons";
+import { DeleteButton, RowAction } from "../../components/RowActions";
 import { SearchInput } from "../../components/SearchInput";
 import { useAction } from "../../hooks/useAction";
 import { useAppPath } from "../../hooks/useAppPath";
@@ -47,7 +48,7 @@ function GroupRow({
   return (
     <Table.Row data-testid={`group-row-${group.name}`}>
       <Table.Cell>
-        <Link asChild colorPalette="blue" fontWeight="semibold">
+        <Link asChild color="fg.info" fontWeight="semibold">
           <RouterLink data-testid={`group-link-${group.name}`} to={appPath(base)}>
             {group.name}
           </RouterLink>
@@ -78,7 +79,7 @@ function GroupRow({
       <Table.Cell>
         <HStack gap={3} wrap="wrap">
           {GROUP_TABS.map((tab) => (
-            <Link asChild colorPalette="blue" fontSize="sm" key={tab.path}>
+            <Link asChild color="fg.info" fontSize="sm" key={tab.path}>
               <RouterLink data-testid={`group-${tab.path}-link-${group.name}`} to={appPath(`${base}/${tab.path}`)}>
                 {tab.label}
               </RouterLink>
@@ -93,20 +94,28 @@ function GroupRow({
         {formatTime(group.updated_at)}
         {group.updated_by === null ? "" : ` by ${group.updated_by}`}
       </Table.Cell>
-      <Table.Cell>
+      <Table.Cell whiteSpace="nowrap">
         <HStack gap={1} justify="flex-end">
           {rights.edit ? (
-            <Button data-testid={`group-rename-${group.name}`} onClick={onRename} size="xs" variant="ghost">
-              Rename
-            </Button>
+            <RowAction
+              ariaLabel={`Rename ${group.name}`}
+              icon={<RenameIcon />}
+              label="Rename"
+              onClick={onRename}
+              testId={`group-rename-${group.name}`}
+            />
           ) : null}
           {rights.create ? (
-            <Button data-testid={`group-clone-${group.name}`} onClick={onClone} size="xs" variant="ghost">
-              Clone
-            </Button>
+            <RowAction
+              ariaLabel={`Clone ${group.name}`}
+              icon={<CopyIcon />}
+              label="Clone"
+              onClick={onClone}
+              testId={`group-clone-${group.name}`}
+            />
           ) : null}
           {rights.remove ? (
-            <DeleteButton onClick={onDelete} testId={`group-delete-${group.name}`} />
+            <DeleteButton label={`Delete ${group.name}`} onClick={onDelete} testId={`group-delete-${group.name}`} />
           ) : null}
         </HStack>
       </Table.Cell>
@@ -127,6 +136,12 @@ export function GroupListPage() {
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [naming, setNaming] = useState<NameRequest | null>(null);
   const action = useAction();
+  // What a dialog (add, clone, rename, delete) did; "Set default" reports through `action`.
+  const [done, setDone] = useState<string | null>(null);
+  const report = (message: string) => {
+    action.clear();
+    setDone(message);
+  };
 
   const groups = loaded.data?.groups ?? [];
   const needle = search.trim().toLowerCase();
@@ -145,6 +160,7 @@ export function GroupListPage() {
         submit: async (name) => {
           await configGroups().create(name);
           loaded.reload();
+          report(`Added the group “${name}”.`);
         },
         submitLabel: "Add group",
         title: "Add a group",
@@ -157,6 +173,7 @@ export function GroupListPage() {
         submit: async (name) => {
           await configGroups().clone(group, name);
           loaded.reload();
+          report(`Cloned “${group}” as “${name}”.`);
         },
         submitLabel: "Clone",
         title: `Clone ${group}`,
@@ -169,6 +186,7 @@ export function GroupListPage() {
         submit: async (name) => {
           await configGroups().rename(group, name);
           loaded.reload();
+          report(`Renamed “${group}” to “${name}”.`);
         },
         submitLabel: "Rename",
         title: `Rename ${group}`,
@@ -179,6 +197,7 @@ export function GroupListPage() {
       action: async () => {
         await configGroups().remove(group);
         loaded.reload();
+        report(`Deleted the group “${group}”.`);
       },
       confirmLabel: "Delete group",
       message: `Delete the config group “${group}” with its Hadoop files, Spark settings, Kerberos files, Livy and runtime settings? Tasks that name it will fail.`,
@@ -186,6 +205,7 @@ export function GroupListPage() {
     });
   const setDefault = (group: string) =>
     void action.run(async () => {
+      setDone(null);
       await configGroups().setDefault(group);
       loaded.reload();
       return `“${group}” is now the default group.`;
@@ -207,7 +227,7 @@ export function GroupListPage() {
               </Button>
             )}
             {rights.create ? (
-              <Button colorPalette="blue" data-testid="group-add" onClick={addGroup} size="sm">
+              <Button colorPalette="brand" data-testid="group-add" onClick={addGroup} size="sm">
                 Add a group
               </Button>
             ) : null}
@@ -220,7 +240,7 @@ export function GroupListPage() {
         <SearchInput onChange={setSearch} placeholder="Search group" testId="group-search" value={search} />
         {loaded.status === "loading" && loaded.data !== undefined ? <Spinner size="sm" /> : null}
       </Flex>
-      <ActionOutcome done={action.done} error={action.error} testId="groups" />
+      <ActionOutcome done={action.done ?? done} error={action.error} testId="groups" />
       {loaded.status === "error" ? <ErrorAlert error={loaded.error} onRetry={loaded.reload} testId="groups-load-error" /> : null}
       {loaded.data === undefined && loaded.status === "loading" ? <Spinner data-testid="groups-loading" /> : null}
       {loaded.data !== undefined && shown.length === 0 ? (

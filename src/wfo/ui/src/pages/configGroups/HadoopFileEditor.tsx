@@ -14,6 +14,7 @@ import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
+import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
 
 function AddProperty({ existing, onAdd }: { existing: string[]; onAdd: (name: string, value: string) => void }) {
@@ -71,6 +72,7 @@ export function HadoopFileEditor({ group }: { group: string }) {
   const loaded = useAsync((signal) => configGroups().hadoopFile(group, file, signal), [group, file]);
   const [rows, setRows] = useState<HadoopProperty[] | null>(null);
   const save = useAction();
+  const changed = useGroupChanged();
 
   useEffect(() => {
     if (loaded.status === "success") {
@@ -91,6 +93,7 @@ export function HadoopFileEditor({ group }: { group: string }) {
       const saved = await configGroups().saveHadoopFile(group, file, rows ?? []);
       setRows(saved.properties);
       loaded.reload();
+      changed();
       return `${file} saved.`;
     });
 
@@ -108,7 +111,7 @@ export function HadoopFileEditor({ group }: { group: string }) {
         }
         hint={
           <>
-            <Link asChild colorPalette="blue">
+            <Link asChild color="fg.info">
               <RouterLink data-testid="hadoop-back" to={appPath(`config-groups/${encodeURIComponent(group)}/hadoop`)}>
                 All files
               </RouterLink>
@@ -181,7 +184,7 @@ export function HadoopFileEditor({ group }: { group: string }) {
             <>
               <AddProperty existing={names} onAdd={add} />
               <HStack gap={3} mt={4}>
-                <Button colorPalette="blue" data-testid="hadoop-submit" loading={save.busy} onClick={submit} size="sm">
+                <Button colorPalette="brand" data-testid="hadoop-submit" loading={save.busy} onClick={submit} size="sm">
                   Submit all changes
                 </Button>
                 {dirty ? (

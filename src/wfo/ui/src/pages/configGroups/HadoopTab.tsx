@@ -14,6 +14,7 @@ import { useAppPath } from "../../hooks/useAppPath";
 import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
+import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
 
 export function MissingHadoopFiles({ missing }: { missing: string[] }) {
@@ -39,17 +40,20 @@ export function HadoopTab({ group }: { group: string }) {
   const [override, setOverride] = useState<HadoopFiles | null>(null);
   const confirm = useConfirm();
   const upload = useAction();
+  const changed = useGroupChanged();
   const data = override ?? loaded.data;
 
   const onFiles = (files: File[]) =>
     void upload.run(async () => {
       setOverride(await configGroups().uploadHadoopFiles(group, files));
+      changed();
       return `Uploaded ${files.map((file) => file.name).join(", ")}.`;
     });
   const deleteFile = (file: string) =>
     confirm.ask({
       action: async () => {
         await configGroups().deleteHadoopFile(group, file);
+        changed();
         setOverride(null);
         loaded.reload();
       },

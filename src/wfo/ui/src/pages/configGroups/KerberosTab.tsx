@@ -16,6 +16,7 @@ import { useAction } from "../../hooks/useAction";
 import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
+import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
 
 export function KerberosTab({ group }: { group: string }) {
@@ -27,6 +28,7 @@ export function KerberosTab({ group }: { group: string }) {
   const [keytab, setKeytab] = useState("");
   const confirm = useConfirm();
   const action = useAction();
+  const changed = useGroupChanged();
 
   const show = (next: KerberosConfig) => {
     setConfig(next);
@@ -43,6 +45,7 @@ export function KerberosTab({ group }: { group: string }) {
   const onFiles = (files: File[]) =>
     void action.run(async () => {
       const uploaded = await configGroups().uploadKerberosFiles(group, files);
+      changed();
       // Keep what the user typed but has not submitted yet.
       setConfig(uploaded);
       return `Uploaded ${files.map((file) => file.name).join(", ")}.`;
@@ -56,6 +59,7 @@ export function KerberosTab({ group }: { group: string }) {
           principal: principal.trim() === "" ? null : principal.trim(),
         }),
       );
+      changed();
       return "Kerberos configuration saved. It applies to newly started jobs.";
     });
   };
@@ -63,6 +67,7 @@ export function KerberosTab({ group }: { group: string }) {
     confirm.ask({
       action: async () => {
         await configGroups().deleteKeytab(group, file);
+        changed();
         await refresh();
       },
       confirmLabel: "Delete keytab",
@@ -73,6 +78,7 @@ export function KerberosTab({ group }: { group: string }) {
     confirm.ask({
       action: async () => {
         await configGroups().deleteKrb5Conf(group);
+        changed();
         await refresh();
       },
       confirmLabel: "Delete krb5.conf",
@@ -143,7 +149,7 @@ export function KerberosTab({ group }: { group: string }) {
                 <Table.Cell fontFamily="mono">
                   {item.name}
                   {item.name === config.keytab ? (
-                    <Badge colorPalette="blue" ml={2} size="sm">
+                    <Badge colorPalette="brand" ml={2} size="sm">
                       selected
                     </Badge>
                   ) : null}
@@ -215,7 +221,7 @@ export function KerberosTab({ group }: { group: string }) {
               </NativeSelect.Root>
             </Field.Root>
             {canEdit ? (
-              <Button colorPalette="blue" data-testid="kerberos-submit" loading={action.busy} size="sm" type="submit">
+              <Button colorPalette="brand" data-testid="kerberos-submit" loading={action.busy} size="sm" type="submit">
                 Submit
               </Button>
             ) : null}

@@ -19,6 +19,7 @@ import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
 import { draftOf, endpointUpdate, type EndpointDraft } from "./livyForm";
+import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
 
 type Kernel = "python" | "scala";
@@ -154,6 +155,7 @@ export function LivyTab({ group }: { group: string }) {
   const loaded = useAsync((signal) => configGroups().livy(group, signal), [group]);
   const [drafts, setDrafts] = useState<Record<Kernel, EndpointDraft> | null>(null);
   const save = useAction();
+  const changed = useGroupChanged();
   const errors = save.cause === null ? null : keyedErrors(save.cause, FIELD_KEYS);
 
   const show = (config: LivyConfig) => setDrafts({ python: draftOf(config.python), scala: draftOf(config.scala) });
@@ -175,6 +177,7 @@ export function LivyTab({ group }: { group: string }) {
           scala: endpointUpdate(drafts.scala),
         }),
       );
+      changed();
       return "Livy configuration saved.";
     });
   };
@@ -207,7 +210,7 @@ export function LivyTab({ group }: { group: string }) {
             ))}
           </SimpleGrid>
           {canEdit ? (
-            <Button colorPalette="blue" data-testid="livy-save" loading={save.busy} mt={4} size="sm" type="submit">
+            <Button colorPalette="brand" data-testid="livy-save" loading={save.busy} mt={4} size="sm" type="submit">
               Save changes
             </Button>
           ) : (

@@ -15,6 +15,7 @@ import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
 import { runtimeDraftOf, runtimeUpdate, type RuntimeDraft } from "./runtimeForm";
+import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
 
 /** The server names refused settings by these paths. */
@@ -100,6 +101,7 @@ export function RuntimeTab({ group }: { group: string }) {
   const loaded = useAsync((signal) => configGroups().runtime(group, signal), [group]);
   const [draft, setDraft] = useState<RuntimeDraft | null>(null);
   const save = useAction();
+  const changed = useGroupChanged();
   const errors = save.cause === null ? null : keyedErrors(save.cause, FIELD_KEYS);
 
   const show = (config: RuntimeConfig) => setDraft(runtimeDraftOf(config));
@@ -120,6 +122,7 @@ export function RuntimeTab({ group }: { group: string }) {
     }
     void save.run(async () => {
       show(await configGroups().saveRuntime(group, runtimeUpdate(draft)));
+      changed();
       return "Runtime configuration saved.";
     });
   };
@@ -309,7 +312,7 @@ export function RuntimeTab({ group }: { group: string }) {
           </Card.Root>
 
           {canEdit ? (
-            <Button colorPalette="blue" data-testid="runtime-save" loading={save.busy} mt={4} size="sm" type="submit">
+            <Button colorPalette="brand" data-testid="runtime-save" loading={save.busy} mt={4} size="sm" type="submit">
               Save changes
             </Button>
           ) : (

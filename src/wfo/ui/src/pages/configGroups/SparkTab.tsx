@@ -17,6 +17,7 @@ import { useAction } from "../../hooks/useAction";
 import { useAsync } from "../../hooks/useAsync";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
+import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
 import { draftFrom, emptyValue, settingsFrom, type SparkDraft } from "./sparkForm";
 import { ArgumentInput, Select } from "./SparkArgumentInput";
@@ -160,6 +161,7 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
   const [newArgument, setNewArgument] = useState("");
   const [newConf, setNewConf] = useState({ key: "", value: "" });
   const save = useAction();
+  const changed = useGroupChanged();
 
   const argumentKeys = draft.arguments.map((row) => row.key);
   const confKeys = draft.confs.map((row) => row.key);
@@ -189,6 +191,7 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
       const saved = await configGroups().saveSpark(group, settingsFrom(draft, config.known_arguments));
       setDraft(draftFrom(saved));
       setConfig(saved);
+      changed();
       return "Spark configuration saved. It applies to newly started jobs.";
     });
 
@@ -359,7 +362,7 @@ function SparkForm({ group, initial }: { group: string; initial: SparkConfig }) 
 
       {readOnly ? null : (
         <HStack mt={6}>
-          <Button colorPalette="blue" data-testid="spark-save" loading={save.busy} onClick={submit} size="sm">
+          <Button colorPalette="brand" data-testid="spark-save" loading={save.busy} onClick={submit} size="sm">
             Save
           </Button>
         </HStack>

@@ -1,22 +1,39 @@
-/** Drop files here, or pick them: both hand the files to `onFiles` (several at once). */
+/**
+ * The upload area of a file repository page: drop files on it, or pick them with its button; both
+ * hand the files to `onFiles` (several at once). It names the file types the repository accepts.
+ */
 import { Box, Text } from "@chakra-ui/react";
 import { useState, type DragEvent } from "react";
 
-import { UploadButton } from "../../components/UploadButton";
+import { UploadButton } from "./UploadButton";
 
-export function DropZone({ busy, onFiles }: { busy: boolean; onFiles: (files: File[]) => void }) {
+export function DropZone({
+  testId,
+  uploadTestId,
+  extensions,
+  busy,
+  onFiles,
+}: {
+  /** The zone; `<uploadTestId>-button` and `-input` are its picker. */
+  testId: string;
+  uploadTestId: string;
+  /** Accepted file name endings, in the order to show them. */
+  extensions: readonly string[];
+  busy: boolean;
+  onFiles: (files: File[]) => void;
+}) {
   const [over, setOver] = useState(false);
   const hasFiles = (event: DragEvent) => Array.from(event.dataTransfer.types).includes("Files");
 
   return (
     <Box
       alignItems="center"
-      bg={over ? "blue.subtle" : "bg.subtle"}
-      borderColor={over ? "blue.solid" : "border"}
+      bg={over ? "brand.subtle" : "bg.subtle"}
+      borderColor={over ? "brand.solid" : "border"}
       borderStyle="dashed"
       borderWidth="2px"
       data-dragging={over ? "" : undefined}
-      data-testid="artifact-drop-zone"
+      data-testid={testId}
       display="flex"
       flexWrap="wrap"
       gap={3}
@@ -49,13 +66,16 @@ export function DropZone({ busy, onFiles }: { busy: boolean; onFiles: (files: Fi
         }
       }}
       px={4}
-      py={6}
+      py={5}
       rounded="md"
     >
       <Text color="fg.muted" fontSize="sm">
         Drop files here to upload them (several at once), or
       </Text>
-      <UploadButton accept="" busy={busy} onFiles={onFiles} testId="artifact-upload" />
+      <UploadButton accept={extensions.join(",")} busy={busy} onFiles={onFiles} testId={uploadTestId} />
+      <Text color="fg.muted" data-testid={`${testId}-types`} flexBasis="100%" fontSize="xs" textAlign="center">
+        Accepted: {extensions.join(" ")}
+      </Text>
     </Box>
   );
 }
