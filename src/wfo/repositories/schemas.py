@@ -26,14 +26,28 @@ class DependencyImportRejection(BaseModel):
     reason: str
 
 
+class DependencyImportHeldBack(BaseModel):
+    """A file that would have been added or changed, not imported because another file was refused."""
+
+    name: str
+    would_be: Literal["added", "changed"]
+    reason: str
+
+
 class DependencyImportReport(BaseModel):
-    """What an import did (or, with `dry_run`, would do) with every file of the archive."""
+    """What an import did (or, with `dry_run`, would do) with every file of the archive.
+
+    All or nothing (docs/user-guide.md, "Import / export"): when a file is refused, `added` and
+    `changed` are empty, the refused files are under `rejected` and the others under `held_back`.
+    """
 
     added: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list, description="equal to the stored file: not written")
     rejected: list[DependencyImportRejection] = Field(default_factory=list)
+    held_back: list[DependencyImportHeldBack] = Field(default_factory=list)
     dry_run: bool = False
+    imported: bool = Field(default=False, description="something was written (never for a dry run)")
 
 
 class CodeArtifactPublic(BaseModel):

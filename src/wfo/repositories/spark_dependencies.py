@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from wfo.repositories.errors import ImportRefusedError, InUseError, NotFoundError
 from wfo.repositories.files import Upload, checked_names
 from wfo.repositories.schemas import (
+    DependencyImportHeldBack,
     DependencyImportRejection,
     DependencyImportReport,
     SparkDependencyKind,
@@ -84,6 +85,21 @@ def _sha256_of(stream: BinaryIO) -> str:
     while chunk := stream.read(1024 * 1024):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def _refusal(report: DependencyImportReport) -> ImportRefusedError:
+    """All or nothing: the files that would have been written are held back, and the report says so."""
+    count = len(report.rejected)
+    reason = f"not imported: {count} other file(s) of the archive were refused (all or nothing)"
+    report.held_back = [
+        *(DependencyImportHeldBack(name=name, would_be="added", reason=reason) for name in report.added),
+        *(DependencyImportHeldBack(name=name, would_be="changed", reason=reason) for name in report.changed),
+    ]
+    report.added, report.changed = [], []
+    listed = "; ".join(f"{item.name}: {item.reason}" for item in report.rejected)
+    return ImportRefusedError(
+        f"nothing was imported, {count} file(s) refused: {listed}", report.model_dump(mode="json")
+    )
 
 
 class SparkDependencies:
@@ -160,11 +176,12 @@ class SparkDependencies:
         return names
 
     def import_archive(self, source: BinaryIO, *, dry_run: bool = False) -> DependencyImportReport:
-        """Import a tar(.gz) or zip of dependencies: all files, or none.
+        """Import a tar(.gz) or zip of dependencies: all files, or none; the report names every file.
 
-        Files are added or replace those of the same name; files not in the archive stay. Raises
-        `ImportRefusedError` (with the report) when any file is rejected, and storage errors for hostile
-        or damaged archives.
+        Files are added or replace those of the same name (a file equal to the stored one is
+        `unchanged` and not written); files not in the archive stay. Raises `ImportRefusedError` (with
+        the report) when any file is rejected, for a dry run too, and storage errors for hostile or
+        damaged archives.
         """
         with tempfile.TemporaryDirectory(prefix="wfo-deps-import-") as folder:
             target = Path(folder) / "content"
@@ -179,16 +196,13 @@ class SparkDependencies:
                     continue
                 same = existing[name].size == path.stat().st_size and self._same_content(name, path)
                 (report.unchanged if same else report.changed).append(name)
-            if rejected and not dry_run:
-                listed = "; ".join(f"{item.name}: {item.reason}" for item in rejected)
-                raise ImportRefusedError(
-                    f"nothing was imported, {len(rejected)} file(s) refused: {listed}",
-                    report.model_dump(mode="json"),
-                )
+            if rejected:
+                raise _refusal(report)
             if not dry_run:
                 for name, path in plan:
                     if name not in report.unchanged:
                         self.store.put_file(key_for(name), path, max_bytes=self.max_file_bytes)
+                report.imported = bool(report.added or report.changed)
             return report
 
     def _same_content(self, name: str, path: Path) -> bool:

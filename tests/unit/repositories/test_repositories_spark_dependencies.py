@@ -124,11 +124,13 @@ def test_export_is_deterministic_and_round_trips_into_an_empty_store(
         "changed": [],
         "unchanged": [],
         "rejected": [],
+        "held_back": [],
         "dry_run": False,
+        "imported": True,
     }
     assert _state(empty) == _state(repo)
     again = empty.import_archive(io.BytesIO(first.getvalue()))
-    assert again.unchanged == ["a.jar", "z.py"] and again.added == []
+    assert again.unchanged == ["a.jar", "z.py"] and again.added == [] and again.imported is False
 
 
 def test_import_reports_changes_and_dry_run_writes_nothing(repo: SparkDependencies) -> None:
@@ -141,7 +143,9 @@ def test_import_reports_changes_and_dry_run_writes_nothing(repo: SparkDependenci
         "changed": ["a.jar"],
         "unchanged": ["keep.jar"],
         "rejected": [],
+        "held_back": [],
         "dry_run": True,
+        "imported": False,
     }
     assert _state(repo) == before
     repo.import_archive(io.BytesIO(archive))
@@ -179,11 +183,21 @@ def test_bad_extensions_and_folders_are_rejected_all_or_nothing(repo: SparkDepen
     archive = _tar({"a.jar": b"changed", "run.sh": b"rm -rf /", "sub/x.jar": b"x", "b.jar": b"b"})
     with pytest.raises(ImportRefusedError) as info:
         repo.import_archive(io.BytesIO(archive))
-    rejected = {item["name"] for item in info.value.report["rejected"]}
+    report = info.value.report
+    rejected = {item["name"] for item in report["rejected"]}
     assert rejected == {"run.sh", "sub/x.jar"}
+    assert str(info.value).startswith("nothing was imported, 2 file(s) refused: ")
+    # Truthful: nothing under added or changed; the files that passed are held back.
+    assert report["added"] == report["changed"] == [] and report["imported"] is False
+    assert {(h["name"], h["would_be"]) for h in report["held_back"]} == {
+        ("a.jar", "changed"),
+        ("b.jar", "added"),
+    }
     assert _state(repo) == {"a.jar": b"original"}
-    preview = repo.import_archive(io.BytesIO(archive), dry_run=True)
-    assert {item.name for item in preview.rejected} == rejected
+    # A dry run answers what the import would answer.
+    with pytest.raises(ImportRefusedError) as preview:
+        repo.import_archive(io.BytesIO(archive), dry_run=True)
+    assert preview.value.report == {**report, "dry_run": True}
 
 
 def test_groups_using_reads_the_config_groups_jars_and_py_files() -> None:

@@ -102,13 +102,15 @@ def import_dependencies(
 ) -> DependencyImportReport:
     """Import a tar.gz from `GET /api/dependencies/` (form field `sources`): every file or none.
 
-    422 with the report next to `detail` when a file is refused (nothing is imported then).
+    422 with the report next to `detail` when a file is refused (nothing is imported then: the refused
+    files are under `rejected`, the others under `held_back`). Files equal to the stored ones are
+    `unchanged` and not written. `dry_run=true` answers what the import would answer, writing nothing.
     """
     source = one_archive(form)
     dry_run = dry_run or form_flag(form, "dry_run")
     audit.details = {"archive": source.filename}
-    report = SparkDependencies.from_settings().import_archive(source.stream, dry_run=dry_run)
     if dry_run:
         audit.skip()
+    report = SparkDependencies.from_settings().import_archive(source.stream, dry_run=dry_run)
     audit.details = report.model_dump()
     return report
