@@ -48,6 +48,8 @@ CODE_WRITERS = {"Admin", "Developer"}
 BRICKS = "/wfo/api/v1/code-bricks"
 DAG_FILES = "/wfo/api/v1/dag-files"
 DAG_FILE = f"{DAG_FILES}/matrix_dag.py"
+# The shipped examples (read-only bundle); in-process checks only, so the name need not exist.
+DAG_EXAMPLES = "/wfo/api/v1/dag-examples"
 MATRIX_DAG = b"from airflow.sdk import DAG\n\nwith DAG('matrix_dag', schedule=None):\n    pass\n"
 # The git blob id of MATRIX_DAG: the revision a save must be based on.
 MATRIX_DAG_REVISION = hashlib.sha1(b"blob %d\0" % len(MATRIX_DAG) + MATRIX_DAG).hexdigest()
@@ -142,6 +144,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", f"{DAG_FILE}/revisions/HEAD"): (ALL - {"Public"}, None),
     ("GET", f"{DAG_FILE}/diff"): (ALL - {"Public"}, None),
     ("POST", f"{DAG_FILE}/restore"): (CODE_WRITERS, {"commit": "HEAD", "base_revision": MATRIX_DAG_REVISION}),
+    ("GET", DAG_EXAMPLES): (ALL - {"Public"}, None),
+    ("GET", f"{DAG_EXAMPLES}/matrix_dag.py"): (ALL - {"Public"}, None),
+    ("POST", f"{DAG_EXAMPLES}/matrix_dag.py/copy"): (CODE_WRITERS, {"target": "matrix_copy.py"}),
     ("GET", "/api/dags/"): (ALL - {"Public"}, None),
     ("POST", "/api/dags/"): (
         CODE_WRITERS,
