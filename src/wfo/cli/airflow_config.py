@@ -133,6 +133,9 @@ def render_config(
         },
         "fab": {
             "config_file": str(home / "webserver_config.py"),
+            # FAB's role sync runs once per start, in the init step (wfo.cli.initialize), and only when
+            # something that defines the roles changed: not again in the api-server (≈ 2 s CPU).
+            "update_fab_perms": "False",
         },
         "wfo": {
             "port": str(settings.port),
@@ -214,6 +217,19 @@ def pyspark_home() -> str | None:
     return str(Path(next(iter(spec.submodule_search_locations))))
 
 
+# Starlette deprecates its test client's use of httpx; svcs (imported by Airflow's execution API) imports
+# fastapi.testclient, so every Airflow command (`wfo airflow roles list`, the components' logs) printed the
+# warning. Ignored for that message, category and module only (`-W action:message:category:module`).
+QUIET_WARNINGS = (
+    "ignore:Using `httpx` with `starlette.testclient` is deprecated:UserWarning:fastapi.testclient",
+)
+
+
+def _with_warning_filters(current: str) -> str:
+    filters = [f for f in current.split(",") if f]
+    return ",".join(filters + [f for f in QUIET_WARNINGS if f not in filters])
+
+
 SECRET_ENV = ("WFO_DATABASE_URL", "WFO_ADMIN_PASSWORD", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
 
 
@@ -234,6 +250,7 @@ def child_environment(settings: Settings, base: dict[str, str] | None = None) ->
     if spark_home and "SPARK_HOME" not in (base or {}):
         env["SPARK_HOME"] = spark_home
     env.setdefault("PYSPARK_PYTHON", sys.executable)
+    env["PYTHONWARNINGS"] = _with_warning_filters(env.get("PYTHONWARNINGS", ""))
     # From the key itself, so a stale value exported in the caller's shell never reaches the tasks.
     public_key = installed_public_key(settings.home)
     if public_key:

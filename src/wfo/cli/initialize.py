@@ -6,26 +6,148 @@ group, syncs FAB's roles, creates our Developer role, applies `wfo.auth.roles.GR
 first admin user, and seeds the example DAGs' artifacts and data. Doing the grants here, once, avoids
 several api-server workers racing to create the same permissions.
 
-Prints one JSON line describing what it did, for `wfo up` to show.
+Prints one `WFO_PHASE` JSON line per phase as it ends (name, wall and CPU seconds, what was skipped),
+for `wfo up` to show as progress, and one `WFO_INIT` JSON line describing what it did.
+
+A later start skips what is already done, found cheaply (DESIGN §8, bench/startup/):
+* the migration when every version table (Airflow's, FAB's, ours) is at its head: one SELECT each,
+  the heads read from the migration scripts once per installed version and cached in `run/`;
+* FAB's role sync and the Flask app it needs (≈ 4 s CPU to import) when the permission tables hash to
+  what the last sync left and the code that defines the roles has not changed, and a user exists.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import secrets
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from wfo.auth import roles
 from wfo.settings import get_settings
 
+# What a later start can skip, and why (see the module docstring); in $WFO_HOME/run/.
+CACHE_FILE = "init-cache.json"
 
-def migrate_database() -> None:
+
+@contextlib.contextmanager
+def phase(name: str, timings: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Time one phase (wall and this process's CPU) and print it as a `WFO_PHASE` line when it ends."""
+    entry: dict[str, Any] = {"phase": name}
+    wall, cpu = time.monotonic(), time.process_time()
+    yield entry
+    entry["seconds"] = round(time.monotonic() - wall, 2)
+    entry["cpu_seconds"] = round(time.process_time() - cpu, 2)
+    timings.append(entry)
+    print("WFO_PHASE " + json.dumps(entry), flush=True)
+
+
+def _cache_path() -> Path:
+    return get_settings().run_dir / CACHE_FILE
+
+
+def read_cache() -> dict[str, Any]:
+    try:
+        cache = json.loads(_cache_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def write_cache(cache: dict[str, Any]) -> None:
+    path = _cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_private(path, json.dumps(cache, indent=2, sort_keys=True))
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _installed_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("apache-airflow", "apache-airflow-core", "apache-airflow-providers-fab", "wfo"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = ""
+    return found
+
+
+def _version_tables() -> dict[str, str]:
+    """Version table -> migration scripts folder, for Airflow and every external DB manager it runs."""
+    from airflow.utils import db
+    from airflow.utils.db_manager import RunDBManager
+
+    tables = {"alembic_version": str(Path(db.__file__).parent.parent / "migrations")}
+    for manager in RunDBManager()._managers:  # type: ignore[no-untyped-call]  # what `db migrate` runs
+        tables[manager.version_table_name] = str(manager.migration_dir)
+    return tables
+
+
+def _scripts_fingerprint(tables: dict[str, str]) -> str:
+    """Changes with the installed versions and with any migration script added, removed or edited."""
+    listing = {}
+    for table, folder in tables.items():
+        versions = Path(folder) / "versions"
+        listing[table] = sorted(
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in versions.glob("*.py")
+        )
+    return _digest({"versions": _installed_versions(), "scripts": listing})
+
+
+def _script_heads(tables: dict[str, str]) -> dict[str, list[str]]:
+    from alembic.script import ScriptDirectory
+
+    return {table: sorted(ScriptDirectory(folder).get_heads()) for table, folder in tables.items()}
+
+
+def _database_revisions(tables: dict[str, str]) -> dict[str, list[str]] | None:
+    """The revisions the database is at (None when a version table is missing: a new database)."""
+    from airflow import settings
+    from sqlalchemy import inspect, text
+
+    assert settings.engine is not None  # configured by importing airflow
+    with settings.engine.connect() as conn:
+        existing = set(inspect(conn).get_table_names())
+        if not set(tables) <= existing:
+            return None
+        return {
+            table: sorted(row[0] for row in conn.execute(text(f"SELECT version_num FROM {table}")))
+            for table in tables
+        }
+
+
+def migrate_database(cache: dict[str, Any]) -> str:
+    """`airflow db migrate`, unless every version table is at its head already. Returns what it did."""
+    try:
+        # With the same installed versions and scripts, the tables and heads of the last start hold: the
+        # check then needs neither Airflow's models nor the DB managers imported (≈ 2 s CPU).
+        tables, heads = cache.get("version_tables"), cache.get("heads")
+        if not (
+            isinstance(tables, dict)
+            and isinstance(heads, dict)
+            and cache.get("scripts_fingerprint") == _scripts_fingerprint(tables)
+        ):
+            tables = _version_tables()
+            heads = _script_heads(tables)
+            cache.update(version_tables=tables, heads=heads, scripts_fingerprint=_scripts_fingerprint(tables))
+        if _database_revisions(tables) == heads:
+            return "skipped: the database is at its head revisions"
+    except Exception as exc:  # noqa: BLE001 - the check is an optimisation; the migration decides
+        print(f"wfo: could not compare the database with its head revisions ({exc}); migrating", flush=True)
     from airflow.utils import db
 
     db.upgradedb()
+    return "migrated"
 
 
 def _developer_base_permissions(sm: Any) -> list[tuple[str, str]]:
@@ -33,8 +155,51 @@ def _developer_base_permissions(sm: Any) -> list[tuple[str, str]]:
     return list(sm.VIEWER_PERMISSIONS) + list(sm.USER_PERMISSIONS)
 
 
+def roles_fingerprint() -> str:
+    """What defines the roles: the installed Airflow/FAB/wfo, our grants table, `[fab] custom_roles`."""
+    from airflow.configuration import conf
+
+    grants = {name: sorted(roles.role_permissions(name)) for name in roles.ALL_ROLES}
+    return _digest(
+        {
+            "versions": _installed_versions(),
+            "grants": grants,
+            "custom_roles": conf.get("fab", "custom_roles", fallback=""),
+        }
+    )
+
+
+def permissions_state() -> str | None:
+    """A hash of every role's permissions and of the number of users (None: FAB must run, e.g. no user)."""
+    from airflow import settings
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    query = text(
+        "SELECT r.name, a.name, v.name FROM ab_permission_view_role pvr"
+        " JOIN ab_role r ON r.id = pvr.role_id"
+        " JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id"
+        " JOIN ab_permission a ON a.id = pv.permission_id"
+        " JOIN ab_view_menu v ON v.id = pv.view_menu_id"
+    )
+    assert settings.engine is not None  # configured by importing airflow
+    try:
+        with settings.engine.connect() as conn:
+            grants = sorted(tuple(row) for row in conn.execute(query))
+            users = conn.execute(text("SELECT COUNT(*) FROM ab_user")).scalar_one()
+    except SQLAlchemyError:
+        return None
+    if not users:
+        return None  # the first admin must be created: that needs FAB's security manager
+    return _digest({"grants": grants, "users": users})
+
+
 def sync_roles(sm: Any) -> None:
-    """Create FAB's roles and ours; make our resources' grants equal to the declarative table."""
+    """Create FAB's roles and ours; make our resources' grants equal to the declarative table.
+
+    FAB's own `sync_roles` runs here once: `[fab] update_fab_perms` is off in the generated config, so
+    neither this process's Flask app nor the api-server repeats it (DESIGN §9: grants happen here).
+    """
     sm.sync_roles()
     sm.bulk_sync_roles([{"role": roles.DEVELOPER, "perms": _developer_base_permissions(sm)}])
     for role_name in roles.ALL_ROLES:
@@ -113,25 +278,47 @@ def seed_code_bricks() -> dict[str, Any]:
     return {"code_bricks_added": len(result["added"])}
 
 
-def run(admin_password: str) -> dict[str, Any]:
+def sync_roles_and_admin(cache: dict[str, Any], admin_password: str) -> tuple[dict[str, Any], str]:
+    """Role sync and first admin, unless nothing that defines them changed since the last sync."""
+    wanted = roles_fingerprint()
+    state = permissions_state()
+    if state is not None and cache.get("roles") == {"fingerprint": wanted, "state": state}:
+        return {"admin_created": False}, "skipped: roles and users unchanged since the last sync"
     from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
 
-    migrate_database()
-    seeded = seed_config_groups() | seed_code_bricks()
     with get_application_builder() as appbuilder:
         sm = appbuilder.sm
         sync_roles(sm)
         admin = ensure_admin(sm, get_settings().admin_user, admin_password)
+    cache["roles"] = {"fingerprint": wanted, "state": permissions_state()}
+    return admin, "synced"
+
+
+def run(admin_password: str, timings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    timings = [] if timings is None else timings
+    cache = read_cache()
+    with phase("migrate", timings) as step:
+        step["result"] = migrate_database(cache)
+    with phase("seed config groups, code bricks", timings):
+        seeded = seed_config_groups() | seed_code_bricks()
+    with phase("roles and admin user", timings) as step:
+        admin, step["result"] = sync_roles_and_admin(cache, admin_password)
+    write_cache(cache)
     from wfo.cli.airflow_config import pyspark_home
     from wfo.examples.seed import seed_examples
 
-    return {**admin, **seeded, **seed_examples(get_settings(), pyspark_home())}
+    with phase("seed examples", timings):
+        examples = seed_examples(get_settings(), pyspark_home())
+    return {**admin, **seeded, **examples}
 
 
 def main() -> None:
     # The password travels on stdin, never in argv or a child's environment.
     admin_password = sys.stdin.readline().strip() if not sys.stdin.isatty() else ""
-    result = run(admin_password)
+    timings: list[dict[str, Any]] = []
+    with phase("import Airflow", timings):
+        import airflow.settings  # noqa: F401 - the cold import, timed on its own
+    result = run(admin_password, timings)
     print("WFO_INIT " + json.dumps(result), flush=True)
 
 
