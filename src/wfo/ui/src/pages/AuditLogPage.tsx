@@ -153,7 +153,7 @@ function FilterForm({ actions, initial, onApply }: { actions: string[]; initial:
           />
         </Field.Root>
         <HStack gap={2}>
-          <Button colorPalette="blue" data-testid="audit-filter-apply" disabled={rangeError !== null} size="sm" type="submit">
+          <Button colorPalette="brand" data-testid="audit-filter-apply" disabled={rangeError !== null} size="sm" type="submit">
             Apply
           </Button>
           <Button data-testid="audit-filter-reset" onClick={reset} size="sm" variant="outline">
@@ -229,7 +229,7 @@ export function AuditLogPage() {
     <>
       <PageHeader
         actions={
-          <Link asChild colorPalette="blue" fontSize="sm">
+          <Link asChild color="fg.info" fontSize="sm">
             <RouterLink data-testid="airflow-audit-log-link" to="/events">
               Airflow audit log
             </RouterLink>

@@ -56,7 +56,7 @@ function CurrentLink({ link, canEdit }: { link: VisualisationsLink; canEdit: boo
     <Card.Root variant="outline">
       <Card.Body gap={3}>
         <Flex align="center" gap={4} wrap="wrap">
-          <Button asChild colorPalette="blue" size="lg">
+          <Button asChild colorPalette="brand" size="lg">
             <a data-testid="visualisations-open" href={link.url} rel="noopener noreferrer" target="_blank">
               Open dashboard
             </a>
@@ -136,7 +136,7 @@ function EditForm({ link, onSaved }: { link: VisualisationsLink; onSaved: (link:
         )}
       </Field.Root>
       <HStack gap={2} mt={3}>
-        <Button colorPalette="blue" data-testid="visualisations-save" loading={saving} size="sm" type="submit">
+        <Button colorPalette="brand" data-testid="visualisations-save" loading={saving} size="sm" type="submit">
           Save
         </Button>
         {link.url === null ? null : (
