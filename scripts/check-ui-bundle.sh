@@ -2,15 +2,17 @@
 # Check that the committed UI bundle is exactly what the sources build.
 #
 # The bundle (src/wfo/plugin/static/wfo-ui.umd.cjs) is committed so `pip install wfo` needs no Node.js.
-# This script installs the locked dependencies (`npm ci`, no install scripts), runs the UI unit tests,
-# rebuilds into a temporary directory and fails if the result differs from the committed file.
-# Fix a failure with:  cd src/wfo/ui && npm ci && npm run build   (then commit the bundle).
+# This script installs the locked dependencies (`npm ci`, no install scripts), checks that the committed
+# API types (src/wfo/ui/src/api/schema.gen.ts) are what the server's OpenAPI schema generates, runs the UI
+# unit tests, rebuilds into a temporary directory and fails if the result differs from the committed file.
+# Fix a failure with:  cd src/wfo/ui && npm ci && npm run gen:api && npm run build   (then commit both).
 # Needs Node.js >= 20.19 and npm; only the npm registry is contacted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UI_DIR=src/wfo/ui
 BUNDLE=src/wfo/plugin/static/wfo-ui.umd.cjs
+API_TYPES=$UI_DIR/src/api/schema.gen.ts
 
 fail() {
     echo "check-ui-bundle: $*" >&2
@@ -27,11 +29,22 @@ if grep -nE 'https?://' "$UI_DIR/package-lock.json" >&2; then
 fi
 [ -f "$BUNDLE" ] || fail "$BUNDLE is missing; build it with: cd $UI_DIR && npm ci && npm run build"
 
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+out="$(mktemp -d)"    # the build writes only the bundle here
+types="$(mktemp -d)"
+trap 'rm -rf "$out" "$types"' EXIT
+
+(cd "$UI_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+
+# The API types: a fresh dump of the schema (in-process, scripts/dump-openapi.py) through openapi-typescript.
+fresh="$types/$(basename "$API_TYPES")"
+bash scripts/gen-api-types.sh "$fresh"
+if ! cmp -s "$fresh" "$API_TYPES"; then
+    echo "check-ui-bundle: $API_TYPES differs from what the API's OpenAPI schema generates:" >&2
+    diff -u "$API_TYPES" "$fresh" | head -40 >&2 || true
+    fail "regenerate it with: cd $UI_DIR && npm run gen:api   (then rebuild the bundle and commit both)"
+fi
 
 cd "$UI_DIR"
-npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 npm test --silent
 WFO_UI_OUT_DIR="$out" npm run build --silent
 cd - >/dev/null

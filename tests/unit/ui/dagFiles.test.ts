@@ -149,7 +149,7 @@ describe("problems in the editor", () => {
       ["warning", 0, "old import"],
       ["error", 17, "invalid syntax"],
     ]);
-    expect(problemLabel({ column: null, kind: "x", line: 4, message: "m" })).toBe("line 4: m");
+    expect(problemLabel({ column: null, kind: "other", line: 4, message: "m" })).toBe("line 4: m");
   });
 });
 

@@ -5,11 +5,11 @@ import { draftOf, endpointUpdate } from "../../../src/wfo/ui/src/pages/configGro
 import { draftFrom, emptyValue, settingsFrom } from "../../../src/wfo/ui/src/pages/configGroups/sparkForm";
 
 const known: KnownSparkArgument[] = [
-  { code: false, kind: "string", name: "master" },
-  { code: false, kind: "memory", name: "driver-memory" },
+  { choices: null, code: false, kind: "string", name: "master" },
+  { choices: null, code: false, kind: "memory", name: "driver-memory" },
   { code: false, choices: ["client", "cluster"], kind: "choice", name: "deploy-mode" },
-  { code: true, kind: "list", name: "jars" },
-  { code: true, kind: "list", name: "files" },
+  { choices: null, code: true, kind: "list", name: "jars" },
+  { choices: null, code: true, kind: "list", name: "files" },
 ];
 
 const config: SparkConfig = {

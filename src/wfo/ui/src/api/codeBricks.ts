@@ -1,24 +1,10 @@
 /** Code bricks (`/wfo/api/v1/code-bricks`): the snippets the DAG editor inserts at the cursor. */
 import { api, type HttpClient } from "./client";
+import type { Body, Model } from "./types";
 
-export interface CodeBrick {
-  id: number;
-  title: string;
-  description: string;
-  code: string;
-  tags: string[];
-  /** As wfo ships it (an edit makes it false). */
-  shipped: boolean;
-  updated_at: string | null;
-  updated_by: string | null;
-}
-
-export interface CodeBrickInput {
-  title: string;
-  description: string;
-  code: string;
-  tags: string[];
-}
+/** `shipped`: as wfo ships it (an edit makes it false). */
+export type CodeBrick = Model<"CodeBrickPublic">;
+export type CodeBrickInput = Body<"CodeBrickInput">;
 
 const ROOT = "/code-bricks";
 
@@ -26,7 +12,7 @@ export function codeBricksApi(http: HttpClient) {
   return {
     /** q matches title, description and tags. */
     list: (q: string, signal?: AbortSignal) =>
-      http.request<{ bricks: CodeBrick[] }>("GET", ROOT, { query: { q }, ...(signal ? { signal } : {}) }),
+      http.request<Model<"CodeBrickList">>("GET", ROOT, { query: { q }, ...(signal ? { signal } : {}) }),
     /** 409 when the title is taken, 422 when the code is not valid Python. */
     create: (brick: CodeBrickInput) => http.request<CodeBrick>("POST", ROOT, { body: brick }),
     update: (id: number, brick: CodeBrickInput) => http.request<CodeBrick>("PUT", `${ROOT}/${id}`, { body: brick }),

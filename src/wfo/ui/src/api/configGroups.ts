@@ -4,158 +4,64 @@
  * returned; passwords are write-only.
  */
 import { api, filesForm, segment, type HttpClient } from "./client";
+import { everyMember, type Body, type Model } from "./types";
 
 /** The Hadoop files every group needs for Spark on YARN. */
 export const REQUIRED_HADOOP_FILES = ["core-site.xml", "hdfs-site.xml", "yarn-site.xml"] as const;
 
-export interface ConfigGroupSummary {
-  name: string;
-  is_default: boolean;
-  spark_master: string | null;
-  hadoop_files: number;
-  missing_hadoop_files: string[];
-  kerberos: boolean;
-  updated_at: string | null;
-  updated_by: string | null;
-}
+export type ConfigGroupSummary = Model<"GroupSummary">;
+export type ConfigGroupDetail = Model<"GroupDetail">;
 
-export interface StoredFile {
-  name: string;
-  size: number;
-  /** ISO 8601, UTC. */
-  modified: string;
-}
-
-export interface HadoopFiles {
-  files: StoredFile[];
-  missing: string[];
-}
-
-export interface HadoopProperty {
-  name: string;
-  value: string;
-  description?: string | null;
-  final?: boolean | null;
-}
-
-export interface HadoopFile {
-  name: string;
-  properties: HadoopProperty[];
-}
+export type StoredFile = Model<"StoredFile">;
+export type HadoopFiles = Model<"HadoopFiles">;
+/** As the editor keeps and saves it (an answer's properties have every field). */
+export type HadoopProperty = Body<"HadoopProperty">;
+export type HadoopFile = Model<"HadoopFileProperties">;
 
 /** A spark-submit argument value: a list for `jars`, `py-files` and the other list arguments. */
-export type SparkArgumentValue = string | string[];
+export type SparkArgumentValue = SparkConfig["arguments"][string];
 
-export type SparkArgumentKind = "string" | "memory" | "integer" | "list" | "choice";
+/** `code`: changes what code runs, needs can_edit on "WFO Cluster Code Settings". */
+export type KnownSparkArgument = Model<"KnownArgument">;
 
-export interface KnownSparkArgument {
-  name: string;
-  kind: SparkArgumentKind;
-  choices?: string[] | null;
-  /** Changes what code runs: needs can_edit on "WFO Cluster Code Settings". */
-  code: boolean;
-}
-
-export interface SparkSettings {
-  arguments: Record<string, SparkArgumentValue>;
-  confs: Record<string, string>;
-  spark_home: string | null;
-}
+/** The PUT body: the group's arguments, confs and Spark home, all sent (a full replace). */
+export type SparkSettings = Required<Body<"SparkUpdate">>;
 
 /**
  * A tuning conf: needs only can_edit on "WFO Config Groups" while its value matches `pattern` (the whole
  * trimmed value, ignoring ASCII case). Every conf not on the list decides what code runs.
+ * `expected`: the accepted values in words ("a size like 512m, 2g or 64k").
  */
-export interface TuningConf {
-  key: string;
-  kind: string;
-  pattern: string;
-  /** The accepted values in words ("a size like 512m, 2g or 64k"). */
-  expected: string;
-  description: string;
-}
+export type TuningConf = Model<"TuningConf">;
 
-export interface SparkConfig extends SparkSettings {
-  /** Values the select arguments may take: `jars`, `py-files` (Spark dependencies), `keytab`. */
-  choices: Record<string, string[]>;
-  known_arguments: KnownSparkArgument[];
-  /** The allow-list of tuning confs; see `confRule`. */
-  tuning_confs: TuningConf[];
-}
+/**
+ * The Spark section with what the page needs to edit it: `choices` (values the select arguments may
+ * take: `jars`, `py-files` (Spark dependencies), `keytab`), `known_arguments` and the allow-list of tuning
+ * confs (see `confRule`).
+ */
+export type SparkConfig = Model<"SparkSection">;
 
-export interface Keytab extends StoredFile {
-  principals: string[];
-}
+export type Keytab = Model<"KeytabPublic">;
+export type KerberosConfig = Model<"KerberosSection">;
+export type KerberosUpdate = Body<"KerberosUpdate">;
 
-export interface KerberosConfig {
-  principal: string | null;
-  keytab: string | null;
-  krb5_conf: boolean;
-  keytabs: Keytab[];
-}
-
-export type LivyAuth = "None" | "Basic_Access" | "Kerberos";
-export const LIVY_AUTH: readonly LivyAuth[] = ["None", "Basic_Access", "Kerberos"];
-
-export interface LivyEndpoint {
-  url: string | null;
-  auth: LivyAuth;
-  username: string | null;
-  password_set: boolean;
-}
-
-export interface LivyConfig {
-  python: LivyEndpoint;
-  scala: LivyEndpoint;
-}
-
-export interface LivyEndpointUpdate {
-  /** "" for no endpoint. */
-  url: string;
-  auth: LivyAuth;
-  username: string;
-  /** Absent: unchanged; "": cleared. */
-  password?: string;
-}
-
-export interface LivyUpdate {
-  python: LivyEndpointUpdate;
-  scala: LivyEndpointUpdate;
-}
-
-export type DaskMode = "local" | "scheduler" | "yarn";
-export const DASK_MODES: readonly DaskMode[] = ["local", "scheduler", "yarn"];
+export type LivyEndpoint = Model<"LivyEndpointPublic">;
+export type LivyAuth = LivyEndpoint["auth"];
+export const LIVY_AUTH = everyMember<LivyAuth>()(["None", "Basic_Access", "Kerberos"]);
+export type LivyConfig = Model<"LivySection">;
+/** `url` "" for no endpoint; `password` absent: unchanged, "": cleared. */
+export type LivyEndpointUpdate = Body<"LivyEndpointUpdate">;
+export type LivyUpdate = Body<"LivyUpdate">;
 
 /**
  * Where Python tasks run (CoutureDaskYarnOperator, TensorflowOperator). Changing it needs can_edit on
  * "WFO Cluster Code Settings": interpreter paths decide what code runs.
  */
-export interface RuntimeConfig {
-  dask: {
-    mode: DaskMode;
-    /** tcp://host:port or tls://host:port; used in "scheduler" mode. */
-    scheduler_address: string | null;
-    local_workers: number;
-    threads_per_worker: number;
-    yarn: { environment: string | null; worker_vcores: number; worker_memory: string; n_workers: number };
-  };
-  /** Environment name -> absolute path of its Python interpreter. */
-  python_environments: Record<string, string>;
-  /** The environment tasks use when they name none; null: wfo's own Python. */
-  default_python: string | null;
-}
-
-export interface ConfigGroupDetail {
-  name: string;
-  is_default: boolean;
-  spark_home: string | null;
-  updated_at: string | null;
-  updated_by: string | null;
-  spark: { arguments: Record<string, SparkArgumentValue>; confs: Record<string, string> };
-  hadoop: HadoopFiles;
-  kerberos: KerberosConfig;
-  livy: LivyConfig;
-}
+export type RuntimeConfig = Model<"RuntimeSection-Output">;
+/** The PUT body of the runtime section (a full replace). */
+export type RuntimeUpdate = Body<"RuntimeSection-Input">;
+export type DaskMode = RuntimeConfig["dask"]["mode"];
+export const DASK_MODES = everyMember<DaskMode>()(["local", "scheduler", "yarn"]);
 
 const ROOT = "/config-groups";
 const group = (name: string) => `${ROOT}/${segment(name)}`;
@@ -164,7 +70,7 @@ const withSignal = (signal?: AbortSignal) => (signal ? { signal } : {});
 export function configGroupsApi(http: HttpClient) {
   return {
     list: (signal?: AbortSignal) =>
-      http.request<{ groups: ConfigGroupSummary[] }>("GET", ROOT, withSignal(signal)),
+      http.request<Model<"GroupList">>("GET", ROOT, withSignal(signal)),
     get: (name: string, signal?: AbortSignal) => http.request<ConfigGroupDetail>("GET", group(name), withSignal(signal)),
     create: (name: string) => http.request<ConfigGroupDetail>("POST", ROOT, { body: { name } }),
     clone: (name: string, newName: string) =>
@@ -197,7 +103,7 @@ export function configGroupsApi(http: HttpClient) {
     /** `krb5.conf` and/or `*.keytab` files. */
     uploadKerberosFiles: (name: string, files: Iterable<File>) =>
       http.request<KerberosConfig>("POST", `${group(name)}/kerberos/files`, { form: filesForm(files) }),
-    saveKerberos: (name: string, settings: { principal: string | null; keytab: string | null }) =>
+    saveKerberos: (name: string, settings: KerberosUpdate) =>
       http.request<KerberosConfig>("PUT", `${group(name)}/kerberos`, { body: settings }),
     deleteKeytab: (name: string, file: string) =>
       http.request<void>("DELETE", `${group(name)}/kerberos/keytabs/${segment(file)}`),
@@ -211,7 +117,7 @@ export function configGroupsApi(http: HttpClient) {
     runtime: (name: string, signal?: AbortSignal) =>
       http.request<RuntimeConfig>("GET", `${group(name)}/runtime`, withSignal(signal)),
     /** Full replace of the runtime section. */
-    saveRuntime: (name: string, settings: RuntimeConfig) =>
+    saveRuntime: (name: string, settings: RuntimeUpdate) =>
       http.request<RuntimeConfig>("PUT", `${group(name)}/runtime`, { body: settings }),
   };
 }

@@ -5,77 +5,31 @@
  * slashes stay path separators.
  */
 import { api, ApiError, filesForm, formatDetail, type HttpClient } from "./client";
+import type { Body, Model } from "./types";
 
-export type ParseState = "ok" | "error" | "pending";
+export type ParseState = DagFileSummary["state"];
 
-export interface Problem {
-  kind: string;
-  message: string;
-  /** 1-based; null when unknown. */
-  line: number | null;
-  column: number | null;
-}
+/** `line`, `column`: 1-based; null when unknown. */
+export type Problem = Model<"Problem">;
+export type ValidationResult = Model<"ValidationResult">;
+export type UpgradeIssue = Model<"UpgradeIssue">;
+/** `source`: the upgraded source (the input when nothing changed); `diff`: unified, "" when unchanged. */
+export type UpgradeResult = Model<"UpgradeResult">;
 
-export interface ValidationResult {
-  ok: boolean;
-  dag_ids: string[];
-  errors: Problem[];
-  warnings: Problem[];
-  seconds: number;
-}
+export type DagFileSummary = Model<"DagFilePublic">;
+export type DagFile = Model<"DagFileDetail">;
+export type ValidateResponse = Model<"DagFileCheck">;
+/** `base_revision` null creates the file (409 when it exists). */
+export type SaveRequest = Body<"DagFileSave">;
+/** `commit` null when the content equals the saved one (nothing committed). */
+export type Saved = Model<"DagFileSaved">;
+export type RejectedFile = Model<"DagFileRejection">;
+export type UploadReport = Model<"DagFileUploadReport">;
+export type HistoryAction = Revision["action"];
+export type Revision = Model<"DagFileRevision">;
+export type RevisionDiff = Model<"DagFileDiff">;
 
-export interface UpgradeIssue {
-  line: number;
-  message: string;
-  hint: string;
-}
-
-export interface UpgradeResult {
-  changed: boolean;
-  /** The upgraded source (the input when nothing changed). */
-  source: string;
-  /** Unified diff, "" when unchanged. */
-  diff: string;
-  issues: UpgradeIssue[];
-}
-
-export interface DagFileSummary {
-  name: string;
-  size: number;
-  modified: string | null;
-  revision: string;
-  dag_ids: string[];
-  state: ParseState;
-  error: string | null;
-}
-
-export interface DagFile extends DagFileSummary {
-  content: string;
-  legacy: boolean;
-}
-
-export interface ValidateResponse {
-  validation: ValidationResult;
-  upgrade: UpgradeResult | null;
-}
-
-export interface SaveRequest {
-  content: string;
-  /** null creates the file (409 when it exists). */
-  base_revision: string | null;
-  message?: string | null;
-  force?: boolean;
-}
-
-export interface Saved {
-  name: string;
-  revision: string | null;
-  /** null when the content equals the saved one (nothing committed). */
-  commit: string | null;
-  validation: ValidationResult;
-}
-
-/** 409 `detail` of a save whose base revision is not the current one. */
+/** 409 `detail` of a save whose base revision is not the current one (not a model of the schema). */
 export interface ConflictDetail {
   message: string;
   current_revision: string | null;
@@ -84,42 +38,11 @@ export interface ConflictDetail {
   current_time: string | null;
 }
 
-/** 422 `detail` of a save refused by validation. */
+/** 422 `detail` of a save refused by validation (not a model of the schema). */
 export interface InvalidDetail {
   message: string;
   validation: ValidationResult;
   upgrade: UpgradeResult | null;
-}
-
-export interface RejectedFile {
-  name: string;
-  reason: string;
-  validation: ValidationResult | null;
-  upgrade: UpgradeResult | null;
-}
-
-export interface UploadReport {
-  added: string[];
-  changed: string[];
-  unchanged: string[];
-  rejected: RejectedFile[];
-}
-
-export type HistoryAction = "create" | "update" | "delete" | "restore" | "import" | "upload";
-
-export interface Revision {
-  commit: string;
-  revision: string | null;
-  author: string | null;
-  time: string | null;
-  message: string;
-  action: HistoryAction | string;
-}
-
-export interface RevisionDiff {
-  diff: string;
-  from_content: string;
-  to_content: string;
 }
 
 const ROOT = "/dag-files";
@@ -134,16 +57,12 @@ export function filePath(name: string): string {
     .join("/");
 }
 
-/** The upload report in a response body: the body itself, or its `detail` object. */
+/** The upload report in a response body: the body itself, or its `detail` object (a 422 refusing all). */
 export function uploadReportOf(body: unknown): UploadReport | null {
   for (const candidate of [body, isObject(body) ? body.detail : undefined]) {
     if (isObject(candidate) && Array.isArray(candidate.rejected)) {
-      return {
-        added: Array.isArray(candidate.added) ? (candidate.added as string[]) : [],
-        changed: Array.isArray(candidate.changed) ? (candidate.changed as string[]) : [],
-        rejected: candidate.rejected as RejectedFile[],
-        unchanged: Array.isArray(candidate.unchanged) ? (candidate.unchanged as string[]) : [],
-      };
+      // The server's `DagFileUploadReport`, every field included.
+      return candidate as unknown as UploadReport;
     }
   }
   return null;
@@ -157,7 +76,7 @@ export function dagFilesApi(http: HttpClient, fetchImpl: typeof fetch = (...args
   const file = (name: string) => `${ROOT}/${filePath(name)}`;
   return {
     list: (q: string, signal?: AbortSignal) =>
-      http.request<{ files: DagFileSummary[] }>("GET", ROOT, { query: { q }, ...withSignal(signal) }),
+      http.request<Model<"DagFileList">>("GET", ROOT, { query: { q }, ...withSignal(signal) }),
     get: (name: string, signal?: AbortSignal) => http.request<DagFile>("GET", file(name), withSignal(signal)),
     validate: (name: string, content: string, signal?: AbortSignal) =>
       http.request<ValidateResponse>("POST", `${ROOT}/validate`, { body: { content, name }, ...withSignal(signal) }),
@@ -204,9 +123,9 @@ export function dagFilesApi(http: HttpClient, fetchImpl: typeof fetch = (...args
     remove: (name: string, baseRevision: string) =>
       http.request<void>("DELETE", file(name), { query: { base_revision: baseRevision } }),
     history: (name: string, signal?: AbortSignal) =>
-      http.request<{ revisions: Revision[] }>("GET", `${file(name)}/history`, withSignal(signal)),
+      http.request<Model<"DagFileHistory">>("GET", `${file(name)}/history`, withSignal(signal)),
     revision: (name: string, commit: string, signal?: AbortSignal) =>
-      http.request<{ commit: string; content: string }>(
+      http.request<Model<"DagFileContentAt">>(
         "GET",
         `${file(name)}/revisions/${encodeURIComponent(commit)}`,
         withSignal(signal),

@@ -1,5 +1,8 @@
-/** Load data in an effect: aborted on unmount or when the inputs change, reloadable on demand. */
-import { useCallback, useEffect, useState, type DependencyList } from "react";
+/**
+ * Load data in an effect: aborted on unmount or when the inputs change, reloadable on demand.
+ * `onLoad` gets each loaded value (e.g. to fill a form with it) without an effect that copies it.
+ */
+import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
 
 export type AsyncState<T> =
   | { status: "loading"; data: T | undefined }
@@ -9,17 +12,26 @@ export type AsyncState<T> =
 export function useAsync<T>(
   load: (signal: AbortSignal) => Promise<T>,
   deps: DependencyList,
+  onLoad?: (data: T) => void,
 ): AsyncState<T> & { reload: () => void } {
   const [state, setState] = useState<AsyncState<T>>({ data: undefined, status: "loading" });
   const [generation, setGeneration] = useState(0);
+  // The latest callback, called when a load ends (after the render that passed it).
+  const onLoadRef = useRef(onLoad);
+  useEffect(() => {
+    onLoadRef.current = onLoad;
+  });
 
   useEffect(() => {
     const controller = new AbortController();
-    // Keep the previous data on screen while the next page or filter loads.
+    // Keep the previous data on screen while the next page or filter loads. The request is the external
+    // system this effect synchronises with; its start is the loading state.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     setState((previous) => ({ data: previous.data, status: "loading" }));
     load(controller.signal).then(
       (data) => {
         if (!controller.signal.aborted) {
+          onLoadRef.current?.(data);
           setState({ data, status: "success" });
         }
       },
@@ -35,6 +47,7 @@ export function useAsync<T>(
     );
     return () => controller.abort();
     // The caller lists what `load` reads in `deps`, like useEffect's own dependency list.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, generation]);
 
   const reload = useCallback(() => setGeneration((value) => value + 1), []);

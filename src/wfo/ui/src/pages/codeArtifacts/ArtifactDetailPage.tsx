@@ -1,6 +1,6 @@
 /** One code artifact: its versions (view, download, restore) and the text of the chosen version. */
 import { Badge, Box, Button, Flex, Heading, HStack, Spinner, Table, Text } from "@chakra-ui/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import { ApiError } from "../../api/client";
@@ -65,19 +65,13 @@ export function ArtifactDetailPage() {
   const canDelete = can(me, RESOURCES.codeArtifacts, "can_delete");
   const appPath = useAppPath();
   const navigate = useNavigate();
-  const detail = useAsync((signal) => codeArtifacts().get(name, signal), [name]);
   const [viewing, setViewing] = useState<number | null>(null);
+  // Show the latest version's text when the artifact opens and after a restore.
+  const detail = useAsync((signal) => codeArtifacts().get(name, signal), [name], (data) => setViewing(data.latest));
   const confirm = useConfirm();
   const action = useAction();
 
   const latest = detail.data?.latest;
-  // Show the latest version's text when the artifact opens and after a restore.
-  useEffect(() => {
-    if (latest !== undefined) {
-      setViewing(latest);
-    }
-  }, [latest]);
-
   const versions = [...(detail.data?.versions ?? [])].sort((a, b) => b.version - a.version);
   const restore = (version: number) =>
     void action.run(async () => {

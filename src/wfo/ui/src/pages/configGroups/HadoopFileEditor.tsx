@@ -1,6 +1,6 @@
 /** One Hadoop XML file as an editable key/value table; "Submit all changes" rewrites the file. */
 import { Badge, Box, Button, Flex, HStack, Input, Link, Spinner, Table, Text } from "@chakra-ui/react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link as RouterLink, useParams } from "react-router-dom";
 
 import { configGroups, type HadoopProperty } from "../../api/configGroups";
@@ -69,16 +69,12 @@ export function HadoopFileEditor({ group }: { group: string }) {
   const me = useCurrentUser();
   const canEdit = can(me, RESOURCES.configGroups, "can_edit");
   const appPath = useAppPath();
-  const loaded = useAsync((signal) => configGroups().hadoopFile(group, file, signal), [group, file]);
   const [rows, setRows] = useState<HadoopProperty[] | null>(null);
+  const loaded = useAsync((signal) => configGroups().hadoopFile(group, file, signal), [group, file], (data) =>
+    setRows(data.properties),
+  );
   const save = useAction();
   const changed = useGroupChanged();
-
-  useEffect(() => {
-    if (loaded.status === "success") {
-      setRows(loaded.data.properties);
-    }
-  }, [loaded.status, loaded.data]);
 
   const names = (rows ?? []).map((row) => row.name);
   const errors = save.cause === null ? null : keyedErrors(save.cause, names);

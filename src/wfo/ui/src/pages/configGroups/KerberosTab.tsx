@@ -3,7 +3,7 @@
  * stored encrypted; the page shows only their names, sizes and the principals they hold.
  */
 import { Badge, Box, Button, Field, Flex, HStack, Input, NativeSelect, Spinner, Table, Text } from "@chakra-ui/react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
 import { configGroups, type KerberosConfig } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
@@ -22,7 +22,6 @@ import { SectionHeading } from "./SectionHeading";
 export function KerberosTab({ group }: { group: string }) {
   const me = useCurrentUser();
   const canEdit = can(me, RESOURCES.configGroups, "can_edit");
-  const loaded = useAsync((signal) => configGroups().kerberos(group, signal), [group]);
   const [config, setConfig] = useState<KerberosConfig | null>(null);
   const [principal, setPrincipal] = useState("");
   const [keytab, setKeytab] = useState("");
@@ -35,11 +34,7 @@ export function KerberosTab({ group }: { group: string }) {
     setPrincipal(next.principal ?? "");
     setKeytab(next.keytab ?? "");
   };
-  useEffect(() => {
-    if (loaded.status === "success") {
-      show(loaded.data);
-    }
-  }, [loaded.status, loaded.data]);
+  const loaded = useAsync((signal) => configGroups().kerberos(group, signal), [group], show);
 
   const refresh = async () => show(await configGroups().kerberos(group));
   const onFiles = (files: File[]) =>

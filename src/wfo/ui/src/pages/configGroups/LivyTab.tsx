@@ -3,7 +3,7 @@
  * field stays empty ("unchanged") unless the user types a new one or clears the stored one.
  */
 import { Badge, Box, Button, Card, Field, HStack, Input, NativeSelect, SimpleGrid, Spinner, Text } from "@chakra-ui/react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 
 import {
   configGroups,
@@ -152,18 +152,13 @@ function EndpointFields({
 export function LivyTab({ group }: { group: string }) {
   const me = useCurrentUser();
   const canEdit = can(me, RESOURCES.configGroups, "can_edit");
-  const loaded = useAsync((signal) => configGroups().livy(group, signal), [group]);
   const [drafts, setDrafts] = useState<Record<Kernel, EndpointDraft> | null>(null);
   const save = useAction();
   const changed = useGroupChanged();
   const errors = save.cause === null ? null : keyedErrors(save.cause, FIELD_KEYS);
 
   const show = (config: LivyConfig) => setDrafts({ python: draftOf(config.python), scala: draftOf(config.scala) });
-  useEffect(() => {
-    if (loaded.status === "success") {
-      show(loaded.data);
-    }
-  }, [loaded.status, loaded.data]);
+  const loaded = useAsync((signal) => configGroups().livy(group, signal), [group], show);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

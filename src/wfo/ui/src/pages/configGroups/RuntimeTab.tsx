@@ -4,7 +4,7 @@
  * friends. Interpreter paths are code: editing needs can_edit on "WFO Cluster Code Settings".
  */
 import { Box, Button, Card, Field, HStack, Input, NativeSelect, SimpleGrid, Spinner, Table, Text } from "@chakra-ui/react";
-import { useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 
 import { configGroups, DASK_MODES, type DaskMode, type RuntimeConfig } from "../../api/configGroups";
 import { ActionOutcome } from "../../components/ActionOutcome";
@@ -98,18 +98,13 @@ function Setting({
 export function RuntimeTab({ group }: { group: string }) {
   const me = useCurrentUser();
   const canEdit = can(me, RESOURCES.clusterCodeSettings, "can_edit");
-  const loaded = useAsync((signal) => configGroups().runtime(group, signal), [group]);
   const [draft, setDraft] = useState<RuntimeDraft | null>(null);
   const save = useAction();
   const changed = useGroupChanged();
   const errors = save.cause === null ? null : keyedErrors(save.cause, FIELD_KEYS);
 
   const show = (config: RuntimeConfig) => setDraft(runtimeDraftOf(config));
-  useEffect(() => {
-    if (loaded.status === "success") {
-      show(loaded.data);
-    }
-  }, [loaded.status, loaded.data]);
+  const loaded = useAsync((signal) => configGroups().runtime(group, signal), [group], show);
 
   const change = (update: Partial<RuntimeDraft>) => {
     save.clear();

@@ -1,5 +1,5 @@
 /** The Runtime tab's form state: numbers are edited as text and checked by the server on save. */
-import type { DaskMode, RuntimeConfig } from "../../api/configGroups";
+import type { DaskMode, RuntimeConfig, RuntimeUpdate } from "../../api/configGroups";
 
 export interface EnvironmentRow {
   name: string;
@@ -45,7 +45,7 @@ function integer(text: string): number {
 const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
 
 /** The PUT body: the full section (rows without a name and path are dropped). */
-export function runtimeUpdate(draft: RuntimeDraft): RuntimeConfig {
+export function runtimeUpdate(draft: RuntimeDraft): RuntimeUpdate {
   const environments: Record<string, string> = {};
   for (const row of draft.environments) {
     if (row.name.trim() !== "" || row.path.trim() !== "") {

@@ -39,7 +39,9 @@ export function CodeEditor({
   const themeSlot = useRef(new Compartment());
   // The latest callbacks, read by the editor's listeners (created once).
   const callbacks = useRef({ onChange, onSave });
-  callbacks.current = { onChange, onSave };
+  useEffect(() => {
+    callbacks.current = { onChange, onSave };
+  });
 
   useEffect(() => {
     const state = EditorState.create({
@@ -58,7 +60,8 @@ export function CodeEditor({
       created.destroy();
       view.current = null;
     };
-    // The editor is created once per mount; later text comes through the handle.
+    // The editor is created once per mount; later text comes through the handle, the theme below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {

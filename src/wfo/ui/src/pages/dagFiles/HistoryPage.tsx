@@ -3,7 +3,7 @@
  * restore (a new revision with the old content, validated like a save).
  */
 import { Badge, Box, Button, Flex, Heading, HStack, Spinner, Table, Text } from "@chakra-ui/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link as RouterLink, useParams } from "react-router-dom";
 
 import { currentRevision, dagFiles, type Revision } from "../../api/dagFiles";
@@ -68,21 +68,16 @@ export function HistoryPage() {
   const me = useCurrentUser();
   const canEdit = can(me, RESOURCES.dagFiles, "can_edit");
   const appPath = useAppPath();
-  const history = useAsync((signal) => dagFiles().history(name, signal), [name]);
-  const revisions: Revision[] = history.data?.revisions ?? [];
   const [from, setFrom] = useState<string | null>(null);
   const [to, setTo] = useState<string | null>(null);
+  // Compare the two newest revisions when the history arrives (or changes after a restore).
+  const history = useAsync((signal) => dagFiles().history(name, signal), [name], ({ revisions: loaded }) => {
+    setTo(loaded[0]?.commit ?? null);
+    setFrom(loaded[1]?.commit ?? loaded[0]?.commit ?? null);
+  });
+  const revisions: Revision[] = history.data?.revisions ?? [];
   const confirm = useConfirm();
   const action = useAction();
-
-  // Compare the two newest revisions when the history arrives (or changes after a restore).
-  const newest = revisions[0]?.commit;
-  useEffect(() => {
-    if (newest !== undefined) {
-      setTo(newest);
-      setFrom(revisions[1]?.commit ?? newest);
-    }
-  }, [newest]);
 
   const restore = (revision: Revision) =>
     confirm.ask({

@@ -179,6 +179,6 @@ export async function explainRefusal<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error: unknown) {
-    throw new Error(refusalMessage(saveRefusal(error)));
+    throw new Error(refusalMessage(saveRefusal(error)), { cause: error });
   }
 }
