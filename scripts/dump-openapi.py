@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 
@@ -30,6 +31,8 @@ def _clean_environment(home: str) -> None:
 def schema_text() -> str:
     with tempfile.TemporaryDirectory(prefix="wfo-openapi-") as home:
         _clean_environment(home)
+        # FastAPI's test client module, imported by Airflow, warns about httpx: not news for this script.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         # Imported only now: Airflow reads its configuration when first imported.
         from wfo.plugin.app import MOUNT_PREFIX, create_app
 

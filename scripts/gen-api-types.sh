@@ -22,7 +22,7 @@ ui="$root/src/wfo/ui"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$python" "$root/scripts/dump-openapi.py" "$work/openapi.json"
-"$ui/node_modules/.bin/openapi-typescript" "$work/openapi.json" --output "$work/schema.ts" --default-non-nullable false --silent
+"$ui/node_modules/.bin/openapi-typescript" "$work/openapi.json" --output "$work/schema.ts" --default-non-nullable false >/dev/null
 {
     echo "// Generated from the wfo API's OpenAPI schema by \`npm run gen:api\` (scripts/gen-api-types.sh): do not edit."
     echo "// Use the models through the aliases in ./types.ts and the other api/*.ts modules."
