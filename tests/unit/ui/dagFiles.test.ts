@@ -9,22 +9,38 @@ import {
   normaliseNewName,
   uploadReportOf,
 } from "../../../src/wfo/ui/src/api/dagFiles";
+import { copiedMessage, dagExamplesApi } from "../../../src/wfo/ui/src/api/dagExamples";
 import { diagnosticsFor } from "../../../src/wfo/ui/src/pages/dagFiles/codemirror";
 import {
   brickInsertion,
+  changeBetween,
+  countOf,
   diffLines,
   diffStat,
+  logicalLines,
+  mergeBrick,
   problemLabel,
   problemRange,
   refusalMessage,
   saveRefusal,
 } from "../../../src/wfo/ui/src/pages/dagFiles/editorLogic";
+import {
+  defaultMessage,
+  docOf,
+  editorReducer,
+  editorStatus,
+  initialEditorState,
+  isDirty,
+  mustWarnOnLeave,
+  type EditorEvent,
+  type EditorState,
+} from "../../../src/wfo/ui/src/pages/dagFiles/editorState";
 import { jsonResponse, stubFetch } from "./fetchStub";
 
 function setup(responses: Response[]) {
   const { calls, fetchStub, location, replaced } = stubFetch(responses, { pathname: "/plugin/wfo/dag-files" });
   const http = createApiClient({ basePath: "/airflow/", fetch: fetchStub, location });
-  return { bricks: codeBricksApi(http), calls, files: dagFilesApi(http, fetchStub), replaced };
+  return { bricks: codeBricksApi(http), calls, examples: dagExamplesApi(http), files: dagFilesApi(http, fetchStub), replaced };
 }
 
 const validation = { dag_ids: [], errors: [{ column: 5, kind: "syntax", line: 3, message: "invalid syntax" }], ok: false, seconds: 0.2, warnings: [] };
@@ -203,5 +219,188 @@ describe("code bricks", () => {
       "PUT /airflow/wfo/api/v1/code-bricks/4",
       "DELETE /airflow/wfo/api/v1/code-bricks/4",
     ]);
+  });
+});
+
+describe("brick imports", () => {
+  const template = 'from datetime import datetime\n\nfrom airflow.sdk import DAG\n\nappName = "x"\n\ndag = DAG(dag_id="x")\n';
+
+  it("reads statements across brackets, strings and backslashes", () => {
+    const text = 'x = (1,\n     2)\ns = """\nfrom a import b\n"""\ny = 1 + \\\n    2\n# note\n\n';
+    expect(logicalLines(text).map((line) => [line.kind, line.text.split("\n")[0]])).toEqual([
+      ["code", "x = (1,"],
+      ["code", 's = """'],
+      ["code", "y = 1 + \\"],
+      ["comment", "# note"],
+      ["blank", ""],
+    ]);
+  });
+
+  it("puts new imports after the last import at the top and the rest at the cursor", () => {
+    const brick = "from airflow.providers.standard.operators.bash import BashOperator\n\nhello = BashOperator(task_id='hello', dag=dag)\n";
+    const { text, cursor } = mergeBrick(template, template.length, brick);
+    expect(text).toBe(
+      "from datetime import datetime\n\nfrom airflow.sdk import DAG\nfrom airflow.providers.standard.operators.bash import BashOperator\n\n" +
+        'appName = "x"\n\ndag = DAG(dag_id="x")\n\nhello = BashOperator(task_id=\'hello\', dag=dag)\n',
+    );
+    expect(text.slice(0, cursor).endsWith("dag=dag)")).toBe(true);
+    // The same brick again: nothing imported twice, only the body is added.
+    const again = mergeBrick(text, text.length, brick).text;
+    expect(again.match(/import BashOperator/gu)).toHaveLength(1);
+    expect(again.match(/hello = BashOperator/gu)).toHaveLength(2);
+  });
+
+  it("adds names to an existing plain import line of the same module, never twice", () => {
+    const brick = "from airflow.sdk import DAG, task\nimport os\nimport os\n\n@task\ndef f():\n    return os.getcwd()\n";
+    const { text } = mergeBrick(template, template.length, brick);
+    expect(text).toContain("from airflow.sdk import DAG, task\nimport os\n\nappName");
+    expect(text.match(/import os/gu)).toHaveLength(1);
+    expect(text.endsWith("@task\ndef f():\n    return os.getcwd()\n")).toBe(true);
+  });
+
+  it("leaves a bracketed import as it is and adds a line after it", () => {
+    const text = "from wfo.operators import (\n    SparkOperator,  # jar jobs\n)\n\nx = 1\n";
+    const merged = mergeBrick(text, text.length, "from wfo.operators import SparkOperator, PySparkOperator\n\ny = 2\n").text;
+    expect(merged).toBe("from wfo.operators import (\n    SparkOperator,  # jar jobs\n)\nfrom wfo.operators import PySparkOperator\n\nx = 1\n\ny = 2\n");
+  });
+
+  it("imports after the docstring, or at the top, when the file has none", () => {
+    const documented = '"""My DAG.\n\nfrom the manual\n"""\n\nx = 1\n';
+    expect(mergeBrick(documented, documented.length, "import os\n\ny = os.sep\n").text).toBe(
+      '"""My DAG.\n\nfrom the manual\n"""\n\nimport os\n\nx = 1\n\ny = os.sep\n',
+    );
+    expect(mergeBrick("# licence\nx = 1\n", 0, "import os\n").text).toBe("# licence\nimport os\n\nx = 1\n");
+    expect(mergeBrick("", 0, "import os\n\ny = 1\n").text).toBe("import os\n\ny = 1\n");
+  });
+
+  it("keeps working on a file that does not parse, and keeps the brick's comments", () => {
+    const broken = "import os\n\nx = (1,\n";
+    const merged = mergeBrick(broken, 0, "# the brick\nimport sys\n\nz = sys.argv\n").text;
+    expect(merged.startsWith("import os\nimport sys\n")).toBe(true);
+    expect(merged).toContain("# the brick\nz = sys.argv");
+  });
+
+  it("edits the editor with one change covering what differs", () => {
+    expect(changeBetween("abcdef", "abXYef")).toEqual({ from: 2, insert: "XY", to: 4 });
+    expect(changeBetween("abc", "abc")).toEqual({ from: 3, insert: "", to: 3 });
+    expect(changeBetween("aa", "aaa")).toEqual({ from: 2, insert: "a", to: 2 });
+  });
+});
+
+describe("wording", () => {
+  it("counts in the singular and the plural", () => {
+    expect(countOf(1, "error")).toBe("1 error");
+    expect(countOf(2, "error")).toBe("2 errors");
+    expect(countOf(0, "warning")).toBe("0 warnings");
+  });
+});
+
+describe("dag examples api", () => {
+  it("lists, reads and copies examples under their own path", async () => {
+    const copied = { commit: "c1", example: "example_spark_pi.py", name: "pi.py", renamed: { ExampleSparkPi: "pi" }, revision: "r1", validation };
+    const { calls, examples } = setup([jsonResponse(200, { examples: [] }), jsonResponse(200, {}), jsonResponse(201, copied)]);
+    await examples.list("spark");
+    await examples.get("example_spark_pi.py");
+    expect(copiedMessage(await examples.copy("example_spark_pi.py", { target: "pi.py" }))).toBe(
+      "Copied the example example_spark_pi.py to pi.py; its DAG is pi.",
+    );
+    expect(calls.map((call) => `${call.init.method} ${call.url}`)).toEqual([
+      "GET /airflow/wfo/api/v1/dag-examples?q=spark",
+      "GET /airflow/wfo/api/v1/dag-examples/example_spark_pi.py",
+      "POST /airflow/wfo/api/v1/dag-examples/example_spark_pi.py/copy",
+    ]);
+    expect(JSON.parse(String(calls[2]!.init.body))).toEqual({ target: "pi.py" });
+  });
+});
+
+describe("the editor's states", () => {
+  const ok = { code_artifacts: [], dag_ids: ["etl"], errors: [], ok: true, seconds: 0.1, warnings: [] };
+  const file = { content: "x = 1\n", dag_ids: ["etl"], error: null, legacy: false, modified: "2026-01-01T00:00:00Z", name: "etl.py", revision: "r1", size: 6, state: "ok" as const };
+  const run = (events: EditorEvent[], from: EditorState = initialEditorState) => events.reduce(editorReducer, from);
+
+  it("loads a file clean, gets dirty when edited and clean again when the text is back", () => {
+    const loaded = run([{ file, type: "fileLoaded" }]);
+    expect(editorStatus(loaded, true)).toBe("clean");
+    expect(editorStatus(loaded, false)).toBe("read-only");
+    const edited = run([{ text: "x = 2\n", type: "edited" }], loaded);
+    expect(editorStatus(edited, true)).toBe("dirty");
+    expect(mustWarnOnLeave(edited)).toBe(true);
+    expect(isDirty(run([{ text: "x = 1\n", type: "edited" }], edited))).toBe(false);
+  });
+
+  it("starts a new file from its template without loading it, and reviews it even unchanged", () => {
+    const created = run([{ name: "new.py", template: "T\n", type: "newFile" }]);
+    expect(editorStatus(created, true)).toBe("clean");
+    expect(mustWarnOnLeave(created)).toBe(false);
+    const reviewing = run([{ type: "reviewOpened" }], created);
+    expect(reviewing.phase).toBe("reviewing");
+    expect(defaultMessage(docOf(reviewing)!)).toBe("Create new.py");
+    expect(defaultMessage(docOf(run([{ file, type: "fileLoaded" }]))!)).toBe("Save etl.py");
+  });
+
+  it("checks, reviews, saves, and is clean after the save", () => {
+    const states = [
+      run([{ file, type: "fileLoaded" }, { text: "x = 2\n", type: "edited" }]),
+    ];
+    const push = (event: EditorEvent) => states.push(editorReducer(states[states.length - 1]!, event));
+    push({ type: "checkStarted" });
+    expect(editorStatus(states.at(-1)!, true)).toBe("checking");
+    push({ result: { upgrade: null, validation: ok }, text: "x = 2\n", type: "checked" });
+    expect(docOf(states.at(-1)!)?.validation).toEqual(ok);
+    push({ type: "reviewOpened" });
+    push({ message: "why", type: "messageEdited" });
+    push({ force: false, type: "saveStarted" });
+    expect(editorStatus(states.at(-1)!, true)).toBe("saving");
+    expect(mustWarnOnLeave(states.at(-1)!)).toBe(true);
+    // Edits are ignored while saving (the editor is not on screen).
+    push({ text: "sneaky", type: "edited" });
+    push({ result: { commit: "c2", name: "etl.py", revision: "r2", validation: ok }, type: "saved" });
+    const saved = states.at(-1)!;
+    expect(editorStatus(saved, true)).toBe("clean");
+    expect(docOf(saved)).toMatchObject({ base: { content: "x = 2\n", revision: "r2" }, message: "", text: "x = 2\n" });
+    // Nothing changed since the save: no review.
+    expect(run([{ type: "reviewOpened" }], saved).phase).toBe("editing");
+  });
+
+  it("answers a refused save: invalid (save anyway), conflict (theirs or mine)", () => {
+    const reviewing = run([{ file, type: "fileLoaded" }, { text: "mine\n", type: "edited" }, { type: "reviewOpened" }]);
+    const invalid = { invalid: { message: "does not validate", upgrade: null, validation: { ...ok, errors: [{ column: null, kind: "syntax" as const, line: 1, message: "bad" }], ok: false } }, kind: "invalid" as const };
+    const refused = run([{ force: false, type: "saveStarted" }, { refusal: invalid, type: "saveRefused" }], reviewing);
+    expect(refused).toMatchObject({ phase: "reviewing", refusal: invalid });
+    expect(docOf(refused)?.validation?.ok).toBe(false);
+    expect(run([{ force: true, type: "saveStarted" }], refused)).toMatchObject({ force: true, phase: "saving", refusal: invalid });
+
+    const conflict = { current_author: "bob", current_content: "theirs\n", current_revision: "r9", current_time: null, message: "changed" };
+    const clash = run([{ force: false, type: "saveStarted" }, { refusal: { conflict, kind: "conflict" }, type: "saveRefused" }], reviewing);
+    expect(editorStatus(clash, true)).toBe("conflict");
+    const theirs = run([{ type: "theirsTaken" }], clash);
+    expect(theirs.phase).toBe("editing");
+    expect(docOf(theirs)).toMatchObject({ base: { content: "theirs\n", revision: "r9" }, text: "theirs\n" });
+    expect(isDirty(theirs)).toBe(false);
+    const mine = run([{ type: "mineKept" }], clash);
+    expect(mine).toMatchObject({ phase: "reviewing", refusal: null });
+    expect(docOf(mine)).toMatchObject({ base: { content: "theirs\n", revision: "r9" }, text: "mine\n" });
+  });
+
+  it("keeps an example read-only and a failed load retryable", () => {
+    const example = { ...file, content: "DAG()\n", description: "d", name: "example_x.py" };
+    const shown = run([{ example, type: "exampleLoaded" }]);
+    expect(editorStatus(shown, true)).toBe("read-only");
+    const tried = run([{ text: "changed", type: "edited" }, { type: "reviewOpened" }, { type: "checkStarted" }], shown);
+    expect(tried).toEqual(shown);
+    expect(mustWarnOnLeave(tried)).toBe(false);
+
+    const failed = run([{ error: new Error("offline"), type: "loadFailed" }]);
+    expect(editorStatus(failed, true)).toBe("failed");
+    expect(run([{ type: "retried" }], failed)).toEqual(initialEditorState);
+  });
+
+  it("accepts a proposed upgrade as the new text", () => {
+    const upgrade = { changed: true, diff: "-a\n+b\n", issues: [], source: "b\n" };
+    const legacy = run([{ file: { ...file, content: "a\n", legacy: true }, type: "fileLoaded" }, { from: "a\n", type: "upgradeProposed", upgrade }]);
+    expect(docOf(legacy)?.upgrade).toEqual({ from: "a\n", result: upgrade });
+    const accepted = run([{ type: "upgradeAccepted" }], legacy);
+    expect(docOf(accepted)).toMatchObject({ text: "b\n", upgrade: null, validation: null });
+    expect(editorStatus(accepted, true)).toBe("dirty");
   });
 });

@@ -5,10 +5,10 @@ import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 
 import type { Problem } from "../../api/dagFiles";
 import { EditorState, EditorView, diagnosticsFor, editorExtensions, setDiagnostics, themeFor } from "./codemirror";
-import { brickInsertion } from "./editorLogic";
+import { changeBetween, mergeBrick } from "./editorLogic";
 
 export interface CodeEditorHandle {
-  /** Insert a code brick at the cursor (as whole lines) and focus the editor. */
+  /** Insert a code brick: its imports into the file's import block, the rest at the cursor (whole lines). */
   insertAtCursor: (code: string) => void;
   /** Replace the whole text (reload, accept an upgrade). */
   setText: (text: string) => void;
@@ -86,12 +86,11 @@ export function CodeEditor({
         if (current === null) {
           return;
         }
-        const { from, insert, cursor } = brickInsertion(
-          current.state.doc.toString(),
-          current.state.selection.main.head,
-          code,
-        );
-        current.dispatch({ changes: { from, insert }, scrollIntoView: true, selection: { anchor: cursor } });
+        const before = current.state.doc.toString();
+        const merged = mergeBrick(before, current.state.selection.main.head, code);
+        // One change (one undo step) from the first to the last character that differ.
+        const change = changeBetween(before, merged.text);
+        current.dispatch({ changes: change, scrollIntoView: true, selection: { anchor: merged.cursor } });
         current.focus();
       },
       setText: (text: string) => {

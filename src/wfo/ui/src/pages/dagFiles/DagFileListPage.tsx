@@ -1,15 +1,18 @@
 /**
  * Manage DAGs: the files of the DAGs folder with the DAGs each defines and whether Airflow loaded
- * it; search by name or DAG id; upload (with a per-file report), create, delete, history.
+ * it; search by name or DAG id; upload (with a per-file report), create, delete, history. Below them,
+ * the examples shipped with wfo (read-only): view one, or copy it to the DAGs folder.
  */
-import { Badge, Button, Flex, HStack, Link, Table, Text } from "@chakra-ui/react";
+import { Badge, Button, Flex, Heading, HStack, Link, Table, Text } from "@chakra-ui/react";
 import { useEffect, useState } from "react";
 import { Link as RouterLink, useNavigate } from "react-router-dom";
 
+import { dagExamples, type DagExample } from "../../api/dagExamples";
 import { airflowDagPath, dagFiles, type DagFileSummary, type UploadReport as Report } from "../../api/dagFiles";
 import { ActionOutcome } from "../../components/ActionOutcome";
 import { useConfirm } from "../../components/ConfirmDialog";
-import { ActionsCell, LinkCell, SizeCell, TimeCell } from "../../components/DataTable";
+import { ActionsCell, DataTable, LinkCell, SizeCell, TimeCell } from "../../components/DataTable";
+import { LoadState } from "../../components/LoadState";
 import { PageHeader } from "../../components/PageHeader";
 import { DeleteButton } from "../../components/RowActions";
 import { SearchableTable } from "../../components/SearchableTable";
@@ -20,13 +23,28 @@ import { useAsync } from "../../hooks/useAsync";
 import { useDebouncedSearch } from "../../hooks/useDebouncedSearch";
 import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
-import { explainRefusal } from "./editorLogic";
+import { CopyExampleDialog } from "./CopyExampleDialog";
+import { countOf, explainRefusal } from "./editorLogic";
 import { NewDagDialog } from "./NewDagDialog";
 import { UploadReport } from "./UploadReport";
 
 const STATE_PALETTE = { error: "red", ok: "green", pending: "gray" } as const;
 
-function StateBadge({ file }: { file: DagFileSummary }) {
+function DagIdLinks({ dagIds }: { dagIds: string[] }) {
+  return (
+    <Flex direction="column" gap={0}>
+      {dagIds.map((dagId) => (
+        <Link asChild colorPalette="blue" fontFamily="mono" fontSize="sm" key={dagId}>
+          <RouterLink data-testid={`dag-link-${dagId}`} to={airflowDagPath(dagId)}>
+            {dagId}
+          </RouterLink>
+        </Link>
+      ))}
+    </Flex>
+  );
+}
+
+function StateBadge({ file }: { file: DagFileSummary | DagExample }) {
   return (
     <>
       <Badge colorPalette={STATE_PALETTE[file.state] ?? "gray"} data-testid={`dag-file-state-${file.name}`} title={file.error ?? undefined}>
@@ -61,10 +79,14 @@ export function DagFileListPage() {
   const confirm = useConfirm();
   const [creating, setCreating] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
+  const [copying, setCopying] = useState<string | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
   const upload = useAction();
 
   const loaded = useAsync((signal) => dagFiles().list(query, signal), [query]);
   const files = loaded.data?.files;
+  const examplesLoaded = useAsync((signal) => dagExamples().list(query, signal), [query]);
+  const examples = examplesLoaded.data?.examples;
 
   // Airflow parses a saved or uploaded file within seconds: look again while some are pending.
   const pending = loaded.status === "success" && (files ?? []).some((file) => file.state === "pending");
@@ -85,7 +107,7 @@ export function DagFileListPage() {
       setReport(result);
       loaded.reload();
       const accepted = result.added.length + result.changed.length;
-      return result.rejected.length === 0 ? `Uploaded ${accepted} file(s); ${result.unchanged.length} unchanged.` : null;
+      return result.rejected.length === 0 ? `Uploaded ${countOf(accepted, "file")}; ${result.unchanged.length} unchanged.` : null;
     });
 
   const remove = (file: DagFileSummary) =>
@@ -95,7 +117,7 @@ export function DagFileListPage() {
         loaded.reload();
       },
       confirmLabel: "Delete file",
-      message: `Delete ${file.name}${file.dag_ids.length > 0 ? ` and with it the DAG(s) ${file.dag_ids.join(", ")}` : ""}? Its history is kept and it can be restored.`,
+      message: `Delete ${file.name}${file.dag_ids.length > 0 ? ` and with it the DAG${file.dag_ids.length === 1 ? "" : "s"} ${file.dag_ids.join(", ")}` : ""}? Its history is kept and it can be restored.`,
       title: "Delete DAG file",
     });
 
@@ -121,7 +143,11 @@ export function DagFileListPage() {
       ) : null}
       <SearchableTable
         columns={["File name", "Last modified", { end: true, label: "Size" }, "DAGs", "Parse state", ""]}
-        empty={query === "" ? "The DAGs folder is empty." : "No file or DAG matches this search."}
+        empty={
+          query === ""
+            ? "The DAGs folder is empty: create a new DAG, upload files, or copy one of the examples below."
+            : "No file or DAG matches this search."
+        }
         items={files}
         loaded={loaded}
         row={(file) => (
@@ -132,15 +158,7 @@ export function DagFileListPage() {
             <TimeCell time={file.modified} />
             <SizeCell bytes={file.size} />
             <Table.Cell>
-              <Flex direction="column" gap={0}>
-                {file.dag_ids.map((dagId) => (
-                  <Link asChild colorPalette="blue" fontFamily="mono" fontSize="sm" key={dagId}>
-                    <RouterLink data-testid={`dag-link-${dagId}`} to={airflowDagPath(dagId)}>
-                      {dagId}
-                    </RouterLink>
-                  </Link>
-                ))}
-              </Flex>
+              <DagIdLinks dagIds={file.dag_ids} />
             </Table.Cell>
             <Table.Cell maxW="28rem">
               <StateBadge file={file} />
@@ -162,6 +180,61 @@ export function DagFileListPage() {
         )}
         search={{ onChange: setSearch, placeholder: "Search file name or DAG id", testId: "dag-file-search", value: search }}
         testId="dag-files"
+      />
+      <Heading as="h3" data-testid="dag-examples-heading" mt={8} size="md">
+        Examples shipped with wfo
+      </Heading>
+      <Text color="fg.muted" fontSize="sm" mb={2}>
+        Read-only: they change only with wfo. Copy one to your DAGs folder to change it and run your own version.
+      </Text>
+      <ActionOutcome done={copied} error={null} testId="dag-example-copy" />
+      <LoadState
+        empty={query === "" ? "No examples are installed." : "No example matches this search."}
+        emptyTestId="dag-examples-empty"
+        errorTestId="dag-examples-load-error"
+        items={examples}
+        loaded={examplesLoaded}
+        loadingTestId="dag-examples-loading"
+      />
+      {examples !== undefined && examples.length > 0 ? (
+        <DataTable columns={["Example", "What it shows", "DAGs", "Parse state", ""]} testId="dag-examples-table">
+          {examples.map((example) => (
+            <Table.Row data-testid={`dag-example-row-${example.name}`} key={example.name} verticalAlign="top">
+              <LinkCell testId={`dag-example-link-${example.name}`} to={appPath(`dag-files/example/${example.name}`)}>
+                {example.name}
+              </LinkCell>
+              <Table.Cell color="fg.muted" fontSize="sm" maxW="28rem">
+                {example.description}
+              </Table.Cell>
+              <Table.Cell>
+                <DagIdLinks dagIds={example.dag_ids} />
+              </Table.Cell>
+              <Table.Cell>
+                <StateBadge file={example} />
+              </Table.Cell>
+              <ActionsCell>
+                <Button asChild size="xs" variant="ghost">
+                  <RouterLink data-testid={`dag-example-view-${example.name}`} to={appPath(`dag-files/example/${example.name}`)}>
+                    View
+                  </RouterLink>
+                </Button>
+                {canCreate ? (
+                  <Button data-testid={`dag-example-copy-${example.name}`} onClick={() => setCopying(example.name)} size="xs" variant="ghost">
+                    Copy to my DAGs
+                  </Button>
+                ) : null}
+              </ActionsCell>
+            </Table.Row>
+          ))}
+        </DataTable>
+      ) : null}
+      <CopyExampleDialog
+        example={copying}
+        onClose={() => setCopying(null)}
+        onCopied={(_, message) => {
+          setCopied(message);
+          loaded.reload();
+        }}
       />
       <NewDagDialog
         exists={(name) => (files ?? []).some((file) => file.name === name)}

@@ -1,6 +1,7 @@
 /**
- * Routes of the DAG files area: the list (upload, create, delete), `edit/<name>` (the editor,
- * loaded on demand with CodeMirror) and `history/<name>`. Names may contain "/" (sub-folders), so
+ * Routes of the DAG files area: the list (upload, create, delete; the shipped examples), `edit/<name>`
+ * (the editor, loaded on demand with CodeMirror), `example/<name>` (an example, read-only, in the same
+ * editor) and `history/<name>`. Names may contain "/" (sub-folders), so
  * the editor and history routes take the rest of the path.
  */
 import { Spinner } from "@chakra-ui/react";
@@ -13,11 +14,11 @@ import { HistoryPage } from "./HistoryPage";
 const DagEditorPage = lazy(() => import("./DagEditorPage"));
 
 /** A fresh editor per file: opening another file starts from that file's saved text. */
-function EditorRoute() {
+function EditorRoute({ example = false }: { example?: boolean }) {
   const name = useParams()["*"] ?? "";
   return (
     <Suspense fallback={<Spinner data-testid="dag-editor-loading" />}>
-      <DagEditorPage key={name} />
+      <DagEditorPage example={example} key={name} />
     </Suspense>
   );
 }
@@ -27,6 +28,7 @@ export function DagFilesPage() {
     <Routes>
       <Route element={<DagFileListPage />} index />
       <Route element={<EditorRoute />} path="edit/*" />
+      <Route element={<EditorRoute example />} path="example/*" />
       <Route element={<HistoryPage />} path="history/*" />
     </Routes>
   );
