@@ -6,7 +6,7 @@
  * (`credentials: "same-origin"`); this code never reads it. Writes are JSON, and the browser adds
  * the `Origin` header the server's CSRF check compares with its base URL.
  */
-import type { AuditActions, AuditEventPage, AuditFilter, Me, VisualisationsLink } from "./types";
+import type { AuditActions, AuditEventPage, AuditFilter, Me, VisualisationsLink, VisualisationsUpdate } from "./types";
 
 export class ApiError extends Error {
   readonly status: number;
@@ -178,7 +178,7 @@ export function createApiClient({ basePath, fetch: fetchImpl, location }: ApiCli
 
     /** Set the dashboard link, or clear it with `null`. */
     setVisualisationsUrl: (url: string | null) =>
-      request<VisualisationsLink>("PUT", "/visualisations", { body: { url } }),
+      request<VisualisationsLink>("PUT", "/visualisations", { body: { url } satisfies VisualisationsUpdate }),
   };
 }
 
