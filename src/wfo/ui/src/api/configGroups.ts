@@ -72,11 +72,11 @@ export function configGroupsApi(http: HttpClient) {
     list: (signal?: AbortSignal) =>
       http.request<Model<"GroupList">>("GET", ROOT, withSignal(signal)),
     get: (name: string, signal?: AbortSignal) => http.request<ConfigGroupDetail>("GET", group(name), withSignal(signal)),
-    create: (name: string) => http.request<ConfigGroupDetail>("POST", ROOT, { body: { name } }),
+    create: (name: string) => http.request<ConfigGroupDetail>("POST", ROOT, { body: { name } satisfies Body<"GroupCreate"> }),
     clone: (name: string, newName: string) =>
-      http.request<ConfigGroupDetail>("POST", `${group(name)}/clone`, { body: { name: newName } }),
+      http.request<ConfigGroupDetail>("POST", `${group(name)}/clone`, { body: { name: newName } satisfies Body<"GroupCreate"> }),
     rename: (name: string, newName: string) =>
-      http.request<ConfigGroupDetail>("PATCH", group(name), { body: { name: newName } }),
+      http.request<ConfigGroupDetail>("PATCH", group(name), { body: { name: newName } satisfies Body<"GroupRename"> }),
     setDefault: (name: string) => http.request<ConfigGroupDetail>("POST", `${group(name)}/default`),
     remove: (name: string) => http.request<void>("DELETE", group(name)),
 
@@ -87,7 +87,7 @@ export function configGroupsApi(http: HttpClient) {
     hadoopFile: (name: string, file: string, signal?: AbortSignal) =>
       http.request<HadoopFile>("GET", `${group(name)}/hadoop/${segment(file)}`, withSignal(signal)),
     saveHadoopFile: (name: string, file: string, properties: HadoopProperty[]) =>
-      http.request<HadoopFile>("PUT", `${group(name)}/hadoop/${segment(file)}`, { body: { properties } }),
+      http.request<HadoopFile>("PUT", `${group(name)}/hadoop/${segment(file)}`, { body: { properties } satisfies Body<"HadoopPropertiesUpdate"> }),
     hadoopFileDownloadUrl: (name: string, file: string) => http.href(`${group(name)}/hadoop/${segment(file)}/download`),
     deleteHadoopFile: (name: string, file: string) =>
       http.request<void>("DELETE", `${group(name)}/hadoop/${segment(file)}`),

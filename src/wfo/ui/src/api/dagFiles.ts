@@ -79,9 +79,12 @@ export function dagFilesApi(http: HttpClient, fetchImpl: typeof fetch = (...args
       http.request<Model<"DagFileList">>("GET", ROOT, { query: { q }, ...withSignal(signal) }),
     get: (name: string, signal?: AbortSignal) => http.request<DagFile>("GET", file(name), withSignal(signal)),
     validate: (name: string, content: string, signal?: AbortSignal) =>
-      http.request<ValidateResponse>("POST", `${ROOT}/validate`, { body: { content, name }, ...withSignal(signal) }),
+      http.request<ValidateResponse>("POST", `${ROOT}/validate`, {
+        body: { content, name } satisfies Body<"DagFileSource">,
+        ...withSignal(signal),
+      }),
     upgrade: (name: string, content: string) =>
-      http.request<UpgradeResult>("POST", `${ROOT}/upgrade`, { body: { content, name } }),
+      http.request<UpgradeResult>("POST", `${ROOT}/upgrade`, { body: { content, name } satisfies Body<"DagFileSource"> }),
     /** 409 (ConflictDetail) when someone saved in between, 422 (InvalidDetail) when validation fails. */
     save: (name: string, request: SaveRequest) => http.request<Saved>("PUT", file(name), { body: request }),
     /** Several `.py` files in one commit; the report says what happened to each. */
@@ -135,7 +138,7 @@ export function dagFilesApi(http: HttpClient, fetchImpl: typeof fetch = (...args
       http.request<RevisionDiff>("GET", `${file(name)}/diff`, { query: { from, to }, ...withSignal(signal) }),
     restore: (name: string, commit: string, baseRevision: string | null, force = false) =>
       http.request<Saved>("POST", `${file(name)}/restore`, {
-        body: { base_revision: baseRevision, commit, force },
+        body: { base_revision: baseRevision, commit, force } satisfies Body<"DagFileRestore">,
       }),
   };
 }

@@ -4,7 +4,7 @@
  * versioned files operators fetch by name).
  */
 import { api, filesForm, segment, type HttpClient } from "./client";
-import type { Model } from "./types";
+import type { Body, Model } from "./types";
 
 export type SparkDependency = Model<"SparkDependencyPublic">;
 export type SparkDependencyKind = SparkDependency["kind"];
@@ -55,7 +55,7 @@ export function codeArtifactsApi(http: HttpClient) {
     downloadUrl: (name: string, version?: number) => http.href(`${artifact(name)}/download`, { version }),
     /** Makes a new latest version with that version's content. */
     restore: (name: string, version: number) =>
-      http.request<CodeArtifactUploaded>("POST", `${artifact(name)}/restore`, { body: { version } }),
+      http.request<CodeArtifactUploaded>("POST", `${artifact(name)}/restore`, { body: { version } satisfies Body<"CodeArtifactRestore"> }),
     /** Deletes every version. */
     remove: (name: string) => http.request<void>("DELETE", artifact(name)),
   };
