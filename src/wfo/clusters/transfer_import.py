@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from wfo.clusters import (
@@ -166,6 +166,16 @@ def _import_group(
     return stored_name, outcome
 
 
+def _lock_for_writing(session: Session) -> None:
+    """Start the import's transaction with a write (one that changes no row).
+
+    On SQLite (WAL) a transaction that reads first works on a snapshot; if the scheduler commits before
+    the import's first write, that write fails at once with "database is locked" instead of waiting. An
+    import reads for a while (every group, its files and secrets) before it writes, so it takes the write
+    lock first, waiting for other writers as long as the busy timeout allows. Elsewhere it is a no-op."""
+    session.execute(update(ConfigGroup).where(ConfigGroup.id.is_(None)).values(updated_by=None))
+
+
 def _set_default(session: Session, name: str, report: ImportReport, username: str | None) -> None:
     current = default_group(session)
     if current is not None and current.name.lower() == name.lower():
@@ -210,6 +220,7 @@ def import_groups(
     stored_names: dict[str, str] = {}
     savepoint = session.begin_nested()
     try:
+        _lock_for_writing(session)
         for name, group_in in incoming.items():
             try:
                 stored_names[name], outcome = _import_group(
