@@ -150,15 +150,12 @@ def test_quickstart_in_the_browser(
     )
 
     # Someone else changes the group meanwhile: the header says so once the page is opened again...
-    dev = {"user": "dev_user", "password": role_password("dev_user")}
-    platform.upload(
-        f"/wfo/api/v1/config-groups/{group}/hadoop",
-        [("mapred-site.xml", quickstart_files["mapred-site.xml"].read_bytes())],
-        **dev,
-    )
+    op = {"user": "op_user", "password": role_password("op_user")}
+    mapred = [("mapred-site.xml", quickstart_files["mapred-site.xml"].read_bytes())]
+    assert platform.upload(f"/wfo/api/v1/config-groups/{group}/hadoop", mapred, **op).status == 200
     page.goto(platform.base_url + f"/plugin/wfo/config-groups/{group}/livy")
     last_changed = page.get_by_test_id("group-last-changed")
-    expect(last_changed).to_contain_text("by dev_user")
+    expect(last_changed).to_contain_text("by op_user")
 
     # Livy: a Basic_Access endpoint; the password is never shown again.
     page.get_by_role("heading", name="Livy configuration").wait_for()

@@ -127,7 +127,7 @@ export function CodeBricksPage() {
           "Title",
           { label: "Tags", width: "24%" },
           { label: "Updated", width: "10.5rem" },
-          { label: "", width: "6.5rem" },
+          { label: "", width: "7.5rem" },
         ]}
         empty={query === "" ? "No code bricks yet." : "No brick matches this search."}
         emptyTestId="bricks-list-empty"
