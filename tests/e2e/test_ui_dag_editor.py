@@ -69,7 +69,12 @@ def test_create_a_dag_from_a_brick_fix_it_review_save_and_run(page: Any, platfor
     card = page.get_by_test_id("brick-card").filter(has_text=brick["title"])
     card.wait_for()
     page.get_by_test_id(f"brick-insert-{brick['id']}").click()
-    assert any(f"brick-{tag}-ran" in line for line in _editor_lines(page))
+    lines = _editor_lines(page)
+    assert any(f"brick-{tag}-ran" in line for line in lines)
+    # The brick's import joins the file's import block at the top, not the middle of the file.
+    bash_import = "from airflow.providers.standard.operators.bash import BashOperator"
+    assert lines.count(bash_import) == 1
+    assert lines.index(bash_import) == lines.index("from airflow.sdk import DAG") + 1
 
     # A broken line: the validator marks it in the gutter and lists it with its line number.
     page.keyboard.press(f"{MOD}+End")
@@ -77,6 +82,7 @@ def test_create_a_dag_from_a_brick_fix_it_review_save_and_run(page: Any, platfor
     broken_line = _editor_lines(page).index("broken = 1 +") + 1
     page.get_by_test_id("dag-validate").click()
     page.get_by_test_id("dag-invalid").wait_for()
+    assert page.get_by_test_id("dag-invalid").inner_text() == "1 error"
     problem = page.get_by_test_id("dag-problem-error").first
     assert f"line {broken_line}" in problem.inner_text()
     page.locator("[data-testid=dag-editor] .cm-lint-marker-error").first.wait_for()
@@ -101,6 +107,10 @@ def test_create_a_dag_from_a_brick_fix_it_review_save_and_run(page: Any, platfor
     page.get_by_test_id("dag-review-back").click()
     assert "fixed = 1 + 1" in _editor_lines(page)
     page.get_by_test_id("dag-review").click()
+    # The default message is the one the commit gets: a new file is created.
+    assert page.get_by_test_id("dag-save-message").get_attribute("placeholder") == (
+        f"What changed? (default: Create {name})"
+    )
     page.get_by_test_id("dag-save-message").fill(f"first version {tag}")
     page.get_by_test_id("dag-save").click()
     page.get_by_test_id("dag-saved").wait_for()
@@ -290,3 +300,119 @@ def test_a_developer_manages_code_bricks(page: Any, platform: Platform) -> None:
     page.get_by_test_id(f"brick-delete-{brick['id']}").click()
     page.get_by_test_id("confirm-ok").click()
     page.get_by_test_id("bricks-list-empty").wait_for()
+
+
+def _warns_on_unload(page: Any) -> bool:
+    """Whether closing or reloading the tab now would ask (the page cancels `beforeunload`)."""
+    return bool(
+        page.evaluate(
+            "() => { const e = new Event('beforeunload', {cancelable: true});"
+            " window.dispatchEvent(e); return e.defaultPrevented; }"
+        )
+    )
+
+
+def test_a_new_dag_is_not_requested_and_unsaved_changes_are_guarded(page: Any, platform: Platform) -> None:
+    tag = secrets.token_hex(3)
+    name = f"ui_guard_{tag}.py"
+    not_found: list[str] = []
+    page.on("response", lambda response: not_found.append(response.url) if response.status == 404 else None)
+
+    login(page, platform, "dev_user", role_password("dev_user"))
+    _open_manage_dags(page, platform)
+    page.get_by_test_id("dag-create").click()
+    page.get_by_test_id("new-dag-name").fill(name)
+    page.get_by_test_id("new-dag-submit").click()
+    page.get_by_test_id("dag-editor-new").wait_for()
+    page.locator("[data-testid=dag-editor] .cm-content").wait_for()
+    # A new file is known to be new: no request for it, so no 404 in the console.
+    assert not [url for url in not_found if "/dag-files/" in url], not_found
+    assert not _warns_on_unload(page)  # the untouched template loses nothing
+
+    page.locator("[data-testid=dag-editor] .cm-content").click()
+    page.keyboard.press(f"{MOD}+End")
+    page.keyboard.type("# unsaved thought")
+    assert _warns_on_unload(page)
+
+    # In-app navigation asks first; "Stay" keeps the page and the text.
+    page.get_by_test_id("dag-editor-back").click()
+    page.get_by_test_id("dag-leave-dialog").wait_for()
+    page.get_by_test_id("dag-leave-stay").click()
+    page.get_by_test_id("dag-leave-dialog").wait_for(state="detached")
+    assert "# unsaved thought" in _editor_lines(page)
+    assert page.url.endswith(f"/dag-files/edit/{name}?new=1")
+    # Airflow's own navigation (its side bar) asks too: it is the same router.
+    page.locator("a[href$='/dags']").first.click()
+    page.get_by_test_id("dag-leave-dialog").wait_for()
+    page.get_by_test_id("dag-leave-stay").click()
+    assert "# unsaved thought" in _editor_lines(page)
+
+    # Saved, nothing is lost any more: leaving does not ask.
+    page.locator("[data-testid=dag-editor] .cm-content").click()
+    page.keyboard.press(f"{MOD}+End")
+    page.keyboard.type("# saved thought")
+    page.get_by_test_id("dag-review").click()
+    page.get_by_test_id("dag-save").click()
+    page.get_by_test_id("dag-saved").wait_for()
+    assert not _warns_on_unload(page)
+    page.get_by_test_id("dag-editor-back").click()
+    page.get_by_role("heading", name="Manage DAGs").wait_for()
+    assert page.get_by_test_id("dag-leave-dialog").count() == 0
+
+    # Unsaved edits to a saved file: "Leave and discard" goes, and the file keeps its saved content.
+    page.get_by_test_id(f"dag-file-link-{name}").click()
+    page.locator("[data-testid=dag-editor] .cm-content").click()
+    page.keyboard.press(f"{MOD}+End")
+    page.keyboard.type("# dropped")
+    page.get_by_test_id("dag-editor-modified").wait_for()
+    page.get_by_test_id("dag-editor-back").click()
+    page.get_by_test_id("dag-leave-confirm").click()
+    page.get_by_role("heading", name="Manage DAGs").wait_for()
+    content = platform.api("GET", f"/dag-files/{name}", expected=(200,)).json()["content"]
+    assert "# saved thought" in content and "# dropped" not in content
+
+
+def test_examples_are_listed_viewed_and_copied(page: Any, platform: Platform) -> None:
+    tag = secrets.token_hex(3)
+    target = f"ui_pi_{tag}.py"
+    platform.wait_for_dag("ExampleSparkPi")
+    login(page, platform, "dev_user", role_password("dev_user"))
+    _open_manage_dags(page, platform)
+    page.get_by_test_id("dag-examples-heading").wait_for()
+    row = page.get_by_test_id("dag-example-row-example_spark_pi.py")
+    row.wait_for()
+    assert "SparkPi with a JVM code artifact" in row.inner_text()
+    assert page.get_by_test_id("dag-examples-table").locator("tbody tr").count() == 11
+
+    # Viewed read-only in the editor, with the copy action.
+    page.get_by_test_id("dag-example-view-example_spark_pi.py").click()
+    page.get_by_test_id("dag-editor-example").wait_for()
+    assert 'dag_id="ExampleSparkPi",' in " ".join(_editor_lines(page))
+    assert page.get_by_test_id("dag-review").count() == 0 and page.get_by_test_id("dag-validate").count() == 0
+    page.get_by_test_id("dag-example-copy").click()
+    assert page.get_by_test_id("copy-example-name").input_value() == "example_spark_pi.py"
+    page.get_by_test_id("copy-example-name").fill(target)
+    page.get_by_test_id("copy-example-submit").click()
+    # The copy opens in the editor, as a file of the DAGs folder with a DAG id of its own.
+    page.wait_for_url(re.compile(rf".*/dag-files/edit/{target}$"))
+    page.get_by_test_id("dag-editor-history").wait_for()
+    dag_id = target.removesuffix(".py")
+    assert f'dag_id="{dag_id}",' in " ".join(_editor_lines(page))
+    history = platform.api("GET", f"/dag-files/{target}/history", expected=(200,)).json()["revisions"]
+    assert history[0]["author"] == "dev_user" and history[0]["action"] == "create"
+
+    # From the list: the same name again is refused with a clear message, the dialog stays open.
+    _open_manage_dags(page, platform)
+    page.get_by_test_id(f"dag-file-row-{target}").wait_for()
+    page.get_by_test_id("dag-example-copy-example_spark_pi.py").click()
+    page.get_by_test_id("copy-example-name").fill(target)
+    page.get_by_test_id("copy-example-submit").click()
+    error = page.get_by_test_id("copy-example-error")
+    error.wait_for()
+    assert f"'{target}' exists already in your DAGs folder" in error.inner_text()
+    page.get_by_test_id("copy-example-name").fill(f"team/pi_{tag}")
+    page.get_by_test_id("copy-example-submit").click()
+    message = page.get_by_test_id("dag-example-copy-message")
+    message.wait_for()
+    assert f"team/pi_{tag}.py; its DAG is pi_{tag}." in message.inner_text()
+    page.get_by_test_id(f"dag-file-row-team/pi_{tag}.py").wait_for()

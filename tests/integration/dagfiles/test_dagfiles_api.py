@@ -296,3 +296,99 @@ def test_readers_read_and_only_developers_and_admins_write(platform: Platform) -
     assert call(platform, "GET", BASE, "public_user").status == 403
     denied = call(platform, "GET", "/audit/events?user=viewer_user&limit=50", "admin").json()["events"]
     assert any(e["outcome"] == "denied" and "dag-files" in e["action"] for e in denied)
+
+
+# --- the example DAGs shipped with wfo: listed read-only, copied to the DAGs folder ---------------------
+EXAMPLES = "/dag-examples"
+EXAMPLE_READER = ("ExampleReaderPi", "example_reader_pi", "pw-example_reader_pi-Secret1")
+
+
+def test_examples_are_listed_read_only_with_their_dags(platform: Platform) -> None:
+    platform.wait_for_dag("ExampleSparkPi")
+    listed = call(platform, "GET", EXAMPLES, "viewer_user", expected=(200,)).json()["examples"]
+    assert len(listed) == 11
+    pi = next(e for e in listed if e["name"] == "example_spark_pi.py")
+    assert pi["dag_ids"] == ["ExampleSparkPi"] and pi["state"] == "ok"
+    assert pi["description"].startswith("SparkPi with a JVM code artifact")
+    # The DAGs folder's own listing does not mix them in.
+    assert "example_spark_pi.py" not in listed_names(platform)
+
+    found = call(platform, "GET", f"{EXAMPLES}?q=sparkpi", "viewer_user", expected=(200,)).json()["examples"]
+    assert [e["name"] for e in found] == ["example_spark_pi.py"]
+    example = call(platform, "GET", f"{EXAMPLES}/example_spark_pi.py", "viewer_user", expected=(200,)).json()
+    assert 'dag_id="ExampleSparkPi"' in example["content"]
+
+    missing = call(platform, "GET", f"{EXAMPLES}/no_such_example.py", "viewer_user")
+    assert missing.status == 404 and missing.json()["detail"] == "there is no example DAG 'no_such_example.py'"
+    assert call(platform, "GET", f"{EXAMPLES}/notes.txt", "viewer_user").status == 400
+    # Read-only: a Viewer may not copy, and nothing under /dag-examples writes the bundle.
+    refused = call(platform, "POST", f"{EXAMPLES}/example_spark_pi.py/copy", "viewer_user", json_body={})
+    assert refused.status == 403
+
+
+def listed_names(platform: Platform) -> set[str]:
+    return set(listed(platform))
+
+
+def test_copy_an_example_to_my_dags(platform: Platform) -> None:
+    target = f"copies/pi_{time.time_ns()}.py"
+    body = {"target": target}
+    copied = call(platform, "POST", f"{EXAMPLES}/example_spark_pi.py/copy", json_body=body, expected=(201,))
+    result = copied.json()
+    dag_id = target.removeprefix("copies/").removesuffix(".py")
+    assert result["name"] == target and result["example"] == "example_spark_pi.py"
+    assert result["renamed"] == {"ExampleSparkPi": dag_id}
+    assert result["validation"]["ok"] and result["validation"]["dag_ids"] == [dag_id]
+
+    saved = call(platform, "GET", f"{BASE}/{target}", expected=(200,)).json()
+    assert f'dag_id="{dag_id}"' in saved["content"] and "ExampleSparkPi" in saved["content"]  # app_name kept
+    history = call(platform, "GET", f"{BASE}/{target}/history", expected=(200,)).json()["revisions"]
+    assert [(r["action"], r["author"], r["message"]) for r in history] == [
+        ("create", "dev_user", f"Copy example example_spark_pi.py to {target}")
+    ]
+    event = next(e for e in events(platform, "dag_file.copy") if e["object_id"] == target)
+    assert event["outcome"] == "success" and event["details"]["example"] == "example_spark_pi.py"
+
+    # Its own DAG in Airflow, next to the example's (which is still there).
+    platform.wait_for_dag(dag_id)
+    platform.wait_for_dag("ExampleSparkPi")
+
+    # The same name again: refused with a clear message, nothing written.
+    again = call(platform, "POST", f"{EXAMPLES}/example_spark_pi.py/copy", json_body=body)
+    assert again.status == 409, again.body
+    assert again.json()["detail"] == (
+        f"{target!r} exists already in your DAGs folder: choose another name for the copy of 'example_spark_pi.py'"
+    )
+    assert len(call(platform, "GET", f"{BASE}/{target}/history", expected=(200,)).json()["revisions"]) == 1
+    bad = call(platform, "POST", f"{EXAMPLES}/example_spark_pi.py/copy", json_body={"target": "../x.py"})
+    assert bad.status == 400
+
+
+def test_per_dag_access_applies_to_examples(platform: Platform) -> None:
+    """A role that may read (and write DAG files for) ExampleSparkPi only: the other examples are invisible."""
+    role_name, user, password = EXAMPLE_READER
+    platform.wait_for_dag("ExampleSparkPi")
+    grants = [
+        ("can_read", "DAG:ExampleSparkPi"),
+        ("can_read", "DAG Code"),
+        ("can_read", "WFO DAG Files"),
+        ("can_create", "WFO DAG Files"),
+        ("can_edit", "WFO DAG Files"),
+    ]
+    role = {"name": role_name, "actions": [{"action": {"name": a}, "resource": {"name": r}} for a, r in grants]}
+    platform.request("POST", "/auth/fab/v1/roles", json_body=role, token=platform.token(), expected=(200,))
+    platform.create_user(user, role_name, password)
+    token = platform.token(user, password)
+
+    def as_reader(method: str, path: str, **kwargs: Any) -> Response:
+        return platform.request(method, "/wfo/api/v1" + path, token=token, **kwargs)
+
+    mine = as_reader("GET", EXAMPLES, expected=(200,)).json()["examples"]
+    assert [e["name"] for e in mine] == ["example_spark_pi.py"]
+    hidden = as_reader("GET", f"{EXAMPLES}/example_dask.py")
+    missing = as_reader("GET", f"{EXAMPLES}/no_such_example.py")
+    assert (hidden.status, hidden.json()["detail"]) == (404, "there is no example DAG 'example_dask.py'")
+    assert missing.status == 404
+    copy = as_reader("POST", f"{EXAMPLES}/example_dask.py/copy", json_body={"target": "copies/dask_hidden.py"})
+    assert copy.status == 404
+    assert call(platform, "GET", f"{BASE}/copies/dask_hidden.py").status == 404
