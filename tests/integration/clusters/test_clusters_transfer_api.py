@@ -142,6 +142,61 @@ def test_dry_run_reports_and_changes_nothing(platform: Platform) -> None:
     ] == ["svc.keytab"]
 
 
+def _last_changed(platform: Platform) -> dict[str, tuple[str, str | None]]:
+    """Every group's "Last changed" (and by whom), as the Config groups page shows it."""
+    listed = call(platform, "GET", "/config-groups").json()["groups"]
+    return {g["name"]: (g["updated_at"], g["updated_by"]) for g in listed}
+
+
+def _group_events(platform: Platform) -> list[dict[str, Any]]:
+    events = call(platform, "GET", "/audit/events?limit=200").json()["events"]
+    return [e for e in events if e["action"].startswith("config_group.")]
+
+
+def test_reimporting_an_export_is_a_no_op(platform: Platform) -> None:
+    group = _configured_group(platform)
+    archive = _export(platform).body
+    before = _last_changed(platform)
+    events = _group_events(platform)
+
+    for dry_run in (True, False):
+        response = _import(platform, archive, dry_run=dry_run)
+        assert response.status == 200, response.body
+        report = response.json()
+        assert sorted(report["unchanged"]) == sorted(before) and group in report["unchanged"]
+        assert report["created"] == report["updated"] == [] and report["imported"] is False
+        assert report["rejected"] == report["held_back"] == []
+    # "Last changed" did not move, and the only new audit event is the import itself.
+    assert _last_changed(platform) == before
+    new = [e for e in _group_events(platform) if e not in events]
+    assert [e["action"] for e in new] == ["config_group.import"] and new[0]["outcome"] == "success"
+
+
+def test_a_refused_group_refuses_the_whole_import_with_a_report_per_group(platform: Platform) -> None:
+    group = _configured_group(platform)
+    members = _members(_export(platform).body)
+    members[f"configs/{group}/group.json"] = json.dumps(
+        {**json.loads(members[f"configs/{group}/group.json"]), "spark_home": "/opt/spark-other"}
+    ).encode()
+    members["configs/xfer-broken/group.json"] = json.dumps(
+        {"spark": {"arguments": {"colour": "red"}}}
+    ).encode()
+    before, listing = _last_changed(platform), call(platform, "GET", "/config-groups").json()
+
+    for dry_run in (True, False):
+        response = _import(platform, tar_gz(members), dry_run=dry_run)
+        assert response.status == 422, response.body
+        report = response.json()
+        assert report["detail"].startswith("nothing was imported, 1 group(s) refused: xfer-broken: ")
+        assert [r["name"] for r in report["rejected"]] == ["xfer-broken"]
+        assert "colour" in report["rejected"][0]["reason"]
+        assert report["created"] == report["updated"] == [] and report["imported"] is False
+        assert [(h["name"], h["would_be"]) for h in report["held_back"]] == [(group, "updated")]
+        assert report["dry_run"] is dry_run
+    assert call(platform, "GET", "/config-groups").json() == listing
+    assert _last_changed(platform) == before
+
+
 MANIFEST = json.dumps({"format": 1, "default": "default", "secrets": False}).encode()
 
 

@@ -296,8 +296,13 @@ def test_import_with_and_without_trailing_slash(platform: Platform, path: str) -
     assert done.status == 200, done.body
     assert sorted(done.json()["added"]) == [f"it-import-{suffix}.jar", f"it_import_{suffix}.py"]
     assert _deps(platform)[f"it-import-{suffix}.jar"] == len(b"imported")
+    assert done.json()["imported"] is True
+    listed = api(platform, "GET", "/spark-dependencies", expected=(200,)).json()["files"]
     again = _compat(platform, "POST", path, **multipart(("d.tar.gz", archive), field="sources")).json()
     assert sorted(again["unchanged"]) == sorted(done.json()["added"]) and again["added"] == []
+    # Identical content is a no-op: nothing rewritten (the files' "modified" stays).
+    assert again["changed"] == [] and again["imported"] is False
+    assert api(platform, "GET", "/spark-dependencies", expected=(200,)).json()["files"] == listed
     assert any(e["user"] == "dev_user" for e in _events(platform, "spark_dependency.import"))
 
 
@@ -321,6 +326,26 @@ def test_hostile_archives_leave_the_repository_unchanged(platform: Platform, kin
     assert _deps(platform) == before
     if kind == "bad extension":
         assert [r["name"] for r in resp.json()["rejected"]] == ["it-run.sh"]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_refused_import_says_so_truthfully_for_every_file(platform: Platform, dry_run: bool) -> None:
+    api(platform, "POST", "/spark-dependencies", **multipart(("it-kept.jar", b"kept")), expected=(200,))
+    before = _deps(platform)
+    archive = tar_gz({"it-new.jar": b"new", "it-kept.jar": b"kept", "it-bad.sh": b"rm -rf /"})
+    fields = {"dry_run": "true"} if dry_run else {}
+    resp = _compat(
+        platform, "POST", "/api/dependencies/", **multipart(("x.tar.gz", archive), field="sources", **fields)
+    )
+    assert resp.status == 422, resp.body
+    report = resp.json()
+    assert report["detail"].startswith("nothing was imported, 1 file(s) refused: it-bad.sh: ")
+    assert report["rejected"] == [{"name": "it-bad.sh", "reason": report["rejected"][0]["reason"]}]
+    assert report["added"] == [] and report["changed"] == [] and report["imported"] is False
+    assert report["unchanged"] == ["it-kept.jar"] and report["dry_run"] is dry_run
+    assert [(h["name"], h["would_be"]) for h in report["held_back"]] == [("it-new.jar", "added")]
+    assert "refused" in report["held_back"][0]["reason"]
+    assert _deps(platform) == before
 
 
 def test_compat_routes_take_bearer_tokens_only(platform: Platform) -> None:
