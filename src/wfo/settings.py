@@ -64,9 +64,10 @@ class Settings:
 
     @property
     def base_url(self) -> str:
+        """The URL users open: WFO_PUBLIC_URL, else WFO_HOST's, else (every interface) this machine's."""
         if self.public_url:
             return self.public_url.rstrip("/")
-        host = "localhost" if self.host in WILDCARD_HOSTS else self.host
+        host = machine_address() if self.host in WILDCARD_HOSTS else self.host
         return f"http://{_url_host(host)}:{self.port}"
 
     @property
@@ -118,6 +119,23 @@ class Settings:
     @property
     def admin_password_file(self) -> Path:
         return self.home / "admin-password.txt"
+
+
+@functools.cache
+def machine_address() -> str:
+    """The address other machines most likely reach this one by: the source address of the default
+    route (no packet is sent), else the host name, else localhost."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routing only, nothing is sent
+            address = str(probe.getsockname()[0])
+        if address and not address.startswith("127."):
+            return address
+    except OSError:
+        pass
+    return socket.gethostname() or "localhost"
 
 
 def _url_host(host: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wfo.settings import SettingsError, load_settings
+from wfo.settings import SettingsError, load_settings, machine_address
 
 
 def test_defaults_put_everything_under_the_home(tmp_path: Path) -> None:
@@ -55,8 +55,10 @@ def test_trusted_proxies_are_a_list(tmp_path: Path) -> None:
 
 def test_bind_address_public_url_and_limits(tmp_path: Path) -> None:
     s = load_settings({"WFO_HOME": str(tmp_path), "WFO_HOST": "0.0.0.0", "WFO_PORT": "8300"})
-    # A wildcard address is fine to listen on but useless in a URL.
-    assert s.base_url == "http://localhost:8300" and s.internal_url == "http://127.0.0.1:8300"
+    # A wildcard address is fine to listen on but useless in a URL: users get this machine's address
+    # (localhost would send a user who came by IP to their own machine after login).
+    assert s.base_url == f"http://{machine_address()}:8300" and s.internal_url == "http://127.0.0.1:8300"
+    assert "localhost" not in s.base_url or machine_address() == "localhost"
     assert (s.max_request_bytes, s.max_json_bytes) == (4 * 1024**3, 4 * 1024**2)
     assert (s.login_failures_per_user, s.login_failures_per_ip, s.login_window_seconds) == (5, 20, 300)
     s = load_settings(

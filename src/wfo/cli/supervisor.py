@@ -74,9 +74,7 @@ class Component:
             start_new_session=True,
         )
         if self.drop_line is not None:
-            self._copier = threading.Thread(
-                target=self._copy_output, name=f"{self.name}-log", daemon=True
-            )
+            self._copier = threading.Thread(target=self._copy_output, name=f"{self.name}-log", daemon=True)
             self._copier.start()
 
     def _copy_output(self) -> None:
@@ -145,8 +143,13 @@ class Supervisor:
         self._stop_requested = signum
 
     def start_all(self) -> None:
+        self.start([c.name for c in self.components])
+
+    def start(self, names: tuple[str, ...] | list[str]) -> None:
+        """Start the named components that are not started yet (the others wait, e.g. for the DB)."""
         for component in self.components:
-            component.start(self.env)
+            if component.name in names and component.process is None:
+                component.start(self.env)
 
     def first_dead(self) -> Component | None:
         for component in self.components:

@@ -7,12 +7,14 @@ import fcntl
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +23,36 @@ from wfo.cli.airflow_config import child_environment, write_config
 from wfo.cli.supervisor import Component, Supervisor, is_forwarded_task_output, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.extras import MissingExtraError, require_extra
-from wfo.settings import Settings
+from wfo.settings import WILDCARD_HOSTS, Settings
 
 STATE_FILE = processes.STATE_FILE
+# Per-phase durations of the last start (read by bench/startup/run.py).
+TIMINGS_FILE = "startup.json"
+# Started before the init step: they need neither the database nor each other (spare core while it runs).
+NO_DATABASE = ("log-server", "dag-validator")
+
+
+class StartClock:
+    """Progress of one start: prints `wfo: [  12.3 s] <what>` and keeps the phases for startup.json."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.phases: list[dict[str, Any]] = []
+        self.component_started: dict[str, float] = {}
+
+    def started_components(self, names: list[str] | tuple[str, ...]) -> None:
+        self.component_started |= {name: self.elapsed() for name in names}
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def say(self, text: str) -> None:
+        print(f"wfo: [{self.elapsed():6.1f} s] {text}", flush=True)
+
+    def record(self, phase: str, seconds: float, **info: Any) -> None:
+        self.phases.append(
+            {"phase": phase, "seconds": round(seconds, 2), "at": round(self.elapsed(), 2), **info}
+        )
 
 
 def airflow_bin() -> str:
@@ -33,13 +62,28 @@ def airflow_bin() -> str:
 def api_server(settings: Settings, env: dict[str, str]) -> Component:
     """The api-server on the configured address; proxy headers believed only from trusted proxies."""
     argv = [airflow_bin(), "api-server", "--host", settings.host, "--port", str(settings.port)]
-    own_env = None
+    own_env = api_server_environment(settings, env)
     if settings.trusted_proxies:
         # uvicorn then takes the client address and the scheme (https) from X-Forwarded-* headers,
         # but only when the connection comes from one of these.
         argv.append("--proxy-headers")
-        own_env = {**env, "FORWARDED_ALLOW_IPS": ",".join(settings.trusted_proxies)}
+        own_env = {**own_env, "FORWARDED_ALLOW_IPS": ",".join(settings.trusted_proxies)}
     return Component("api-server", argv, settings.logs_dir / "wfo" / "api-server.log", env=own_env)
+
+
+def api_server_environment(settings: Settings, env: dict[str, str]) -> dict[str, str]:
+    """Without WFO_PUBLIC_URL the api-server gets `[api] base_url` as a path only ("/").
+
+    Airflow 3.3 builds its login and logout redirects (FAB's `get_url_login`, the index view) by joining
+    `[api] base_url` with `/auth/login/`; an absolute `http://localhost:8080` sent a user who opened the UI
+    by IP or host name to localhost after login, and a deep link then failed FAB's same-host check for
+    `next` and landed on Home. A path keeps every redirect on the host the user came with (Airflow's own
+    default leaves base_url unset for the same reason). Tasks and the scheduler keep the absolute URL
+    from airflow.cfg for the links they write (task log URLs, the DagOperator's run link).
+    """
+    if settings.public_url:
+        return env  # the admin named the URL (e.g. https behind a proxy): redirects go there
+    return {**env, "AIRFLOW__API__BASE_URL": "/"}
 
 
 def components(settings: Settings, env: dict[str, str] | None = None) -> list[Component]:
@@ -85,31 +129,54 @@ def instance_lock(settings: Settings) -> Iterator[None]:
         handle.close()
 
 
-def run_init(settings: Settings, env: dict[str, str]) -> dict[str, Any]:
+def run_init(
+    settings: Settings,
+    env: dict[str, str],
+    clock: StartClock | None = None,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> dict[str, Any]:
     """Run the init step in a fresh interpreter configured by AIRFLOW_HOME; return its report.
 
-    The report never holds the generated admin password (it is in admin-password.txt, 0600), so
-    nothing the init step prints, and nothing in init.log, can leak it.
+    Its phases (`WFO_PHASE` lines) are shown as they end. The report never holds the generated admin
+    password (it is in admin-password.txt, 0600), so nothing the init step prints, and nothing in
+    init.log, can leak it.
     """
+    clock = clock or StartClock()
     log_path = settings.logs_dir / "wfo" / "init.log"
     password = os.environ.get("WFO_ADMIN_PASSWORD", "")
-    proc = subprocess.run(
-        [sys.executable, "-m", "wfo.cli.initialize"],
-        env=env,
-        input=(password + "\n").encode(),
-        capture_output=True,
-        check=False,
-    )
+    report: dict[str, Any] = {}
+    lines: list[bytes] = []
     with open_private_log(log_path, append=False) as log:
-        log.write(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr).decode(errors="replace").splitlines()[-25:]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wfo.cli.initialize"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        if on_start is not None:
+            on_start(proc)
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write((password + "\n").encode())
+        proc.stdin.close()
+        for line in proc.stdout:
+            log.write(line)
+            lines.append(line)
+            text = line.decode(errors="replace").strip()
+            if text.startswith("WFO_PHASE "):
+                entry = json.loads(text.removeprefix("WFO_PHASE "))
+                clock.record(
+                    f"init: {entry['phase']}", entry["seconds"], cpu_seconds=entry.get("cpu_seconds")
+                )
+                result = f" ({entry['result']})" if entry.get("result") else ""
+                clock.say(f"init: {entry['phase']} done in {entry['seconds']:.1f} s{result}")
+            elif text.startswith("WFO_INIT "):
+                report = json.loads(text.removeprefix("WFO_INIT "))
+        returncode = proc.wait()
+    if returncode != 0:
+        tail = b"".join(lines).decode(errors="replace").splitlines()[-25:]
         raise SystemExit("wfo: the init step (DB migration, roles, admin user) failed:\n" + "\n".join(tail))
-    for line in proc.stdout.decode(errors="replace").splitlines():
-        if line.startswith("WFO_INIT "):
-            report: dict[str, Any] = json.loads(line.removeprefix("WFO_INIT "))
-            return report
-    return {}
+    return report
 
 
 def warm_up_execution_api(settings: Settings, timeout: float) -> None:
@@ -126,25 +193,120 @@ def warm_up_execution_api(settings: Settings, timeout: float) -> None:
         pass  # a failure here is the first task's problem again, not a reason to stop
 
 
-def wait_until_healthy(
-    settings: Settings, supervisor: Supervisor, timeout: float = 180.0
+def _health(settings: Settings) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"{settings.internal_url}/api/v2/monitor/health", timeout=2) as response:
+            if response.status == 200:
+                found: dict[str, Any] = json.loads(response.read())
+                return found
+    except (urllib.error.URLError, OSError, ValueError):
+        pass
+    return None
+
+
+def _accepts(address: tuple[str, int] | str) -> bool:
+    family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+    if not isinstance(address, str) and ":" in address[0]:
+        family = socket.AF_INET6
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as conn:
+            conn.settimeout(1)
+            conn.connect(address)
+    except OSError:
+        return False
+    return True
+
+
+# The part of Airflow's health answer that says a component is up (heartbeat recent).
+_HEALTH_PARTS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
+
+
+def ready_checks(settings: Settings) -> dict[str, Any]:
+    """Component name -> a check of the health answer (None before the api-server answers) -> ready."""
+    from wfo.dagfiles.validation import socket_path
+
+    local = "127.0.0.1" if settings.host in WILDCARD_HOSTS else settings.host
+
+    def part_healthy(part: str) -> Any:
+        return lambda health: bool(health) and (health.get(part) or {}).get("status") == "healthy"
+
+    checks: dict[str, Any] = {"api-server": lambda health: health is not None}
+    checks |= {name: part_healthy(part) for name, part in _HEALTH_PARTS.items()}
+    checks["log-server"] = lambda _health: _accepts((local, settings.worker_log_server_port))
+    checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
+    return checks
+
+
+def _cpu_seconds(component: Component) -> float | None:
+    """CPU time used so far by a component's process and its children (psutil)."""
+    import psutil
+
+    if component.pid is None:
+        return None
+    try:
+        root = psutil.Process(component.pid)
+        total = 0.0
+        for proc in (root, *root.children(recursive=True)):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    except psutil.Error:
+        return None
+    return round(total, 2)
+
+
+def watch_start(
+    settings: Settings,
+    supervisor: Supervisor,
+    clock: StartClock,
+    timeout: float = 300.0,
+    only: tuple[str, ...] | None = None,
 ) -> Component | None:
-    """Wait for the api-server to answer; returns a component that died meanwhile, if any."""
-    url = f"{settings.internal_url}/api/v2/monitor/health"
+    """Say which component is ready as each becomes so; return a component that died meanwhile, if any.
+
+    The UI is ready once the api-server answers and has built its task execution API (warmed up in a
+    thread: that takes seconds of the api-server's CPU). Returns once everything is ready (or at the
+    timeout, naming what is not).
+    """
+    checks = ready_checks(settings)
+    by_name = {c.name: c for c in supervisor.components}
+    waiting = [name for name in by_name if name in checks and (only is None or name in only)]
+    waiting += ["UI"] if only is None or "api-server" in only else []
+    warm_up: threading.Thread | None = None
+    warm_started = 0.0
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while waiting and time.monotonic() < deadline:
         dead = supervisor.first_dead()
         if dead is not None or supervisor._stop_requested is not None:
             return dead
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    warm_up_execution_api(settings, max(deadline - time.monotonic(), 5.0))
-                    return None
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    print(f"wfo: the api-server did not answer on {url} within {timeout:.0f} s", file=sys.stderr)
+        watched = [by_name[n] for n in waiting if n in by_name]
+        if only is not None and watched and not any(c.process for c in watched):
+            return None  # the watched components were never started (stopped before)
+        started = {name for name, c in by_name.items() if c.process is not None}
+        # Not asked while the warm-up runs: the api-server's event loop is busy building that API.
+        warming = warm_up is not None and warm_up.is_alive()
+        health = _health(settings) if "api-server" in started and not warming else None
+        for name in [n for n in waiting if n in started and n in checks]:
+            if checks[name](health):
+                waiting.remove(name)
+                took = clock.elapsed() - clock.component_started.get(name, 0.0)
+                clock.record(name, took, cpu_seconds=_cpu_seconds(by_name[name]))
+                clock.say(f"ready: {name} ({took:.1f} s after its start)")
+                if name == "api-server":
+                    warm_up = threading.Thread(
+                        target=warm_up_execution_api,
+                        args=(settings, max(deadline - time.monotonic(), 5.0)),
+                        daemon=True,
+                    )
+                    warm_up.start()
+                    warm_started = clock.elapsed()
+        if warm_up is not None and not warm_up.is_alive() and "UI" in waiting:
+            waiting.remove("UI")
+            clock.record("api-server: execution API warm-up", clock.elapsed() - warm_started)
+            clock.record("UI ready", clock.elapsed())
+            clock.say(f"ready: the UI at {settings.base_url} (task execution API built)")
+        time.sleep(0.3)
+    if waiting:
+        print(f"wfo: not ready after {timeout:.0f} s: {', '.join(waiting)} (see their logs)", file=sys.stderr)
     return None
 
 
@@ -169,8 +331,29 @@ def generated_password(settings: Settings) -> str:
         return f"(could not read {settings.admin_password_file}: {exc.strerror})"
 
 
-def print_banner(settings: Settings, report: dict[str, Any]) -> None:
-    lines = ["", f"  wfo is up:  {settings.base_url}", f"  home:       {settings.home}"]
+def url_advice(settings: Settings) -> list[str]:
+    """Which URL to open, where it comes from, and how to change it (shown loudly at every start)."""
+    if settings.public_url:
+        return [f"  (WFO_PUBLIC_URL; the server listens on {settings.host or '0.0.0.0'}:{settings.port})"]
+    if settings.host in ("localhost", "127.0.0.1", "::1"):
+        return [
+            "  Listening on this machine only. To open wfo from other machines, start it with",
+            "    WFO_HOST=0.0.0.0 ./run up          (every interface; the URL is then this machine's address)",
+            "    WFO_HOST=<this machine's address>  (one interface)",
+            "  and WFO_PUBLIC_URL=https://... when users come through a proxy or another name.",
+        ]
+    if settings.host in WILDCARD_HOSTS:
+        return [
+            f"  Listening on every interface (WFO_HOST={settings.host or '0.0.0.0'}); the URL above uses this",
+            "  machine's address. Set WFO_PUBLIC_URL=http://<name>:<port> if users open it by another name.",
+        ]
+    return [f"  (WFO_HOST={settings.host}; set WFO_PUBLIC_URL if users open it by another name)"]
+
+
+def print_banner(settings: Settings, report: dict[str, Any], seconds: float | None = None) -> None:
+    took = f"   (started in {seconds:.0f} s)" if seconds is not None else ""
+    lines = ["", f"  wfo is up: ready at  {settings.base_url}{took}", *url_advice(settings), ""]
+    lines.append(f"  home:       {settings.home}")
     if report.get("admin_created"):
         lines.append(f"  admin user: {report['username']}")
         if report.get("generated"):
@@ -200,6 +383,19 @@ def required_extras(settings: Settings) -> list[tuple[str, str]]:
     return needed
 
 
+def write_timings(settings: Settings, clock: StartClock, first_start: bool) -> Path:
+    timings = {
+        "first_start": first_start,
+        "ready_seconds": round(clock.elapsed(), 2),
+        "phases": clock.phases,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+    }
+    path = settings.run_dir / TIMINGS_FILE
+    path.write_text(json.dumps(timings, indent=2), encoding="utf-8")
+    return path
+
+
 def up(settings: Settings) -> int:
     for extra, feature in required_extras(settings):
         try:
@@ -207,23 +403,50 @@ def up(settings: Settings) -> int:
         except MissingExtraError as exc:
             raise SystemExit(f"wfo: {exc}") from None
     with instance_lock(settings):
+        clock = StartClock()
+        first_start = not settings.airflow_cfg.is_file()
+        kind = "first start: creating" if first_start else "starting"
+        print(f"wfo: {kind} the instance in {settings.home}", flush=True)
         write_config(settings)
         env = child_environment(settings)
-        print(f"wfo: preparing {settings.home} (database migration, roles) ...", flush=True)
-        report = run_init(settings, env)
         comps = components(settings, env)
         supervisor = Supervisor(comps, env)
-        previous = {
-            sig: signal.signal(sig, supervisor.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        init_process: list[subprocess.Popen[bytes]] = []
+
+        def stop(signum: int, frame: object = None) -> None:
+            supervisor.request_stop(signum, frame)
+            for proc in init_process:  # a Ctrl-C during the init step ends it too
+                proc.terminate()
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         state_path: Path | None = None
         try:
-            supervisor.start_all()
+            supervisor.start(NO_DATABASE)
+            clock.started_components(NO_DATABASE)
             state_path = write_state(settings, comps)
-            print(f"wfo: starting {', '.join(c.name for c in comps)} ...", flush=True)
-            dead = wait_until_healthy(settings, supervisor)
+            clock.say(f"starting {', '.join(NO_DATABASE)} (they need no database)")
+            clock.say("init step: database migration, roles, seeds ...")
+            early = threading.Thread(
+                target=watch_start,
+                args=(settings, supervisor, clock),
+                kwargs={"only": NO_DATABASE},
+                daemon=True,
+            )
+            early.start()  # says when they are ready, while the init step runs
+            report = run_init(settings, env, clock, on_start=init_process.append)
+            init_process.clear()
+            if supervisor._stop_requested is not None:
+                return 0
+            later = [c.name for c in comps if c.process is None]
+            supervisor.start(later)
+            clock.started_components(later)
+            state_path = write_state(settings, comps)
+            clock.say(f"starting {', '.join(later)} ...")
+            dead = watch_start(settings, supervisor, clock, only=tuple(later))
+            early.join(timeout=120)  # the log-server and validator: usually ready long before
             if dead is None and supervisor._stop_requested is None:
-                print_banner(settings, report)
+                write_timings(settings, clock, first_start)
+                print_banner(settings, report, clock.elapsed())
                 dead = supervisor.wait()
             if dead is not None:
                 print(

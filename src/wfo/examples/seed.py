@@ -77,8 +77,11 @@ def build_example_jar(destination: Path, spark_home: str | None) -> Path | None:
     return destination
 
 
-def seed_artifacts(spark_home: str | None) -> list[str]:
-    """Upload the example artifacts that are not in the repository yet; returns their names."""
+def seed_artifacts(spark_home: str | None, built_jar: Path | None = None) -> list[str]:
+    """Upload the example artifacts that are not in the repository yet; returns their names.
+
+    `built_jar`: the example jar built ahead (the init step compiles it while the database migrates).
+    """
     from wfo.repositories.code_artifacts import CodeArtifacts
     from wfo.repositories.errors import NotFoundError
     from wfo.repositories.files import Upload
@@ -99,7 +102,8 @@ def seed_artifacts(spark_home: str | None) -> list[str]:
             uploaded.append(source.name)
     if missing(JAR_NAME):
         with tempfile.TemporaryDirectory(prefix="wfo-jar-") as work:
-            built = build_example_jar(Path(work) / JAR_NAME, spark_home)
+            built = built_jar if built_jar and built_jar.is_file() else None
+            built = built or build_example_jar(Path(work) / JAR_NAME, spark_home)
             if built is not None:
                 repository.upload([Upload(JAR_NAME, io.BytesIO(built.read_bytes()))], "wfo")
                 uploaded.append(JAR_NAME)
@@ -123,8 +127,11 @@ def seed_notebooks(workspace: NotebookWorkspace | None = None) -> list[str]:
     return copied
 
 
-def seed_examples(settings: Settings, spark_home: str | None) -> dict[str, object]:
+def seed_examples(
+    settings: Settings, spark_home: str | None, built_jar: Path | None = None
+) -> dict[str, object]:
     """`spark_home`: the Spark the jar example compiles against (the CLI finds it; None: no jar)."""
     seed_data(settings)
     seed_variable(settings)
-    return {"examples_uploaded": seed_artifacts(spark_home), "example_notebooks_copied": seed_notebooks()}
+    uploaded = seed_artifacts(spark_home, built_jar)
+    return {"examples_uploaded": uploaded, "example_notebooks_copied": seed_notebooks()}
