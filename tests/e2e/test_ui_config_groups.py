@@ -25,6 +25,9 @@ from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.e2e
 
+# Playwright's `expect` waits 5 s by default; the pages' own waits use the suite's 20 s (conftest.py).
+WAIT_MS = 20_000
+
 
 def _site(**props: str) -> bytes:
     return render_hadoop_conf([Property(k.replace("_", "."), v) for k, v in props.items()])
@@ -93,7 +96,9 @@ def test_quickstart_in_the_browser(
     page.get_by_test_id("name-dialog-input").fill(group)
     page.get_by_test_id("name-dialog-submit").click()
     page.get_by_test_id(f"group-row-{group}").wait_for()
-    expect(page.get_by_test_id("groups-message")).to_contain_text(f"Added the group “{group}”")
+    expect(page.get_by_test_id("groups-message")).to_contain_text(
+        f"Added the group “{group}”", timeout=WAIT_MS
+    )
     page.get_by_test_id(f"group-set-default-{group}").click()
     page.get_by_test_id(f"group-default-badge-{group}").wait_for()
     # The previous default can be deleted no more than the new one: the UI shows the server's reason.
@@ -154,11 +159,11 @@ def test_quickstart_in_the_browser(
     mapred = [("mapred-site.xml", quickstart_files["mapred-site.xml"].read_bytes())]
     assert platform.upload(f"/wfo/api/v1/config-groups/{group}/hadoop", mapred, **op).status == 200
     page.goto(platform.base_url + f"/plugin/wfo/config-groups/{group}/livy")
+    page.get_by_role("heading", name="Livy configuration").wait_for()
     last_changed = page.get_by_test_id("group-last-changed")
-    expect(last_changed).to_contain_text("by op_user")
+    expect(last_changed).to_contain_text("by op_user", timeout=WAIT_MS)
 
     # Livy: a Basic_Access endpoint; the password is never shown again.
-    page.get_by_role("heading", name="Livy configuration").wait_for()
     page.get_by_test_id("livy-python-url").fill("http://livy.lab.example:8998")
     page.get_by_test_id("livy-python-auth").select_option("Basic_Access")
     page.get_by_test_id("livy-python-username").fill("etl")
@@ -166,7 +171,7 @@ def test_quickstart_in_the_browser(
     page.get_by_test_id("livy-save").click()
     page.get_by_test_id("livy-message").wait_for()
     # ...and after this save the header names the saver without a reload.
-    expect(last_changed).to_contain_text("by admin")
+    expect(last_changed).to_contain_text("by admin", timeout=WAIT_MS)
     page.reload()
     page.get_by_test_id("livy-python-url").wait_for()
     assert page.get_by_test_id("livy-python-password").input_value() == ""
@@ -177,11 +182,13 @@ def test_quickstart_in_the_browser(
     # A Spark dependency, dropped on the same kind of upload area as code artifacts have.
     page.get_by_test_id("wfo-nav-spark-dependencies").click()
     page.get_by_role("heading", name="Spark dependencies").wait_for()
-    expect(page.get_by_test_id("deps-drop-zone-types")).to_have_text("Accepted: .egg .jar .py .zip")
+    expect(page.get_by_test_id("deps-drop-zone-types")).to_have_text(
+        "Accepted: .egg .jar .py .zip", timeout=WAIT_MS
+    )
     dependency = f"quickstart_{secrets.token_hex(3)}.py"
     _drop_file(page, "deps-drop-zone", dependency, quickstart_files["helpers.py"].read_text())
     page.get_by_test_id(f"dep-row-{dependency}").wait_for()
-    expect(page.get_by_test_id("deps-message")).to_contain_text(dependency)
+    expect(page.get_by_test_id("deps-message")).to_contain_text(dependency, timeout=WAIT_MS)
     dependency_columns = _column_headings(page, "deps-table")
     platform.api("DELETE", f"/spark-dependencies/{dependency}", expected=(204,))
 

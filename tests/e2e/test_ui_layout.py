@@ -3,6 +3,7 @@ neighbouring column. Screenshots of what was checked are kept in the test's tmp 
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,12 @@ _OVERFLOWING_CONTENT_JS = """
 """
 
 
+def _assert_inside_cells(table: Any) -> None:
+    drawn_outside = table.evaluate(_OVERFLOWING_CONTENT_JS)
+    if drawn_outside:
+        pytest.fail("drawn outside its cell: " + json.dumps(drawn_outside))
+
+
 @pytest.fixture
 def crowded_brick(platform: Platform) -> Iterator[dict[str, Any]]:
     """A brick with a long description and many tags, as users write them."""
@@ -110,7 +117,7 @@ def test_tab_bar_and_code_bricks_fit_the_window(
         table = page.get_by_test_id("bricks-table")
         page.screenshot(path=str(tmp_path / f"code-bricks-{width}.png"), full_page=True)
         assert (tmp_path / f"code-bricks-{width}.png").stat().st_size > 0
-        assert table.evaluate(_OVERFLOWING_CONTENT_JS) == []
+        _assert_inside_cells(table)
 
         # The crowded row: its tags wrap inside their own column, under nothing else.
         cells = [row.locator(":scope > td").nth(i).bounding_box() for i in range(4)]
@@ -125,6 +132,7 @@ def test_tab_bar_and_code_bricks_fit_the_window(
         # The code opens inside the title column.
         row.get_by_test_id(f"brick-show-{crowded_brick['id']}").click()
         row.get_by_test_id(f"brick-code-{crowded_brick['id']}").wait_for()
-        assert table.evaluate(_OVERFLOWING_CONTENT_JS) == []
+        page.screenshot(path=str(tmp_path / f"code-bricks-{width}-code.png"), full_page=True)
+        _assert_inside_cells(table)
     finally:
         context.close()

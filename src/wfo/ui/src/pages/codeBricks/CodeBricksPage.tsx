@@ -136,7 +136,7 @@ export function CodeBricksPage() {
         loaded={loaded}
         row={(brick) => (
           <Table.Row data-testid="brick-row" data-title={brick.title} key={brick.id} verticalAlign="top">
-            <Table.Cell data-testid="brick-title-cell">
+            <Table.Cell data-testid="brick-title-cell" whiteSpace="normal">
               <HStack gap={2} minW={0}>
                 <Text fontWeight="semibold" title={brick.title} truncate>
                   {brick.title}
@@ -149,7 +149,14 @@ export function CodeBricksPage() {
               </HStack>
               {brick.description ? (
                 // Two lines at most; the whole text is in the tooltip and in the shown code's row.
-                <Text color="fg.muted" fontSize="xs" lineClamp={expanded === brick.id ? undefined : 2} title={brick.description}>
+                <Text
+                  color="fg.muted"
+                  fontSize="xs"
+                  lineClamp={expanded === brick.id ? undefined : 2}
+                  overflowWrap="anywhere" // long identifiers break inside the column too
+                  whiteSpace="normal"
+                  title={brick.description}
+                >
                   {brick.description}
                 </Text>
               ) : null}
