@@ -133,9 +133,8 @@ def render_config(
         },
         "fab": {
             "config_file": str(home / "webserver_config.py"),
-            # FAB's role sync runs once per start, in the init step (wfo.cli.initialize), and only when
-            # something that defines the roles changed: not again in the api-server (≈ 2 s CPU).
-            "update_fab_perms": "False",
+            # `update_fab_perms` stays on: the api-server's FAB app registers the permissions of its own
+            # views (users, roles ...) when it starts; without them Admin gets 403 on FAB's user API.
         },
         "wfo": {
             "port": str(settings.port),

@@ -199,8 +199,8 @@ def permissions_state() -> str | None:
 def sync_roles(sm: Any) -> None:
     """Create FAB's roles and ours; make our resources' grants equal to the declarative table.
 
-    FAB's own `sync_roles` runs here once: `[fab] update_fab_perms` is off in the generated config, so
-    neither this process's Flask app nor the api-server repeats it (DESIGN §9: grants happen here).
+    FAB's own `sync_roles` runs here first (DESIGN §9: grants happen here); the api-server's FAB app
+    adds the permissions of the views it registers when it starts (`[fab] update_fab_perms`).
     """
     sm.sync_roles()
     sm.bulk_sync_roles([{"role": roles.DEVELOPER, "perms": _developer_base_permissions(sm)}])
