@@ -26,7 +26,7 @@ function BrickCard({ brick, onInsert, canInsert }: { brick: CodeBrick; onInsert:
         </Text>
         {canInsert ? (
           <Button
-            colorPalette="blue"
+            colorPalette="brand"
             data-testid={`brick-insert-${brick.id}`}
             flexShrink={0}
             onClick={() => onInsert(brick.code)}
@@ -86,7 +86,7 @@ export function BricksPanel({ onInsert, canInsert }: { onInsert: (code: string) 
         <Heading as="h3" size="sm">
           Code bricks
         </Heading>
-        <Link asChild colorPalette="blue" fontSize="xs">
+        <Link asChild colorPalette="brand" fontSize="xs">
           <RouterLink data-testid="bricks-manage" to={appPath("code-bricks")}>
             Manage
           </RouterLink>

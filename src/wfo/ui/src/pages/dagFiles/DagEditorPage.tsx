@@ -34,7 +34,7 @@ function DagLinks({ dagIds, testId }: { dagIds: string[]; testId: string }) {
   return (
     <HStack gap={2} wrap="wrap">
       {dagIds.map((dagId) => (
-        <Link asChild colorPalette="blue" fontFamily="mono" key={dagId}>
+        <Link asChild colorPalette="brand" fontFamily="mono" key={dagId}>
           <RouterLink data-testid={`${testId}-${dagId}`} to={airflowDagPath(dagId)}>
             {dagId} ↗
           </RouterLink>
@@ -270,7 +270,7 @@ export function DagEditorPage({ example = false }: { example?: boolean }) {
 
   return (
     <VStack align="stretch" data-status={status} data-testid="dag-editor-page" gap={3}>
-      <Link asChild colorPalette="blue" fontSize="sm">
+      <Link asChild colorPalette="brand" fontSize="sm">
         <RouterLink data-testid="dag-editor-back" to={appPath("dag-files")}>
           ← All DAG files
         </RouterLink>

@@ -34,7 +34,7 @@ function DagIdLinks({ dagIds }: { dagIds: string[] }) {
   return (
     <Flex direction="column" gap={0}>
       {dagIds.map((dagId) => (
-        <Link asChild colorPalette="blue" fontFamily="mono" fontSize="sm" key={dagId}>
+        <Link asChild colorPalette="brand" fontFamily="mono" fontSize="sm" key={dagId}>
           <RouterLink data-testid={`dag-link-${dagId}`} to={airflowDagPath(dagId)}>
             {dagId}
           </RouterLink>
