@@ -76,6 +76,13 @@ class ValidationFailed(DagFileError):
         self.check = check
 
 
+def _rejected_reasons(report: DagFileUploadReport, shown: int = 10) -> str:
+    """The first `shown` rejected files and why, and how many more there are."""
+    reasons = "; ".join(f"{r.name}: {r.reason}" for r in report.rejected[:shown])
+    rest = len(report.rejected) - shown
+    return reasons + (f"; and {rest} more" if rest > 0 else "")
+
+
 class NothingImported(DagFileError):
     """Every file of an upload or import was rejected; nothing was written.
 
@@ -83,10 +90,9 @@ class NothingImported(DagFileError):
     """
 
     def __init__(self, report: DagFileUploadReport) -> None:
-        reasons = "; ".join(f"{r.name}: {r.reason}" for r in report.rejected[:10])
-        more = f"; and {len(report.rejected) - 10} more" if len(report.rejected) > 10 else ""
+        reasons = _rejected_reasons(report)
         super().__init__(
-            f"no file was accepted, {len(report.rejected)} rejected: {reasons}{more}",
+            f"no file was accepted, {len(report.rejected)} rejected: {reasons}",
             extra=report.model_dump(mode="json"),
         )
         self.report = report
@@ -99,10 +105,9 @@ class ImportRefused(DagFileError):
     """
 
     def __init__(self, report: DagFileUploadReport) -> None:
-        reasons = "; ".join(f"{r.name}: {r.reason}" for r in report.rejected[:10])
-        more = f"; and {len(report.rejected) - 10} more" if len(report.rejected) > 10 else ""
+        reasons = _rejected_reasons(report)
         super().__init__(
-            f"nothing was imported, {len(report.rejected)} file(s) refused: {reasons}{more}",
+            f"nothing was imported, {len(report.rejected)} file(s) refused: {reasons}",
             extra=report.model_dump(mode="json"),
         )
         self.report = report
