@@ -24,16 +24,7 @@ from wfo.dagfiles.store import DagFile, DagFolder, check_name
 
 
 def _public(info: DagFile, state: ParseState, content: str) -> DagExamplePublic:
-    return DagExamplePublic(
-        name=info.name,
-        size=info.size,
-        modified=info.modified,
-        revision=info.revision,
-        dag_ids=state.dag_ids,
-        state=state.state,
-        error=state.error,
-        description=description_of(content),
-    )
+    return DagExamplePublic(**service.file_public(info, state).model_dump(), description=description_of(content))
 
 
 def list_examples(examples: Path, access: DagCodeAccess, query: str | None = None) -> list[DagExamplePublic]:

@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 
 # --- reading as one user ----------------------------------------------------------------------------------
-def _public(info: DagFile, state: ParseState) -> DagFilePublic:
+def file_public(info: DagFile, state: ParseState) -> DagFilePublic:
+    """What a user sees of a stored DAG file and its parse state (examples add their description)."""
     return DagFilePublic(
         name=info.name,
         size=info.size,
@@ -59,7 +60,7 @@ def list_files(folder: DagFolder, access: DagCodeAccess, query: str | None = Non
     """
     needle = (query or "").lower()
     return [
-        _public(entry.file, entry.state)
+        file_public(entry.file, entry.state)
         for entry in reading.list_files(folder, access)
         if needle in entry.file.name.lower() or any(needle in dag_id.lower() for dag_id in entry.state.dag_ids)
     ]
@@ -69,7 +70,7 @@ def describe(folder: DagFolder, access: DagCodeAccess, name: str) -> DagFileDeta
     """A file's content, revision (to send back when saving), parse state, and whether it is legacy code."""
     info, content, state = reading.read(folder, access, name)
     return DagFileDetail(
-        **_public(info, state).model_dump(), content=content, legacy=is_legacy(info.name, content)
+        **file_public(info, state).model_dump(), content=content, legacy=is_legacy(info.name, content)
     )
 
 
