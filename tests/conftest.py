@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 
 # Airflow reads its configuration when first imported: give this pytest process a throwaway home so
-# importing our plugin or Airflow modules in-process never touches ~/airflow.
-if "AIRFLOW_HOME" not in os.environ:
+# importing our plugin or Airflow modules in-process never touches ~/airflow. Each xdist worker inherits
+# the controller's environment: it makes its own home (the in-process tests write SQLite there).
+_OWN_HOME = "WFO_PYTEST_AIRFLOW_HOME"
+if "AIRFLOW_HOME" not in os.environ or os.environ.get(_OWN_HOME) == os.environ["AIRFLOW_HOME"]:
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="wfo-pytest-airflow-")
+    os.environ[_OWN_HOME] = os.environ["AIRFLOW_HOME"]
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__AUTH_MANAGER"] = (
         "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
@@ -32,6 +35,16 @@ ARTIFACTS = Path(
 # Tiers in the order they run: the unit tier (seconds, no platform) reports first; a platform is started
 # only when the first integration test needs it.
 TIERS = ("unit", "integration", "e2e")
+
+
+# Workers (`-n auto` in pyproject.toml): the integration tier mostly waits on Airflow (a scheduler loop, a
+# task process starting), so two sessions with a platform each fill a 2-core machine; more than three only
+# multiply the platforms' memory and idle CPU.
+MAX_WORKERS = 3
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

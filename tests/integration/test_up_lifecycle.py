@@ -1,4 +1,5 @@
-"""`wfo up` as an admin meets it: first start, a dying component, restart, SIGTERM, nothing left over.
+"""`wfo up` as an admin meets it: first start with its progress, a dying component, a restart that skips
+the work already done, SIGTERM, nothing left over.
 
 Runs a second instance next to the session's platform, so it also shows two instances never cross. That
 instance runs on the local PostgreSQL server (production settings are the same program), so one extra
@@ -101,8 +102,27 @@ def test_first_start_failure_restart_and_clean_stop(
         if env_password is not None:
             os.environ["WFO_ADMIN_PASSWORD"] = env_password
 
-    # First start: a random admin password, printed once and kept in a 0600 file.
+    # First start: which component is starting and which is ready, then one line with the URL to open
+    # (issue 12; bench/startup/ measures the times recorded in run/startup.json).
     first_output = second.output()
+    for line in (
+        "first start: creating the instance",
+        "init: migrate done in",
+        "init: roles and admin user done in",
+        "ready: api-server",
+        "ready: scheduler",
+        "ready: dag-processor",
+        "ready: triggerer",
+        "ready: log-server",
+        "ready: dag-validator",
+        f"wfo is up: ready at  http://localhost:{port}",
+        "WFO_HOST=0.0.0.0",
+    ):
+        assert line in first_output, f"{line!r} not in the console output:\n{first_output}"
+    phases = {p["phase"]: p for p in json.loads((home / "run" / "startup.json").read_text())["phases"]}
+    assert phases["init: migrate"].get("cpu_seconds") is not None and "UI ready" in phases
+
+    # A random admin password, printed once and kept in a 0600 file.
     printed = re.search(r"password:\s+(\S+)", first_output)
     assert printed, first_output
     password_file = home / "admin-password.txt"
@@ -132,7 +152,9 @@ def test_first_start_failure_restart_and_clean_stop(
         headers={"X-Forwarded-For": "198.51.100.23"},
     )
     assert via_proxy.status == 401
-    events = second.request("GET", "/wfo/api/v1/audit/events?action=session.login", token=second.token()).json()
+    events = second.request(
+        "GET", "/wfo/api/v1/audit/events?action=session.login", token=second.token()
+    ).json()
     seen = {(e["user"], e["outcome"], e["source_ip"]) for e in events["events"]}
     assert ("nobody", "failure", "198.51.100.23") in seen
     # Both instances answer on their own port with their own users.
@@ -156,10 +178,15 @@ def test_first_start_failure_restart_and_clean_stop(
     assert "component 'scheduler' exited" in second.output()
     assert _wait_gone(home) == []
 
-    # Restart: same secrets, no password shown again.
+    # Restart: same secrets, no password shown again, and nothing changed since the first start: no
+    # migration, no role sync.
     second.output_path.unlink()  # type: ignore[union-attr]
     second.start(**env)
-    assert "password:" not in second.output()
+    later_output = second.output()
+    assert "password:" not in later_output and "first start" not in later_output
+    assert "init: migrate done in" in later_output
+    assert "(skipped: the database is at its head revisions)" in later_output
+    assert "(skipped: roles and users unchanged since the last sync)" in later_output
     fernet_after = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
     assert fernet_after == fernet_before
     assert second.request("GET", "/wfo/api/v1/me", token=second.token()).status == 200
