@@ -135,6 +135,10 @@ def render_config(
             "config_file": str(home / "webserver_config.py"),
             # `update_fab_perms` stays on: the api-server's FAB app registers the permissions of its own
             # views (users, roles ...) when it starts; without them Admin gets 403 on FAB's user API.
+            # FAB's own limiter counts every login POST per client address (5 per 40 s): behind one proxy
+            # or NAT a team's morning logins lock each other out. wfo's login guard throttles failures per
+            # user and per address, and audits them (wfo.plugin.guards.logins).
+            "auth_rate_limited": "False",
         },
         "wfo": {
             "port": str(settings.port),
