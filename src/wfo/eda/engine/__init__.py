@@ -1,0 +1,1 @@
+"""The polars engine: streaming statistics, data importance, the HTML report (imported lazily)."""
