@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -165,3 +166,38 @@ class CodeBrick(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(256))
+
+
+class SlaMiss(Base):
+    """A task instance that had not succeeded within its `sla` of the DAG run's start (wfo.sla), or a
+    missed DAG-level deadline alert of Airflow's (`kind` "deadline", no task).
+
+    Recorded once per (DAG, run, task) by the sla-monitor component; `dag_id`/`run_id` name Airflow's
+    rows by value (no foreign key into Airflow's tables).
+    """
+
+    __tablename__ = "wfo_sla_miss"
+    __table_args__ = (
+        UniqueConstraint("dag_id", "run_id", "task_id"),
+        Index("ix_wfo_sla_miss_dag_id_detected_at", "dag_id", "detected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # "task" (a task's sla=) | "deadline" (an Airflow deadline alert of the DAG run; task_id is "")
+    kind: Mapped[str] = mapped_column(String(16), default="task")
+    dag_id: Mapped[str] = mapped_column(String(250))
+    run_id: Mapped[str] = mapped_column(String(250))
+    task_id: Mapped[str] = mapped_column(String(250))
+    sla_seconds: Mapped[float] = mapped_column(Float)
+    # The DAG run's start_date (the reference point of the SLA).
+    run_started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expected_by: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    detected_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    # The task instance's state when the miss was detected (None: not scheduled yet).
+    state_at_detection: Mapped[str | None] = mapped_column(String(32))
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What was done to notify (e-mail recipients, callback outcome), for the page.
+    notification: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    note_updated_by: Mapped[str | None] = mapped_column(String(256))
+    note_updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
