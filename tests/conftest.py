@@ -14,10 +14,12 @@ import pytest
 # Airflow reads its configuration when first imported: give this pytest process a throwaway home so
 # importing our plugin or Airflow modules in-process never touches ~/airflow. Each xdist worker inherits
 # the controller's environment: it makes its own home (the in-process tests write SQLite there).
-_OWN_HOME = "WFO_PYTEST_AIRFLOW_HOME"
-if "AIRFLOW_HOME" not in os.environ or os.environ.get(_OWN_HOME) == os.environ["AIRFLOW_HOME"]:
+if (
+    "AIRFLOW_HOME" not in os.environ
+    or os.environ.get("WFO_PYTEST_AIRFLOW_HOME") == os.environ["AIRFLOW_HOME"]
+):
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="wfo-pytest-airflow-")
-    os.environ[_OWN_HOME] = os.environ["AIRFLOW_HOME"]
+    os.environ["WFO_PYTEST_AIRFLOW_HOME"] = os.environ["AIRFLOW_HOME"]
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["AIRFLOW__CORE__AUTH_MANAGER"] = (
         "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
