@@ -55,6 +55,7 @@ MATRIX_DAG = b"from airflow.sdk import DAG\n\nwith DAG('matrix_dag', schedule=No
 MATRIX_DAG_REVISION = hashlib.sha1(b"blob %d\0" % len(MATRIX_DAG) + MATRIX_DAG).hexdigest()
 # `{brick_id}` is replaced by the id of the brick the route's setup makes sure exists.
 BRICK = f"{BRICKS}/{{brick_id}}"
+SLA_MISSES = "/wfo/api/v1/sla-misses"
 MATRIX_XML = Upload(
     "files",
     "core-site.xml",
@@ -156,6 +157,8 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("POST", BRICKS): (CODE_WRITERS, {"title": "matrix new brick", "code": "x = 1\n"}),
     ("PUT", BRICK): (CODE_WRITERS, {"title": "matrix brick", "code": "x = 2\n", "tags": ["matrix"]}),
     ("DELETE", BRICK): (CODE_WRITERS, None),
+    ("GET", SLA_MISSES): (ALL - {"Public"}, None),
+    ("PATCH", f"{SLA_MISSES}/{{miss_id}}"): ({"Admin", "Op", "Developer", "User"}, {"note": "matrix"}),
 }
 
 
@@ -214,6 +217,7 @@ OVER_HTTP = {
     ("GET", "/api/dependencies/"),
     ("GET", "/api/configs/"),
     ("GET", "/api/dags/"),
+    ("GET", SLA_MISSES),
     *DECIDED_IN_ROUTE,
 }
 # Run before each request of a route (as admin): the object the route changes must exist. A setup may

@@ -33,6 +33,10 @@ CODE_BRICKS: Final = "WFO Code Bricks"
 # index, the object store's connection): Admin only (wfo.plugin.guards.connections).
 PUBLISHED_CONNECTIONS: Final = "WFO Published Connections"
 
+# Task SLA misses (wfo.sla): read by roles that read DAGs (each sees only DAGs Airflow lets them read);
+# the note ("analyzed and documented") written by roles that work on DAG runs.
+SLA_MISSES: Final = "WFO SLA Misses"
+
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
 ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
@@ -53,6 +57,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_ARTIFACTS: READ_WRITE,
         DAG_FILES: READ_WRITE,
         CODE_BRICKS: READ_WRITE,
+        SLA_MISSES: (CAN_READ, CAN_EDIT),
     },
     OP: {
         AUDIT_LOG: READ,
@@ -63,6 +68,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_ARTIFACTS: READ,
         DAG_FILES: READ,
         CODE_BRICKS: READ,
+        SLA_MISSES: (CAN_READ, CAN_EDIT),
     },
     DEVELOPER: {
         VISUALISATIONS: READ,
@@ -72,6 +78,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_ARTIFACTS: READ_WRITE,
         DAG_FILES: READ_WRITE,
         CODE_BRICKS: READ_WRITE,
+        SLA_MISSES: (CAN_READ, CAN_EDIT),
     },
     USER: {
         VISUALISATIONS: READ,
@@ -81,6 +88,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_ARTIFACTS: READ,
         DAG_FILES: READ,
         CODE_BRICKS: READ,
+        SLA_MISSES: (CAN_READ, CAN_EDIT),
     },
     VIEWER: {
         VISUALISATIONS: READ,
@@ -90,6 +98,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_ARTIFACTS: READ,
         DAG_FILES: READ,
         CODE_BRICKS: READ,
+        SLA_MISSES: READ,
     },
     PUBLIC: {},
 }

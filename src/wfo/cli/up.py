@@ -24,12 +24,14 @@ from wfo.cli.supervisor import Component, Supervisor, is_forwarded_task_output, 
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.extras import MissingExtraError, require_extra
 from wfo.settings import WILDCARD_HOSTS, Settings
+from wfo.sla.component import READY_FILE
 
 STATE_FILE = processes.STATE_FILE
 # Per-phase durations of the last start (read by bench/startup/run.py).
 TIMINGS_FILE = "startup.json"
 # Started before the init step: they need neither the database nor each other (spare core while it runs).
 NO_DATABASE = ("log-server", "dag-validator")
+SLA_MONITOR_LOG = "sla-monitor.log"
 
 
 class StartClock:
@@ -109,6 +111,8 @@ def components(settings: Settings, env: dict[str, str] | None = None) -> list[Co
             logs / "validator.log",
             env=scrubbed_environment(settings.home),
         ),
+        # Task SLAs (wfo.sla): reads the metadata DB, records misses, notifies; never runs DAG code itself.
+        Component("sla-monitor", [sys.executable, "-m", "wfo.sla.component"], logs / SLA_MONITOR_LOG),
     ]
 
 
@@ -234,7 +238,19 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
     checks |= {name: part_healthy(part) for name, part in _HEALTH_PARTS.items()}
     checks["log-server"] = lambda _health: _accepts((local, settings.worker_log_server_port))
     checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
+    checks["sla-monitor"] = lambda _health: _ready_file_alive(settings.run_dir / READY_FILE)
     return checks
+
+
+def _ready_file_alive(path: Path) -> bool:
+    """The sla-monitor wrote its pid once connected to the database, and that process still runs it."""
+    import psutil
+
+    try:
+        proc = psutil.Process(int(path.read_text(encoding="ascii")))
+        return any("wfo.sla.component" in part for part in proc.cmdline())
+    except (OSError, ValueError, psutil.Error):
+        return False
 
 
 def _cpu_seconds(component: Component) -> float | None:

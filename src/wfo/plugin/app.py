@@ -17,6 +17,7 @@ from wfo.plugin.routers import (
     config_groups,
     dag_files,
     me,
+    sla_misses,
     spark_dependencies,
     static,
     visualisations,
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
         code_artifacts,
         dag_files,
         code_bricks,
+        sla_misses,
     ):
         api.include_router(module.router)
     api.include_router(dag_files.examples_router)

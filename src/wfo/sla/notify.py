@@ -14,6 +14,7 @@ import html
 import sys
 from collections.abc import Callable
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,17 +61,40 @@ def send_mail(to: list[str], title: str, content: str) -> str:
     except AirflowNotFoundException:
         connection = None
     if connection is not None and connection.host:
-        from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-        with SmtpHook(smtp_conn_id=conn_id) as hook:
-            hook.send_email_smtp(
-                to=to, subject=title, html_content=content, from_email=hook.from_email or sender
-            )
+        send_through_connection(connection, to, title, content, sender)
         return f"e-mail to {', '.join(to)} (connection {conn_id})"
     from airflow.utils.email import send_email
 
     send_email(to=to, subject=title, html_content=content)
     return f"e-mail to {', '.join(to)} ([smtp] settings)"
+
+
+def send_through_connection(connection: Any, to: list[str], title: str, content: str, sender: str) -> None:
+    """An SMTP connection as the SMTP provider reads it: host, port, login, and the `disable_ssl`,
+    `disable_tls`, `from_email`, `timeout` extras (SSL and STARTTLS on unless disabled)."""
+    import smtplib
+    import ssl
+
+    from airflow.utils.email import build_mime_message
+
+    extra = connection.extra_dejson
+    sender = extra.get("from_email") or sender
+    message, recipients = build_mime_message(mail_from=sender, to=to, subject=title, html_content=content)
+    timeout = float(extra.get("timeout", 30))
+    port = connection.port or (25 if extra.get("disable_ssl") else 465)
+    client: smtplib.SMTP
+    if extra.get("disable_ssl"):
+        client = smtplib.SMTP(connection.host, port, timeout=timeout)
+        if not extra.get("disable_tls"):
+            client.starttls(context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP_SSL(
+            connection.host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    with client:
+        if connection.login and connection.password:
+            client.login(connection.login, connection.password)
+        client.sendmail(sender, recipients, message.as_string())
 
 
 class Notifier:
