@@ -12,6 +12,7 @@ import { CodeArtifactsPage } from "./pages/codeArtifacts/CodeArtifactsPage";
 import { CodeBricksPage } from "./pages/codeBricks/CodeBricksPage";
 import { ConfigGroupsPage } from "./pages/configGroups/ConfigGroupsPage";
 import { DagFilesPage } from "./pages/dagFiles/DagFilesPage";
+import { SlaMissesPage } from "./pages/SlaMissesPage";
 import { SparkDependenciesPage } from "./pages/SparkDependenciesPage";
 import { VisualisationsPage } from "./pages/VisualisationsPage";
 
@@ -37,6 +38,7 @@ export const RESOURCES = {
   dagFiles: "WFO DAG Files",
   codeBricks: "WFO Code Bricks",
   visualisations: "WFO Visualisations",
+  slaMisses: "WFO SLA Misses",
 } as const;
 
 export const PAGES: readonly WfoPage[] = [
@@ -45,6 +47,7 @@ export const PAGES: readonly WfoPage[] = [
   { path: "config-groups", label: "Config groups", description: "Hadoop, Spark, Kerberos and Livy settings per cluster; one group is the default.", resource: RESOURCES.configGroups, element: <ConfigGroupsPage /> },
   { path: "spark-dependencies", label: "Spark dependencies", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
   { path: "code-artifacts", label: "Code artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
+  { path: "sla-misses", label: "SLA misses", description: "Tasks that had not succeeded within their SLA: filter, document, open in the grid.", resource: RESOURCES.slaMisses, element: <SlaMissesPage /> },
   { path: "audit", label: "Audit log", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
   { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
 ];
