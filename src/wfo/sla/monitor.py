@@ -50,7 +50,10 @@ class SlaMonitor:
     # (dag_id, run_id, task_id) already met or recorded: not looked at again.
     settled: set[tuple[str, str, str]] = field(default_factory=set)
     next_due: dt.datetime | None = None
+    # Airflow deadline ids (DAG-level `deadline=` alerts) already copied to the page.
+    deadlines_seen: set[Any] = field(default_factory=set)
     _versions_read: float = 0.0
+    _deadlines_read: float = 0.0
 
     def refresh_versions(self, session: Session, force: bool = False) -> None:
         from airflow.models.serialized_dag import SerializedDagModel
@@ -144,7 +147,58 @@ class SlaMonitor:
                 if due:
                     recorded += self._decide(session, run, slas, due, now)
             self.settled &= live
+            self.copy_missed_deadlines(session, now)
         return recorded
+
+    def copy_missed_deadlines(self, session: Session, now: dt.datetime) -> None:
+        """DAG-level `deadline=` alerts are Airflow's own (the scheduler marks them missed and runs their
+        callback); a missed one is copied to `wfo_sla_miss` (kind "deadline", no task) to show on the page."""
+        from airflow.models.callback import Callback
+        from airflow.models.dagrun import DagRun
+        from airflow.models.deadline import Deadline
+
+        if time.monotonic() - self._deadlines_read < VERSIONS_SECONDS:
+            return
+        self._deadlines_read = time.monotonic()
+        since = now - dt.timedelta(seconds=CATCH_UP_SECONDS)
+        rows = session.execute(
+            select(
+                Deadline.id,
+                Deadline.deadline_time,
+                DagRun.dag_id,
+                DagRun.run_id,
+                DagRun.start_date,
+                DagRun.queued_at,
+                DagRun.state,
+                Callback.state,
+            )
+            .join(DagRun, DagRun.id == Deadline.dagrun_id)
+            .join(Callback, Callback.id == Deadline.callback_id, isouter=True)
+            .where(Deadline.missed.is_(True), Deadline.deadline_time >= since)
+        ).all()
+        for deadline_id, deadline_time, dag_id, run_id, started, queued, run_state, callback_state in rows:
+            if deadline_id in self.deadlines_seen:
+                continue
+            self.deadlines_seen.add(deadline_id)
+            reference = started or queued or deadline_time
+            miss = SlaMiss(
+                kind="deadline",
+                dag_id=dag_id,
+                run_id=run_id,
+                task_id="",
+                sla_seconds=max((deadline_time - reference).total_seconds(), 0.0),
+                run_started_at=reference,
+                expected_by=deadline_time,
+                detected_at=now,
+                state_at_detection=str(run_state) if run_state is not None else None,
+                notified=False,
+                notification=f"Airflow deadline alert; its callback: {callback_state or 'pending'}",
+            )
+            try:
+                session.add(miss)
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # this run's deadline is on the page already
 
     def _decide(
         self, session: Session, run: RunRow, slas: DagSlas, due: list[str], now: dt.datetime

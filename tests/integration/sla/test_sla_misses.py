@@ -63,6 +63,23 @@ with DAG("sla_cases", schedule=None):
     )
 """
 
+DEADLINE_DAG = """
+from datetime import timedelta
+
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+
+alert = DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_QUEUED_AT,
+    interval=timedelta(seconds=3),
+    callback=AsyncCallback("asyncio.sleep", kwargs={"delay": 0}),
+)
+with DAG("sla_deadline", schedule=None, deadline=alert):
+    BashOperator(task_id="slow", bash_command="sleep 8")
+"""
+
 
 def misses(platform: Platform, user: str = "admin", password: str | None = None, **query: str) -> list[Any]:
     params = "&".join(f"{key}={value}" for key, value in query.items())
@@ -105,7 +122,9 @@ def runs(platform: Platform, sink: SmtpSink, tmp_path_factory: pytest.TempPathFa
     called = Path(tmp_path_factory.mktemp("sla")) / "callback.txt"
     platform.deploy_dag("sla/sla_late.py", LATE_DAG.format(called=str(called)))
     platform.deploy_dag("sla/sla_cases.py", CASES_DAG)
+    platform.deploy_dag("sla/sla_deadline.py", DEADLINE_DAG)
     late, cases = platform.trigger("sla_late"), platform.trigger("sla_cases")
+    platform.trigger("sla_deadline")
     late_state = platform.wait_for_run("sla_late", late)
     cases_state = platform.wait_for_run("sla_cases", cases)
     return {"late": late, "cases": cases, "called": called, "states": (late_state, cases_state)}
@@ -154,6 +173,12 @@ def test_in_time_upstream_failed_and_retried_tasks(platform: Platform, runs: dic
     assert not by_task["retried"]["notified"] and "nobody to notify" in by_task["retried"]["notification"]
     assert {m["task_id"] for m in misses(platform, dag_id="sla_cases", notified="false")} == set(by_task)
     assert misses(platform, dag_id="sla_cases", notified="true") == []
+
+
+def test_a_dag_deadline_alert_shows_on_the_same_page(platform: Platform, runs: dict[str, Any]) -> None:
+    found = wait_for(lambda: misses(platform, dag_id="sla_deadline"))
+    assert [(m["kind"], m["task_id"]) for m in found] == [("deadline", "")]
+    assert found[0]["expected_by"] <= found[0]["detected_at"]
 
 
 def test_only_users_who_may_read_the_dag_see_its_misses(platform: Platform, runs: dict[str, Any]) -> None:
