@@ -1,0 +1,59 @@
+"""Local files as polars lazy frames: CSV/TSV scanned (streamed, every column as text), Excel via calamine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from wfo.eda.errors import UnreadableSource
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
+def separator_for(path: str | os.PathLike[str]) -> str:
+    return "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+
+
+INFER_ROWS = 10_000
+
+
+def scan_file(path: str | os.PathLike[str], *, text: bool = False) -> pl.LazyFrame:
+    """A lazy frame over a local CSV, TSV or Excel file; an empty file is a frame of no columns.
+
+    CSV columns get the types their first `INFER_ROWS` rows suggest (polars parses them natively, the
+    fast path); a later value that does not fit fails the query with `polars.exceptions.ComputeError`,
+    and `text=True` reads every column as text instead (the profile then reads each column's kind from
+    all of its values).
+    """
+    p = Path(path)
+    if p.suffix.lower() in EXCEL_SUFFIXES:
+        return read_excel(p).lazy()
+    if p.stat().st_size == 0:
+        return pl.LazyFrame()
+    try:
+        frame = pl.scan_csv(
+            p,
+            separator=separator_for(p),
+            infer_schema=not text,
+            infer_schema_length=INFER_ROWS,
+            encoding="utf8-lossy",
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+            missing_columns="insert",
+        )
+        frame.collect_schema()
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError) as exc:
+        kind = "TSV" if separator_for(p) == "\t" else "CSV"
+        raise UnreadableSource(f"{p.name} cannot be read as {kind}: {exc}") from exc
+    return frame
+
+
+def read_excel(path: Path) -> pl.DataFrame:
+    """The first sheet, through fastexcel (calamine): values only, formulas and links never evaluated."""
+    try:
+        return pl.read_excel(path, engine="calamine", sheet_id=1)
+    except (pl.exceptions.PolarsError, fastexcel.FastExcelError, ValueError, OSError) as exc:
+        raise UnreadableSource(f"{path.name} cannot be read as a spreadsheet: {exc}") from exc

@@ -1,0 +1,472 @@
+"""L0 statistics of a lazy frame in a bounded number of streaming passes.
+
+Pass 1 (one streaming query): counts, missing values, an approximate distinct count (HyperLogLog), and what
+each text column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean, text lengths.
+The kind of every column follows from it. Pass 2 (one streaming query plus one group-by per column of
+bounded cardinality): central moments, exact histograms, exact distinct counts and top values. Then a
+sample of at most `SAMPLE_ROWS` rows (every row when the source is that small) gives the quantiles,
+correlations and the top values of high-cardinality columns. Memory depends on `SAMPLE_ROWS` and
+`DISTINCT_EXACT_BOUND`, not on the number of rows.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from wfo.eda.engine.correlations import correlations, high_correlations
+from wfo.eda.engine.frames import scan_file
+from wfo.eda.errors import UnreadableSource
+from wfo.eda.schemas import (
+    Bin,
+    ColumnKind,
+    ColumnStats,
+    Overview,
+    Quantiles,
+    Report,
+    Sampling,
+    TextLengths,
+    ValueCount,
+    Warning_,
+)
+
+SAMPLE_ROWS = 100_000
+DISTINCT_EXACT_BOUND = 10_000
+TOP_VALUES = 10
+HISTOGRAM_BINS = 20
+SHOWN_ROWS = 10
+CATEGORICAL_MAX_DISTINCT = 50
+ID_MIN_ROWS = 10
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
+TRUE_FALSE = ["true", "false", "True", "False", "TRUE", "FALSE"]
+MISSING_WARN_SHARE = 0.2
+SKEW_WARN = 3.0
+IMBALANCE_SHARE = 0.9
+
+
+@dataclass
+class _Column:
+    """What the passes learn about one column; `key` names its aggregates in the queries."""
+
+    name: str
+    key: str
+    dtype: pl.DataType
+    kind: ColumnKind = "empty"
+    first: dict[str, Any] = field(default_factory=dict)
+    second: dict[str, Any] = field(default_factory=dict)
+    numeric: pl.Expr | None = None
+    when: pl.Expr | None = None  # datetimes as a datetime expression
+    integer: bool = False
+    distinct: int = 0
+    distinct_exact: bool = False
+    top: list[ValueCount] = field(default_factory=list)
+    top_exact: bool = True
+    bins: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def raw(self) -> pl.Expr:
+        return pl.col(self.name)
+
+    @property
+    def is_text(self) -> bool:
+        return self.dtype == pl.String
+
+    def as_text(self) -> pl.Expr:
+        return self.raw if self.is_text else self.raw.cast(pl.String)
+
+
+def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> Report:
+    """The L0 report of `frame` (see the module's docstring for the passes)."""
+    started = time.monotonic()
+    schema = frame.collect_schema()
+    columns = [_Column(name, f"c{i}", dtype) for i, (name, dtype) in enumerate(schema.items())]
+    if not columns:
+        return _empty_report(source, kind, started)
+
+    first = _first_pass(frame, columns)
+    rows = int(first["rows"])
+    for c in columns:
+        c.first = {k.split("|", 1)[1]: v for k, v in first.items() if k.startswith(c.key + "|")}
+        c.first["rows"] = rows
+        _decide_type(c)
+
+    _second_pass(frame, columns, rows)
+    sample, sampling = _sample(frame, rows)
+    for c in columns:
+        _finish_kind(c, rows)
+    stats = {c.name: _column_stats(c, rows, sample, sampling.rows_used == rows) for c in columns}
+    corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
+    warnings = [
+        Warning_(column=name, kind=w.split(":", 1)[0], message=w.split(":", 1)[1].strip())
+        for name, s in stats.items()
+        for w in s.warnings
+    ]
+    warnings += high_correlations(corr)
+    duplicates, duplicates_exact = _duplicates(frame, rows)
+    missing_cells = sum(s.missing for s in stats.values())
+    kinds: dict[str, int] = {}
+    for s in stats.values():
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    memory = int(sample.estimated_size() * (rows / sample.height)) if sample.height else 0
+    shown = frame.head(SHOWN_ROWS).collect()
+    return Report(
+        kind=kind,  # type: ignore[arg-type]
+        source=source,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        engine=f"polars {pl.__version__}",
+        seconds=round(time.monotonic() - started, 3),
+        overview=Overview(
+            rows=rows,
+            columns=len(columns),
+            missing_cells=missing_cells,
+            missing_share=_share(missing_cells, rows * len(columns)),
+            duplicate_rows=duplicates,
+            duplicate_rows_exact=duplicates_exact,
+            memory_bytes=memory,
+            kinds=kinds,
+        ),
+        columns=stats,
+        correlations=corr,
+        warnings=warnings,
+        sample=[{k: _text(v) for k, v in row.items()} for row in shown.iter_rows(named=True)],
+        statistics_sampling=sampling,
+    )
+
+
+def _empty_report(source: str, kind: str, started: float) -> Report:
+    return Report(
+        kind=kind,  # type: ignore[arg-type]
+        source=source,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        engine=f"polars {pl.__version__}",
+        seconds=round(time.monotonic() - started, 3),
+        overview=Overview(
+            rows=0,
+            columns=0,
+            missing_cells=0,
+            missing_share=0.0,
+            duplicate_rows=0,
+            duplicate_rows_exact=True,
+            memory_bytes=0,
+            kinds={},
+        ),
+        columns={},
+        correlations=correlations(pl.DataFrame(), {}, {}),
+        warnings=[Warning_(column=None, kind="empty", message="The source has no columns and no rows.")],
+        sample=[],
+        statistics_sampling=Sampling(rows_total=0, rows_used=0, method="all rows"),
+    )
+
+
+# --- pass 1 -------------------------------------------------------------------------------------------
+
+
+def _first_pass(frame: pl.LazyFrame, columns: list[_Column]) -> dict[str, Any]:
+    """One streaming query; text columns are read as numbers once (a derived column), not per statistic."""
+    derived: list[pl.Expr] = []
+    exprs: list[pl.Expr] = [pl.len().alias("rows")]
+    for c in columns:
+        k, col = c.key, c.raw
+        exprs += [
+            col.count().alias(f"{k}|count"),
+            col.drop_nulls().approx_n_unique().alias(f"{k}|approx_distinct"),
+        ]
+        if c.is_text:
+            derived += [
+                col.cast(pl.Float64, strict=False).fill_nan(None).alias(f"{k}#x"),
+                col.str.len_chars().alias(f"{k}#len"),
+            ]
+            number, lengths = pl.col(f"{k}#x"), pl.col(f"{k}#len")
+            exprs += [
+                number.count().alias(f"{k}|numbers"),
+                (number == number.round(0)).sum().alias(f"{k}|integers"),
+                col.is_in(TRUE_FALSE).sum().alias(f"{k}|booleans"),
+                col.str.contains(ISO_DATE).sum().alias(f"{k}|dates"),
+                col.min().alias(f"{k}|text_min"),
+                col.max().alias(f"{k}|text_max"),
+                lengths.min().alias(f"{k}|len_min"),
+                lengths.max().alias(f"{k}|len_max"),
+                lengths.mean().alias(f"{k}|len_mean"),
+                *_numeric_first(k, number),
+            ]
+        elif c.dtype.is_numeric():
+            exprs += _numeric_first(k, col.cast(pl.Float64).fill_nan(None))
+        elif c.dtype.is_temporal():
+            exprs += [col.min().alias(f"{k}|when_min"), col.max().alias(f"{k}|when_max")]
+    source = frame.with_columns(derived) if derived else frame
+    return source.select(exprs).collect(engine="streaming").row(0, named=True)
+
+
+def _numeric_first(k: str, x: pl.Expr) -> list[pl.Expr]:
+    return [
+        x.min().alias(f"{k}|min"),
+        x.max().alias(f"{k}|max"),
+        x.mean().alias(f"{k}|mean"),
+        (x == 0).sum().alias(f"{k}|zeros"),
+        (x < 0).sum().alias(f"{k}|negatives"),
+    ]
+
+
+def _decide_type(c: _Column) -> None:
+    """The physical reading of a column: number, boolean, datetime or text (ids and categories later)."""
+    f, count = c.first, c.first["count"]
+    # The sketch counts a missing value as one more value.
+    c.distinct = max(int(f["approx_distinct"]) - (1 if count < f["rows"] else 0), 0)
+    if count == 0:
+        c.kind = "empty"
+    elif c.dtype == pl.Boolean or (c.is_text and f["booleans"] == count):
+        c.kind = "boolean"
+    elif c.is_text and f["numbers"] == count:
+        c.kind, c.integer = "numeric", f["integers"] == count
+        c.numeric = c.raw.cast(pl.Float64, strict=False).fill_nan(None)
+    elif not c.is_text and "min" in f:
+        c.kind, c.integer = "numeric", c.dtype.is_integer()
+        c.numeric = c.raw.cast(pl.Float64).fill_nan(None)
+    elif c.is_text and f["dates"] == count:
+        c.kind, c.when = "datetime", c.raw.str.to_datetime(strict=False)
+        c.first["when_min"] = _parse_when(f["text_min"])
+        c.first["when_max"] = _parse_when(f["text_max"])
+    elif "when_min" in f:
+        c.kind, c.when = "datetime", c.raw.cast(pl.Datetime)
+    elif c.is_text and f["numbers"] >= count / 2:
+        c.kind = "mixed"
+    else:
+        c.kind = "text"  # categorical, text or id: decided with the exact distinct count
+
+
+def _parse_when(text: str) -> datetime:
+    return pl.Series([text]).str.to_datetime(strict=False).cast(pl.Datetime("us")).item()
+
+
+# --- pass 2 -------------------------------------------------------------------------------------------
+
+
+def _second_pass(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> None:
+    """Central moments and histogram counts (on derived columns: each value converted and binned once),
+    with the exact distinct counts and top values of the columns whose sketch is under the bound."""
+    derived: list[pl.Expr] = []
+    binned: list[pl.Expr] = []
+    exprs: list[pl.Expr] = []
+    for c in columns:
+        if not c.first["count"]:
+            continue
+        if c.numeric is not None:
+            x = pl.col(f"{c.key}#x")
+            derived.append(c.numeric.alias(f"{c.key}#x"))
+            mean = c.first["mean"]
+            exprs += [((x - mean) ** power).sum().alias(f"{c.key}|m{power}") for power in (2, 3, 4)]
+            c.bins = _numeric_bins(c.first["min"], c.first["max"], c.integer)
+            index, bin_counts = _bin_counts(c.key, x, c.bins)
+            binned.append(index)
+            exprs += bin_counts
+        elif c.when is not None:
+            lo, hi = (_micros(c.first["when_min"]), _micros(c.first["when_max"]))
+            c.bins = _numeric_bins(lo, hi, True)
+            derived.append(c.when.cast(pl.Datetime("us")).cast(pl.Int64).cast(pl.Float64).alias(f"{c.key}#x"))
+            index, bin_counts = _bin_counts(c.key, pl.col(f"{c.key}#x"), c.bins)
+            binned.append(index)
+            exprs += bin_counts
+    bounded = [c for c in columns if c.first["count"] and c.distinct <= DISTINCT_EXACT_BOUND]
+    queries = [frame.with_columns(derived).with_columns(binned).select(exprs)] if exprs else []
+    queries += [
+        frame.select(c.as_text().alias("value")).drop_nulls().group_by("value").agg(pl.len().alias("count"))
+        for c in bounded
+    ]
+    results = pl.collect_all(queries, engine="streaming") if queries else []
+    if exprs:
+        second = results.pop(0).row(0, named=True)
+        for c in columns:
+            c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
+    for c, counts in zip(bounded, results, strict=True):
+        c.distinct, c.distinct_exact = counts.height, True
+        c.top = _top(counts)
+
+
+def _numeric_bins(lo: float, hi: float, integer: bool) -> list[tuple[float, float]]:
+    if integer and hi - lo + 1 <= HISTOGRAM_BINS:  # one bar per value
+        return [(v - 0.5, v + 0.5) for v in range(int(lo), int(hi) + 1)]
+    if hi == lo:
+        return [(lo, hi)]
+    width = (hi - lo) / HISTOGRAM_BINS
+    return [(lo + i * width, lo + (i + 1) * width) for i in range(HISTOGRAM_BINS)]
+
+
+def _bin_counts(key: str, x: pl.Expr, bins: list[tuple[float, float]]) -> tuple[pl.Expr, list[pl.Expr]]:
+    """The bin index of each value (a derived column, computed once) and the count of each bin."""
+    if len(bins) == 1:
+        return x.is_not_null().cast(pl.Int8).alias(f"{key}#b"), [x.count().alias(f"{key}|bin0")]
+    lo, width = bins[0][0], bins[0][1] - bins[0][0]
+    index = ((x - lo) / width).floor().clip(0, len(bins) - 1).cast(pl.Int8).alias(f"{key}#b")
+    b = pl.col(f"{key}#b")
+    return index, [(b == i).sum().alias(f"{key}|bin{i}") for i in range(len(bins))]
+
+
+def _top(counts: pl.DataFrame) -> list[ValueCount]:
+    top = counts.sort(["count", "value"], descending=[True, False]).head(TOP_VALUES)
+    return [ValueCount(value=str(v), count=int(n)) for v, n in top.iter_rows()]
+
+
+def _micros(value: Any) -> float:
+    when = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp() * 1_000_000
+
+
+# --- sample, duplicates ------------------------------------------------------------------------------
+
+
+def _sample(frame: pl.LazyFrame, rows: int) -> tuple[pl.DataFrame, Sampling]:
+    if rows <= SAMPLE_ROWS:
+        return frame.collect(engine="streaming"), Sampling(rows_total=rows, rows_used=rows, method="all rows")
+    step = math.ceil(rows / SAMPLE_ROWS)
+    sample = (
+        frame.with_row_index("__wfo_row")
+        .filter(pl.col("__wfo_row").hash(seed=20261203) % step == 0)
+        .drop("__wfo_row")
+        .collect(engine="streaming")
+    )
+    method = f"rows whose index hashes to 0 modulo {step} (about 1 in {step}, spread over the whole source)"
+    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
+
+
+def _duplicates(frame: pl.LazyFrame, rows: int) -> tuple[int, bool]:
+    if rows <= SAMPLE_ROWS:
+        unique = frame.select(pl.struct(pl.all()).n_unique()).collect(engine="streaming").item()
+        return rows - int(unique), True
+    unique = frame.select(pl.struct(pl.all()).hash().approx_n_unique()).collect(engine="streaming").item()
+    return max(rows - int(unique), 0), False
+
+
+# --- the column's statistics -------------------------------------------------------------------------
+
+
+def _finish_kind(c: _Column, rows: int) -> None:
+    count = c.first["count"]
+    if c.kind == "text":
+        unique = c.distinct == count == rows
+        if unique and rows >= ID_MIN_ROWS and (c.first["len_max"] or 0) <= 64:
+            c.kind = "id"
+        elif c.distinct <= CATEGORICAL_MAX_DISTINCT or c.distinct <= count / 2:
+            c.kind = "categorical"
+    elif c.kind == "numeric" and c.integer and c.distinct == count == rows >= ID_MIN_ROWS:
+        span = c.first["max"] - c.first["min"] + 1
+        if span == rows:  # 1..n or any run of consecutive integers: a row number
+            c.kind = "id"
+
+
+def _column_stats(c: _Column, rows: int, sample: pl.DataFrame, sample_is_all: bool) -> ColumnStats:
+    f, s = c.first, c.second
+    count = int(f["count"])
+    stats = ColumnStats(
+        kind=c.kind,
+        source_type=str(c.dtype),
+        count=count,
+        missing=rows - count,
+        missing_share=_share(rows - count, rows),
+        distinct=c.distinct,
+        distinct_exact=c.distinct_exact,
+        unique_share=_share(c.distinct, count),
+    )
+    if not c.top and count:  # cardinality above the bound: the sample's top values
+        counts = (
+            sample.select(c.as_text().alias("value"))
+            .drop_nulls()
+            .group_by("value")
+            .agg(pl.len().alias("count"))
+        )
+        c.top, c.top_exact = _top(counts), sample_is_all
+    stats.top_values, stats.top_values_exact = c.top, c.top_exact
+    if c.is_text and count:
+        stats.lengths = TextLengths(min=f["len_min"], max=f["len_max"], mean=round(f["len_mean"], 6))
+        stats.numeric_share = _share(f["numbers"], count)
+    if c.numeric is not None and count:
+        _numeric_stats(stats, c, sample, sample_is_all)
+    if c.when is not None and count:
+        stats.first, stats.last = f["when_min"].isoformat(), f["when_max"].isoformat()
+        stats.histogram = [
+            Bin(start=_from_micros(a), end=_from_micros(b), count=int(s.get(f"bin{i}", 0)))
+            for i, (a, b) in enumerate(c.bins)
+        ]
+    stats.warnings = _warnings(stats, rows)
+    return stats
+
+
+def _numeric_stats(stats: ColumnStats, c: _Column, sample: pl.DataFrame, sample_is_all: bool) -> None:
+    f, s, n = c.first, c.second, c.first["count"]
+    stats.min, stats.max, stats.mean = float(f["min"]), float(f["max"]), float(f["mean"])
+    stats.zeros, stats.negatives = int(f["zeros"]), int(f["negatives"])
+    m2, m3, m4 = s["m2"] / n, s["m3"] / n, s["m4"] / n
+    stats.std = math.sqrt(s["m2"] / (n - 1)) if n > 1 else None
+    if m2 > 0:
+        stats.skewness, stats.kurtosis = m3 / m2**1.5, m4 / m2**2 - 3.0
+    assert c.numeric is not None
+    values = sample.select(c.numeric.alias("x")).drop_nulls()["x"]
+    if values.len():
+        q = {p: float(values.quantile(p / 100, interpolation="linear")) for p in (5, 25, 50, 75, 95)}  # type: ignore[arg-type]
+        stats.quantiles = Quantiles(p5=q[5], p25=q[25], p50=q[50], p75=q[75], p95=q[95])
+        stats.iqr, stats.quantiles_exact = q[75] - q[25], sample_is_all
+    stats.histogram = [Bin(start=a, end=b, count=int(s.get(f"bin{i}", 0))) for i, (a, b) in enumerate(c.bins)]
+
+
+def _warnings(stats: ColumnStats, rows: int) -> list[str]:
+    out: list[str] = []
+    if stats.count == 0:
+        return [f"empty: every value is missing ({rows} rows)"] if rows else []
+    if stats.distinct == 1:
+        out.append(
+            f"constant: one value only ({stats.top_values[0].value!r})"
+            if stats.top_values
+            else "constant: one value only"
+        )
+    elif stats.distinct == stats.count == rows and rows > 1:
+        out.append("unique: every value differs")
+    if stats.kind == "id":
+        out.append("id: looks like an identifier (unique, no missing values)")
+    if (
+        stats.kind in ("text", "categorical")
+        and stats.distinct > CATEGORICAL_MAX_DISTINCT
+        and stats.distinct < rows
+    ):
+        out.append(f"high_cardinality: {stats.distinct} distinct values")
+    if stats.missing_share >= MISSING_WARN_SHARE:
+        out.append(f"missing: {stats.missing_share:.1%} of the values are missing")
+    if stats.skewness is not None and abs(stats.skewness) > SKEW_WARN:
+        out.append(f"skewed: skewness {stats.skewness:.2f}")
+    if stats.kind == "mixed":
+        out.append(f"mixed_types: {stats.numeric_share:.1%} of the values are numbers, the rest text")
+    if stats.kind in ("categorical", "boolean") and stats.distinct >= 2 and stats.top_values:
+        top_share = stats.top_values[0].count / stats.count
+        if top_share >= IMBALANCE_SHARE:
+            out.append(f"imbalance: {stats.top_values[0].value!r} is {top_share:.1%} of the values")
+    return out
+
+
+def _share(part: int | float, whole: int | float) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def _from_micros(value: float) -> str:
+    return datetime.fromtimestamp(value / 1_000_000, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def profile_file(path: str | os.PathLike[str], *, source: str, kind: str = "preliminary") -> Report:
+    """The L0 report of a local CSV/TSV/Excel file: typed read first, every column as text if that fails."""
+    try:
+        return profile(scan_file(path), source=source, kind=kind)
+    except pl.exceptions.ComputeError:
+        pass  # a value past the first rows does not fit its column's inferred type
+    try:
+        return profile(scan_file(path, text=True), source=source, kind=kind)
+    except pl.exceptions.ComputeError as exc:
+        raise UnreadableSource(f"{os.path.basename(path)} cannot be read: {exc}") from exc
