@@ -115,6 +115,7 @@ def test_first_start_failure_restart_and_clean_stop(
         "ready: triggerer",
         "ready: log-server",
         "ready: dag-validator",
+        "ready: sla-monitor",
         f"wfo is up: ready at  http://localhost:{port}",
         "WFO_HOST=0.0.0.0",
     ):
