@@ -109,27 +109,39 @@ class Sampling(BaseModel):
     method: str
 
 
+class TargetBin(BaseModel):
+    """One bin of a feature (a value range or a category) and the target over its rows."""
+
+    label: str
+    rows: int
+    target: float = Field(description="Mean target (regression) or the share of `Importance.positive_class`.")
+
+
 class FeatureImportance(BaseModel):
     feature: str
+    kind: ColumnKind
     mutual_information: float
     permutation_importance: float
     permutation_importance_std: float
     rank: int
-    target_by_bin: list[Bin] = Field(
-        default_factory=list, description="Mean target (regression) or positive/majority-class rate per bin."
-    )
+    target_by_bin: list[TargetBin] = Field(default_factory=list)
 
 
 class Importance(BaseModel):
     target: str
     task: Literal["classification", "regression"]
     task_detected: Literal["classification", "regression"]
+    positive_class: str | None = Field(
+        default=None, description="Classification: the class whose share `target_by_bin` shows (the rarest)."
+    )
+    classes: int | None = None
     model: str
     cv_metric: str
     cv_scores: list[float]
     cv_score_mean: float
     sampling: Sampling
     features: list[FeatureImportance]
+    skipped: dict[str, str] = Field(default_factory=dict, description="Columns left out, and why.")
 
 
 class Report(BaseModel):

@@ -461,12 +461,21 @@ def _text(value: Any) -> str | None:
 
 
 def profile_file(path: str | os.PathLike[str], *, source: str, kind: str = "preliminary") -> Report:
-    """The L0 report of a local CSV/TSV/Excel file: typed read first, every column as text if that fails."""
+    """The L0 report of a local CSV/TSV/Excel file (see `read_and_profile`)."""
+    return read_and_profile(path, source=source, kind=kind)[0]
+
+
+def read_and_profile(
+    path: str | os.PathLike[str], *, source: str, kind: str = "preliminary"
+) -> tuple[Report, pl.LazyFrame]:
+    """The L0 report of a local file and the frame it was read with: typed first, all text if that fails."""
+    frame = scan_file(path)
     try:
-        return profile(scan_file(path), source=source, kind=kind)
+        return profile(frame, source=source, kind=kind), frame
     except pl.exceptions.ComputeError:
         pass  # a value past the first rows does not fit its column's inferred type
+    frame = scan_file(path, text=True)
     try:
-        return profile(scan_file(path, text=True), source=source, kind=kind)
+        return profile(frame, source=source, kind=kind), frame
     except pl.exceptions.ComputeError as exc:
         raise UnreadableSource(f"{os.path.basename(path)} cannot be read: {exc}") from exc
