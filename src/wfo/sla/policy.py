@@ -11,12 +11,17 @@ library and pluggy only.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Any
 
 import pluggy
 
 CARRIER_KEY = "wfo_sla"
 hookimpl = pluggy.HookimplMarker("airflow.policy")
+
+# Airflow warns that `sla=` / `sla_miss_callback=` do nothing; with wfo they do (docs/sla.md). Airflow
+# loads this module when it configures itself, before any DAG file is parsed, in every process.
+warnings.filterwarnings("ignore", message="The SLA feature is removed in Airflow 3", category=UserWarning)
 
 
 def sla_seconds(value: Any) -> float | None:
