@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from wfo.db.models import SlaMiss
@@ -271,12 +271,20 @@ def run_forever(monitor: SlaMonitor, notify: Callable[[list[Recorded]], None]) -
         except OperationalError as exc:  # e.g. SQLite busy while the scheduler writes: next poll
             print(f"sla-monitor: database busy, retrying: {exc.orig}", file=sys.stderr, flush=True)
             recorded = []
+        except SQLAlchemyError as exc:  # the database went away or a query failed: retried next poll
+            print(f"sla-monitor: database error, retrying: {exc}", file=sys.stderr, flush=True)
+            recorded = []
+            time.sleep(POLL_SECONDS)
         if recorded:
             print(
                 "sla-monitor: recorded "
                 + ", ".join(f"{r.dag_id}.{r.task_id} ({r.run_id})" for r in recorded),
                 flush=True,
             )
-            notify(recorded)
+            try:
+                notify(recorded)
+            except Exception as exc:  # noqa: BLE001 - a failed notification must not stop the platform
+                # (wfo up stops every component when one exits); the misses stay recorded, not notified.
+                print(f"sla-monitor: notification failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         time.sleep(monitor.seconds_to_sleep())
     return 0
