@@ -56,6 +56,8 @@ MATRIX_DAG_REVISION = hashlib.sha1(b"blob %d\0" % len(MATRIX_DAG) + MATRIX_DAG).
 # `{brick_id}` is replaced by the id of the brick the route's setup makes sure exists.
 BRICK = f"{BRICKS}/{{brick_id}}"
 SLA_MISSES = "/wfo/api/v1/sla-misses"
+EDA_RUNS = "/wfo/api/v1/eda/runs"
+EDA_USERS = {"Admin", "Developer"}
 MATRIX_XML = Upload(
     "files",
     "core-site.xml",
@@ -159,6 +161,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("DELETE", BRICK): (CODE_WRITERS, None),
     ("GET", SLA_MISSES): (ALL - {"Public"}, None),
     ("PATCH", f"{SLA_MISSES}/{{miss_id}}"): ({"Admin", "Op", "Developer", "User"}, {"note": "matrix"}),
+    ("POST", EDA_RUNS): (EDA_USERS, {"source": "store://matrix.csv"}),
+    ("GET", f"{EDA_RUNS}/{{run_id}}"): (EDA_USERS, None),
+    ("GET", f"{EDA_RUNS}/{{run_id}}/report"): (EDA_USERS, None),
+    ("GET", f"{EDA_RUNS}/{{run_id}}/report.json"): (EDA_USERS, None),
 }
 
 
@@ -193,6 +199,18 @@ def _matrix_brick(platform: Platform) -> str:
     return BRICK.replace("{brick_id}", str(brick["id"]))
 
 
+_EDA_RUN: dict[str, str] = {}
+
+
+def _matrix_eda_run(platform: Platform) -> str:
+    """Setup for `/eda/runs/{run_id}`: one EDA run exists (started once; its source need not exist)."""
+    if not _EDA_RUN:
+        body = {"source": "store://matrix.csv"}
+        created = platform.request("POST", EDA_RUNS, token=platform.token(), json_body=body, expected=(201,))
+        _EDA_RUN["path"] = f"{EDA_RUNS}/{created.json()['run_id']}"
+    return _EDA_RUN["path"]
+
+
 # The matrix is checked in two halves. In-process, for every route: the roles its auth marker admits
 # (`wfo.plugin.deps.require(resource, action)`, read against `wfo.auth.roles.GRANTS`) are the ones MATRIX
 # names. Over HTTP, for every role and anonymous: one route per resource (so FAB really enforces each
@@ -218,6 +236,7 @@ OVER_HTTP = {
     ("GET", "/api/configs/"),
     ("GET", "/api/dags/"),
     ("GET", SLA_MISSES),
+    ("GET", f"{EDA_RUNS}/{{run_id}}"),
     *DECIDED_IN_ROUTE,
 }
 # Run before each request of a route (as admin): the object the route changes must exist. A setup may
@@ -231,6 +250,7 @@ SETUP: dict[tuple[str, str], Callable[[Platform], str | None]] = {
     ("DELETE", f"{GROUP}/kerberos/krb5.conf"): _matrix_group(
         upload=Upload("files", "krb5.conf", b"[libdefaults]\n"), to="kerberos/files"
     ),
+    ("GET", f"{EDA_RUNS}/{{run_id}}"): _matrix_eda_run,
 }
 # Value of `{name}` in a route's path template, by path prefix (default: the UI bundle's name).
 PATH_NAMES = {f"{DEPS}/": "matrix.jar", f"{ARTIFACTS}/": "matrix.py"}

@@ -30,6 +30,7 @@ def test_every_mounted_route_requires_auth() -> None:
     assert not unguarded, f"routes without an auth dependency: {unguarded}"
     # The walk must actually see our routes (an empty app would pass vacuously).
     assert {"/api/v1/me", "/api/v1/visualisations", "/openapi.json", "/static/{name}"} <= set(checked)
+    assert {"/api/v1/eda/runs", "/api/v1/eda/runs/{run_id}", "/api/v1/eda/runs/{run_id}/report"} <= set(checked)
 
 
 def test_plugin_mounts_only_outside_reserved_prefixes() -> None:

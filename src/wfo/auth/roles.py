@@ -37,6 +37,10 @@ PUBLISHED_CONNECTIONS: Final = "WFO Published Connections"
 # the note ("analyzed and documented") written by roles that work on DAG runs.
 SLA_MISSES: Final = "WFO SLA Misses"
 
+# Exploratory data analysis (wfo.eda, the manual's Developer menu): a run reads whatever data the workers can
+# (data folders, the object store, tables through connections), so Developer/Admin only.
+EDA: Final = "WFO EDA"
+
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
 ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
@@ -58,6 +62,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         DAG_FILES: READ_WRITE,
         CODE_BRICKS: READ_WRITE,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
+        EDA: READ_WRITE,
     },
     OP: {
         AUDIT_LOG: READ,
@@ -79,6 +84,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         DAG_FILES: READ_WRITE,
         CODE_BRICKS: READ_WRITE,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
+        EDA: READ_WRITE,
     },
     USER: {
         VISUALISATIONS: READ,

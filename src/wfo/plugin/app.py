@@ -16,6 +16,7 @@ from wfo.plugin.routers import (
     code_bricks,
     config_groups,
     dag_files,
+    eda,
     me,
     sla_misses,
     spark_dependencies,
@@ -49,6 +50,7 @@ def create_app() -> FastAPI:
         dag_files,
         code_bricks,
         sla_misses,
+        eda,
     ):
         api.include_router(module.router)
     api.include_router(dag_files.examples_router)

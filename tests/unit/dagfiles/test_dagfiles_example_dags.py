@@ -77,7 +77,7 @@ def test_the_configured_bundle_is_the_one_read_here() -> None:
 def test_every_shipped_example_is_listed_with_its_dags_and_what_it_shows(airflow_session: Session) -> None:
     listed = example_dags.list_examples(DAGS_DIR, access(airflow_session))
     assert [e.name for e in listed] == EXAMPLES
-    assert len(listed) == 11
+    assert len(listed) == 12  # eleven examples and wfo_eda, the EDA system DAG
     spark_pi = next(e for e in listed if e.name == "example_spark_pi.py")
     assert spark_pi.dag_ids == ["ExampleSparkPi"]
     assert spark_pi.description.startswith("SparkPi with a JVM code artifact")

@@ -1,0 +1,160 @@
+"""EDA runs: a run of the system DAG `wfo_eda` with the source, kind and output folder in its conf.
+
+The api-server only creates the DAG run (as Airflow's own trigger route does) and reads its state; the
+analysis runs on a worker (`wfo.eda.task`). The run's id is the DAG run's id; its outputs are
+`outputs/<source>/<kind>/<timestamp>/<report>.html` and the `.json` twin in the object store.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from wfo.eda.errors import BadSource, EdaError, RunNotFound
+from wfo.eda.schemas import ReportKind
+from wfo.eda.sources import parse_source
+from wfo.settings import Settings
+from wfo.storage.errors import ObjectNotFoundError
+from wfo.storage.objectstore import ObjectStore
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+DAG_ID = "wfo_eda"
+REPORT_NAMES: dict[str, str] = {
+    "preliminary": "preliminary_report",
+    "data_importance": "table_and_feature_importance",
+}
+RUN_PREFIX = "eda__"
+
+
+class EdaRunCreate(BaseModel):
+    source: str = Field(max_length=1000, description="file:///..., store://<key> or conn://<conn_id>/<table>")
+    kind: ReportKind = "preliminary"
+    target: str | None = Field(
+        default=None, max_length=1000, description="The target column (data importance)."
+    )
+    task: Literal["classification", "regression"] | None = Field(
+        default=None, description="Overrides the detected task of a data-importance run."
+    )
+
+
+class EdaRunCreated(BaseModel):
+    run_id: str
+    dag_run_id: str
+    output: str = Field(
+        description="The report's object key; the JSON twin has the same name ending in .json."
+    )
+
+
+class EdaRunPublic(BaseModel):
+    run_id: str
+    state: str
+    source: str
+    kind: str
+    output: str
+    report_url: str | None = Field(description="Set once the run succeeded.")
+    json_url: str | None
+    dag_run_url: str
+
+
+class DagNotReady(EdaError):
+    """The wfo_eda DAG is not parsed yet (the platform is starting) or failed to import."""
+
+    status = 503
+
+
+def start_run(
+    session: Session, body: EdaRunCreate, username: str, settings: Settings, api_prefix: str
+) -> EdaRunCreated:
+    source = parse_source(body.source, settings)
+    if body.kind == "data_importance" and not (body.target or "").strip():
+        raise BadSource("A data-importance run needs a target column.")
+    now = datetime.now(UTC)
+    stamp = now.strftime("%Y-%m-%dT%H-%M-%SZ")
+    run_id = f"{RUN_PREFIX}{stamp}__{secrets.token_hex(4)}"
+    output = f"outputs/{source.slug}/{body.kind}/{stamp}/{REPORT_NAMES[body.kind]}.html"
+    conf: dict[str, Any] = {
+        "source": source.text,
+        "kind": body.kind,
+        "target": (body.target or "").strip() or None,
+        "task": body.task,
+        "output": output,
+    }
+    _create_dag_run(session, run_id, conf, username)
+    return EdaRunCreated(run_id=run_id, dag_run_id=run_id, output=output)
+
+
+def _create_dag_run(session: Session, run_id: str, conf: dict[str, Any], username: str) -> None:
+    from airflow.models.dag import DagModel
+    from airflow.models.dagbag import DBDagBag
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunTriggeredByType, DagRunType
+    from sqlalchemy import select
+
+    model = session.scalar(select(DagModel).where(DagModel.dag_id == DAG_ID, ~DagModel.is_stale))
+    dag = DBDagBag().get_latest_version_of_dag(DAG_ID, session=session) if model else None
+    if model is None or dag is None or model.has_import_errors:
+        raise DagNotReady(
+            f"The {DAG_ID} DAG is not ready yet (being parsed, or failed to import); try again."
+        )
+    if model.is_paused:  # a system DAG: runs started here must run
+        model.is_paused = False
+    now = datetime.now(UTC)
+    dag.create_dagrun(
+        run_id=run_id,
+        logical_date=None,
+        data_interval=None,
+        run_after=now,
+        conf=conf,
+        run_type=DagRunType.MANUAL,
+        triggered_by=DagRunTriggeredByType.REST_API,
+        triggering_user_name=username,
+        state=DagRunState.QUEUED,
+        session=session,
+    )
+
+
+def get_run(session: Session, run_id: str, api_prefix: str) -> EdaRunPublic:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.helpers import build_airflow_dagrun_url
+    from sqlalchemy import select
+
+    if not run_id.startswith(RUN_PREFIX):
+        raise RunNotFound(f"No EDA run {run_id!r}.")
+    run = session.scalar(select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.run_id == run_id))
+    if run is None:
+        raise RunNotFound(f"No EDA run {run_id!r}.")
+    conf = run.conf or {}
+    state = str(getattr(run.state, "value", run.state))
+    done = state == "success"
+    base = f"{api_prefix}/eda/runs/{run_id}"
+    return EdaRunPublic(
+        run_id=run_id,
+        state=state,
+        source=str(conf.get("source", "")),
+        kind=str(conf.get("kind", "")),
+        output=str(conf.get("output", "")),
+        report_url=f"{base}/report" if done else None,
+        json_url=f"{base}/report.json" if done else None,
+        dag_run_url=str(build_airflow_dagrun_url(dag_id=DAG_ID, run_id=run_id)),
+    )
+
+
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+
+
+def read_output(
+    session: Session, run_id: str, suffix: Literal[".html", ".json"], store: ObjectStore
+) -> bytes:
+    """The report (`.html`) or its JSON twin of a finished run; 404 while it runs or once deleted."""
+    run = get_run(session, run_id, "")
+    if run.report_url is None or not run.output.endswith(".html"):
+        raise RunNotFound(f"The run {run_id!r} has no report (state {run.state}).")
+    try:
+        return store.get_bytes(run.output.removesuffix(".html") + suffix, max_bytes=MAX_REPORT_BYTES)
+    except ObjectNotFoundError as exc:
+        raise RunNotFound(f"The report of run {run_id!r} was deleted.") from exc

@@ -1,0 +1,48 @@
+"""The worker side of an EDA run (called by the `wfo_eda` DAG): read the source, analyse, store the report."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wfo.eda.sources import checked_local_path, parse_source
+from wfo.settings import get_settings
+from wfo.storage.objectstore import ObjectStore
+
+
+def run_from_conf(conf: dict[str, Any]) -> dict[str, Any]:
+    """Analyse `conf["source"]` and store the HTML report at `conf["output"]` with its `.json` twin."""
+    from wfo.eda.engine.analyse import analyse_file
+    from wfo.eda.report_html import render
+
+    settings = get_settings()
+    source = parse_source(str(conf["source"]), settings)
+    output = str(conf["output"])
+    store = ObjectStore.from_settings(settings)
+    with tempfile.TemporaryDirectory(prefix="wfo-eda-") as tmp:
+        path = _local_copy(source, Path(tmp), settings, store)
+        report = analyse_file(
+            path,
+            source=source.text,
+            kind=conf.get("kind") or "preliminary",
+            target=conf.get("target"),
+            task=conf.get("task"),
+        )
+    store.put_bytes(output, render(report).encode("utf-8"))
+    store.put_bytes(output.removesuffix(".html") + ".json", report.model_dump_json(indent=1).encode("utf-8"))
+    return {"output": output, "rows": report.overview.rows, "columns": report.overview.columns}
+
+
+def _local_copy(source: Any, folder: Path, settings: Any, store: ObjectStore) -> Path:
+    if source.scheme == "file":
+        return checked_local_path(source, settings)
+    if source.scheme == "store":
+        target = folder / Path(source.path).name
+        with store.open(source.path) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        return target
+    from wfo.eda.sql import export_table
+
+    return export_table(source, folder)

@@ -1,0 +1,64 @@
+"""`/eda`: exploratory data analysis runs (the `wfo_eda` DAG) and their reports (Developer, Admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from airflow.api_fastapi.common.db.common import SessionDep
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from wfo.auth import roles
+from wfo.eda import runs
+from wfo.eda.runs import EdaRunCreate, EdaRunCreated, EdaRunPublic
+from wfo.plugin.audit import AuditRecord, audited
+from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.errors import errors
+from wfo.settings import get_settings
+from wfo.storage.objectstore import ObjectStore
+
+router = APIRouter(prefix="/eda", tags=["Exploratory data analysis"])
+
+CanRead = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_READ))]
+CanCreate = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_CREATE))]
+
+API_PREFIX = "/wfo/api/v1"
+# The report holds values from user data: it may show them, never run or load anything.
+REPORT_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@router.post("/runs", status_code=201, responses=errors(400, 503))
+def start_run(
+    body: EdaRunCreate,
+    session: SessionDep,
+    current: CanCreate,
+    audit: Annotated[AuditRecord, audited("eda_run.create")],
+) -> EdaRunCreated:
+    """Start a run of the `wfo_eda` DAG on `source` (400 with the reason for a source that is not allowed)."""
+    audit.object_id = body.source[:200]
+    created = runs.start_run(session, body, current.username, get_settings(), API_PREFIX)
+    audit.details = {"run_id": created.run_id, "kind": body.kind, "output": created.output}
+    return created
+
+
+@router.get("/runs/{run_id}", responses=errors(404))
+def read_run(run_id: str, session: SessionDep, _: CanRead) -> EdaRunPublic:
+    return runs.get_run(session, run_id, API_PREFIX)
+
+
+@router.get("/runs/{run_id}/report", response_class=Response, responses=errors(404))
+def read_report(run_id: str, session: SessionDep, _: CanRead) -> Response:
+    """The HTML report, sandboxed (no script, nothing loaded): open it in a new tab."""
+    data = runs.read_output(session, run_id, ".html", ObjectStore.from_settings())
+    return Response(content=data, media_type="text/html; charset=utf-8", headers=REPORT_HEADERS)
+
+
+@router.get("/runs/{run_id}/report.json", response_class=Response, responses=errors(404))
+def read_report_json(run_id: str, session: SessionDep, _: CanRead) -> Response:
+    """The report's JSON twin (schema: `wfo.eda.schemas.Report`, docs/eda.md)."""
+    data = runs.read_output(session, run_id, ".json", ObjectStore.from_settings())
+    return Response(content=data, media_type="application/json", headers=REPORT_HEADERS)

@@ -1,0 +1,157 @@
+"""EDA runs on the platform: the API starts `wfo_eda` runs, a worker writes the report, the API serves it.
+
+The issue's contract: POST /wfo/api/v1/eda/runs {"source", "kind", "target"} -> 201 {"run_id", "dag_run_id",
+"output"}; GET /wfo/api/v1/eda/runs/{run_id} -> {"state", "report_url", "json_url"}.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+
+from helpers.platform_runner import Platform
+
+pytestmark = pytest.mark.integration
+
+RUNS = "/eda/runs"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def wait_for(platform: Platform, run_id: str, timeout: float = 240.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = platform.api("GET", f"{RUNS}/{run_id}", expected=(200,)).json()
+        if run["state"] in ("success", "failed") or time.monotonic() > deadline:
+            return dict(run)
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def pg_table(platform: Platform) -> Iterator[str]:
+    """A PostgreSQL table on the local server and an Airflow connection to it; both removed afterwards."""
+    table = f"eda_{uuid.uuid4().hex[:10]}"
+    conn_id = f"eda_pg_{uuid.uuid4().hex[:6]}"
+    db = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    db.autocommit = True
+    with db.cursor() as cur:
+        cur.execute(f"CREATE TABLE public.{table} (id int, size float, colour text, bought boolean)")
+        rows = [(i, float(i % 10), ["red", "green", "blue"][i % 3], i % 10 >= 5) for i in range(300)]
+        cur.executemany(f"INSERT INTO public.{table} VALUES (%s, %s, %s, %s)", rows)
+    connection = {
+        "connection_id": conn_id,
+        "conn_type": "postgres",
+        "host": "127.0.0.1",
+        "port": 5432,
+        "login": "postgres",
+        "schema": "postgres",
+    }
+    platform.request(
+        "POST", "/api/v2/connections", json_body=connection, token=platform.token(), expected=(201,)
+    )
+    yield f"conn://{conn_id}/public.{table}"
+    platform.request("DELETE", f"/api/v2/connections/{conn_id}", token=platform.token())
+    with db.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS public.{table}")
+    db.close()
+
+
+def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: str) -> None:
+    data = platform.home / "eda-data"
+    data.mkdir(exist_ok=True)
+    name = f"people-{uuid.uuid4().hex[:6]}.csv"
+    rows = "".join(f"{i},{20 + i % 50},{'=cmd|calc' if i == 3 else 'x'}\n" for i in range(200))
+    (data / name).write_text(f'id,age,"{HOSTILE}"\n{rows}', encoding="utf-8")
+
+    # Both runs at once: the workers do them side by side.
+    started = [
+        platform.api(
+            "POST",
+            RUNS,
+            json_body={"source": f"file://{data / name}", "kind": "preliminary"},
+            expected=(201,),
+        ).json(),
+        platform.api(
+            "POST",
+            RUNS,
+            json_body={"source": pg_table, "kind": "data_importance", "target": "bought"},
+            expected=(201,),
+        ).json(),
+    ]
+    for created in started:
+        assert created["run_id"] == created["dag_run_id"]
+    assert started[0]["output"].startswith("outputs/file_") and name.replace("-", "_") in started[0][
+        "output"
+    ].replace("-", "_")
+    assert "/preliminary/" in started[0]["output"] and started[0]["output"].endswith(
+        "/preliminary_report.html"
+    )
+    assert started[1]["output"].startswith("outputs/conn_eda_pg_")
+    assert "/data_importance/" in started[1]["output"]
+    assert started[1]["output"].endswith("/table_and_feature_importance.html")
+
+    file_run, table_run = (wait_for(platform, created["run_id"]) for created in started)
+    for run in (file_run, table_run):
+        assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")
+
+    report = platform.request("GET", file_run["report_url"], token=platform.token(), expected=(200,))
+    headers = {k.lower(): v for k, v in report.headers.items()}
+    assert headers["content-type"].startswith("text/html")
+    assert headers["content-security-policy"].startswith("sandbox;")
+    page = report.body.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img" not in page and "<svg" in page
+    assert "=cmd|calc" in page
+    twin = platform.request("GET", file_run["json_url"], token=platform.token(), expected=(200,)).json()
+    assert list(twin["columns"]) == ["id", "age", HOSTILE]
+    assert twin["columns"]["age"]["min"] == 20 and twin["columns"]["age"]["max"] == 69
+    assert twin["overview"]["rows"] == 200
+
+    table = platform.request("GET", table_run["json_url"], token=platform.token(), expected=(200,)).json()
+    assert table["overview"]["rows"] == 300
+    importance = table["importance"]
+    assert importance["target"] == "bought" and importance["task"] == "classification"
+    # bought is size >= 5: the model finds it.
+    assert importance["features"][0]["feature"] == "size"
+    page = platform.request(
+        "GET", table_run["report_url"], token=platform.token(), expected=(200,)
+    ).body.decode()
+    assert 'id="feature-table"' in page
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"source": "file:///etc/passwd.csv"}, 400, "data folders"),
+        ({"source": "http://example.com/data.csv"}, 400, "file://, store:// or conn://"),
+        ({"source": "conn://pg/users; drop table x"}, 400, "conn://"),
+        ({"source": "store://../secrets.csv"}, 400, "store://"),
+        ({"source": "store://data.csv", "kind": "data_importance"}, 400, "target"),
+        ({"source": "store://data.csv", "kind": "everything"}, 422, None),
+    ],
+)
+def test_bad_requests_are_refused_and_start_nothing(
+    platform: Platform, body: dict[str, str], status: int, message: str | None
+) -> None:
+    before = _eda_runs(platform)
+    answer = platform.api("POST", RUNS, json_body=body)
+    assert answer.status == status, answer.body
+    if message:
+        assert message in answer.json()["detail"]
+    assert _eda_runs(platform) == before
+
+
+def test_unknown_run_is_404(platform: Platform) -> None:
+    assert platform.api("GET", f"{RUNS}/eda__nope").status == 404
+    assert platform.api("GET", f"{RUNS}/eda__nope/report").status == 404
+    # Only wfo_eda's runs are EDA runs.
+    assert platform.api("GET", f"{RUNS}/manual__2026-01-01").status == 404
+
+
+def _eda_runs(platform: Platform) -> int:
+    platform.wait_for_dag("wfo_eda")
+    answer = platform.request("GET", "/api/v2/dags/wfo_eda/dagRuns", token=platform.token(), expected=(200,))
+    return int(answer.json()["total_entries"])
