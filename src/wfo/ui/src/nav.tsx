@@ -45,9 +45,9 @@ export const PAGES: readonly WfoPage[] = [
   { path: "dag-files", label: "Manage DAGs", description: "Upload, create, edit and review DAG files, with validation, history and restore.", resource: RESOURCES.dagFiles, element: <DagFilesPage /> },
   { path: "code-bricks", label: "Code bricks", description: "Snippets to insert into DAGs from the editor.", resource: RESOURCES.codeBricks, element: <CodeBricksPage /> },
   { path: "config-groups", label: "Config groups", description: "Hadoop, Spark, Kerberos and Livy settings per cluster; one group is the default.", resource: RESOURCES.configGroups, element: <ConfigGroupsPage /> },
-  { path: "spark-dependencies", label: "Spark dependencies", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
+  { path: "spark-dependencies", label: "Spark dependencies", tab: "Spark deps", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
   { path: "code-artifacts", label: "Code artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
-  { path: "sla-misses", label: "SLA misses", description: "Tasks that had not succeeded within their SLA: filter, document, open in the grid.", resource: RESOURCES.slaMisses, element: <SlaMissesPage /> },
+  { path: "sla-misses", label: "SLA misses", tab: "SLAs", description: "Tasks that had not succeeded within their SLA: filter, document, open in the grid.", resource: RESOURCES.slaMisses, element: <SlaMissesPage /> },
   { path: "audit", label: "Audit log", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
   { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
 ];
