@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +48,7 @@ def miss(platform: Platform) -> dict[str, Any]:
 
 
 def test_admin_documents_a_miss_and_follows_it_to_the_grid(
-    page: Any, platform: Platform, miss: dict[str, Any]
+    page: Any, platform: Platform, miss: dict[str, Any], tmp_path: Path
 ) -> None:
     login(page, platform, "admin", platform.admin_password)
     page.goto(platform.base_url + "/plugin/wfo/sla-misses")
@@ -66,6 +67,7 @@ def test_admin_documents_a_miss_and_follows_it_to_the_grid(
     assert note.inner_text() == "the sleep is on purpose: e2e"
     page.reload()
     assert page.get_by_test_id(f"sla-note-{miss['id']}").inner_text() == "the sleep is on purpose: e2e"
+    page.screenshot(path=str(tmp_path / "sla-misses.png"), full_page=True)  # kept for a look
 
     page.get_by_test_id(f"sla-grid-link-{miss['id']}").click()
     page.wait_for_url(re.compile(r".*/dags/sla_e2e/runs/.+/tasks/late.*"))

@@ -30,6 +30,9 @@ from wfo.sla.detection import InstanceState, Recorded, expected_by, met, state_a
 POLL_SECONDS = 1.0
 # How often the list of DAG versions is re-read (a new version is also read when a run names it).
 VERSIONS_SECONDS = 2.0
+# Full re-read of the DAG versions list (forgets deleted ones); in between only recent updates are listed.
+FULL_READ_SECONDS = 300.0
+UPDATE_OVERLAP_SECONDS = 30.0
 # Deadlines missed while the monitor was down are still recorded when it comes back within this.
 CATCH_UP_SECONDS = 3600.0
 
@@ -53,15 +56,25 @@ class SlaMonitor:
     # Airflow deadline ids (DAG-level `deadline=` alerts) already copied to the page.
     deadlines_seen: set[Any] = field(default_factory=set)
     _versions_read: float = 0.0
+    _full_read: float = float("-inf")
+    _updated_since: dt.datetime | None = None
     _deadlines_read: float = 0.0
 
     def refresh_versions(self, session: Session, force: bool = False) -> None:
+        """Read the SLAs of new or changed DAG versions. Between full reads (every `FULL_READ_SECONDS`,
+        which also forget deleted versions) only rows updated lately are listed, so an idle monitor's
+        cost does not grow with the number of DAG versions."""
         from airflow.models.serialized_dag import SerializedDagModel
 
         if not force and time.monotonic() - self._versions_read < VERSIONS_SECONDS:
             return
+        full = time.monotonic() - self._full_read >= FULL_READ_SECONDS
+        query = select(SerializedDagModel.dag_version_id, SerializedDagModel.dag_hash)
+        if not full and self._updated_since is not None:
+            query = query.where(SerializedDagModel.last_updated >= self._updated_since)
+        read_at = dt.datetime.now(dt.UTC)
         self._versions_read = time.monotonic()
-        rows = session.execute(select(SerializedDagModel.dag_version_id, SerializedDagModel.dag_hash)).all()
+        rows = session.execute(query).all()
         changed = [version for version, dag_hash in rows if self.versions.get(version, ("",))[0] != dag_hash]
         if changed:
             for model in session.scalars(
@@ -69,9 +82,13 @@ class SlaMonitor:
             ):
                 data = model.data
                 self.versions[model.dag_version_id] = (model.dag_hash, dag_slas(data) if data else None)
-        present = {version for version, _hash in rows}
-        for gone in set(self.versions) - present:
-            del self.versions[gone]
+        if full:
+            present = {version for version, _hash in rows}
+            for gone in set(self.versions) - present:
+                del self.versions[gone]
+            self._full_read = time.monotonic()
+        # Overlapping windows: a row committed late with an earlier last_updated is still seen.
+        self._updated_since = read_at - dt.timedelta(seconds=UPDATE_OVERLAP_SECONDS)
 
     def slas_of(self, version: Any) -> DagSlas | None:
         found = self.versions.get(version)
