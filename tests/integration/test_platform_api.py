@@ -56,7 +56,8 @@ MATRIX_DAG_REVISION = hashlib.sha1(b"blob %d\0" % len(MATRIX_DAG) + MATRIX_DAG).
 # `{brick_id}` is replaced by the id of the brick the route's setup makes sure exists.
 BRICK = f"{BRICKS}/{{brick_id}}"
 SLA_MISSES = "/wfo/api/v1/sla-misses"
-EDA_RUNS = "/wfo/api/v1/eda/runs"
+EDA = "/wfo/api/v1/eda"
+EDA_RUNS = f"{EDA}/runs"
 EDA_USERS = {"Admin", "Developer"}
 MATRIX_XML = Upload(
     "files",
@@ -165,6 +166,11 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", f"{EDA_RUNS}/{{run_id}}"): (EDA_USERS, None),
     ("GET", f"{EDA_RUNS}/{{run_id}}/report"): (EDA_USERS, None),
     ("GET", f"{EDA_RUNS}/{{run_id}}/report.json"): (EDA_USERS, None),
+    ("GET", f"{EDA}/sources"): (EDA_USERS, None),
+    ("POST", f"{EDA}/sources"): (EDA_USERS, {"source": "store://matrix.csv"}),
+    ("DELETE", f"{EDA}/sources/{{source_id}}"): (EDA_USERS, None),
+    ("GET", f"{EDA}/outputs/{{key:path}}"): (EDA_USERS, None),
+    ("DELETE", f"{EDA}/outputs/{{folder:path}}"): (EDA_USERS, None),
 }
 
 

@@ -201,3 +201,17 @@ class SlaMiss(Base):
     note: Mapped[str | None] = mapped_column(Text)
     note_updated_by: Mapped[str | None] = mapped_column(String(256))
     note_updated_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class EdaSource(Base):
+    """A data source saved on the EDA page (wfo.eda): its source string, as `POST /eda/runs` takes it."""
+
+    __tablename__ = "wfo_eda_source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # 500: a unique index must fit MySQL's 3072-byte key limit in utf8mb4.
+    source: Mapped[str] = mapped_column(String(500), unique=True)
+    # A target column remembered for its "Data importance" link.
+    target: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(256))

@@ -32,7 +32,7 @@ RUN_PREFIX = "eda__"
 
 
 class EdaRunCreate(BaseModel):
-    source: str = Field(max_length=1000, description="file:///..., store://<key> or conn://<conn_id>/<table>")
+    source: str = Field(max_length=500, description="file:///..., store://<key> or conn://<conn_id>/<table>")
     kind: ReportKind = "preliminary"
     target: str | None = Field(
         default=None, max_length=1000, description="The target column (data importance)."

@@ -25,7 +25,7 @@ FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xlsb", ".xl
 CONN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$")
 IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,62}"
 TABLE = re.compile(rf"^{IDENTIFIER}(\.{IDENTIFIER})?$")
-MAX_SOURCE = 1000
+MAX_SOURCE = 500
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def file_roots(settings: Settings) -> list[Path]:
 def parse_source(text: str, settings: Settings) -> Source:
     text = text.strip()
     if not text or len(text) > MAX_SOURCE or any(ord(ch) < 32 for ch in text):
-        raise BadSource("The source must be a URL of at most 1000 printable characters.")
+        raise BadSource(f"The source must be a URL of at most {MAX_SOURCE} printable characters.")
     scheme, _, rest = text.partition("://")
     if scheme == "file":
         return _file(text, rest, settings)

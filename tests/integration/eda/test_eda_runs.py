@@ -67,6 +67,10 @@ def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: 
     rows = "".join(f"{i},{20 + i % 50},{'=cmd|calc' if i == 3 else 'x'}\n" for i in range(200))
     (data / name).write_text(f'id,age,"{HOSTILE}"\n{rows}', encoding="utf-8")
 
+    source = f"file://{data / name}"
+    saved = platform.api("POST", "/eda/sources", json_body={"source": source}, expected=(201,)).json()
+    assert platform.api("POST", "/eda/sources", json_body={"source": source}).status == 409
+
     # Both runs at once: the workers do them side by side.
     started = [
         platform.api(
@@ -120,6 +124,21 @@ def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: 
         "GET", table_run["report_url"], token=platform.token(), expected=(200,)
     ).body.decode()
     assert 'id="feature-table"' in page
+
+    # The saved source lists its outputs tree; an output is opened and deleted by its key.
+    listed = platform.api("GET", "/eda/sources", expected=(200,)).json()["sources"]
+    entry = next(s for s in listed if s["id"] == saved["id"])
+    [output] = entry["outputs"]
+    assert output["kind"] == "preliminary" and output["report"] == started[0]["output"]
+    opened = platform.api("GET", f"/eda/outputs/{output['report']}", expected=(200,))
+    assert opened.body == report.body
+    assert platform.api("GET", "/eda/outputs/outputs/../../airflow.cfg").status == 404
+    platform.api("DELETE", f"/eda/outputs/{output['folder']}", expected=(204,))
+    assert platform.api("GET", f"/eda/outputs/{output['report']}").status == 404
+    assert platform.request("GET", file_run["report_url"], token=platform.token()).status == 404
+    platform.api("DELETE", f"/eda/sources/{saved['id']}", expected=(204,))
+    listed = platform.api("GET", "/eda/sources", expected=(200,)).json()["sources"]
+    assert saved["id"] not in [s["id"] for s in listed]
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from wfo.auth import roles
-from wfo.eda import runs
+from wfo.eda import runs, saved
 from wfo.eda.runs import EdaRunCreate, EdaRunCreated, EdaRunPublic
+from wfo.eda.saved import EdaSourceCreate, EdaSourceList, EdaSourcePublic
 from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
 from wfo.plugin.errors import errors
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/eda", tags=["Exploratory data analysis"])
 
 CanRead = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_READ))]
 CanCreate = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_CREATE))]
+CanDelete = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_DELETE))]
 
 API_PREFIX = "/wfo/api/v1"
 # The report holds values from user data: it may show them, never run or load anything.
@@ -62,3 +64,51 @@ def read_report_json(run_id: str, session: SessionDep, _: CanRead) -> Response:
     """The report's JSON twin (schema: `wfo.eda.schemas.Report`, docs/eda.md)."""
     data = runs.read_output(session, run_id, ".json", ObjectStore.from_settings())
     return Response(content=data, media_type="application/json", headers=REPORT_HEADERS)
+
+
+@router.get("/sources")
+def list_sources(session: SessionDep, _: CanRead) -> EdaSourceList:
+    """The saved sources, each with its outputs tree (newest first)."""
+    return saved.list_sources(session, get_settings(), ObjectStore.from_settings())
+
+
+@router.post("/sources", status_code=201, responses=errors(400, 409))
+def add_source(
+    body: EdaSourceCreate,
+    session: SessionDep,
+    current: CanCreate,
+    audit: Annotated[AuditRecord, audited("eda_source.create")],
+) -> EdaSourcePublic:
+    audit.object_id = body.source[:200]
+    return saved.add_source(session, body, current.username, get_settings())
+
+
+@router.delete("/sources/{source_id}", status_code=204, responses=errors(404))
+def delete_source(
+    source_id: int,
+    session: SessionDep,
+    _: CanDelete,
+    audit: Annotated[AuditRecord, audited("eda_source.delete", object_param="source_id")],
+) -> Response:
+    """Forget a saved source (its outputs stay until deleted)."""
+    audit.object_id = saved.delete_source(session, source_id)[:200]
+    return Response(status_code=204)
+
+
+@router.get("/outputs/{key:path}", response_class=Response, responses=errors(404))
+def read_output(key: str, _: CanRead) -> Response:
+    """A report (`.html`, sandboxed) or its JSON twin, by object key."""
+    data = saved.read_output(key, ObjectStore.from_settings())
+    media = "text/html; charset=utf-8" if key.endswith(".html") else "application/json"
+    return Response(content=data, media_type=media, headers=REPORT_HEADERS)
+
+
+@router.delete("/outputs/{folder:path}", status_code=204, responses=errors(400, 404))
+def delete_output(
+    folder: str,
+    _: CanDelete,
+    audit: Annotated[AuditRecord, audited("eda_output.delete", object_param="folder")],
+) -> Response:
+    """Delete one run's outputs: `outputs/<source>/<kind>/<timestamp>`."""
+    audit.details = {"files": saved.delete_output(folder, ObjectStore.from_settings())}
+    return Response(status_code=204)
