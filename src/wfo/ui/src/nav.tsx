@@ -12,6 +12,7 @@ import { CodeArtifactsPage } from "./pages/codeArtifacts/CodeArtifactsPage";
 import { CodeBricksPage } from "./pages/codeBricks/CodeBricksPage";
 import { ConfigGroupsPage } from "./pages/configGroups/ConfigGroupsPage";
 import { DagFilesPage } from "./pages/dagFiles/DagFilesPage";
+import { EdaPage } from "./pages/EdaPage";
 import { SlaMissesPage } from "./pages/SlaMissesPage";
 import { SparkDependenciesPage } from "./pages/SparkDependenciesPage";
 import { VisualisationsPage } from "./pages/VisualisationsPage";
@@ -39,6 +40,7 @@ export const RESOURCES = {
   codeBricks: "WFO Code Bricks",
   visualisations: "WFO Visualisations",
   slaMisses: "WFO SLA Misses",
+  eda: "WFO EDA",
 } as const;
 
 export const PAGES: readonly WfoPage[] = [
@@ -48,6 +50,7 @@ export const PAGES: readonly WfoPage[] = [
   { path: "spark-dependencies", label: "Spark dependencies", tab: "Spark deps", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
   { path: "code-artifacts", label: "Code artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
   { path: "sla-misses", label: "SLA misses", tab: "SLAs", description: "Tasks that had not succeeded within their SLA: filter, document, open in the grid.", resource: RESOURCES.slaMisses, element: <SlaMissesPage /> },
+  { path: "eda", label: "Exploratory data analysis", tab: "EDA", description: "Profile a file or table, rank its columns by importance for a target; reports in a tree per source.", resource: RESOURCES.eda, element: <EdaPage /> },
   { path: "audit", label: "Audit log", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
   { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
 ];

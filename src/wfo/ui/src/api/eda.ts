@@ -1,0 +1,67 @@
+/** Exploratory data analysis (`/wfo/api/v1/eda`): saved sources, their outputs, runs of `wfo_eda`. */
+import { api, segment, type HttpClient } from "./client";
+
+export type EdaKind = "preliminary" | "data_importance";
+
+export interface EdaOutput {
+  kind: EdaKind;
+  timestamp: string;
+  folder: string;
+  report: string | null;
+  json_key: string | null;
+}
+
+export interface EdaSource {
+  id: number;
+  source: string;
+  target: string | null;
+  created_at: string;
+  created_by: string | null;
+  outputs: EdaOutput[];
+}
+
+export interface EdaRunCreated {
+  run_id: string;
+  dag_run_id: string;
+  output: string;
+}
+
+export interface EdaRun {
+  run_id: string;
+  state: string;
+  source: string;
+  kind: string;
+  output: string;
+  report_url: string | null;
+  json_url: string | null;
+  dag_run_url: string;
+}
+
+const ROOT = "/eda";
+
+/** Object keys keep their "/": each part is encoded on its own. */
+function keyPath(key: string): string {
+  return key.split("/").map(segment).join("/");
+}
+
+export function edaApi(http: HttpClient) {
+  return {
+    sources: (signal?: AbortSignal) =>
+      http.request<{ sources: EdaSource[] }>("GET", `${ROOT}/sources`, signal ? { signal } : {}),
+    addSource: (source: string, target: string | null) =>
+      http.request<EdaSource>("POST", `${ROOT}/sources`, { body: { source, target } }),
+    deleteSource: (id: number) => http.request<void>("DELETE", `${ROOT}/sources/${id}`),
+    deleteOutput: (folder: string) => http.request<void>("DELETE", `${ROOT}/outputs/${keyPath(folder)}`),
+    start: (source: string, kind: EdaKind, target: string | null) =>
+      http.request<EdaRunCreated>("POST", `${ROOT}/runs`, { body: { source, kind, target } }),
+    run: (runId: string) => http.request<EdaRun>("GET", `${ROOT}/runs/${segment(runId)}`),
+    /** The browser opens this address in a new tab (the report is served sandboxed). */
+    outputUrl: (key: string) => http.href(`${ROOT}/outputs/${keyPath(key)}`),
+  };
+}
+
+export type EdaApi = ReturnType<typeof edaApi>;
+
+export function eda(): EdaApi {
+  return edaApi(api());
+}

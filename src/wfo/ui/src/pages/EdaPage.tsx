@@ -1,0 +1,286 @@
+/**
+ * Exploratory data analysis: saved sources with their "Preliminary" and "Data importance" runs (the play
+ * buttons start a run of the `wfo_eda` DAG), the run's state, and each source's outputs tree; a report
+ * opens in a new tab (served sandboxed).
+ */
+import { Badge, Box, Button, Card, Field, Flex, HStack, Input, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { useEffect, useState, type FormEvent } from "react";
+
+import { eda, type EdaKind, type EdaOutput, type EdaRun, type EdaSource } from "../api/eda";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { PageHeader } from "../components/PageHeader";
+import { useAsync } from "../hooks/useAsync";
+import { can, useCurrentUser } from "../hooks/useMe";
+import { RESOURCES } from "../nav";
+
+const KIND_LABEL: Record<EdaKind, string> = { preliminary: "Preliminary", data_importance: "Data importance" };
+const FINISHED = new Set(["success", "failed"]);
+
+function message(caught: unknown): string {
+  return caught instanceof Error ? caught.message : String(caught);
+}
+
+/** Polls a started run until it finishes; tells the page when it did (to refresh the outputs). */
+function RunStatus({ runId, output, onFinished }: { runId: string; output: string; onFinished: () => void }) {
+  const [run, setRun] = useState<EdaRun | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const next = await eda().run(runId);
+        if (stopped) return;
+        setRun(next);
+        if (FINISHED.has(next.state)) {
+          onFinished();
+          return;
+        }
+      } catch (caught: unknown) {
+        if (!stopped) setError(message(caught));
+      }
+      timer = setTimeout(() => void poll(), 2000);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [runId, onFinished]);
+  const state = run?.state ?? "queued";
+  return (
+    <Card.Root data-testid="eda-run" size="sm" variant="subtle">
+      <Card.Body gap={1}>
+        <HStack gap={2} wrap="wrap">
+          {FINISHED.has(state) ? null : <Spinner size="xs" />}
+          <Text>
+            Run <code>{runId}</code>:{" "}
+            <Badge colorPalette={state === "success" ? "green" : state === "failed" ? "red" : "gray"} data-testid="eda-run-state">
+              {state}
+            </Badge>
+          </Text>
+          {run ? (
+            <Link href={run.dag_run_url} rel="noopener noreferrer" target="_blank">
+              Airflow run
+            </Link>
+          ) : null}
+          {run?.report_url ? (
+            <Link data-testid="eda-run-report" href={run.report_url} rel="noopener noreferrer" target="_blank">
+              Open report
+            </Link>
+          ) : null}
+        </HStack>
+        <Text color="fg.muted" fontSize="xs" wordBreak="break-all">
+          Output: {output}
+        </Text>
+        {error ? <Text color="fg.error">{error}</Text> : null}
+      </Card.Body>
+    </Card.Root>
+  );
+}
+
+function Outputs({ outputs, canDelete, onChanged }: { outputs: EdaOutput[]; canDelete: boolean; onChanged: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  if (outputs.length === 0) {
+    return (
+      <Text color="fg.muted" fontSize="sm">
+        No outputs yet.
+      </Text>
+    );
+  }
+  const remove = async (folder: string) => {
+    if (!globalThis.confirm(`Delete the outputs in ${folder}?`)) return;
+    try {
+      await eda().deleteOutput(folder);
+      onChanged();
+    } catch (caught: unknown) {
+      setError(message(caught));
+    }
+  };
+  return (
+    <Box data-testid="eda-outputs" fontSize="sm">
+      {outputs.map((output) => (
+        <HStack gap={3} key={output.folder} py={0.5}>
+          <Text minW="9rem">{KIND_LABEL[output.kind]}</Text>
+          <Text color="fg.muted" fontFamily="mono" minW="12rem">
+            {output.timestamp}
+          </Text>
+          {output.report ? (
+            <Link data-testid="eda-output-report" href={eda().outputUrl(output.report)} rel="noopener noreferrer" target="_blank">
+              report.html
+            </Link>
+          ) : (
+            <Text color="fg.muted">running…</Text>
+          )}
+          {output.json_key ? (
+            <Link href={eda().outputUrl(output.json_key)} rel="noopener noreferrer" target="_blank">
+              JSON
+            </Link>
+          ) : null}
+          {canDelete ? (
+            <Button onClick={() => void remove(output.folder)} size="2xs" variant="ghost">
+              Delete
+            </Button>
+          ) : null}
+        </HStack>
+      ))}
+      {error ? <Text color="fg.error">{error}</Text> : null}
+    </Box>
+  );
+}
+
+function SourceRow({ source, canRun, canDelete, onChanged }: { source: EdaSource; canRun: boolean; canDelete: boolean; onChanged: () => void }) {
+  const [target, setTarget] = useState(source.target ?? "");
+  const [started, setStarted] = useState<{ runId: string; output: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const start = async (kind: EdaKind) => {
+    setError(null);
+    try {
+      const created = await eda().start(source.source, kind, kind === "data_importance" ? target.trim() || null : null);
+      setStarted({ output: created.output, runId: created.run_id });
+      onChanged();
+    } catch (caught: unknown) {
+      setError(message(caught));
+    }
+  };
+  const remove = async () => {
+    if (!globalThis.confirm(`Remove the source ${source.source}? Its outputs stay.`)) return;
+    try {
+      await eda().deleteSource(source.id);
+      onChanged();
+    } catch (caught: unknown) {
+      setError(message(caught));
+    }
+  };
+  return (
+    <Table.Row data-testid="eda-source">
+      <Table.Cell verticalAlign="top" wordBreak="break-all">
+        <Text fontFamily="mono" fontSize="sm">
+          {source.source}
+        </Text>
+      </Table.Cell>
+      <Table.Cell verticalAlign="top">
+        {canRun ? (
+          <Flex direction="column" gap={2}>
+            <HStack gap={2} wrap="wrap">
+              <Button data-testid="eda-run-preliminary" onClick={() => void start("preliminary")} size="xs" title="Run the preliminary report">
+                ▶ Preliminary
+              </Button>
+              <Input
+                aria-label="Target column"
+                data-testid="eda-target"
+                onChange={(event) => setTarget(event.target.value)}
+                placeholder="target column"
+                size="xs"
+                value={target}
+                width="10rem"
+              />
+              <Button
+                data-testid="eda-run-importance"
+                disabled={target.trim() === ""}
+                onClick={() => void start("data_importance")}
+                size="xs"
+                title="Run the data-importance report for the target column"
+              >
+                ▶ Data importance
+              </Button>
+              {canDelete ? (
+                <Button data-testid="eda-source-delete" onClick={() => void remove()} size="xs" variant="ghost">
+                  Delete
+                </Button>
+              ) : null}
+            </HStack>
+            {started ? <RunStatus onFinished={onChanged} output={started.output} runId={started.runId} /> : null}
+            {error ? (
+              <Text color="fg.error" data-testid="eda-error">
+                {error}
+              </Text>
+            ) : null}
+          </Flex>
+        ) : null}
+      </Table.Cell>
+      <Table.Cell verticalAlign="top">
+        <Outputs canDelete={canDelete} onChanged={onChanged} outputs={source.outputs} />
+      </Table.Cell>
+    </Table.Row>
+  );
+}
+
+function AddSource({ onAdded }: { onAdded: () => void }) {
+  const [value, setValue] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await eda().addSource(value.trim(), null);
+      setValue("");
+      onAdded();
+    } catch (caught: unknown) {
+      setError(message(caught));
+    }
+  };
+  return (
+    <Box as="form" mb={4} onSubmit={(event: FormEvent) => void submit(event)}>
+      <Field.Root invalid={error !== null} maxW="48rem">
+        <Field.Label>Add a data source</Field.Label>
+        <HStack gap={2} width="100%">
+          <Input
+            data-testid="eda-source-input"
+            onChange={(event) => setValue(event.target.value)}
+            placeholder="file:///…/data.csv, store://datasets/x.csv or conn://<connection>/<schema.table>"
+            value={value}
+          />
+          <Button colorPalette="brand" data-testid="eda-source-add" disabled={value.trim() === ""} type="submit">
+            Add
+          </Button>
+        </HStack>
+        {error === null ? (
+          <Field.HelperText>
+            Files under the instance's data folders, objects of the object store, or tables through an Airflow connection
+            (credentials stay in the connection).
+          </Field.HelperText>
+        ) : (
+          <Field.ErrorText data-testid="eda-source-error">{error}</Field.ErrorText>
+        )}
+      </Field.Root>
+    </Box>
+  );
+}
+
+export function EdaPage() {
+  const me = useCurrentUser();
+  const sources = useAsync((signal) => eda().sources(signal), []);
+  const canRun = can(me, RESOURCES.eda, "can_create");
+  const canDelete = can(me, RESOURCES.eda, "can_delete");
+  return (
+    <Box>
+      <PageHeader
+        description="Statistics, charts and correlations of a data source (Preliminary), and how much each column tells about a target (Data importance). Runs go to the wfo_eda DAG; reports open in a new tab."
+        title="Exploratory data analysis"
+      />
+      {canRun ? <AddSource onAdded={sources.reload} /> : null}
+      {sources.status === "error" ? <ErrorAlert error={sources.error} onRetry={sources.reload} /> : null}
+      {sources.data === undefined ? (
+        <Spinner />
+      ) : sources.data.sources.length === 0 ? (
+        <Text color="fg.muted">No sources yet.</Text>
+      ) : (
+        <Table.Root data-testid="eda-sources" size="sm">
+          <Table.Header>
+            <Table.Row>
+              <Table.ColumnHeader>Source</Table.ColumnHeader>
+              <Table.ColumnHeader>Run</Table.ColumnHeader>
+              <Table.ColumnHeader>Outputs</Table.ColumnHeader>
+            </Table.Row>
+          </Table.Header>
+          <Table.Body>
+            {sources.data.sources.map((source) => (
+              <SourceRow canDelete={canDelete} canRun={canRun} key={source.id} onChanged={sources.reload} source={source} />
+            ))}
+          </Table.Body>
+        </Table.Root>
+      )}
+    </Box>
+  );
+}
