@@ -23,8 +23,9 @@ class Overview(BaseModel):
     columns: int
     missing_cells: int
     missing_share: float
-    duplicate_rows: int
-    duplicate_rows_exact: bool
+    duplicate_rows: int | None = Field(
+        description="Rows equal to an earlier row; null past 20 M rows (not counted)."
+    )
     memory_bytes: int = Field(description="Estimated in-memory size of the data (polars, all columns).")
     kinds: dict[str, int] = Field(description="How many columns of each inferred kind.")
 

@@ -32,11 +32,31 @@ def correlations(
         and 2 <= _distinct(sample[n]) <= MAX_CATEGORIES
         and _distinct(sample[n]) < sample[n].count()  # a column of unique values is trivially associated
     ][:MAX_COLUMNS]
+    pearson, spearman = _numeric_matrices(values, numbers)
     return Correlations(
-        pearson=_matrix(numbers, lambda a, b: _pearson(values[a], values[b])),
-        spearman=_matrix(numbers, lambda a, b: _pearson(values[a], values[b], ranked=True)),
+        pearson=pearson,
+        spearman=spearman,
         cramers_v=_matrix(categories, lambda a, b: cramers_v(sample[a], sample[b])),
     )
+
+
+def _numeric_matrices(values: pl.DataFrame, names: list[str]) -> tuple[Matrix, Matrix]:
+    """Both matrices in one query (polars drops the rows where either value is missing, pair by pair)."""
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    exprs = [
+        pl.corr(names[i], names[j], method=method).alias(f"{method}|{i}|{j}")
+        for i, j in pairs
+        for method in ("pearson", "spearman")
+    ]
+    row = values.select(exprs).row(0, named=True) if exprs else {}
+    out: tuple[Matrix, Matrix] = ({n: {n: 1.0} for n in names}, {n: {n: 1.0} for n in names})
+    for k, method in enumerate(("pearson", "spearman")):
+        for i, j in pairs:
+            value = row[f"{method}|{i}|{j}"]
+            usable = value is not None and math.isfinite(value)
+            out[k][names[i]][names[j]] = out[k][names[j]][names[i]] = round(value, 6) if usable else None
+    # Keep the source's column order inside each row too.
+    return tuple({a: {b: m[a][b] for b in names} for a in names} for m in out)  # type: ignore[return-value]
 
 
 def _distinct(values: pl.Series) -> int:
@@ -50,18 +70,6 @@ def _matrix(names: list[str], pair: object) -> Matrix:
             value = 1.0 if a == b else pair(a, b)  # type: ignore[operator]
             out[a][b] = out[b][a] = None if value is None else round(float(value), 6)
     return out
-
-
-def _pearson(x: pl.Series, y: pl.Series, *, ranked: bool = False) -> float | None:
-    both = pl.DataFrame({"x": x, "y": y}).drop_nulls()
-    if both.height < 2:
-        return None
-    if ranked:
-        both = both.select(pl.col("x").rank("average"), pl.col("y").rank("average"))
-    a, b = both["x"].to_numpy().astype(float), both["y"].to_numpy().astype(float)
-    a, b = a - a.mean(), b - b.mean()
-    denominator = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    return None if denominator == 0 else float((a * b).sum()) / denominator
 
 
 def cramers_v(x: pl.Series, y: pl.Series) -> float | None:

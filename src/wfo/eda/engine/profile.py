@@ -37,6 +37,7 @@ from wfo.eda.schemas import (
 )
 
 SAMPLE_ROWS = 100_000
+DUPLICATES_MAX_ROWS = 20_000_000
 DISTINCT_EXACT_BOUND = 10_000
 TOP_VALUES = 10
 HISTOGRAM_BINS = 20
@@ -108,7 +109,7 @@ def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> R
         for w in s.warnings
     ]
     warnings += high_correlations(corr)
-    duplicates, duplicates_exact = _duplicates(frame, rows)
+    duplicates = _duplicates(frame, columns, rows)
     missing_cells = sum(s.missing for s in stats.values())
     kinds: dict[str, int] = {}
     for s in stats.values():
@@ -127,7 +128,6 @@ def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> R
             missing_cells=missing_cells,
             missing_share=_share(missing_cells, rows * len(columns)),
             duplicate_rows=duplicates,
-            duplicate_rows_exact=duplicates_exact,
             memory_bytes=memory,
             kinds=kinds,
         ),
@@ -152,7 +152,6 @@ def _empty_report(source: str, kind: str, started: float) -> Report:
             missing_cells=0,
             missing_share=0.0,
             duplicate_rows=0,
-            duplicate_rows_exact=True,
             memory_bytes=0,
             kinds={},
         ),
@@ -170,7 +169,11 @@ def _empty_report(source: str, kind: str, started: float) -> Report:
 def _first_pass(frame: pl.LazyFrame, columns: list[_Column]) -> dict[str, Any]:
     """One streaming query; text columns are read as numbers once (a derived column), not per statistic."""
     derived: list[pl.Expr] = []
-    exprs: list[pl.Expr] = [pl.len().alias("rows")]
+    # Distinct rows, as a sketch of row hashes (used when the source is too big for the exact count).
+    exprs: list[pl.Expr] = [
+        pl.len().alias("rows"),
+        pl.struct(pl.all()).hash().approx_n_unique().alias("row_hashes"),
+    ]
     for c in columns:
         k, col = c.key, c.raw
         exprs += [
@@ -274,18 +277,27 @@ def _second_pass(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> None
             exprs += bin_counts
     bounded = [c for c in columns if c.first["count"] and c.distinct <= DISTINCT_EXACT_BOUND]
     queries = [frame.with_columns(derived).with_columns(binned).select(exprs)] if exprs else []
-    queries += [
-        frame.select(c.as_text().alias("value")).drop_nulls().group_by("value").agg(pl.len().alias("count"))
-        for c in bounded
-    ]
+    if bounded:
+        # One scan for all of them: the columns as (column, value) rows, counted by a streaming group-by
+        # whose state is bounded by the sum of their distinct counts.
+        queries.append(
+            frame.select([c.as_text().alias(c.key) for c in bounded])
+            .unpivot(variable_name="column", value_name="value")
+            .drop_nulls()
+            .group_by("column", "value")
+            .agg(pl.len().alias("count"))
+        )
     results = pl.collect_all(queries, engine="streaming") if queries else []
     if exprs:
         second = results.pop(0).row(0, named=True)
         for c in columns:
             c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
-    for c, counts in zip(bounded, results, strict=True):
-        c.distinct, c.distinct_exact = counts.height, True
-        c.top = _top(counts)
+    if bounded:
+        per_column = results[0].partition_by("column", as_dict=True, include_key=False)
+        for c in bounded:
+            counts = per_column.get((c.key,), pl.DataFrame(schema={"value": pl.String, "count": pl.UInt32}))
+            c.distinct, c.distinct_exact = counts.height, True
+            c.top = _top(counts)
 
 
 def _numeric_bins(lo: float, hi: float, integer: bool) -> list[tuple[float, float]]:
@@ -336,12 +348,17 @@ def _sample(frame: pl.LazyFrame, rows: int) -> tuple[pl.DataFrame, Sampling]:
     return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
 
 
-def _duplicates(frame: pl.LazyFrame, rows: int) -> tuple[int, bool]:
-    if rows <= SAMPLE_ROWS:
-        unique = frame.select(pl.struct(pl.all()).n_unique()).collect(engine="streaming").item()
-        return rows - int(unique), True
-    unique = frame.select(pl.struct(pl.all()).hash().approx_n_unique()).collect(engine="streaming").item()
-    return max(rows - int(unique), 0), False
+def _duplicates(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> int | None:
+    """Rows equal to an earlier row: exact (distinct 64-bit row hashes), not counted past `DUPLICATES_MAX_ROWS`.
+
+    A sketch would be cheaper but its error (several % in polars) reads as thousands of duplicates that
+    are not there; the hashes cost 8 bytes a row instead.
+    """
+    if rows > DUPLICATES_MAX_ROWS:
+        return None
+    row = pl.struct([pl.col(c.name) for c in columns])
+    unique = frame.select(row.hash(seed=0).n_unique()).collect(engine="streaming").item()
+    return rows - int(unique)
 
 
 # --- the column's statistics -------------------------------------------------------------------------
