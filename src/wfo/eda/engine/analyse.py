@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Literal
 
 import polars as pl
 
-from wfo.eda.engine.importance import Task, importance
 from wfo.eda.engine.profile import profile, read_and_profile
 from wfo.eda.errors import UnknownTarget
 from wfo.eda.schemas import Report, ReportKind
+
+Task = Literal["classification", "regression"]
 
 
 def analyse_file(
@@ -50,6 +52,8 @@ def _with_importance(
     if kind == "data_importance":
         if not target:
             raise UnknownTarget("A data-importance run needs a target column.")
+        from wfo.eda.engine.importance import importance  # scikit-learn: only for data importance
+
         report.importance = importance(frame, report, target, task)
         report.seconds = round(time.monotonic() - started, 3)
     return report
