@@ -171,6 +171,7 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("DELETE", f"{EDA}/sources/{{source_id}}"): (EDA_USERS, None),
     ("GET", f"{EDA}/outputs/{{key:path}}"): (EDA_USERS, None),
     ("DELETE", f"{EDA}/outputs/{{folder:path}}"): (EDA_USERS, None),
+    ("POST", f"{EDA}/uploads"): (EDA_USERS, Upload("file", "matrix.csv", b"a,b\n1,2\n")),
 }
 
 

@@ -7,17 +7,20 @@ analysis runs on a worker (`wfo.eda.task`). The run's id is the DAG run's id; it
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
 from wfo.eda.errors import BadSource, EdaError, RunNotFound
 from wfo.eda.schemas import ReportKind
-from wfo.eda.sources import parse_source
+from wfo.eda.sources import FILE_SUFFIXES, parse_source
 from wfo.settings import Settings
-from wfo.storage.errors import ObjectNotFoundError
+from wfo.storage.errors import ObjectNotFoundError, UnsafeNameError
+from wfo.storage.names import safe_name
 from wfo.storage.objectstore import ObjectStore
 
 if TYPE_CHECKING:
@@ -68,24 +71,52 @@ class DagNotReady(EdaError):
 
 
 def start_run(
-    session: Session, body: EdaRunCreate, username: str, settings: Settings, api_prefix: str
+    session: Session, body: EdaRunCreate, username: str, settings: Settings, *, upload_of: str | None = None
 ) -> EdaRunCreated:
+    """Start a `wfo_eda` run; `upload_of` names the uploaded file a `store://eda-uploads/...` source holds
+    (its outputs go under `outputs/upload_<name>/`, and the run deletes the upload once read)."""
     source = parse_source(body.source, settings)
     if body.kind == "data_importance" and not (body.target or "").strip():
         raise BadSource("A data-importance run needs a target column.")
     now = datetime.now(UTC)
     stamp = now.strftime("%Y-%m-%dT%H-%M-%SZ")
     run_id = f"{RUN_PREFIX}{stamp}__{secrets.token_hex(4)}"
-    output = f"outputs/{source.slug}/{body.kind}/{stamp}/{REPORT_NAMES[body.kind]}.html"
+    slug = source.slug if upload_of is None else "upload_" + re.sub(r"[^A-Za-z0-9._-]+", "_", upload_of)[:100]
+    output = f"outputs/{slug}/{body.kind}/{stamp}/{REPORT_NAMES[body.kind]}.html"
     conf: dict[str, Any] = {
         "source": source.text,
         "kind": body.kind,
         "target": (body.target or "").strip() or None,
         "task": body.task,
         "output": output,
+        "delete_source": upload_of is not None,
     }
     _create_dag_run(session, run_id, conf, username)
     return EdaRunCreated(run_id=run_id, dag_run_id=run_id, output=output)
+
+
+UPLOADS = "eda-uploads"
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+def start_upload_run(
+    session: Session, filename: str, stream: BinaryIO, username: str, settings: Settings, store: ObjectStore
+) -> EdaRunCreated:
+    """A preliminary report of an uploaded file: stored under `eda-uploads/` until its run has read it."""
+    try:
+        name = safe_name(filename)
+    except UnsafeNameError as exc:
+        raise BadSource(f"The file name cannot be used: {exc}") from exc
+    if not name.lower().endswith(FILE_SUFFIXES):
+        raise BadSource(f"Upload a CSV, TSV or Excel file ({', '.join(FILE_SUFFIXES)}).")
+    key = f"{UPLOADS}/{secrets.token_hex(8)}/{name}"
+    store.put_stream(key, stream, max_bytes=MAX_UPLOAD_BYTES)
+    body = EdaRunCreate(source=f"store://{quote(key)}", kind="preliminary")
+    try:
+        return start_run(session, body, username, settings, upload_of=name)
+    except EdaError:
+        store.delete(key, missing_ok=True)
+        raise
 
 
 def _create_dag_run(session: Session, run_id: str, conf: dict[str, Any], username: str) -> None:

@@ -22,7 +22,11 @@ def run_from_conf(conf: dict[str, Any]) -> dict[str, Any]:
     output = str(conf["output"])
     store = ObjectStore.from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="wfo-eda-") as tmp:
-        path = _local_copy(source, Path(tmp), settings, store)
+        try:
+            path = _local_copy(source, Path(tmp), settings, store)
+        finally:
+            if conf.get("delete_source") and source.scheme == "store":  # an upload: not kept
+                store.delete(source.path, missing_ok=True)
         report = analyse_file(
             path,
             source=source.text,

@@ -141,6 +141,25 @@ def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: 
     assert saved["id"] not in [s["id"] for s in listed]
 
 
+def test_an_uploaded_file_gets_a_preliminary_report_and_is_not_kept(platform: Platform) -> None:
+    name = f"upload {uuid.uuid4().hex[:6]}.csv"
+    answer = platform.upload("/wfo/api/v1/eda/uploads", [(name, b"a,b\n1,x\n2,y\n3,y\n")], field="file")
+    assert answer.status == 201, answer.body
+    created = answer.json()
+    assert created["output"].startswith(f"outputs/upload_{name.replace(' ', '_')}/preliminary/")
+    run = wait_for(platform, created["run_id"])
+    assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")
+    twin = platform.request("GET", run["json_url"], token=platform.token(), expected=(200,)).json()
+    assert twin["overview"]["rows"] == 3 and twin["columns"]["b"]["top_values"][0] == {
+        "value": "y",
+        "count": 2,
+    }
+    # The upload itself is gone from the object store; only the report stays.
+    assert not [p for p in (platform.home / "store" / "eda-uploads").rglob("*") if p.is_file()]
+    refused = platform.upload("/wfo/api/v1/eda/uploads", [("notes.exe", b"MZ")], field="file")
+    assert refused.status == 400 and "CSV, TSV or Excel" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [

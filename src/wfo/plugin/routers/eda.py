@@ -6,15 +6,18 @@ from typing import Annotated
 
 from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Depends
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from wfo.auth import roles
 from wfo.eda import runs, saved
+from wfo.eda.errors import BadSource
 from wfo.eda.runs import EdaRunCreate, EdaRunCreated, EdaRunPublic
 from wfo.eda.saved import EdaSourceCreate, EdaSourceList, EdaSourcePublic
 from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
 from wfo.plugin.errors import errors
+from wfo.plugin.uploads import multipart_body, multipart_form, uploads_of
 from wfo.settings import get_settings
 from wfo.storage.objectstore import ObjectStore
 
@@ -23,6 +26,9 @@ router = APIRouter(prefix="/eda", tags=["Exploratory data analysis"])
 CanRead = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_READ))]
 CanCreate = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_CREATE))]
 CanDelete = Annotated[CurrentUser, Depends(require(roles.EDA, roles.CAN_DELETE))]
+# The upload limit plus room for the multipart framing.
+UploadForm = Annotated[FormData, Depends(multipart_form(runs.MAX_UPLOAD_BYTES + 1024 * 1024))]
+_FILE_BODY = multipart_body({"file": {"type": "string", "format": "binary"}}, ["file"])
 
 API_PREFIX = "/wfo/api/v1"
 # The report holds values from user data: it may show them, never run or load anything.
@@ -42,8 +48,32 @@ def start_run(
 ) -> EdaRunCreated:
     """Start a run of the `wfo_eda` DAG on `source` (400 with the reason for a source that is not allowed)."""
     audit.object_id = body.source[:200]
-    created = runs.start_run(session, body, current.username, get_settings(), API_PREFIX)
+    created = runs.start_run(session, body, current.username, get_settings())
     audit.details = {"run_id": created.run_id, "kind": body.kind, "output": created.output}
+    return created
+
+
+@router.post("/uploads", status_code=201, openapi_extra=_FILE_BODY, responses=errors(400, 413, 415, 503))
+def upload_and_run(
+    session: SessionDep,
+    current: CanCreate,
+    form: UploadForm,
+    audit: Annotated[AuditRecord, audited("eda_upload.create")],
+) -> EdaRunCreated:
+    """A preliminary report of an uploaded CSV/TSV/Excel file (field `file`); the file is not kept."""
+    uploads = uploads_of(form, "file")
+    if len(uploads) != 1:
+        raise BadSource("Send one file in the field 'file'.")
+    audit.object_id = uploads[0].filename[:200]
+    created = runs.start_upload_run(
+        session,
+        uploads[0].filename,
+        uploads[0].stream,
+        current.username,
+        get_settings(),
+        ObjectStore.from_settings(),
+    )
+    audit.details = {"run_id": created.run_id, "output": created.output}
     return created
 
 

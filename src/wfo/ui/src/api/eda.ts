@@ -54,6 +54,12 @@ export function edaApi(http: HttpClient) {
     deleteOutput: (folder: string) => http.request<void>("DELETE", `${ROOT}/outputs/${keyPath(folder)}`),
     start: (source: string, kind: EdaKind, target: string | null) =>
       http.request<EdaRunCreated>("POST", `${ROOT}/runs`, { body: { source, kind, target } }),
+    /** A preliminary report of a file from this computer; the file is not kept. */
+    upload: (file: File) => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      return http.request<EdaRunCreated>("POST", `${ROOT}/uploads`, { form });
+    },
     run: (runId: string) => http.request<EdaRun>("GET", `${ROOT}/runs/${segment(runId)}`),
     /** The browser opens this address in a new tab (the report is served sandboxed). */
     outputUrl: (key: string) => http.href(`${ROOT}/outputs/${keyPath(key)}`),

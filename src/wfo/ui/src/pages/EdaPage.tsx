@@ -4,7 +4,7 @@
  * opens in a new tab (served sandboxed).
  */
 import { Badge, Box, Button, Card, Field, Flex, HStack, Input, Link, Spinner, Table, Text } from "@chakra-ui/react";
-import { useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 
 import { eda, type EdaKind, type EdaOutput, type EdaRun, type EdaSource } from "../api/eda";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -248,6 +248,53 @@ function AddSource({ onAdded }: { onAdded: () => void }) {
   );
 }
 
+function UploadFile() {
+  const [file, setFile] = useState<File | null>(null);
+  const [started, setStarted] = useState<{ runId: string; output: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const noop = useCallback(() => undefined, []);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (file === null) return;
+    setError(null);
+    setSending(true);
+    try {
+      const created = await eda().upload(file);
+      setStarted({ output: created.output, runId: created.run_id });
+    } catch (caught: unknown) {
+      setError(message(caught));
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <Box as="form" mb={6} onSubmit={(event: FormEvent) => void submit(event)}>
+      <Field.Root invalid={error !== null} maxW="48rem">
+        <Field.Label>Or upload a file for a preliminary report (not kept)</Field.Label>
+        <HStack gap={2}>
+          <Input
+            accept=".csv,.tsv,.tab,.txt,.xlsx,.xlsm,.xlsb,.xls,.ods"
+            data-testid="eda-upload-input"
+            onChange={(event) => setFile(event.target.files?.[0] ?? null)}
+            p={1}
+            type="file"
+          />
+          <Button data-testid="eda-upload" disabled={file === null} loading={sending} type="submit">
+            ▶ Preliminary
+          </Button>
+        </HStack>
+        {error === null ? null : <Field.ErrorText data-testid="eda-upload-error">{error}</Field.ErrorText>}
+      </Field.Root>
+      {started ? (
+        <Box mt={2}>
+          <RunStatus onFinished={noop} output={started.output} runId={started.runId} />
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
 export function EdaPage() {
   const me = useCurrentUser();
   const sources = useAsync((signal) => eda().sources(signal), []);
@@ -260,6 +307,7 @@ export function EdaPage() {
         title="Exploratory data analysis"
       />
       {canRun ? <AddSource onAdded={sources.reload} /> : null}
+      {canRun ? <UploadFile /> : null}
       {sources.status === "error" ? <ErrorAlert error={sources.error} onRetry={sources.reload} /> : null}
       {sources.data === undefined ? (
         <Spinner />
