@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import math
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +20,14 @@ from wfo.eda.errors import UnreadableSource
 from wfo.eda.schemas import Report
 
 from helpers.xlsx import write_xlsx
+
+
+def zipped(data: bytes) -> bytes:
+    """`data` as the only member of a zip archive."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.csv", data)
+    return out.getvalue()
 
 
 def run(path: Path) -> Report:
@@ -212,3 +224,12 @@ def test_a_late_value_of_another_type_is_seen(tmp_path: Path, monkeypatch: pytes
     c = run(write(tmp_path, text)).columns
     assert (c["n"].kind, c["n"].max, c["n"].source_type) == ("numeric", 40, "String")
     assert c["m"].kind == "mixed" and c["m"].numeric_share == pytest.approx(20 / 21, abs=1e-6)
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, zipped])
+def test_a_compressed_csv_is_refused_not_expanded(tmp_path: Path, compress: Callable[[bytes], bytes]) -> None:
+    # 200 kB that stand for 50 M rows: polars would decompress it on the fly.
+    path = tmp_path / "bomb.csv"
+    path.write_bytes(compress(b"a,b\n" + b"0,0\n" * 5_000_000))
+    with pytest.raises(UnreadableSource, match="compressed"):
+        profile_file(path, source="bomb.csv")

@@ -18,6 +18,8 @@ def separator_for(path: str | os.PathLike[str]) -> str:
 
 
 INFER_ROWS = 10_000
+# gzip, zstd, bzip2, xz, zip: not text.
+COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"BZh", b"\xfd7zXZ", b"PK\x03\x04")
 
 
 def scan_file(path: str | os.PathLike[str], *, text: bool = False) -> pl.LazyFrame:
@@ -33,6 +35,11 @@ def scan_file(path: str | os.PathLike[str], *, text: bool = False) -> pl.LazyFra
         return read_excel(p).lazy()
     if p.stat().st_size == 0:
         return pl.LazyFrame()
+    with p.open("rb") as handle:
+        head = handle.read(8)
+    if any(head.startswith(magic) for magic in COMPRESSED):
+        # polars would decompress it on the fly: a few kB can stand for billions of rows (a "zip bomb").
+        raise UnreadableSource(f"{p.name} is compressed; EDA reads plain CSV/TSV text (decompress it first).")
     try:
         frame = pl.scan_csv(
             p,
