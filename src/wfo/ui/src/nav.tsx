@@ -48,10 +48,10 @@ export const PAGES: readonly WfoPage[] = [
   { path: "code-bricks", label: "Code bricks", description: "Snippets to insert into DAGs from the editor.", resource: RESOURCES.codeBricks, element: <CodeBricksPage /> },
   { path: "config-groups", label: "Config groups", description: "Hadoop, Spark, Kerberos and Livy settings per cluster; one group is the default.", resource: RESOURCES.configGroups, element: <ConfigGroupsPage /> },
   { path: "spark-dependencies", label: "Spark dependencies", tab: "Spark deps", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
-  { path: "code-artifacts", label: "Code artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
+  { path: "code-artifacts", label: "Code artifacts", tab: "Artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
   { path: "sla-misses", label: "SLA misses", tab: "SLAs", description: "Tasks that had not succeeded within their SLA: filter, document, open in the grid.", resource: RESOURCES.slaMisses, element: <SlaMissesPage /> },
   { path: "eda", label: "Exploratory data analysis", tab: "EDA", description: "Profile a file or table, rank its columns by importance for a target; reports in a tree per source.", resource: RESOURCES.eda, element: <EdaPage /> },
-  { path: "audit", label: "Audit log", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
+  { path: "audit", label: "Audit log", tab: "Audit", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
   { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
 ];
 
