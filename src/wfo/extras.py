@@ -14,7 +14,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "notebooks": ("papermill", "ipykernel", "nbformat", "jupyter_client"),
     "celery": ("airflow.providers.celery",),
     "postgres": ("psycopg2",),
-    "eda": ("polars", "fastexcel", "sklearn"),
+    "eda": ("polars", "fastexcel", "sklearn", "pymysql"),
 }
 
 
