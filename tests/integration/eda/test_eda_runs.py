@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import psycopg2
+import pymysql
 import pytest
 
 from helpers.platform_runner import Platform
@@ -60,7 +61,38 @@ def pg_table(platform: Platform) -> Iterator[str]:
     db.close()
 
 
-def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: str) -> None:
+@pytest.fixture(scope="module")
+def mariadb_table(platform: Platform) -> Iterator[str]:
+    """A MariaDB database with one table on the local server, and an Airflow connection (type mysql) to it."""
+    database = f"eda_{uuid.uuid4().hex[:10]}"
+    conn_id = f"eda_my_{uuid.uuid4().hex[:6]}"
+    db = pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True)
+    with db.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {database}")
+        cur.execute(f"CREATE TABLE {database}.sales (id INT, region VARCHAR(20), amount DOUBLE, note TEXT)")
+        rows = [(i, ["north", "south"][i % 2], i * 1.5, "<b>n</b>" if i == 3 else None) for i in range(50)]
+        cur.executemany(f"INSERT INTO {database}.sales VALUES (%s, %s, %s, %s)", rows)
+    connection = {
+        "connection_id": conn_id,
+        "conn_type": "mysql",
+        "host": "127.0.0.1",
+        "port": 3306,
+        "login": "root",
+        "schema": database,
+    }
+    platform.request(
+        "POST", "/api/v2/connections", json_body=connection, token=platform.token(), expected=(201,)
+    )
+    yield f"conn://{conn_id}/sales"
+    platform.request("DELETE", f"/api/v2/connections/{conn_id}", token=platform.token())
+    with db.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {database}")
+    db.close()
+
+
+def test_runs_on_a_file_and_a_table_write_reports(
+    platform: Platform, pg_table: str, mariadb_table: str
+) -> None:
     data = platform.home / "eda-data"
     data.mkdir(exist_ok=True)
     name = f"people-{uuid.uuid4().hex[:6]}.csv"
@@ -86,6 +118,11 @@ def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: 
             expected=(201,),
         ).json(),
     ]
+    started.append(
+        platform.api(
+            "POST", RUNS, json_body={"source": mariadb_table, "kind": "preliminary"}, expected=(201,)
+        ).json()
+    )
     for created in started:
         assert created["run_id"] == created["dag_run_id"]
     assert started[0]["output"].startswith("outputs/file_") and name.replace("-", "_") in started[0][
@@ -98,8 +135,8 @@ def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: 
     assert "/data_importance/" in started[1]["output"]
     assert started[1]["output"].endswith("/table_and_feature_importance.html")
 
-    file_run, table_run = (wait_for(platform, created["run_id"]) for created in started)
-    for run in (file_run, table_run):
+    file_run, table_run, mariadb_run = (wait_for(platform, created["run_id"]) for created in started)
+    for run in (file_run, table_run, mariadb_run):
         assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")
 
     report = platform.request("GET", file_run["report_url"], token=platform.token(), expected=(200,))
@@ -124,6 +161,10 @@ def test_runs_on_a_file_and_a_table_write_reports(platform: Platform, pg_table: 
         "GET", table_run["report_url"], token=platform.token(), expected=(200,)
     ).body.decode()
     assert 'id="feature-table"' in page
+
+    sales = platform.request("GET", mariadb_run["json_url"], token=platform.token(), expected=(200,)).json()
+    assert sales["overview"]["rows"] == 50 and list(sales["columns"]) == ["id", "region", "amount", "note"]
+    assert sales["columns"]["amount"]["max"] == 73.5 and sales["columns"]["note"]["missing"] == 49
 
     # The saved source lists its outputs tree; an output is opened and deleted by its key.
     listed = platform.api("GET", "/eda/sources", expected=(200,)).json()["sources"]
