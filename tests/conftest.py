@@ -41,7 +41,8 @@ TIERS = ("unit", "integration", "e2e")
 
 # Workers (`-n auto` in pyproject.toml): the integration tier mostly waits on Airflow (a scheduler loop, a
 # task process starting), so two sessions with a platform each fill a 2-core machine; more than three only
-# multiply the platforms' memory and idle CPU.
+# multiply the platforms' memory and idle CPU. `--no-loadscope-reorder` keeps each worker's files in the
+# order below (xdist would start the biggest files first): unit tier first, fuzzing last on its platform.
 MAX_WORKERS = 3
 
 
