@@ -244,6 +244,23 @@ def test_missing_variable_at_parse_time_is_only_a_warning() -> None:
     assert "wfo_test_not_defined_anywhere" in result.warnings[0].message
 
 
+def test_a_task_sla_is_not_reported_as_removed() -> None:
+    """wfo keeps `sla=` working (docs/sla.md): Airflow's "SLA feature is removed" warning would mislead."""
+    source = dag_file(
+        """
+        from datetime import timedelta
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("with_sla", schedule=None, default_args={"sla": timedelta(minutes=5)}):
+            EmptyOperator(task_id="t", sla=timedelta(minutes=1))
+        """
+    )
+    result = validate_source("with_sla.py", source)
+    assert result.ok and result.dag_ids == ["with_sla"], result
+    assert not [w for w in result.warnings if "SLA" in w.message], result.warnings
+
+
 def test_missing_code_artifact_is_a_warning_naming_the_known_ones(tmp_path: Path) -> None:
     from wfo.dagfiles.artifact_refs import missing_artifact_warnings
     from wfo.repositories.code_artifacts import CodeArtifacts
