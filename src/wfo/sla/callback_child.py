@@ -71,7 +71,15 @@ def call(request: dict[str, Any]) -> None:
         SimpleNamespace(dag_id=m["dag_id"], task_id=m["task_id"], run_id=m["run_id"], state=m["state"])
         for m in blocking
     ]
-    callback(dag, task_list, blocking_task_list, slas, blocking_tis)
+    from airflow.sdk.bases.notifier import BaseNotifier
+
+    # One callable, or a list of them as Airflow's other callbacks take; an Airflow notifier
+    # (`SmtpNotifier(...)`, `SlackNotifier(...)`) is called in its own SLA form, which has no `slas`.
+    for each in callback if isinstance(callback, (list, tuple)) else [callback]:
+        if isinstance(each, BaseNotifier):
+            each(dag, task_list, blocking_task_list, blocking_tis)
+        else:
+            each(dag, task_list, blocking_task_list, slas, blocking_tis)
 
 
 def main() -> int:

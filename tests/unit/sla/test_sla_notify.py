@@ -141,3 +141,39 @@ def test_a_failing_callback_is_reported(tmp_path: Path) -> None:
     )
     outcome = run_sla_callback([recorded("extract", str(dag_file), callback=True)])
     assert outcome == "callback failed: ValueError: boom"
+
+
+NOTIFIER_DAG = """
+import json
+from datetime import datetime, timedelta
+from airflow.sdk import DAG
+from airflow.sdk.bases.notifier import BaseNotifier
+from airflow.providers.standard.operators.empty import EmptyOperator
+
+
+class FileNotifier(BaseNotifier):
+    template_fields = ("path",)
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def notify(self, context):
+        with open(self.path, "a") as fh:
+            fh.write(json.dumps({{"dag": context["dag"].dag_id, "tasks": context["task_list"]}}) + "\\n")
+
+
+with DAG("nightly", start_date=datetime(2024, 1, 1), schedule=None,
+         sla_miss_callback=[FileNotifier({first!r}), FileNotifier({second!r})]):
+    EmptyOperator(task_id="extract", sla=timedelta(seconds=5))
+"""
+
+
+def test_airflow_notifiers_in_the_callback_list_are_each_notified(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    dag_file = tmp_path / "nightly.py"
+    dag_file.write_text(NOTIFIER_DAG.format(first=str(first), second=str(second)), encoding="utf-8")
+    assert run_sla_callback([recorded("extract", str(dag_file), callback=True)]) == "callback ran"
+    for out in (first, second):
+        [line] = out.read_text().splitlines()
+        assert json.loads(line) == {"dag": "nightly", "tasks": "extract in manual__1"}
