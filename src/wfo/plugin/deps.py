@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from airflow.api_fastapi.core_api.security import get_user
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 
 from wfo.audit.service import Actor, record_separately
 from wfo.settings import get_settings
@@ -174,3 +174,7 @@ setattr(_authenticated, AUTH_MARKER, ("*", "authenticated"))
 
 # Any logged-in user (for routes that only reveal the caller's own data or public assets).
 Authenticated = Annotated[CurrentUser, Depends(_authenticated)]
+
+
+# A row id in a path: what the database can hold (a larger number is a 422, not an overflow and a 500).
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the row's id")]

@@ -12,7 +12,7 @@ from wfo.auth import roles
 from wfo.dagfiles import bricks
 from wfo.dagfiles.schemas import CodeBrickInput, CodeBrickList, CodeBrickPublic
 from wfo.plugin.audit import AuditRecord, audited
-from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.deps import CurrentUser, RowId, require
 from wfo.plugin.errors import errors
 
 router = APIRouter(prefix="/code-bricks", tags=["Code bricks"])
@@ -49,7 +49,7 @@ def create_brick(
 
 @router.put("/{brick_id}", responses=errors(404, 409))
 def update_brick(
-    brick_id: int,
+    brick_id: RowId,
     body: CodeBrickInput,
     session: SessionDep,
     current: CanEdit,
@@ -63,7 +63,7 @@ def update_brick(
 
 @router.delete("/{brick_id}", status_code=204, responses=errors(404))
 def delete_brick(
-    brick_id: int,
+    brick_id: RowId,
     session: SessionDep,
     _: CanDelete,
     audit: Annotated[AuditRecord, audited("code_brick.delete", object_param="brick_id")],

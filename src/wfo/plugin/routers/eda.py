@@ -15,7 +15,7 @@ from wfo.eda.errors import BadSource
 from wfo.eda.runs import EdaRunCreate, EdaRunCreated, EdaRunPublic
 from wfo.eda.saved import EdaSourceCreate, EdaSourceList, EdaSourcePublic
 from wfo.plugin.audit import AuditRecord, audited
-from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.deps import CurrentUser, RowId, require
 from wfo.plugin.errors import errors
 from wfo.plugin.uploads import multipart_body, multipart_form, uploads_of
 from wfo.settings import get_settings
@@ -115,7 +115,7 @@ def add_source(
 
 @router.delete("/sources/{source_id}", status_code=204, responses=errors(404))
 def delete_source(
-    source_id: int,
+    source_id: RowId,
     session: SessionDep,
     _: CanDelete,
     audit: Annotated[AuditRecord, audited("eda_source.delete", object_param="source_id")],

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 
 from wfo.auth import roles
 from wfo.plugin.audit import AuditRecord, audited
-from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.deps import CurrentUser, RowId, require
 from wfo.plugin.errors import errors
 from wfo.sla import service
 from wfo.sla.schemas import SlaMissFilter, SlaMissList, SlaMissNote, SlaMissPublic
@@ -43,7 +43,7 @@ def list_misses(
 
 @router.patch("/{miss_id}", responses=errors(404))
 def update_note(
-    miss_id: int,
+    miss_id: RowId,
     body: SlaMissNote,
     session: SessionDep,
     current: CanEdit,
