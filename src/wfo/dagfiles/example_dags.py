@@ -22,6 +22,10 @@ from wfo.dagfiles.reading import DagCodeAccess
 from wfo.dagfiles.schemas import DagExampleCopied, DagExampleDetail, DagExamplePublic
 from wfo.dagfiles.store import DagFile, DagFolder, check_name
 
+# The bundle also holds wfo's system DAGs (`wfo_eda.py` runs the EDA reports): the platform's own, not
+# examples to read and copy.
+SYSTEM_DAG_PREFIX = "wfo_"
+
 
 def _public(info: DagFile, state: ParseState, content: str) -> DagExamplePublic:
     return DagExamplePublic(**service.file_public(info, state).model_dump(), description=description_of(content))
@@ -36,6 +40,8 @@ def list_examples(examples: Path, access: DagCodeAccess, query: str | None = Non
     needle = (query or "").lower()
     found = []
     for entry in reading.list_files(folder, access.in_bundle(EXAMPLES_BUNDLE)):
+        if entry.file.name.startswith(SYSTEM_DAG_PREFIX):
+            continue
         _, content = folder.read(entry.file.name)
         public = _public(entry.file, entry.state, content)
         haystack = [public.name, public.description, *public.dag_ids]
@@ -89,6 +95,8 @@ def copy_example(
 def _read(examples: Path, access: DagCodeAccess, name: str) -> tuple[DagFile, str, ParseState]:
     name = check_name(name)
     try:
+        if name.startswith(SYSTEM_DAG_PREFIX):
+            raise DagFileNotFound(name)
         return reading.read(DagFolder(examples), access.in_bundle(EXAMPLES_BUNDLE), name)
     except DagFileNotFound:
         # Missing and not readable answer alike (reading's rule), in the examples' words.

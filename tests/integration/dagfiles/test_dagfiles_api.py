@@ -306,7 +306,9 @@ EXAMPLE_READER = ("ExampleReaderPi", "example_reader_pi", "pw-example_reader_pi-
 def test_examples_are_listed_read_only_with_their_dags(platform: Platform) -> None:
     platform.wait_for_dag("ExampleSparkPi")
     listed = call(platform, "GET", EXAMPLES, "viewer_user", expected=(200,)).json()["examples"]
-    assert len(listed) == 11
+    assert len(listed) == 11  # the bundle's system DAG (wfo_eda.py) is not an example
+    assert not [e for e in listed if e["name"].startswith("wfo_")]
+    assert call(platform, "GET", f"{EXAMPLES}/wfo_eda.py", "admin").status == 404
     pi = next(e for e in listed if e["name"] == "example_spark_pi.py")
     assert pi["dag_ids"] == ["ExampleSparkPi"] and pi["state"] == "ok"
     assert pi["description"].startswith("SparkPi with a JVM code artifact")
