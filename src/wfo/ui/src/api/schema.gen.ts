@@ -6100,6 +6100,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the row's id */
                 brick_id: number;
             };
             cookie?: never;
@@ -6198,6 +6199,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the row's id */
                 brick_id: number;
             };
             cookie?: never;
@@ -6319,6 +6321,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the row's id */
                 miss_id: number;
             };
             cookie?: never;
@@ -6880,6 +6883,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the row's id */
                 source_id: number;
             };
             cookie?: never;

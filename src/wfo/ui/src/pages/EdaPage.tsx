@@ -135,6 +135,7 @@ function SourceRow({ source, canRun, canDelete, onChanged }: { source: EdaSource
   const [error, setError] = useState<string | null>(null);
   const start = async (kind: EdaKind) => {
     setError(null);
+    setStarted(null); // the previous run's state must not stand for the new one while it is requested
     try {
       const created = await eda().start(source.source, kind, kind === "data_importance" ? target.trim() || null : null);
       setStarted({ output: created.output, runId: created.run_id });
@@ -190,7 +191,7 @@ function SourceRow({ source, canRun, canDelete, onChanged }: { source: EdaSource
                 </Button>
               ) : null}
             </HStack>
-            {started ? <RunStatus onFinished={onChanged} output={started.output} runId={started.runId} /> : null}
+            {started ? <RunStatus key={started.runId} onFinished={onChanged} output={started.output} runId={started.runId} /> : null}
             {error ? (
               <Text color="fg.error" data-testid="eda-error">
                 {error}
@@ -258,6 +259,7 @@ function UploadFile() {
     event.preventDefault();
     if (file === null) return;
     setError(null);
+    setStarted(null);
     setSending(true);
     try {
       const created = await eda().upload(file);
@@ -288,7 +290,7 @@ function UploadFile() {
       </Field.Root>
       {started ? (
         <Box mt={2}>
-          <RunStatus onFinished={noop} output={started.output} runId={started.runId} />
+          <RunStatus key={started.runId} onFinished={noop} output={started.output} runId={started.runId} />
         </Box>
       ) : null}
     </Box>
