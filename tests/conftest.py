@@ -50,14 +50,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def tier(item: pytest.Item) -> int:
-        if item.get_closest_marker("fuzz"):
-            return len(TIERS) + 1  # fuzzing leaves junk on the session platform: after everything else
-        parts = item.path.relative_to(Path(__file__).parent).parts
-        return TIERS.index(parts[0]) if parts[0] in TIERS else len(TIERS)
+# Files that start a platform of their own (minutes on 2 cores) go first in their tier, so a worker does
+# not end the session with one while the other has finished (longest first balances the workers).
+LONG_FIRST = ("integration/test_up_lifecycle.py",)
 
-    items.sort(key=tier)  # stable: each tier keeps pytest's own order
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def order(item: pytest.Item) -> tuple[int, int]:
+        if item.get_closest_marker("fuzz"):
+            return len(TIERS) + 1, 0  # fuzzing leaves junk on the session platform: after everything else
+        relative = item.path.relative_to(Path(__file__).parent)
+        tier = TIERS.index(relative.parts[0]) if relative.parts[0] in TIERS else len(TIERS)
+        return tier, 0 if relative.as_posix() in LONG_FIRST else 1
+
+    items.sort(key=order)  # stable: each tier keeps pytest's own order otherwise
 
 
 def _tune_spark_for_tests(platform: Platform) -> None:
