@@ -100,13 +100,20 @@ def prepare_sandbox() -> Path:
     _remove_abandoned_sandboxes()
     home = Path(tempfile.mkdtemp(prefix=SANDBOX_PREFIX))
     (home / "pid").write_text(str(os.getpid()), encoding="ascii")
-    for sub in ("dags", "plugins", "logs", "work"):
-        (home / sub).mkdir()
+    (home / "work").mkdir()
+    use_sandbox_home(home)
+    os.environ["WFO_HOME"] = str(home)
+    return home
+
+
+def use_sandbox_home(home: Path) -> None:
+    """Give `home` its folders and the secret-free airflow.cfg, and point this process at it (before Airflow
+    is imported). Also used where a DAG's own callback runs (wfo.sla.callback_child)."""
+    for sub in ("dags", "plugins", "logs"):
+        (home / sub).mkdir(exist_ok=True)
     (home / "airflow.cfg").write_text(SANDBOX_CONFIG.format(home=home), encoding="utf-8")
     os.environ["AIRFLOW_HOME"] = str(home)
     os.environ["AIRFLOW_CONFIG"] = str(home / "airflow.cfg")
-    os.environ["WFO_HOME"] = str(home)
-    return home
 
 
 SANDBOX_PREFIX = "wfo-validator-"

@@ -16,31 +16,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-SANDBOX_CONFIG = """\
-[core]
-dags_folder = {home}/dags
-plugins_folder = {home}/plugins
-load_examples = False
-lazy_load_plugins = True
-fernet_key =
-[database]
-sql_alchemy_conn = sqlite:///{home}/empty.db
-[logging]
-base_log_folder = {home}/logs
-logging_level = ERROR
-[api]
-secret_key = sla-callback-sandbox-has-no-secret
-[api_auth]
-jwt_secret = sla-callback-sandbox-has-no-secret
-"""
+from wfo.dagfiles.validator import use_sandbox_home
 
 
 def prepare(sandbox: Path, memory_mb: int) -> None:
-    for sub in ("dags", "plugins", "logs"):
-        (sandbox / sub).mkdir(exist_ok=True)
-    (sandbox / "airflow.cfg").write_text(SANDBOX_CONFIG.format(home=sandbox), encoding="utf-8")
-    os.environ["AIRFLOW_HOME"] = str(sandbox)
-    os.environ["AIRFLOW_CONFIG"] = str(sandbox / "airflow.cfg")
+    use_sandbox_home(sandbox)  # the DAG validator's secret-free Airflow configuration
     limit = memory_mb * 1024 * 1024 + 512 * 1024 * 1024  # on top of the interpreter and Airflow
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
