@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from wfo.db.models import EdaSource
 from wfo.eda.errors import BadSource, EdaError
 from wfo.eda.runs import MAX_REPORT_BYTES
+from wfo.eda.schemas import ReportKind
 from wfo.eda.sources import parse_source
 from wfo.errors import Conflict, NotFound
 from wfo.settings import Settings
@@ -50,7 +51,7 @@ class EdaSourceCreate(BaseModel):
 
 
 class EdaOutput(BaseModel):
-    kind: str
+    kind: ReportKind
     timestamp: str
     folder: str
     report: str | None = Field(
@@ -147,7 +148,7 @@ def outputs_of(slug: str, store: ObjectStore) -> list[EdaOutput]:
             folders.setdefault(folder, {})[posixpath.splitext(name)[1]] = info.key
     out = [
         EdaOutput(
-            kind=folder.split("/")[2],
+            kind=cast("ReportKind", folder.split("/")[2]),  # OUTPUT_FOLDER admits only the two kinds
             timestamp=folder.split("/")[3],
             folder=folder,
             report=files.get(".html"),

@@ -1,41 +1,13 @@
 /** Exploratory data analysis (`/wfo/api/v1/eda`): saved sources, their outputs, runs of `wfo_eda`. */
 import { api, segment, type HttpClient } from "./client";
+import type { Body, Model } from "./types";
 
-export type EdaKind = "preliminary" | "data_importance";
-
-export interface EdaOutput {
-  kind: EdaKind;
-  timestamp: string;
-  folder: string;
-  report: string | null;
-  json_key: string | null;
-}
-
-export interface EdaSource {
-  id: number;
-  source: string;
-  target: string | null;
-  created_at: string;
-  created_by: string | null;
-  outputs: EdaOutput[];
-}
-
-export interface EdaRunCreated {
-  run_id: string;
-  dag_run_id: string;
-  output: string;
-}
-
-export interface EdaRun {
-  run_id: string;
-  state: string;
-  source: string;
-  kind: string;
-  output: string;
-  report_url: string | null;
-  json_url: string | null;
-  dag_run_url: string;
-}
+/** The models come from the server's OpenAPI schema (`schema.gen.ts`). */
+export type EdaKind = NonNullable<Body<"EdaRunCreate">["kind"]>;
+export type EdaOutput = Model<"EdaOutput">;
+export type EdaSource = Model<"EdaSourcePublic">;
+export type EdaRunCreated = Model<"EdaRunCreated">;
+export type EdaRun = Model<"EdaRunPublic">;
 
 const ROOT = "/eda";
 

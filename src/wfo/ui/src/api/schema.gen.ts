@@ -1668,8 +1668,11 @@ export interface components {
         };
         /** EdaOutput */
         EdaOutput: {
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "preliminary" | "data_importance";
             /** Timestamp */
             timestamp: string;
             /** Folder */
