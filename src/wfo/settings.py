@@ -21,6 +21,10 @@ DEFAULT_HOME = Path("~/.wfo")
 # Addresses that mean "every interface": fine to bind, useless in a URL.
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 MiB = 1024 * 1024
+# Ports derived from --port: the log servers (+1000, +2000), the notebook hub (+3000..+3009), the model
+# server (+4000), Spark Connect (+5000).
+PORT_SPAN = 5009
+
 # The largest upload a wfo route accepts (the Spark dependency archive import).
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
 # Room for the largest DAG file (2 MiB) after JSON escaping.
@@ -117,6 +121,19 @@ class Settings:
         return self.port + 2000
 
     @property
+    def jupyterhub_port(self) -> int:
+        """JupyterHub's public (proxy) port; the hub may use the next few ports for its internal APIs."""
+        return self.port + 3000
+
+    @property
+    def model_server_port(self) -> int:
+        return self.port + 4000
+
+    @property
+    def spark_connect_port(self) -> int:
+        return self.port + 5000
+
+    @property
     def admin_password_file(self) -> Path:
         return self.home / "admin-password.txt"
 
@@ -205,8 +222,11 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
     parts = urlsplit(public_url)
     if public_url and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise SettingsError(f"WFO_PUBLIC_URL must be an http:// or https:// URL, not {public_url!r}")
-    if not 1 <= port <= 65535 - 2000:
-        raise SettingsError(f"port {port} is out of range (1..63535; port+2000 is used for the log servers)")
+    if not 1 <= port <= 65535 - PORT_SPAN:
+        raise SettingsError(
+            f"port {port} is out of range (1..{65535 - PORT_SPAN}; the ports up to port+{PORT_SPAN} are used"
+            " by the log servers, the notebook hub, the model server and Spark Connect)"
+        )
     proxies = tuple(p.strip() for p in pick("trusted_proxies", "").split(",") if p.strip())
     return Settings(
         home=home,

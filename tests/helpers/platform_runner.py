@@ -76,14 +76,18 @@ def _port_free(port: int) -> bool:
     return True
 
 
+# The api-server's port and those wfo derives from it (wfo.settings.PORT_SPAN).
+DERIVED_PORT_OFFSETS = (0, 1000, 2000, 3000, 3001, 3002, 4000, 5000)
+
+
 def free_port(start: int = 18100, end: int = 19000) -> int:
-    """A port P with P, P+1000 and P+2000 free (the api-server and both log servers)."""
+    """A port P with P and the ports derived from it free (log servers, notebook hub, model server, Spark Connect)."""
     candidates = list(range(start, end))
     offset = secrets.randbelow(len(candidates))
     for port in candidates[offset:] + candidates[:offset]:
-        if all(_port_free(p) for p in (port, port + 1000, port + 2000)):
+        if all(_port_free(port + offset) for offset in DERIVED_PORT_OFFSETS):
             return port
-    raise RuntimeError("no free port triple found")
+    raise RuntimeError("no free port with its derived ports found")
 
 
 def instance_commands(home: Path) -> dict[int, str]:

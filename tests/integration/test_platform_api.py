@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -298,6 +299,18 @@ def test_status_names_every_component(platform: Platform) -> None:
         line = next(line for line in out.splitlines() if line.strip().startswith(component))
         assert "running" in line and "NOT" not in line
     assert "health scheduler" in out and "healthy" in out
+
+
+def test_status_json_lists_components_with_state_and_url(platform: Platform) -> None:
+    done = subprocess.run([WFO, "status", "--json"], env=platform.env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    components = {c["name"]: c for c in report["components"]}
+    assert {"api-server", "scheduler", "dag-processor", "triggerer"} <= set(components)
+    assert all(c["state"] == "running" for c in components.values()), components
+    assert components["api-server"]["url"] == platform.base_url
+    assert components["scheduler"]["url"] is None
+    assert report["health"]["scheduler"] == "healthy"
 
 
 def test_generated_config_is_private_and_follows_the_port(platform: Platform) -> None:

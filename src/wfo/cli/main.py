@@ -8,8 +8,6 @@ import json
 import os
 import shlex
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from wfo.cli.dags import add_parser as add_dags_parser
@@ -35,32 +33,14 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from wfo.cli.processes import STATE_FILE, alive
+    from wfo.cli.status import print_report, status_report
 
-    settings = _settings(args)
-    state_path = settings.run_dir / STATE_FILE
-    if not state_path.is_file():
-        print(f"wfo is not running for {settings.home}")
-        return 3
-    state = json.loads(state_path.read_text(encoding="utf-8"))
-    if not alive(int(state["pid"])):
-        print(f"wfo is not running for {settings.home} (stale state file from pid {state['pid']})")
-        return 3
-    print(f"wfo is running for {state['home']} (supervisor pid {state['pid']}) at {state['url']}")
-    for name, pid in state["components"].items():
-        print(f"  {name:<14} pid {pid:<8} {'running' if pid and alive(int(pid)) else 'NOT RUNNING'}")
-    try:
-        # Where the instance listens (WFO_HOST may be one non-loopback address), at the port it runs on.
-        server = dataclasses.replace(settings, port=int(state["port"])).internal_url
-        url = f"{server}/api/v2/monitor/health"
-        with urllib.request.urlopen(url, timeout=3) as response:
-            health = json.loads(response.read())
-        for part, info in health.items():
-            print(f"  health {part:<20} {info.get('status')}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        print(f"  health: the api-server does not answer ({exc})")
-        return 1
-    return 0
+    code, report = status_report(_settings(args))
+    if getattr(args, "json", False):
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(report)
+    return code
 
 
 def cmd_env(args: argparse.Namespace) -> int:
@@ -107,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_up)
 
     status = sub.add_parser("status", help="tell whether the platform runs and what it runs")
+    status.add_argument(
+        "--json", action="store_true", help="print one JSON object (components with state and url)"
+    )
     status.set_defaults(func=cmd_status)
 
     env = sub.add_parser("env", help="print what a worker on another host must export")

@@ -52,6 +52,8 @@ class Component:
     argv: list[str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    # Where it serves HTTP, for `wfo status` (None: it serves nothing users open).
+    url: str | None = None
     # Replaces the supervisor's environment for this component (the DAG validator gets a scrubbed one).
     env: dict[str, str] | None = field(default=None, repr=False)
     # Lines of the component's output not to keep in its log (read through a pipe when set).

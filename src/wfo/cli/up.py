@@ -70,7 +70,9 @@ def api_server(settings: Settings, env: dict[str, str]) -> Component:
         # but only when the connection comes from one of these.
         argv.append("--proxy-headers")
         own_env = {**own_env, "FORWARDED_ALLOW_IPS": ",".join(settings.trusted_proxies)}
-    return Component("api-server", argv, settings.logs_dir / "wfo" / "api-server.log", env=own_env)
+    return Component(
+        "api-server", argv, settings.logs_dir / "wfo" / "api-server.log", env=own_env, url=settings.base_url
+    )
 
 
 def api_server_environment(settings: Settings, env: dict[str, str]) -> dict[str, str]:
@@ -334,6 +336,7 @@ def write_state(settings: Settings, comps: list[Component]) -> Path:
         "home": str(settings.home),
         "started": time.time(),
         "components": {c.name: c.pid for c in comps},
+        "urls": {c.name: c.url for c in comps if c.url},
     }
     path = settings.run_dir / STATE_FILE
     path.write_text(json.dumps(state, indent=2), encoding="utf-8")

@@ -158,3 +158,14 @@ def test_status_asks_the_address_the_instance_listens_on(
     assert code == 0, out
     assert "health metadatabase" in out and "healthy" in out
     assert "api-server     pid" in out and "running" in out
+
+
+def test_status_json_of_a_home_that_does_not_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("WFO_HOST", "WFO_PORT", "WFO_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    code = cmd_status(argparse.Namespace(home=str(tmp_path / "nothing"), port=None, json=True))
+    report = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert report["running"] is False and report["components"] == [] and "not running" in report["reason"]
