@@ -65,6 +65,10 @@ class Settings:
     validator_memory_mb: int = 1024
     # `ed25519:<base64>`: checks the signature of published config groups in tasks (wfo.clusters.signing).
     signing_public_key: str = ""
+    # The notebook hub (wfo.hub): WFO_JUPYTER=off leaves it out of `wfo up`; a user's idle single-user
+    # server is stopped after WFO_JUPYTER_IDLE_TIMEOUT seconds (jupyterhub-idle-culler).
+    jupyter: bool = True
+    jupyter_idle_timeout: int = 3600
 
     @property
     def base_url(self) -> str:
@@ -228,6 +232,15 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
             " by the log servers, the notebook hub, the model server and Spark Connect)"
         )
     proxies = tuple(p.strip() for p in pick("trusted_proxies", "").split(",") if p.strip())
+    jupyter = pick("jupyter", "on").strip().lower()
+    if jupyter not in ("on", "off", "true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"WFO_JUPYTER must be on or off, not {jupyter!r}")
+    try:
+        jupyter_idle_timeout = int(pick("jupyter_idle_timeout", "3600"))
+    except ValueError as exc:
+        raise SettingsError(f"WFO_JUPYTER_IDLE_TIMEOUT must be a number of seconds: {exc}") from exc
+    if jupyter_idle_timeout < 60:
+        raise SettingsError("WFO_JUPYTER_IDLE_TIMEOUT must be at least 60 seconds")
     return Settings(
         home=home,
         port=port,
@@ -249,6 +262,8 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         validator_timeout=validator_timeout,
         validator_memory_mb=validator_memory_mb,
         signing_public_key=pick("signing_public_key", ""),
+        jupyter=jupyter in ("on", "true", "1", "yes"),
+        jupyter_idle_timeout=jupyter_idle_timeout,
     )
 
 

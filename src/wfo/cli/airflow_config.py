@@ -157,6 +157,8 @@ def render_config(
             "login_window_seconds": str(settings.login_window_seconds),
             "validator_timeout": str(settings.validator_timeout),
             "validator_memory_mb": str(settings.validator_memory_mb),
+            "jupyter": "on" if settings.jupyter else "off",
+            "jupyter_idle_timeout": str(settings.jupyter_idle_timeout),
             # Not a secret: tasks check published config groups with it; Op cannot edit this file.
             "signing_public_key": signing_public_key,
         },
