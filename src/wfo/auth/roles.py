@@ -41,6 +41,10 @@ SLA_MISSES: Final = "WFO SLA Misses"
 # (data folders, the object store, tables through connections), so Developer/Admin only.
 EDA: Final = "WFO EDA"
 
+# The notebook hub and the Notebooks page (wfo.hub, the manual's "Jupyter Notebook" in the Developer menu):
+# kernels run any code with the platform's access, so Developer/Admin only; the hub checks the same grant.
+NOTEBOOKS: Final = "WFO Notebooks"
+
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
 ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
@@ -63,6 +67,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_BRICKS: READ_WRITE,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
         EDA: READ_WRITE,
+        NOTEBOOKS: READ_WRITE,
     },
     OP: {
         AUDIT_LOG: READ,
@@ -85,6 +90,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_BRICKS: READ_WRITE,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
         EDA: READ_WRITE,
+        NOTEBOOKS: READ_WRITE,
     },
     USER: {
         VISUALISATIONS: READ,
