@@ -41,6 +41,7 @@ export const RESOURCES = {
   visualisations: "WFO Visualisations",
   slaMisses: "WFO SLA Misses",
   eda: "WFO EDA",
+  notebooks: "WFO Notebooks",
 } as const;
 
 export const PAGES: readonly WfoPage[] = [
