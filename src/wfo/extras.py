@@ -15,6 +15,9 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "celery": ("airflow.providers.celery",),
     "postgres": ("psycopg2",),
     "eda": ("polars", "fastexcel", "sklearn", "pymysql"),
+    "models": ("onnxruntime", "jpmml_evaluator", "jpype"),
+    "torch": ("torch",),
+    "tensorflow": ("tensorflow",),
 }
 
 
