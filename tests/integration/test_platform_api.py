@@ -38,6 +38,18 @@ class Upload:
         return {"data": body, "headers": {"Content-Type": content_type}}
 
 
+@dataclass(frozen=True)
+class FormUpload(Upload):
+    """A multipart body with one file and text fields (the models upload: kind, name, file)."""
+
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def request_args(self) -> dict[str, Any]:
+        parts: list[tuple[str, Any]] = [*self.fields, (self.field, (self.filename, self.data))]
+        body, content_type = encode_multipart_formdata(parts)
+        return {"data": body, "headers": {"Content-Type": content_type}}
+
+
 DEPS = "/wfo/api/v1/spark-dependencies"
 ARTIFACTS = "/wfo/api/v1/code-artifacts"
 MATRIX_JAR = Upload("files", "matrix.jar", b"matrix jar")
@@ -60,6 +72,11 @@ SLA_MISSES = "/wfo/api/v1/sla-misses"
 EDA = "/wfo/api/v1/eda"
 EDA_RUNS = f"{EDA}/runs"
 EDA_USERS = {"Admin", "Developer"}
+MODELS = "/wfo/api/v1/models"
+MODEL = f"{MODELS}/matrix-model"
+MATRIX_MODEL = FormUpload(
+    "file", "matrix.csv", b"a,b\n1,2\n", (("kind", "dataset"), ("name", "matrix-model"))
+)
 MATRIX_XML = Upload(
     "files",
     "core-site.xml",
@@ -173,6 +190,17 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", f"{EDA}/outputs/{{key:path}}"): (EDA_USERS, None),
     ("DELETE", f"{EDA}/outputs/{{folder:path}}"): (EDA_USERS, None),
     ("POST", f"{EDA}/uploads"): (EDA_USERS, Upload("file", "matrix.csv", b"a,b\n1,2\n")),
+    ("GET", MODELS): (ALL - {"Public"}, None),
+    ("POST", MODELS): (CODE_WRITERS, MATRIX_MODEL),
+    ("GET", MODEL): (ALL - {"Public"}, None),
+    ("GET", f"{MODEL}/download"): (ALL - {"Public"}, None),
+    ("POST", f"{MODEL}/restore"): (CODE_WRITERS, {"version": 1}),
+    ("DELETE", MODEL): (CODE_WRITERS, None),
+    ("DELETE", f"{MODEL}/versions/{{version}}"): (CODE_WRITERS, None),
+    ("POST", f"{MODEL}/keys"): (CODE_WRITERS, {"label": "matrix"}),
+    ("DELETE", f"{MODEL}/keys/{{key_id}}"): (CODE_WRITERS, None),
+    ("PUT", f"{MODEL}/public"): ({"Admin"}, {"public": False}),
+    ("POST", f"{MODEL}/try"): (ALL - {"Public"}, {"protocol": "v2", "request": {}}),
 }
 
 
@@ -219,6 +247,11 @@ def _matrix_eda_run(platform: Platform) -> str:
     return _EDA_RUN["path"]
 
 
+def _matrix_model(platform: Platform) -> None:
+    """Setup for `/models/matrix-model`: the dataset exists."""
+    platform.request("POST", MODELS, token=platform.token(), expected=(201,), **MATRIX_MODEL.request_args())
+
+
 # The matrix is checked in two halves. In-process, for every route: the roles its auth marker admits
 # (`wfo.plugin.deps.require(resource, action)`, read against `wfo.auth.roles.GRANTS`) are the ones MATRIX
 # names. Over HTTP, for every role and anonymous: one route per resource (so FAB really enforces each
@@ -245,6 +278,8 @@ OVER_HTTP = {
     ("GET", "/api/dags/"),
     ("GET", SLA_MISSES),
     ("GET", f"{EDA_RUNS}/{{run_id}}"),
+    ("POST", MODELS),
+    ("PUT", f"{MODEL}/public"),
     *DECIDED_IN_ROUTE,
 }
 # Run before each request of a route (as admin): the object the route changes must exist. A setup may
@@ -259,9 +294,10 @@ SETUP: dict[tuple[str, str], Callable[[Platform], str | None]] = {
         upload=Upload("files", "krb5.conf", b"[libdefaults]\n"), to="kerberos/files"
     ),
     ("GET", f"{EDA_RUNS}/{{run_id}}"): _matrix_eda_run,
+    ("PUT", f"{MODEL}/public"): _matrix_model,
 }
 # Value of `{name}` in a route's path template, by path prefix (default: the UI bundle's name).
-PATH_NAMES = {f"{DEPS}/": "matrix.jar", f"{ARTIFACTS}/": "matrix.py"}
+PATH_NAMES = {f"{DEPS}/": "matrix.jar", f"{ARTIFACTS}/": "matrix.py", f"{MODELS}/": "matrix-model"}
 
 
 # Values of the config-group routes' path parameters.

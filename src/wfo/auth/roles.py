@@ -45,6 +45,11 @@ EDA: Final = "WFO EDA"
 # kernels run any code with the platform's access, so Developer/Admin only; the hub checks the same grant.
 NOTEBOOKS: Final = "WFO Notebooks"
 
+# Models and datasets (wfo.serving, the manual's Developer menu): a .mar's handler is code, so Developer/Admin
+# upload and delete; every role reads. Marking a model public (its serving routes without a token): Admin only.
+MODELS: Final = "WFO Models"
+PUBLIC_MODELS: Final = "WFO Public Models"
+
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
 ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
@@ -67,6 +72,8 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_BRICKS: READ_WRITE,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
         EDA: READ_WRITE,
+        MODELS: READ_WRITE,
+        PUBLIC_MODELS: (CAN_EDIT,),
         NOTEBOOKS: READ_WRITE,
     },
     OP: {
@@ -79,6 +86,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         DAG_FILES: READ,
         CODE_BRICKS: READ,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
+        MODELS: READ,
     },
     DEVELOPER: {
         VISUALISATIONS: READ,
@@ -90,6 +98,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         CODE_BRICKS: READ_WRITE,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
         EDA: READ_WRITE,
+        MODELS: READ_WRITE,
         NOTEBOOKS: READ_WRITE,
     },
     USER: {
@@ -101,6 +110,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         DAG_FILES: READ,
         CODE_BRICKS: READ,
         SLA_MISSES: (CAN_READ, CAN_EDIT),
+        MODELS: READ,
     },
     VIEWER: {
         VISUALISATIONS: READ,
@@ -111,6 +121,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         DAG_FILES: READ,
         CODE_BRICKS: READ,
         SLA_MISSES: READ,
+        MODELS: READ,
     },
     PUBLIC: {},
 }

@@ -23,6 +23,7 @@ from wfo.cli.airflow_config import child_environment, write_config
 from wfo.cli.supervisor import Component, Supervisor, is_forwarded_task_output, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.extras import MissingExtraError, require_extra
+from wfo.serving.config import serving_config
 from wfo.settings import WILDCARD_HOSTS, Settings
 from wfo.sla.component import READY_FILE
 
@@ -115,6 +116,33 @@ def components(settings: Settings, env: dict[str, str] | None = None) -> list[Co
         ),
         # Task SLAs (wfo.sla): reads the metadata DB, records misses, notifies; never runs DAG code itself.
         Component("sla-monitor", [sys.executable, "-m", "wfo.sla.component"], logs / SLA_MONITOR_LOG),
+        # Models and datasets (wfo.serving): its own port (--port + 4000), reads the object store only.
+        Component(
+            "model-server",
+            [sys.executable, "-m", "wfo.serving.component"],
+            logs / "model-server.log",
+            url=serving_config(settings).public_url,
+        ),
+    ] + notebook_hub(settings)
+
+
+def notebook_hub(settings: Settings) -> list[Component]:
+    """JupyterHub (wfo.hub) unless WFO_JUPYTER=off; left out, with a warning, where it cannot start."""
+    from wfo.hub import component as hub
+
+    if not settings.jupyter:
+        return []
+    reason = hub.unavailable_reason()
+    if reason is not None:
+        print(f"wfo: WARNING: the notebook hub is not started: {reason}", file=sys.stderr, flush=True)
+        return []
+    return [
+        Component(
+            "jupyterhub",
+            hub.argv(settings),
+            settings.logs_dir / "wfo" / hub.LOG_NAME,
+            url=hub.public_url(settings),
+        )
     ]
 
 
@@ -241,7 +269,15 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
     checks["log-server"] = lambda _health: _accepts((local, settings.worker_log_server_port))
     checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
     checks["sla-monitor"] = lambda _health: _ready_file_alive(settings.run_dir / READY_FILE)
+    checks["jupyterhub"] = lambda _health: hub_ready(settings)
+    checks["model-server"] = lambda _health: _accepts((local, settings.model_server_port))
     return checks
+
+
+def hub_ready(settings: Settings) -> bool:
+    from wfo.hub.component import ready
+
+    return ready(settings)
 
 
 def _ready_file_alive(path: Path) -> bool:

@@ -18,6 +18,8 @@ from wfo.plugin.routers import (
     dag_files,
     eda,
     me,
+    models,
+    notebooks,
     sla_misses,
     spark_dependencies,
     static,
@@ -51,6 +53,8 @@ def create_app() -> FastAPI:
         code_bricks,
         sla_misses,
         eda,
+        notebooks,
+        models,
     ):
         api.include_router(module.router)
     api.include_router(dag_files.examples_router)

@@ -1,0 +1,60 @@
+"""`python -m wfo.serving.component`: the model-server component of `wfo up` (uvicorn, own port).
+
+Each worker process (`WFO_MODEL_SERVER_WORKERS`) polls the object store and loads the models itself:
+nothing is shared between workers or replicas but the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from wfo.serving.config import serving_config
+from wfo.settings import get_settings
+
+
+def app_factory() -> Any:
+    """One worker's app: its registry starts polling now and stops with the process."""
+    import atexit
+
+    from wfo.serving.app import create_app
+    from wfo.serving.registry import Registry
+    from wfo.storage.objectstore import ObjectStore
+
+    settings = get_settings()
+    config = serving_config(settings)
+    cache = settings.run_dir / "model-server"
+    cache.mkdir(parents=True, exist_ok=True)
+    import tempfile
+    from pathlib import Path
+
+    registry = Registry(
+        ObjectStore.from_settings(settings),
+        Path(tempfile.mkdtemp(prefix="cache-", dir=cache)),
+        poll_seconds=config.poll_seconds,
+    )
+    registry.start()
+    atexit.register(registry.stop)
+    return create_app(registry, max_request_bytes=config.max_request_bytes)
+
+
+def main() -> int:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = serving_config(get_settings())
+    uvicorn.run(
+        "wfo.serving.component:app_factory",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,364 @@
+"""The model server on a local object store: hot load, version switch, failed loads, access, bad input.
+
+One server (registry + app, in process) for the module; the repository writes the store as the api-server
+does, and the server sees it only through its polling, as a replica would.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from wfo.repositories.errors import NotFoundError
+from wfo.repositories.model_files import InvalidModelError
+from wfo.repositories.models import KindConflictError, ModelRepository
+from wfo.serving.app import create_app
+from wfo.serving.registry import Registry
+from wfo.storage.errors import ExtensionNotAllowedError
+from wfo.storage.limits import MiB
+from wfo.storage.objectstore import ObjectStore
+
+from helpers.models import iris, onnx_classifier, onnx_regressor, pmml_tree, v2_output, v2_request
+
+BODY_LIMIT = 1 * MiB
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> ModelRepository:
+    root = tmp_path_factory.mktemp("store")
+    return ModelRepository(ObjectStore(f"file://{root}"), lock_dir=root.parent / "locks")
+
+
+@pytest.fixture(scope="module")
+def registry(repo: ModelRepository, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    registry = Registry(repo.store, tmp_path_factory.mktemp("cache"), poll_seconds=0.2)
+    registry.start()
+    yield registry
+    registry.stop()
+
+
+@pytest.fixture(scope="module")
+def client(registry: Registry) -> TestClient:
+    return TestClient(create_app(registry, max_request_bytes=BODY_LIMIT))
+
+
+def _upload(repo: ModelRepository, kind: str, name: str, filename: str, data: bytes) -> int:
+    return repo.upload(kind, name, filename, io.BytesIO(data), "tester").version
+
+
+def _wait(
+    registry: Registry, name: str, version: int, state: str = "serving", timeout: float = 10.0
+) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        served = registry.models.get(name)
+        if served is not None and served.wanted == version and served.state == state:
+            if state != "serving" or served.version == version:
+                return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"{name} v{version} not {state} after {timeout} s: {registry.states()}")
+
+
+def _key(repo: ModelRepository, name: str) -> dict[str, str]:
+    _record, key = repo.create_key(name, "test", "tester")
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _access_seen(registry: Registry, name: str, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        access = registry.access.get(name)
+        if access is not None and len(access.keys) == count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the server did not see {count} keys of {name}")
+
+
+def test_an_onnx_model_serves_within_seconds_and_equals_sklearn(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    model, data = onnx_classifier()
+    version = _upload(repo, "onnx", "iris", "iris.onnx", data)
+    took = _wait(registry, "iris", version)
+    assert took < 10
+    headers = _key(repo, "iris")
+    _access_seen(registry, "iris", 1)
+    features, _ = iris()
+    answer = client.post("/v2/models/iris/infer", json=v2_request(features), headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["model_version"] == "1"
+    assert (v2_output(answer.json(), "label") == model.predict(features)).all()
+    np.testing.assert_allclose(
+        v2_output(answer.json(), "probabilities"), model.predict_proba(features), rtol=1e-4
+    )
+    meta = client.get("/v2/models/iris", headers=headers).json()
+    assert meta["inputs"] == [{"name": "X", "datatype": "FP32", "shape": [-1, 4]}]
+    # TF-Serving's row format on the same model.
+    rows = client.post("/v1/models/iris:predict", json={"instances": features[:3].tolist()}, headers=headers)
+    assert [p["label"] for p in rows.json()["predictions"]] == model.predict(features[:3]).tolist()
+    # The detected signature is kept with the version.
+    assert repo.get("iris").current.signature["outputs"][0]["name"] == "label"
+
+
+def test_health_is_open_and_everything_else_needs_a_token_or_key(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    _wait(registry, "iris", repo.get("iris").latest)
+    assert client.get("/v2/health/ready").json() == {"ready": True}
+    assert client.get("/ping").json() == {"status": "Healthy"}
+    body = v2_request(iris()[0][:1])
+    assert client.post("/v2/models/iris/infer", json=body).status_code == 401
+    wrong = {"Authorization": "Bearer wfo_mk_000000000000.not-the-key"}
+    assert client.post("/v2/models/iris/infer", json=body, headers=wrong).status_code == 401
+    assert (
+        client.post("/v2/models/iris/infer", json=body, headers={"Authorization": "Bearer x.y.z"}).status_code
+        == 401
+    )
+    # A key opens only its own model, and nothing that spans models.
+    _upload(repo, "onnx", "other-model", "m.onnx", onnx_regressor()[1])
+    _wait(registry, "other-model", 1)
+    other_key = _key(repo, "other-model")
+    _access_seen(registry, "other-model", 1)
+    assert client.post("/v2/models/iris/infer", json=body, headers=other_key).status_code == 401
+    assert client.get("/wfo/models", headers=other_key).status_code == 403
+    # Keys are stored as digests only.
+    raw = repo.store.get_bytes("models/other-model/access.json").decode()
+    assert other_key["Authorization"].split()[1] not in raw
+    # Public: no token needed; made private again, the token is needed again.
+    repo.set_public("iris", True)
+    deadline = time.monotonic() + 5
+    while client.post("/v2/models/iris/infer", json=body).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    repo.set_public("iris", False)
+    while client.post("/v2/models/iris/infer", json=body).status_code != 401:
+        assert time.monotonic() < deadline + 5
+        time.sleep(0.05)
+    # A deleted key stops working.
+    key_id = repo.access("other-model").keys[0].id
+    repo.delete_key("other-model", key_id)
+    _access_seen(registry, "other-model", 0)
+    assert client.get("/v2/models/other-model", headers=other_key).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"not json", 422, "not JSON"),
+        (b"[]", 422, "non-empty list `inputs`"),
+        (b'{"inputs": [{"name": "X", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3, 4]}]}', 422, "needs 3"),
+        (b'{"inputs": [{"name": "X", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}', 422, "refused"),
+        (b'{"inputs": [{"name": "Y", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]}', 422, "missing"),
+        (b'{"inputs": [{"name": "X", "shape": [1, 4], "datatype": "FP32", "data": ["a", 2, 3, 4]}]}', 422, "FP32"),
+        (b'{"inputs": [{"name": "X", "shape": [1, 4], "datatype": "NOPE", "data": [1, 2, 3, 4]}]}', 422, "datatype"),
+        (b'{"inputs": [{"name": "X", "shape": [-1, 4], "datatype": "FP32", "data": [1]}]}', 422, "shape"),
+        (b'{"inputs": [{"name": "X"}]}', 422, "shape"),
+        (b'{"inputs": [{"name": "X", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}],'
+         b' "outputs": [{"name": "nope"}]}', 422, "unknown outputs"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_a_4xx_with_a_reason_and_the_server_keeps_serving(
+    repo: ModelRepository, registry: Registry, client: TestClient, body: bytes, status: int, message: str
+) -> None:
+    repo.set_public("iris", True)
+    _wait(registry, "iris", repo.get("iris").latest)
+    deadline = time.monotonic() + 5
+    while not registry.access["iris"].public:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    answer = client.post("/v2/models/iris/infer", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == status, answer.text
+    assert message in str(answer.json()["detail"])
+    assert client.post("/v2/models/iris/infer", json=v2_request(iris()[0][:1])).status_code == 200
+
+
+def test_a_body_above_the_limit_is_refused(client: TestClient) -> None:
+    big = b"[" + b"1," * BODY_LIMIT + b"1]"
+    answer = client.post("/v2/models/iris/infer", content=big, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413 and "limit" in answer.json()["detail"]
+
+
+def test_a_new_version_switches_without_a_gap_and_restore_goes_back(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    features, _ = iris()
+    _upload(repo, "onnx", "switch", "s.onnx", onnx_classifier()[1])
+    _wait(registry, "switch", 1)
+    repo.set_public("switch", True)
+    statuses: list[int] = []
+    versions: set[str] = set()
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            answer = client.post("/v2/models/switch/infer", json=v2_request(features[:1, :4]))
+            statuses.append(answer.status_code)
+            if answer.status_code == 200:
+                versions.add(answer.json()["model_version"])
+
+    deadline = time.monotonic() + 5
+    while not (registry.access.get("switch") and registry.access["switch"].public):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    worker = threading.Thread(target=hammer)
+    worker.start()
+    try:
+        time.sleep(0.2)
+        # Version 2 is another model with another input: requests for version 1's input start failing
+        # only once version 2 serves (a 4xx from the new model, never a 5xx or a gap).
+        regressor, data = onnx_regressor()
+        _upload(repo, "onnx", "switch", "s.onnx", data)
+        took = _wait(registry, "switch", 2)
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        worker.join()
+    assert took < 10
+    assert "1" in versions and all(s in (200, 422) for s in statuses), set(statuses)
+    answer = client.post("/v2/models/switch/infer", json=v2_request(features[:5, :3]))
+    np.testing.assert_allclose(
+        v2_output(answer.json(), "variable").ravel(), regressor.predict(features[:5, :3]), rtol=1e-4
+    )
+    # An older version stays reachable by number.
+    old = client.post("/v2/models/switch/versions/1/infer", json=v2_request(features[:2]))
+    assert old.status_code == 200 and old.json()["model_version"] == "1"
+    # Restore: version 1's content as version 3.
+    assert repo.restore("switch", 1, "tester").version == 3
+    _wait(registry, "switch", 3)
+    again = client.post("/v2/models/switch/infer", json=v2_request(features[:2]))
+    assert again.status_code == 200 and again.json()["model_version"] == "3"
+
+
+def test_a_model_that_fails_to_load_is_marked_failed_and_disturbs_no_other(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    # Well-formed PMML with a model element JPMML does not know: passes the upload check, fails the load.
+    broken = (
+        b'<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/><DataDictionary numberOfFields="1">'
+        b'<DataField name="x" optype="continuous" dataType="double"/></DataDictionary>'
+        b'<NoSuchModel functionName="regression"><MiningSchema><MiningField name="x"/></MiningSchema></NoSuchModel></PMML>'
+    )
+    _upload(repo, "pmml", "broken", "broken.pmml", broken)
+    _wait(registry, "broken", 1, state="failed", timeout=30)
+    state = registry.states()["broken"]
+    assert state["error"] and state["version"] is None
+    key = _key(repo, "broken")
+    _access_seen(registry, "broken", 1)
+    answer = client.post("/openscoring/model/broken", json={"arguments": {"x": 1}}, headers=key)
+    assert answer.status_code == 503 and "failed to load" in answer.json()["detail"]
+    # The others still answer.
+    assert client.post("/v2/models/iris/infer", json=v2_request(iris()[0][:1])).status_code == 200
+
+
+def test_pmml_openscoring_equals_the_source_model_one_record_and_csv(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    pipeline, frame, data = pmml_tree()
+    _upload(repo, "pmml", "iris-tree", "iris.pmml", data)
+    _wait(registry, "iris-tree", 1, timeout=30)
+    key = _key(repo, "iris-tree")
+    _access_seen(registry, "iris-tree", 1)
+    described = client.get("/openscoring/model/iris-tree", headers=key).json()
+    assert [f["name"] for f in described["schema"]["targetFields"]] == ["target"]
+    expected = pipeline.predict(frame)
+    one = client.post(
+        "/openscoring/model/iris-tree", json={"id": "r0", "arguments": dict(frame.iloc[60])}, headers=key
+    )
+    assert one.status_code == 200, one.text
+    assert one.json()["id"] == "r0" and str(one.json()["results"]["target"]) == expected[60]
+    csv_body = frame.assign(Id=range(len(frame))).to_csv(index=False)
+    batch = client.post(
+        "/openscoring/model/iris-tree/csv", content=csv_body, headers={**key, "Content-Type": "text/csv"}
+    )
+    assert batch.status_code == 200, batch.text
+    lines = batch.text.strip().split("\n")
+    header = lines[0].split(",")
+    assert header[0] == "Id" and "target" in header
+    targets = [line.split(",")[header.index("target")] for line in lines[1:]]
+    assert targets == list(expected)
+    # The v2 route on the same model.
+    v2 = {
+        "inputs": [
+            {"name": c, "shape": [3], "datatype": "FP64", "data": frame[c][:3].tolist()} for c in ("pl", "pw")
+        ]
+    }
+    answer = client.post("/v2/models/iris-tree/infer", json=v2, headers=key)
+    assert [str(int(v)) for v in v2_output(answer.json(), "target")] == list(expected[:3])
+
+
+def test_deleting_stops_serving(repo: ModelRepository, registry: Registry, client: TestClient) -> None:
+    _upload(repo, "onnx", "short-lived", "x.onnx", onnx_regressor()[1])
+    _wait(registry, "short-lived", 1)
+    repo.delete("short-lived")
+    deadline = time.monotonic() + 10
+    while "short-lived" in registry.models:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    token = {"Authorization": "Bearer x"}
+    assert client.get("/v2/models/short-lived/ready", headers=token).status_code in (401, 404)
+
+
+def _tar(members: dict[str, bytes], link: tuple[str, str] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        if link is not None:
+            info = tarfile.TarInfo(link[0])
+            info.type, info.linkname = tarfile.SYMTYPE, link[1]
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "filename", "data", "error"),
+    [
+        ("other", "evil.tar.gz", _tar({"../escape.txt": b"x"}), InvalidModelError),
+        ("other", "link.tar.gz", _tar({"a.txt": b"x"}, link=("passwd", "/etc/passwd")), InvalidModelError),
+        ("tensorflow", "empty.tar.gz", _tar({"readme.txt": b"no saved model"}), InvalidModelError),
+        ("onnx", "fake.onnx", b"not a model", InvalidModelError),
+        ("pmml", "bomb.pmml", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><PMML>&a;</PMML>', InvalidModelError),
+        ("pytorch", "no-manifest.mar", b"PK\x05\x06" + b"\x00" * 18, InvalidModelError),
+        ("onnx", "model.exe", b"x", ExtensionNotAllowedError),
+    ],
+)
+def test_hostile_or_wrong_files_are_refused_and_nothing_is_stored(
+    repo: ModelRepository, kind: str, filename: str, data: bytes, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        _upload(repo, kind, "refused", filename, data)
+    with pytest.raises(NotFoundError):
+        repo.get("refused")
+    assert not repo.store.list("models/refused")
+
+
+def test_versions_datasets_and_names(repo: ModelRepository, tmp_path: Path) -> None:
+    assert _upload(repo, "dataset", "sales", "sales.csv", b"day,amount\n1,2\n") == 1
+    assert repo.get("sales").current.signature == {"columns": ["day", "amount"]}
+    # The same bytes again: no new version.
+    assert repo.upload("dataset", "sales", "sales.csv", io.BytesIO(b"day,amount\n1,2\n"), "t").unchanged
+    assert _upload(repo, "dataset", "sales", "sales.csv", b"day,amount\n3,4\n") == 2
+    with pytest.raises(KindConflictError):
+        _upload(repo, "onnx", "sales", "m.onnx", onnx_regressor()[1])
+    from wfo.repositories.models import fetch_model
+
+    assert fetch_model("sales", tmp_path, store=repo.store).read_bytes() == b"day,amount\n3,4\n"
+    assert fetch_model("sales", tmp_path / "v1", 1, store=repo.store).read_bytes() == b"day,amount\n1,2\n"
+    repo.delete_version("sales", 2)
+    assert repo.get("sales").latest == 1
+    repo.delete_version("sales", 1)
+    with pytest.raises(NotFoundError):
+        repo.get("sales")
+    for bad in ("../x", "a b", "x:predict", "", "-x"):
+        with pytest.raises(Exception, match="not allowed|unsafe|empty"):
+            _upload(repo, "dataset", bad, "f.csv", b"x")
