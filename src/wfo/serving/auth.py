@@ -9,14 +9,17 @@ their digest until they expire, so a busy client costs one dictionary lookup per
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wfo.repositories.models import KEY_PREFIX, ModelAccess
 from wfo.serving.errors import Forbidden, Unauthorized
 
 _REVOCATION_RECHECK_SECONDS = 10.0
+log = logging.getLogger(__name__)
 
 
 class TokenChecker:
@@ -24,6 +27,7 @@ class TokenChecker:
         self._validator: Any = None
         self._valid: dict[str, tuple[float, float, str | None]] = {}  # digest -> (exp, checked at, jti)
         self._lock = threading.Lock()
+        self._checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="token-check")
 
     def _get_validator(self) -> Any:
         if self._validator is None:
@@ -51,8 +55,11 @@ class TokenChecker:
             self._valid[digest] = (cached[0], now, cached[2])
             return True
         try:
-            claims = self._get_validator().validated_claims(token)
-        except Exception:  # noqa: BLE001 - jwt.InvalidTokenError and its kin: not a valid Airflow token
+            # `validated_claims` runs a coroutine with async_to_sync, which refuses a thread with a running
+            # event loop (the async routes): it runs in a thread of its own, once per token (then cached).
+            claims = self._checks.submit(self._get_validator().validated_claims, token).result(timeout=30)
+        except Exception as exc:  # noqa: BLE001 - jwt.InvalidTokenError and its kin: not a valid Airflow token
+            log.info("a Bearer token was refused: %s", exc)
             return False
         jti = claims.get("jti")
         if _revoked(jti):
