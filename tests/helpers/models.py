@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,76 @@ def pmml_tree() -> tuple[Any, Any, bytes]:
             return pipeline, frame, path.read_bytes()
     finally:
         sklearn.base.__version__ = real_version  # type: ignore[attr-defined]
+
+
+TABULAR_HANDLER = '''
+import torch
+from ts.torch_handler.base_handler import BaseHandler
+
+
+class TabularHandler(BaseHandler):
+    """A custom handler: JSON {"data": [[4 floats], ...]} in, the model's rows out."""
+
+    def preprocess(self, data):
+        body = data[0].get("body") or data[0].get("data")
+        return torch.tensor(body["data"], dtype=torch.float32).reshape(-1, 4)
+
+    def postprocess(self, output):
+        return [output.tolist()]
+'''
+
+
+@functools.cache
+def torch_linear() -> Any:
+    """A tiny seeded torch model (4 -> 3)."""
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Softmax(dim=1)).eval()
+
+
+def mar(handler: str, extra_files: dict[str, str] | None = None, name: str = "tabular") -> bytes:
+    """A .mar built by torch-model-archiver from `torch_linear` (TorchScript) and `handler` (a file's code,
+    or a built-in handler's name when it has no newline)."""
+    import shutil
+    import subprocess
+    import sys
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        torch.jit.script(torch_linear()).save(str(folder / "model.pt"))
+        if "\n" in handler:
+            (folder / "handler.py").write_text(handler)
+            handler = str(folder / "handler.py")
+        args = [
+            str(Path(sys.executable).parent / "torch-model-archiver"), "--model-name", name, "--version", "1.0",
+            "--serialized-file", str(folder / "model.pt"), "--handler", handler, "--export-path", str(folder),
+        ]  # fmt: skip
+        for filename, text in (extra_files or {}).items():
+            (folder / filename).write_text(text)
+        if extra_files:
+            args += ["--extra-files", ",".join(str(folder / f) for f in extra_files)]
+        subprocess.run(args, check=True, capture_output=True)
+        data = (folder / f"{name}.mar").read_bytes()
+        shutil.rmtree(folder, ignore_errors=True)
+        return data
+
+
+def with_handler(archive: bytes, handler: str) -> bytes:
+    """`archive` with its manifest naming `handler`: TorchServe's built-in handlers that the archiver's
+    own list lacks (`densenet_handler`) are named in the manifest the same way."""
+    import json
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(archive)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "MAR-INF/MANIFEST.json":
+                manifest = json.loads(content)
+                manifest["model"]["handler"] = handler
+                content = json.dumps(manifest).encode()
+            target.writestr(item, content)
+    return out.getvalue()

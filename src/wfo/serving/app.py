@@ -403,7 +403,7 @@ def _numpy_type(datatype: str) -> Any:
 
 
 def jsonable(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or callable(getattr(value, "tolist", None)):  # numpy, torch tensors
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()

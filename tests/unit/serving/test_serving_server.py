@@ -26,7 +26,18 @@ from wfo.storage.errors import ExtensionNotAllowedError
 from wfo.storage.limits import MiB
 from wfo.storage.objectstore import ObjectStore
 
-from helpers.models import iris, onnx_classifier, onnx_regressor, pmml_tree, v2_output, v2_request
+from helpers.models import (
+    TABULAR_HANDLER,
+    iris,
+    mar,
+    onnx_classifier,
+    onnx_regressor,
+    pmml_tree,
+    torch_linear,
+    v2_output,
+    v2_request,
+    with_handler,
+)
 
 BODY_LIMIT = 1 * MiB
 
@@ -362,3 +373,62 @@ def test_versions_datasets_and_names(repo: ModelRepository, tmp_path: Path) -> N
     for bad in ("../x", "a b", "x:predict", "", "-x"):
         with pytest.raises(Exception, match="not allowed|unsafe|empty"):
             _upload(repo, "dataset", bad, "f.csv", b"x")
+
+
+def test_torchserve_mar_with_a_custom_handler_equals_the_model(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    import torch
+
+    _upload(repo, "pytorch", "tabular", "tabular.mar", mar(TABULAR_HANDLER))
+    _wait(registry, "tabular", 1, timeout=30)
+    key = _key(repo, "tabular")
+    _access_seen(registry, "tabular", 1)
+    rows = iris()[0][:5].tolist()
+    expected = torch_linear()(torch.tensor(rows)).tolist()
+    answer = client.post("/predictions/tabular", json={"data": rows}, headers=key)
+    assert answer.status_code == 200, answer.text
+    np.testing.assert_allclose(answer.json(), expected, rtol=1e-5)
+    assert client.post("/predictions/tabular/1", json={"data": rows}, headers=key).status_code == 200
+    described = client.get("/models/tabular", headers=key).json()
+    assert described[0]["modelName"] == "tabular" and described[0]["handler"] == "handler.py"
+    # The handler's failure on a bad body is the request's (4xx), and the model keeps serving.
+    bad = client.post("/predictions/tabular", json={"nope": 1}, headers=key)
+    assert bad.status_code == 422 and "handler failed" in bad.json()["detail"]
+    assert client.post("/predictions/tabular", json={"data": rows}, headers=key).status_code == 200
+
+
+def test_torchserve_built_in_handler_by_name(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    import torch
+
+    _upload(
+        repo,
+        "pytorch",
+        "builtin",
+        "builtin.mar",
+        with_handler(mar("base_handler", name="builtin"), "densenet_handler"),
+    )
+    _wait(registry, "builtin", 1, timeout=30)
+    key = _key(repo, "builtin")
+    _access_seen(registry, "builtin", 1)
+    row = torch.tensor(iris()[0][7].tolist())  # one row; the handler stacks the batch
+    buffer = io.BytesIO()
+    torch.save(row, buffer)
+    answer = client.post(
+        "/predictions/builtin",
+        content=buffer.getvalue(),
+        headers={**key, "Content-Type": "application/octet-stream"},
+    )
+    assert answer.status_code == 200, answer.text
+    np.testing.assert_allclose(
+        np.asarray(answer.json()).reshape(-1),
+        torch_linear()(row.unsqueeze(0)).reshape(-1).tolist(),
+        rtol=1e-5,
+    )
+    # A built-in handler whose libraries are not installed fails to load, with the reason, alone.
+    _upload(repo, "pytorch", "vision", "vision.mar", mar("image_classifier", name="vision"))
+    _wait(registry, "vision", 1, state="failed", timeout=30)
+    assert "torchvision" in str(registry.states()["vision"]["error"])
+    assert client.post("/predictions/builtin", content=buffer.getvalue(), headers=key).status_code == 200
