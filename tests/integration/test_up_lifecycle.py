@@ -116,6 +116,7 @@ def test_first_start_failure_restart_and_clean_stop(
         "ready: log-server",
         "ready: dag-validator",
         "ready: sla-monitor",
+        "ready: model-server",
         f"wfo is up: ready at  http://localhost:{port}",
         "WFO_HOST=0.0.0.0",
     ):

@@ -16,6 +16,15 @@ from wfo.settings import get_settings
 def app_factory() -> Any:
     """One worker's app: its registry starts polling now and stops with the process."""
     import atexit
+    import os
+    import sys
+
+    # `python -m` puts the working folder first on sys.path: a folder there named like a .mar's handler
+    # module would shadow it (TorchServe's loader imports handlers by module name).
+    sys.path[:] = [entry for entry in sys.path if entry not in ("", os.getcwd())]
+
+    import tempfile
+    from pathlib import Path
 
     from wfo.serving.app import create_app
     from wfo.serving.registry import Registry
@@ -25,9 +34,6 @@ def app_factory() -> Any:
     config = serving_config(settings)
     cache = settings.run_dir / "model-server"
     cache.mkdir(parents=True, exist_ok=True)
-    import tempfile
-    from pathlib import Path
-
     registry = Registry(
         ObjectStore.from_settings(settings),
         Path(tempfile.mkdtemp(prefix="cache-", dir=cache)),
