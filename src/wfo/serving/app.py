@@ -7,6 +7,7 @@ read up to `max_request_bytes`; anything a client sent wrong is a 4xx with a mes
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -262,8 +263,10 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
     async def torch_predict(request: Request, name: str, version: str | None) -> Any:
         _served, runtime = model(request, name, version, kind="pytorch")
         body = await request.body()
-        predict = runtime.predict
-        result = await run_in_threadpool(predict, body, request.headers.get("content-type", ""))
+        content_type = request.headers.get("content-type", "")
+        result = await asyncio.get_running_loop().run_in_executor(
+            runtime.executor, runtime.predict, body, content_type
+        )
         if isinstance(result, bytes | str):
             return PlainTextResponse(result if isinstance(result, str) else result.decode("utf-8", "replace"))
         return JSONResponse(jsonable(result))

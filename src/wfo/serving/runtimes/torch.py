@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 import sys
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,11 @@ class MarRuntime(Runtime):
         from wfo.extras import require_extra
 
         require_extra("torch", "PyTorch models")
+        import torch
         from ts.model_loader import TsModelLoader
+
+        # Small models under many concurrent requests: one intra-op thread each (process-wide setting).
+        torch.set_num_threads(int(os.environ.get("WFO_MODEL_TORCH_THREADS", "1")))
 
         folder = path.parent / "mar"
         if not folder.is_dir():
@@ -78,7 +84,12 @@ class MarRuntime(Runtime):
                     sys.modules.pop(name, None)
         self.service.context.metrics = _NoMetrics()
         self._lock = threading.Lock()
+        # Requests to this model queue here in arrival order (one at a time, see `_run`), off the event loop.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mar-{self.name}")
         self.description = {"handler": handler, "modelVersion": str(model.get("modelVersion", ""))}
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False)
 
     def metadata(self) -> dict[str, Any]:
         return {
