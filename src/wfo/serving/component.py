@@ -46,10 +46,11 @@ def app_factory() -> Any:
 
 def main() -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = serving_config(get_settings())
-    uvicorn.run(
+    server = uvicorn.Config(
         "wfo.serving.component:app_factory",
         factory=True,
         host=config.host,
@@ -59,6 +60,9 @@ def main() -> int:
         access_log=False,
         timeout_graceful_shutdown=5,
     )
+    # Always through uvicorn's process manager, even for one worker: a worker that dies (a .mar handler's
+    # native code crashing it) is started again, and the component `wfo up` watches stays up.
+    Multiprocess(server, sockets=[server.bind_socket()]).run()
     return 0
 
 
