@@ -238,6 +238,14 @@ def _health(settings: Settings) -> dict[str, Any] | None:
     return None
 
 
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
 def _accepts(address: tuple[str, int] | str) -> bool:
     family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
     if not isinstance(address, str) and ":" in address[0]:
@@ -270,7 +278,10 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
     checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
     checks["sla-monitor"] = lambda _health: _ready_file_alive(settings.run_dir / READY_FILE)
     checks["jupyterhub"] = lambda _health: hub_ready(settings)
-    checks["model-server"] = lambda _health: _accepts((local, settings.model_server_port))
+    # Ready once a worker has polled the object store (its socket accepts as soon as it is bound).
+    checks["model-server"] = lambda _health: _answers(
+        f"{serving_config(settings).internal_url}/v2/health/ready"
+    )
     return checks
 
 
