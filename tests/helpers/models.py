@@ -155,3 +155,20 @@ def with_handler(archive: bytes, handler: str) -> bytes:
                 content = json.dumps(manifest).encode()
             target.writestr(item, content)
     return out.getvalue()
+
+
+@functools.cache
+def keras_savedmodel() -> tuple[Any, bytes]:
+    """A tiny seeded Keras model (4 -> 3 softmax) exported as a SavedModel, as a .tar.gz of its folder."""
+    import tarfile
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    with tempfile.TemporaryDirectory() as tmp:
+        model.export(str(Path(tmp) / "saved"), verbose=False)
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            archive.add(Path(tmp) / "saved", arcname="saved")
+    return model, buffer.getvalue()

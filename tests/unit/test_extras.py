@@ -33,9 +33,8 @@ def test_every_extra_of_pyproject_is_checked_and_installed_here() -> None:
     # "all" groups the others; dask-yarn is checked by the operator's YARN mode itself.
     assert set(EXTRAS) == set(declared) - {"all", "dask-yarn"}
     for extra in EXTRAS:
-        if extra == "tensorflow":  # a large download: not installed by ./run (docs/models.md)
-            continue
-        require_extra(extra, "this test")  # ./run installs wfo[all] and torch: a misspelt module fails here
+        # ./run installs wfo[all] and torch, and `./run test` tensorflow-cpu: a misspelt module fails here.
+        require_extra(extra, "this test")
 
 
 def test_a_missing_module_names_the_extra_and_the_command() -> None:

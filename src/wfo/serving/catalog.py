@@ -62,9 +62,12 @@ def _example_value(datatype: str) -> Any:
     )
 
 
-def example(manifest: ModelManifest) -> tuple[str | None, Any]:
-    """A request the model accepts as far as its signature says: (protocol, JSON body)."""
+def example(manifest: ModelManifest, served: dict[str, Any] | None = None) -> tuple[str | None, Any]:
+    """A request the model accepts as far as its signature (or the server's metadata, `served`) says:
+    (protocol, JSON body)."""
     signature = manifest.current.signature
+    if not signature.get("inputs") and served and served.get("inputs"):
+        signature = served
     if manifest.kind == "pmml":
         arguments = {f["name"]: _example_value(f.get("datatype", "")) for f in signature.get("inputs", [])}
         return "openscoring", {"id": "record-1", "arguments": arguments}
@@ -133,8 +136,7 @@ def endpoints(manifest: ModelManifest, server: str, api_base: str) -> list[Model
     return found
 
 
-def curl(manifest: ModelManifest, server: str, api_base: str) -> str:
-    protocol, body = example(manifest)
+def curl(manifest: ModelManifest, server: str, api_base: str, protocol: str | None, body: Any) -> str:
     auth = '-H "Authorization: Bearer $TOKEN"'
     if protocol is None:
         return f"curl -fL {auth} -o '{manifest.current.filename}' '{api_base}/wfo/api/v1/models/{manifest.name}/download'"
@@ -193,18 +195,25 @@ class ModelCatalog:
         access = self.repository.access(name)
         states = client.states(token) if manifest.served else None
         server = client.public_url()
-        protocol, body = example(manifest)
+        summary = self._summary(manifest, states, access)
+        # A SavedModel's inputs are known once it is loaded: the server's metadata fills the example.
+        served = (
+            client.metadata(name, token)
+            if manifest.kind == "tensorflow" and summary["state"] == "serving"
+            else None
+        )
+        protocol, body = example(manifest, served)
         keys = [
             ApiKeyPublic(id=k.id, label=k.label, created_by=k.created_by, created_at=_time(k.created_at))
             for k in access.keys
         ]
         return ModelDetail(
-            **self._summary(manifest, states, access),
+            **summary,
             latest=manifest.latest,
             all_versions=[_version(v) for v in reversed(manifest.versions)],
             endpoints=endpoints(manifest, server, api_base),
             keys=keys,
-            curl=curl(manifest, server, api_base),
+            curl=curl(manifest, server, api_base, protocol, body),
             example_protocol=protocol,  # type: ignore[arg-type]
             example_request=body,
         )

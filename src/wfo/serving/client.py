@@ -33,6 +33,16 @@ def states(token: str | None, timeout: float = 2.0) -> dict[str, dict[str, Any]]
         return None
 
 
+def metadata(name: str, token: str | None, timeout: float = 2.0) -> dict[str, Any] | None:
+    """The served model's v2 metadata (inputs, outputs); None when the server does not answer with it."""
+    request = urllib.request.Request(f"{server_url()}/v2/models/{name}", headers=_auth(token))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return dict(json.loads(response.read()))
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
 def forward(
     path: str, body: bytes, content_type: str, token: str | None, timeout: float = 30.0
 ) -> tuple[int, Any]:

@@ -29,6 +29,7 @@ from wfo.storage.objectstore import ObjectStore
 from helpers.models import (
     TABULAR_HANDLER,
     iris,
+    keras_savedmodel,
     mar,
     onnx_classifier,
     onnx_regressor,
@@ -432,3 +433,35 @@ def test_torchserve_built_in_handler_by_name(
     _wait(registry, "vision", 1, state="failed", timeout=30)
     assert "torchvision" in str(registry.states()["vision"]["error"])
     assert client.post("/predictions/builtin", content=buffer.getvalue(), headers=key).status_code == 200
+
+
+def test_tensorflow_savedmodel_on_tf_serving_routes_equals_keras(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    model, data = keras_savedmodel()
+    _upload(repo, "tensorflow", "keras", "keras.tar.gz", data)
+    assert repo.get("keras").current.signature == {"saved_model": "saved"}
+    _wait(registry, "keras", 1, timeout=60)
+    key = _key(repo, "keras")
+    _access_seen(registry, "keras", 1)
+    rows = iris()[0][:4]
+    expected = model(rows).numpy()
+    status = client.get("/v1/models/keras", headers=key).json()
+    assert status["model_version_status"][0]["state"] == "AVAILABLE"
+    signature = client.get("/v1/models/keras/metadata", headers=key).json()["metadata"]["signature_def"]
+    (input_name,) = signature["signature_def"]["serving_default"]["inputs"]
+    # Row format, columnar format, a version's route, and the v2 route: all equal model(x).
+    row = client.post("/v1/models/keras:predict", json={"instances": rows.tolist()}, headers=key)
+    assert row.status_code == 200, row.text
+    np.testing.assert_allclose(row.json()["predictions"], expected, rtol=1e-5)
+    columnar = client.post(
+        "/v1/models/keras/versions/1:predict", json={"inputs": {input_name: rows.tolist()}}, headers=key
+    )
+    np.testing.assert_allclose(columnar.json()["outputs"], expected, rtol=1e-5)
+    v2 = client.post("/v2/models/keras/infer", json=v2_request(rows, name=input_name), headers=key)
+    np.testing.assert_allclose(v2_output(v2.json(), "output_0"), expected, rtol=1e-5)
+    # A Keras export has no tf.Example signature: :classify is refused with the reason; bad rows are a 4xx.
+    classify = client.post("/v1/models/keras:classify", json={"instances": rows.tolist()}, headers=key)
+    assert classify.status_code == 422 and ":predict" in classify.json()["detail"]
+    bad = client.post("/v1/models/keras:predict", json={"instances": [[1, 2]]}, headers=key)
+    assert bad.status_code == 422
