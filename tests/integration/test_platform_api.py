@@ -72,6 +72,9 @@ SLA_MISSES = "/wfo/api/v1/sla-misses"
 EDA = "/wfo/api/v1/eda"
 EDA_RUNS = f"{EDA}/runs"
 EDA_USERS = {"Admin", "Developer"}
+NOTEBOOKS = "/wfo/api/v1/notebooks"
+NOTEBOOK = f"{NOTEBOOKS}/files/own/matrix.ipynb"
+MATRIX_NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 MODELS = "/wfo/api/v1/models"
 MODEL = f"{MODELS}/matrix-model"
 MATRIX_MODEL = FormUpload(
@@ -190,6 +193,15 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", f"{EDA}/outputs/{{key:path}}"): (EDA_USERS, None),
     ("DELETE", f"{EDA}/outputs/{{folder:path}}"): (EDA_USERS, None),
     ("POST", f"{EDA}/uploads"): (EDA_USERS, Upload("file", "matrix.csv", b"a,b\n1,2\n")),
+    ("POST", f"{NOTEBOOKS}/login"): (EDA_USERS, None),
+    ("GET", NOTEBOOKS): (EDA_USERS, None),
+    ("POST", f"{NOTEBOOKS}/uploads"): (
+        EDA_USERS,
+        FormUpload("file", "matrix.ipynb", MATRIX_NOTEBOOK, (("folder", "own"),)),
+    ),
+    ("GET", NOTEBOOK): (EDA_USERS, None),
+    ("DELETE", NOTEBOOK): (EDA_USERS, None),
+    ("GET", f"{NOTEBOOKS}/view/own/matrix.ipynb"): (EDA_USERS, None),
     ("GET", MODELS): (ALL - {"Public"}, None),
     ("POST", MODELS): (CODE_WRITERS, MATRIX_MODEL),
     ("GET", MODEL): (ALL - {"Public"}, None),
@@ -278,6 +290,7 @@ OVER_HTTP = {
     ("GET", "/api/dags/"),
     ("GET", SLA_MISSES),
     ("GET", f"{EDA_RUNS}/{{run_id}}"),
+    ("POST", f"{NOTEBOOKS}/login"),
     ("POST", MODELS),
     ("PUT", f"{MODEL}/public"),
     *DECIDED_IN_ROUTE,
@@ -308,6 +321,8 @@ GROUP_PARAMS = {
     # DAG file names may contain "/", hence `{name:path}`.
     "{name:path}": "matrix_dag.py",
     "{commit}": "HEAD",
+    "{folder}": "own",
+    "{path:path}": "matrix.ipynb",
 }
 
 

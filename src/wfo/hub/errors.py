@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wfo.errors import Forbidden, Unavailable
+from wfo.errors import Forbidden, InvalidInput, NotFound, Unavailable
 
 
 class TicketRefused(Forbidden):
@@ -16,3 +16,11 @@ class TicketRefused(Forbidden):
 
 class HubDisabled(Unavailable):
     """The instance runs without the notebook hub (WFO_JUPYTER=off)."""
+
+
+class NotANotebook(InvalidInput):
+    """An upload that is not an nbformat 4 notebook, or a path that does not name one."""
+
+
+class NotebookMissing(NotFound):
+    """No notebook at that path of that folder."""

@@ -1,22 +1,51 @@
-"""`/notebooks`: the hub login (single sign-on ticket) and the Notebooks page (Developer/Admin)."""
+"""`/notebooks`: the hub login (single sign-on ticket) and the Notebooks page (Developer/Admin).
+
+The page lists the user's own notebooks (their root on the hub) and those of `common_workspace`, uploads,
+downloads, deletes, and shows one read-only: nbconvert's HTML served with a sandboxing Content-Security-
+Policy (notebook output is untrusted HTML: no scripts, no requests, no forms run in it).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Response
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from wfo.auth import roles
 from wfo.hub import service
-from wfo.hub.schemas import NotebookLogin
+from wfo.hub.errors import NotANotebook
+from wfo.hub.schemas import Folder, NotebookEntry, NotebookList, NotebookLogin
+from wfo.notebooks.workspace import MAX_NOTEBOOK_BYTES, NotebookWorkspace
 from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.downloads import attachment
 from wfo.plugin.errors import errors
+from wfo.plugin.uploads import form_text, multipart_body, multipart_form, uploads_of
 from wfo.settings import get_settings
 
 router = APIRouter(prefix="/notebooks", tags=["Notebooks"])
 
 CanRead = Annotated[CurrentUser, Depends(require(roles.NOTEBOOKS, roles.CAN_READ))]
+CanCreate = Annotated[CurrentUser, Depends(require(roles.NOTEBOOKS, roles.CAN_CREATE))]
+CanDelete = Annotated[CurrentUser, Depends(require(roles.NOTEBOOKS, roles.CAN_DELETE))]
+UploadForm = Annotated[FormData, Depends(multipart_form(MAX_NOTEBOOK_BYTES + 1024 * 1024))]
+NotebookPath = Annotated[str, Path(max_length=1024, description="path inside the folder, e.g. team/q3.ipynb")]
+_UPLOAD_BODY = multipart_body(
+    {
+        "file": {"type": "string", "format": "binary"},
+        "folder": {"type": "string", "enum": ["own", "common"]},
+        "path": {"type": "string", "description": "where to store it (default: the file's name)"},
+    },
+    ["file", "folder"],
+)
+# Notebook output is untrusted: no script runs, nothing is fetched, the page is its own opaque origin.
+VIEW_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+
+
+def _workspace() -> NotebookWorkspace:
+    return NotebookWorkspace.from_settings()
 
 
 @router.post("/login", responses=errors(503))
@@ -24,3 +53,72 @@ def login(current: CanRead, audit: Annotated[AuditRecord, audited("notebook_tick
     """A link that logs the current user in to JupyterHub (valid 60 s, once); the hub audits the login."""
     audit.object_id = current.username
     return service.login(get_settings(), current.username)
+
+
+@router.get("")
+def list_notebooks(current: CanRead) -> NotebookList:
+    """The caller's own notebooks and those of common_workspace."""
+    return service.list_notebooks(get_settings(), current.username, _workspace())
+
+
+@router.post("/uploads", status_code=201, openapi_extra=_UPLOAD_BODY, responses=errors(400, 413))
+def upload(
+    current: CanCreate, form: UploadForm, audit: Annotated[AuditRecord, audited("notebook.upload")]
+) -> NotebookEntry:
+    """Store one notebook (field `file`) in `folder` (own or common), at `path` or under its own name."""
+    files = uploads_of(form, "file")
+    if len(files) != 1:
+        raise NotANotebook("send one notebook in the field 'file'")
+    given = form_text(form, "folder")
+    if given not in ("own", "common"):
+        raise NotANotebook("the field 'folder' must be own or common")
+    folder: Folder = "own" if given == "own" else "common"
+    path = form_text(form, "path") or files[0].filename
+    audit.object_id = f"{folder}:{path}"[:500]
+    data = files[0].stream.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotANotebook(f"a notebook may be at most {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MiB")
+    entry = service.upload_notebook(get_settings(), current.username, _workspace(), folder, path, data)
+    audit.object_id = f"{entry.folder}:{entry.path}"
+    audit.details = {"size": entry.size}
+    return entry
+
+
+@router.get("/files/{folder}/{path:path}", response_class=Response, responses=errors(404))
+def download(current: CanRead, folder: Folder, path: NotebookPath) -> Response:
+    data = service.read_notebook(get_settings(), current.username, _workspace(), folder, path)
+    return Response(
+        data,
+        media_type="application/x-ipynb+json",
+        headers={
+            "Content-Disposition": attachment(path.rsplit("/", 1)[-1]),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.delete("/files/{folder}/{path:path}", status_code=204, responses=errors(404))
+def delete(
+    current: CanDelete,
+    folder: Folder,
+    path: NotebookPath,
+    audit: Annotated[AuditRecord, audited("notebook.delete")],
+) -> Response:
+    deleted = service.delete_notebook(get_settings(), current.username, _workspace(), folder, path)
+    audit.object_id = f"{folder}:{deleted}"
+    return Response(status_code=204)
+
+
+@router.get("/view/{folder}/{path:path}", response_class=HTMLResponse, responses=errors(404))
+def view(current: CanRead, folder: Folder, path: NotebookPath) -> HTMLResponse:
+    """The notebook rendered read-only (served sandboxed: its output cannot run scripts)."""
+    data = service.read_notebook(get_settings(), current.username, _workspace(), folder, path)
+    html = service.render_html(data, path)
+    return HTMLResponse(
+        html,
+        headers={
+            "Content-Security-Policy": VIEW_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
