@@ -13,6 +13,7 @@ import { CodeBricksPage } from "./pages/codeBricks/CodeBricksPage";
 import { ConfigGroupsPage } from "./pages/configGroups/ConfigGroupsPage";
 import { DagFilesPage } from "./pages/dagFiles/DagFilesPage";
 import { EdaPage } from "./pages/EdaPage";
+import { NotebooksPage } from "./pages/NotebooksPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { SlaMissesPage } from "./pages/SlaMissesPage";
 import { SparkDependenciesPage } from "./pages/SparkDependenciesPage";
@@ -55,6 +56,7 @@ export const PAGES: readonly WfoPage[] = [
   { path: "spark-dependencies", label: "Spark dependencies", tab: "Spark deps", description: "Jars and Python files config groups add to Spark jobs.", resource: RESOURCES.sparkDependencies, element: <SparkDependenciesPage /> },
   { path: "code-artifacts", label: "Code artifacts", tab: "Artifacts", description: "Versioned jars and Python files that tasks fetch by name.", resource: RESOURCES.codeArtifacts, element: <CodeArtifactsPage /> },
   { path: "sla-misses", label: "SLA misses", tab: "SLAs", description: "Tasks that had not succeeded within their SLA: filter, document, open in the grid.", resource: RESOURCES.slaMisses, element: <SlaMissesPage /> },
+  { path: "notebooks", label: "Jupyter Notebook", tab: "Notebooks", description: "JupyterLab with the cluster's kernels, single sign-on; your notebooks and common_workspace.", resource: RESOURCES.notebooks, element: <NotebooksPage /> },
   { path: "eda", label: "Exploratory data analysis", tab: "EDA", description: "Profile a file or table, rank its columns by importance for a target; reports in a tree per source.", resource: RESOURCES.eda, element: <EdaPage /> },
   { path: "models", label: "Models and datasets", tab: "Models", description: "Versioned models and datasets; TF, PMML, PyTorch and ONNX models served over REST within seconds.", resource: RESOURCES.models, element: <ModelsPage /> },
   { path: "audit", label: "Audit log", tab: "Audit", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
