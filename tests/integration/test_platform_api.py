@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import psutil
 import pytest
 from fastapi.routing import APIRoute
 from urllib3 import encode_multipart_formdata
@@ -362,6 +363,19 @@ def test_status_json_lists_components_with_state_and_url(platform: Platform) -> 
     assert components["api-server"]["url"] == platform.base_url
     assert components["scheduler"]["url"] is None
     assert report["health"]["scheduler"] == "healthy"
+
+
+def test_the_scheduler_listens_for_wake_ups_from_the_api_server(platform: Platform) -> None:
+    assert platform.config_value("core", "executor") == "wfo.executor.WfoLocalExecutor"
+    state = json.loads((platform.home / "run" / "wfo.json").read_text())
+    sockets = sorted((platform.home / "run").glob("scheduler-wake-*.sock"))
+    # Bound by the executor inside the scheduler process (or a child of the component's process).
+    assert sockets, "no wake-up socket: the scheduler polls instead"
+    scheduler = psutil.Process(int(state["components"]["scheduler"]))
+    pids = {scheduler.pid, *(child.pid for child in scheduler.children(recursive=True))}
+    assert any(
+        int(path.name.removeprefix("scheduler-wake-").removesuffix(".sock")) in pids for path in sockets
+    )
 
 
 def test_generated_config_is_private_and_follows_the_port(platform: Platform) -> None:

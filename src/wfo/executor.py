@@ -1,0 +1,71 @@
+"""wfo's LocalExecutor: the scheduler loops when there is work, and about once a second when there is none.
+
+Airflow's scheduler loop sleeps `[scheduler] scheduler_idle_sleep_time` after every loop that queued
+nothing and saw no executor event. Stock Airflow sleeps 1 s: a chain of tasks waits up to a second
+between one task's end and the next one's start. A short sleep (wfo used 0.2 s) buys latency with idle
+CPU: the loop's queries run five times a second on a platform that runs nothing.
+
+This executor (Airflow's documented extension point, `[core] executor = wfo.executor.WfoLocalExecutor`)
+moves the wait into `sync()`, which the scheduler's executor heartbeat calls once per loop. `sync()`
+returns as soon as
+
+* a worker reports a task's end (its result queue), or
+* the api-server says there is new work (`wfo.wakeup`: a run triggered, a task cleared or marked, a
+  task instance reporting its end through the execution API),
+
+and otherwise after `IDLE_WAIT_SECONDS`. The scheduler's own idle sleep is then only a short pause
+(`scheduler_idle_sleep_time`, set by `wfo up`). Everything else is Airflow's LocalExecutor unchanged.
+Measured in `bench/orchestration/` (docs/benchmarks.md, "Orchestration overhead").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from multiprocessing.connection import wait
+from typing import Any
+
+from airflow.executors.local_executor import LocalExecutor
+
+from wfo.wakeup import WakeSocket
+
+# The longest one executor heartbeat waits for a result or a wake-up: with nothing to do the scheduler
+# loops about this often (stock Airflow's 1 s idle sleep).
+IDLE_WAIT_SECONDS = 1.0
+
+
+class WfoLocalExecutor(LocalExecutor):
+    """LocalExecutor whose heartbeat waits for a task's end or a wake-up (see the module doc)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.wake_socket: WakeSocket | None = None
+
+    def start(self) -> None:
+        super().start()
+        home = os.environ.get("WFO_HOME")
+        if home:
+            try:
+                self.wake_socket = WakeSocket(home)
+            except OSError as exc:  # e.g. a socket path too long for AF_UNIX: poll like stock Airflow
+                self.log.warning("wfo: no scheduler wake-up socket (%s); polling instead", exc)
+
+    def sync(self) -> None:
+        if self.wake_socket is not None and self.result_queue.empty():
+            # SimpleQueue has no timed get; its reading end is a multiprocessing Connection that
+            # multiprocessing.connection.wait() watches together with the wake-up socket.
+            reader = getattr(self.result_queue, "_reader", None)
+            wake = self.wake_socket.sock
+            watched: list[Any] = [wake] if reader is None else [reader, wake]
+            if wake in wait(watched, timeout=IDLE_WAIT_SECONDS):
+                self.wake_socket.drain()
+        super().sync()
+
+    def end(self) -> None:
+        try:
+            super().end()
+        finally:
+            if self.wake_socket is not None:
+                with contextlib.suppress(OSError):
+                    self.wake_socket.close()
+                self.wake_socket = None
