@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from helpers.models import iris, onnx_classifier, pmml_tree, v2_output, v2_request
+from helpers.models import (
+    TABULAR_HANDLER,
+    iris,
+    mar,
+    onnx_classifier,
+    pmml_tree,
+    torch_linear,
+    v2_output,
+    v2_request,
+)
 from helpers.platform_runner import WFO, Platform, Response, role_password, tar_gz
 
 pytestmark = pytest.mark.integration
@@ -132,6 +141,24 @@ def test_pmml_is_served_on_openscoring_routes(platform: Platform) -> None:
         f"{url}/openscoring/model/it-tree", {"id": "a", "arguments": dict(frame.iloc[100])}, platform.token()
     )
     assert status == 200 and str(answer["results"]["target"]) == pipeline.predict(frame.iloc[[100]])[0]
+
+
+def test_a_mar_is_served_on_the_torchserve_route(platform: Platform) -> None:
+    import torch
+
+    assert (
+        _upload(
+            platform, "pytorch", "it-tabular", "tabular.mar", mar(TABULAR_HANDLER), user="dev_user"
+        ).status
+        == 201
+    )
+    _wait_state(platform, "it-tabular", "serving", timeout=30)
+    rows = iris()[0][:3].tolist()
+    status, answer = _call(
+        f"{_server_url(platform)}/predictions/it-tabular", {"data": rows}, platform.token()
+    )
+    assert status == 200, answer
+    assert torch.allclose(torch.tensor(answer), torch_linear()(torch.tensor(rows)), rtol=1e-5)
 
 
 def test_versions_restore_delete_and_audit(platform: Platform) -> None:
