@@ -5,7 +5,8 @@ with the render service the operators use (Hadoop XML, krb5.conf, keytabs, jars,
 folder removed when the kernel ends), puts its environment in place (`PYSPARK_SUBMIT_ARGS` with the group's
 master and confs, HADOOP_CONF_DIR, KRB5_CONFIG, SPARK_HOME) and starts IPython with `spark` (a
 SparkSession) and `sc` already built. If the group cannot be read, the kernel still starts and `spark`
-says why on first use.
+says why on first use. In a notebook task (`WFO_KERNEL_SPARK_FROM_ENVIRONMENT=1`, set by the task's private
+kernel spec) the group was rendered by the operator: `spark` is built from that environment.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def main(argv: list[str]) -> int:
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if os.environ.get("WFO_KERNEL_SPARK_FROM_ENVIRONMENT") == "1":
+        # In a notebook task: the operator rendered the group already (PYSPARK_SUBMIT_ARGS, HADOOP_CONF_DIR).
+        launch(STARTUP)
+        return 0
     name = os.environ.get("WFO_KERNEL_CONFIG_GROUP") or None
     try:
         snapshot = load_group_snapshot(name)

@@ -29,6 +29,8 @@ from wfo.notebooks.errors import NoSuchKernelError, NotebookCellError, NotebookP
 from wfo.notebooks.workspace import NotebookWorkspace, display_path, notebook_path, parse_notebook
 
 DEFAULT_KERNEL = "python3"
+# The notebook hub's PySpark kernel (wfo.hub.kernels.PYSPARK_KERNEL), also offered to notebook tasks.
+PYSPARK_KERNEL = "wfo-pyspark"
 DEFAULT_START_TIMEOUT = 120
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PLAIN_TYPES = (str, int, float, bool, type(None))
@@ -115,6 +117,17 @@ def _private_kernel_spec(root: Path) -> Path:
         "metadata": {"debugger": True},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    # A notebook saved in JupyterLab on the "PySpark (<group>)" kernel runs as it is: the same kernel, but
+    # its `spark` comes from this task's environment (the operator's rendered config group), not the DB.
+    pyspark_dir = root / "kernels" / PYSPARK_KERNEL
+    pyspark_dir.mkdir(parents=True)
+    pyspark = {
+        **spec,
+        "argv": [sys.executable, "-m", "wfo.hub.pyspark_kernel", "-f", "{connection_file}"],
+        "display_name": "PySpark (task environment)",
+        "env": {"WFO_KERNEL_SPARK_FROM_ENVIRONMENT": "1"},
+    }
+    (pyspark_dir / "kernel.json").write_text(json.dumps(pyspark, indent=1))
     return root
 
 
