@@ -13,7 +13,11 @@ returns as soon as
 * the api-server says there is new work (`wfo.wakeup`: a run triggered, a task cleared or marked, a
   task instance reporting its end through the execution API),
 
-and otherwise after `IDLE_WAIT_SECONDS`. The scheduler's own idle sleep is then only a short pause
+and otherwise after `IDLE_WAIT_SECONDS`.
+
+It also imports, once in the scheduler before the workers are forked, the modules nearly every task's
+DAG file needs (`PRELOADED`): each task process is forked from a worker, so it inherits them instead of
+importing them again on every task start (the largest part of a no-op task's parse time). The scheduler's own idle sleep is then only a short pause
 (`scheduler_idle_sleep_time`, set by `wfo up`). Everything else is Airflow's LocalExecutor unchanged.
 Measured in `bench/orchestration/` (docs/benchmarks.md, "Orchestration overhead").
 """
@@ -21,6 +25,7 @@ Measured in `bench/orchestration/` (docs/benchmarks.md, "Orchestration overhead"
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 from multiprocessing.connection import wait
 from typing import Any
@@ -34,6 +39,30 @@ from wfo.wakeup import WakeSocket
 IDLE_WAIT_SECONDS = 1.0
 
 
+# What `from airflow.sdk import dag, task` and common operators pull in lazily, and what the task runner
+# needs to parse a DAG file. An import that fails (a provider not installed) is skipped.
+PRELOADED = (
+    "airflow.sdk.definitions.decorators",
+    "airflow.providers.standard.decorators.python",
+    "airflow.providers.standard.operators.python",
+    "airflow.providers.standard.operators.bash",
+    "airflow.providers.standard.operators.empty",
+    "airflow.dag_processing.bundles.manager",
+    "airflow.dag_processing.bundles.local",
+)
+
+
+def preload_task_modules() -> list[str]:
+    """Import `PRELOADED`; returns the modules that could not be imported."""
+    missing = []
+    for module in PRELOADED:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
 class WfoLocalExecutor(LocalExecutor):
     """LocalExecutor whose heartbeat waits for a task's end or a wake-up (see the module doc)."""
 
@@ -42,6 +71,9 @@ class WfoLocalExecutor(LocalExecutor):
         self.wake_socket: WakeSocket | None = None
 
     def start(self) -> None:
+        missing = preload_task_modules()
+        if missing:
+            self.log.info("wfo: not preloaded for tasks (not installed): %s", ", ".join(missing))
         super().start()
         home = os.environ.get("WFO_HOME")
         if home:

@@ -90,3 +90,10 @@ def test_the_middleware_wakes_after_a_successful_trigger_only(tmp_path: Path, li
     _call(SchedulerWakeup(_answering(404), home=str(tmp_path)), "POST", "/api/v2/dags/d/dagRuns")
     _call(SchedulerWakeup(_answering(200), home=str(tmp_path)), "GET", "/api/v2/dags/d/dagRuns")
     assert listener.drain() == 0
+
+
+def test_every_module_preloaded_for_tasks_exists() -> None:
+    from wfo.executor import preload_task_modules
+
+    # A misspelt entry would be skipped silently and every task would import it again.
+    assert preload_task_modules() == []
