@@ -58,8 +58,10 @@ def registry(repo: ModelRepository, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="module")
-def client(registry: Registry) -> TestClient:
-    return TestClient(create_app(registry, max_request_bytes=BODY_LIMIT))
+def client(registry: Registry) -> Iterator[TestClient]:
+    # One event loop for every request (as in the server): requests from several threads share it.
+    with TestClient(create_app(registry, max_request_bytes=BODY_LIMIT)) as test_client:
+        yield test_client
 
 
 def _upload(repo: ModelRepository, kind: str, name: str, filename: str, data: bytes) -> int:
@@ -465,3 +467,44 @@ def test_tensorflow_savedmodel_on_tf_serving_routes_equals_keras(
     assert classify.status_code == 422 and ":predict" in classify.json()["detail"]
     bad = client.post("/v1/models/keras:predict", json={"instances": [[1, 2]]}, headers=key)
     assert bad.status_code == 422
+
+
+SLOW_HANDLER = '''
+import time
+
+
+def handle(data, context):
+    """A module-function handler (TorchServe's other entry point): sleeps as long as the body asks."""
+    if data is None:  # TorchServe calls it once with no data to initialise
+        return None
+    body = data[0].get("body")
+    time.sleep(body["sleep"])
+    return [{"slept": body["sleep"]}]
+'''
+
+
+def test_a_slow_handler_runs_off_the_event_loop(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    _upload(repo, "pytorch", "slow", "slow.mar", mar(SLOW_HANDLER, name="slow"))
+    _wait(registry, "slow", 1, timeout=30)
+    repo.set_public("slow", True)
+    deadline = time.monotonic() + 5
+    while not (registry.access.get("slow") and registry.access["slow"].public):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for _ in range(4):  # the moving average of the handler's time passes the inline threshold
+        assert client.post("/predictions/slow", json={"sleep": 0.05}).json() == {"slept": 0.05}
+    finished: dict[str, float] = {}
+
+    def slow_request() -> None:
+        client.post("/predictions/slow", json={"sleep": 1.0})
+        finished["slow"] = time.monotonic()
+
+    worker = threading.Thread(target=slow_request)
+    worker.start()
+    time.sleep(0.2)
+    assert client.get("/ping").status_code == 200
+    finished["ping"] = time.monotonic()
+    worker.join()
+    assert finished["ping"] < finished["slow"]

@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -86,6 +87,8 @@ class MarRuntime(Runtime):
         self._lock = threading.Lock()
         # Requests to this model queue here in arrival order (one at a time, see `_run`), off the event loop.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mar-{self.name}")
+        # Moving average of the handler's time per request (the server runs fast handlers inline).
+        self.average_seconds = 0.0
         self.description = {"handler": handler, "modelVersion": str(model.get("modelVersion", ""))}
 
     def close(self) -> None:
@@ -102,6 +105,7 @@ class MarRuntime(Runtime):
 
         context = self.service.context
         with self._lock:  # a handler keeps per-request state on itself (self.context); one request at a time
+            started = time.perf_counter()
             context.request_ids = {0: str(uuid.uuid4())}
             context.request_processor = [_Headers({"body": {"content-type": content_type}})]
             try:
@@ -112,6 +116,8 @@ class MarRuntime(Runtime):
                 raise BadInferenceInput(
                     f"the handler failed on this request: {type(exc).__name__}: {exc}"
                 ) from None
+            finally:
+                self.average_seconds = 0.9 * self.average_seconds + 0.1 * (time.perf_counter() - started)
         if not isinstance(result, list) or len(result) != 1:
             raise BadInferenceInput("the handler did not return one result for the request (TorchServe: 503)")
         return result[0]
