@@ -17,7 +17,7 @@ export function DropZone({
   /** The zone; `<uploadTestId>-button` and `-input` are its picker. */
   testId: string;
   uploadTestId: string;
-  /** Accepted file name endings, in the order to show them. */
+  /** Accepted file name endings, in the order to show them; none: any file. */
   extensions: readonly string[];
   busy: boolean;
   onFiles: (files: File[]) => void;
@@ -74,7 +74,7 @@ export function DropZone({
       </Text>
       <UploadButton accept={extensions.join(",")} busy={busy} onFiles={onFiles} testId={uploadTestId} />
       <Text color="fg.muted" data-testid={`${testId}-types`} flexBasis="100%" fontSize="xs" textAlign="center">
-        Accepted: {extensions.join(" ")}
+        Accepted: {extensions.length > 0 ? extensions.join(" ") : "any file"}
       </Text>
     </Box>
   );

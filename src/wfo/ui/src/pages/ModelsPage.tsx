@@ -28,11 +28,11 @@ interface Section {
 }
 
 const SECTIONS: readonly Section[] = [
-  { kind: "tensorflow", title: "TF models", description: "TensorFlow SavedModels as .tar / .tar.gz archives; served on TF-Serving's REST routes and the Open Inference Protocol.", extensions: [".tar", ".tar.gz", ".tgz", ".zip"] },
+  { kind: "tensorflow", title: "TF models", description: "TensorFlow SavedModels as .tar / .tar.gz archives; served on TF-Serving's REST routes and the Open Inference Protocol.", extensions: [".tar", ".gz", ".tgz", ".zip"] },
   { kind: "pmml", title: "Spark models", description: "PMML documents (Spark, scikit-learn ... exported to PMML); served on Openscoring's routes (one record or CSV) and the Open Inference Protocol.", extensions: [".pmml", ".xml"] },
   { kind: "pytorch", title: "PyTorch models", description: "TorchServe archives (.mar, from torch-model-archiver); served on TorchServe's /predictions routes and the Open Inference Protocol.", extensions: [".mar"] },
   { kind: "onnx", title: "ONNX models", description: "ONNX graphs (from skl2onnx, torch.onnx ...); served on the Open Inference Protocol and TF-Serving's :predict.", extensions: [".onnx"] },
-  { kind: "other", title: "Other models", description: "Archives kept with their versions, not served.", extensions: [".tar", ".tar.gz", ".tgz", ".zip"] },
+  { kind: "other", title: "Other models", description: "Archives kept with their versions, not served.", extensions: [".tar", ".gz", ".tgz", ".zip"] },
   { kind: "dataset", title: "Datasets", description: "Any file, versioned; DAGs fetch it by name (wfo.repositories.models.fetch_model).", extensions: [] },
 ];
 
@@ -56,13 +56,19 @@ function UploadArea({ section, onUploaded }: { section: Section; onUploaded: (na
   const upload = useAction();
   const onFiles = (files: File[]) =>
     void upload.run(async () => {
-      const file = files[0];
-      if (!file) return null;
-      const chosen = name.trim() || file.name.replace(/(\.tar)?\.[^.]+$/, "").replace(/[^A-Za-z0-9_.-]/g, "-");
-      const result = await models().upload(section.kind, chosen, file);
+      if (files.length > 1 && name.trim()) {
+        throw new Error("Several files get a name each from their file names: clear the name field, or drop one file.");
+      }
+      const lines: string[] = [];
+      for (const file of files) {
+        // Without a name, the file name without its extension, in the characters a name may have.
+        const chosen = name.trim() || file.name.replace(/(\.tar)?\.[^.]+$/, "").replace(/[^A-Za-z0-9_.-]/g, "-");
+        const result = await models().upload(section.kind, chosen, file);
+        lines.push(result.unchanged ? `${result.name}: same content as version ${result.version}, nothing added.` : `${result.name}: version ${result.version} uploaded.`);
+        onUploaded(result.name);
+      }
       setName("");
-      onUploaded(result.name);
-      return result.unchanged ? `${result.name}: same content as version ${result.version}, nothing added.` : `${result.name}: version ${result.version} uploaded.`;
+      return lines.join(" ");
     });
   return (
     <Box>
@@ -72,7 +78,7 @@ function UploadArea({ section, onUploaded }: { section: Section; onUploaded: (na
       </Field.Root>
       <DropZone
         busy={upload.busy}
-        extensions={section.extensions.length > 0 ? section.extensions : ["any file"]}
+        extensions={section.extensions}
         onFiles={onFiles}
         testId={`models-${section.kind}-drop-zone`}
         uploadTestId={`models-${section.kind}-upload`}
