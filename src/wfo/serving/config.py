@@ -22,7 +22,6 @@ class ServingConfig:
     workers: int
     poll_seconds: float
     max_request_bytes: int
-    load_timeout_seconds: float
 
 
 def serving_config(settings: Settings, env: dict[str, str] | None = None) -> ServingConfig:
@@ -37,7 +36,6 @@ def serving_config(settings: Settings, env: dict[str, str] | None = None) -> Ser
         workers=max(1, int(env.get("WFO_MODEL_SERVER_WORKERS", "1"))),
         poll_seconds=max(0.2, float(env.get("WFO_MODEL_POLL_SECONDS", "1"))),
         max_request_bytes=int(env.get("WFO_MODEL_MAX_REQUEST_BYTES", str(64 * MiB))),
-        load_timeout_seconds=float(env.get("WFO_MODEL_LOAD_TIMEOUT_SECONDS", "300")),
     )
 
 
