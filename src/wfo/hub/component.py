@@ -80,13 +80,16 @@ def local_url(settings: Settings) -> str:
 
 
 def proxy_command() -> list[str]:
-    """configurable-http-proxy's executable: WFO_JUPYTER_PROXY, the project's install, or one on PATH."""
+    """configurable-http-proxy's command: WFO_JUPYTER_PROXY, the project's install (through
+    `wfo-proxy.mjs`, which removes Airflow's session cookie from what it forwards), or one on PATH."""
     configured = os.environ.get("WFO_JUPYTER_PROXY")
     if configured:
         return [configured]
     local = PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
-    if local.is_file():
-        return [str(local)]
+    node = shutil.which("node")
+    if local.is_file() and node:
+        # The same proxy, started through our wrapper that drops Airflow's `_token` cookie (wfo-proxy.mjs).
+        return [node, str(PROXY_DIR / "wfo-proxy.mjs")]
     found = shutil.which("configurable-http-proxy")
     if found:
         return [found]

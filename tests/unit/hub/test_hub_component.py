@@ -37,6 +37,5 @@ def test_the_idle_timeout_is_a_setting(tmp_path: Path) -> None:
 
 def test_the_proxy_is_the_project_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WFO_JUPYTER_PROXY", raising=False)
-    assert component.proxy_command() == [
-        str(component.PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy")
-    ]
+    command = component.proxy_command()
+    assert command[1:] == [str(component.PROXY_DIR / "wfo-proxy.mjs")] and command[0].endswith("node")
