@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from wfo.errors import Conflict
+from wfo.errors import Conflict, ServerFault
 from wfo.repositories.errors import NotFoundError, RepositoryError
 from wfo.repositories.files import DigestingReader
 from wfo.repositories.model_files import KINDS, SERVED_KINDS, check_kind_extension, inspect
@@ -50,6 +50,10 @@ KEY_PREFIX = "wfo_mk_"
 
 class InvalidModelNameError(RepositoryError):
     """The name cannot be used in serving URLs (422)."""
+
+
+class CorruptManifestError(RepositoryError, ServerFault):
+    """A manifest in the store is not what this module writes (edited by hand, cut short): 500."""
 
 
 class KindConflictError(RepositoryError, Conflict):
@@ -197,7 +201,12 @@ def read_manifest(store: ObjectStore, name: str) -> ModelManifest:
         raw = store.get_bytes(manifest_key(name), max_bytes=MAX_MANIFEST_BYTES)
     except ObjectNotFoundError:
         raise NotFoundError(f"there is no model or dataset {name!r}") from None
-    return ModelManifest.from_json(json.loads(raw))
+    try:
+        return ModelManifest.from_json(json.loads(raw))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CorruptManifestError(
+            f"the manifest of {name!r} in the object store cannot be read ({exc}); restore it from a backup"
+        ) from None
 
 
 def read_access(store: ObjectStore, name: str) -> ModelAccess:

@@ -115,13 +115,16 @@ class Registry:
         self._seen = current
         for key in sorted(changed | gone):
             name, file = key.split("/")[1:]
-            if file == ACCESS:
-                self.access[name] = read_access(self.store, name) if key in current else ModelAccess()
-            elif key in current:
-                with contextlib.suppress(Exception):
+            try:
+                if file == ACCESS:
+                    self.access[name] = read_access(self.store, name) if key in current else ModelAccess()
+                elif key in current:
                     self._manifest_changed(read_manifest(self.store, name))
-            else:
-                self._remove(name)
+                else:
+                    self._remove(name)
+            except Exception:  # one unreadable file must not stop the others; it is read again next poll
+                log.exception("reading %s failed; trying again at the next poll", key)
+                self._seen.pop(key, None)
 
     def _manifest_changed(self, manifest: ModelManifest) -> None:
         self.manifests[manifest.name] = manifest

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from wfo.repositories.errors import NotFoundError
 from wfo.repositories.model_files import InvalidModelError
-from wfo.repositories.models import KindConflictError, ModelRepository
+from wfo.repositories.models import CorruptManifestError, KindConflictError, ModelRepository
 from wfo.serving.app import create_app
 from wfo.serving.registry import Registry
 from wfo.storage.errors import ExtensionNotAllowedError
@@ -318,6 +318,23 @@ def test_deleting_stops_serving(repo: ModelRepository, registry: Registry, clien
         time.sleep(0.05)
     token = {"Authorization": "Bearer x"}
     assert client.get("/v2/models/short-lived/ready", headers=token).status_code in (401, 404)
+
+
+def test_a_manifest_that_cannot_be_read_stops_nothing_and_serves_once_repaired(
+    repo: ModelRepository, registry: Registry
+) -> None:
+    # A manifest written by hand (or cut short by a broken copy): the poll logs it and keeps going.
+    repo.store.put_bytes("models/half/manifest.json", b'{"name": "half", "kind": "onnx", "lat')
+    time.sleep(1.0)
+    assert "half" not in registry.models
+    with pytest.raises(CorruptManifestError, match="cannot be read"):
+        repo.get("half")
+    # Repaired (here: the manifest and file of a good upload copied in), it is served.
+    _upload(repo, "onnx", "whole", "h.onnx", onnx_regressor()[1])
+    repo.store.put_bytes("models/half/v1/h.onnx", repo.store.get_bytes("models/whole/v1/h.onnx"))
+    manifest = repo.store.get_bytes("models/whole/manifest.json").replace(b'"whole"', b'"half"')
+    repo.store.put_bytes("models/half/manifest.json", manifest)
+    _wait(registry, "half", 1)
 
 
 def _tar(members: dict[str, bytes], link: tuple[str, str] | None = None) -> bytes:
