@@ -196,7 +196,9 @@ def _log_seconds(platform: Any, dag_id: str, run_id: str) -> tuple[float, int]:
 
 
 def platform_benchmark(work: Path, batches: int) -> dict[str, Any]:
-    sys.path.insert(0, str(REPO / "tests"))
+    sys.path[:0] = [str(REPO / "tests"), str(REPO / "bench")]
+    from common.accounting import platform_idle
+
     from helpers.platform_runner import Platform, free_port
 
     csv_path = work / "loop.csv"
@@ -227,6 +229,7 @@ def platform_benchmark(work: Path, batches: int) -> dict[str, Any]:
                 "s_per_batch": loop_seconds / seen if seen else None,
             }
             print(f"  loop {dag_id}: {results['deferrable' if deferrable else 'in-worker']}")
+        results["platform_idle"] = platform_idle(platform.home)
     finally:
         platform.stop()
     return results

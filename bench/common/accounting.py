@@ -6,6 +6,7 @@ Every bench that starts a platform reports its idle cost with `idle_usage` (same
     idle_cpu_by_component    the same, per component (scheduler, dag-processor, api-server, ...)
     idle_rss_mb / idle_pss_mb  memory summed over the processes (RSS counts shared pages once per
                              process; PSS splits them, so it adds up to what the machine really holds)
+    idle_pss_by_component_mb the PSS per component
     idle_processes           how many processes the platform runs
 
 CPU is psutil's `cpu_times()`: user + system, plus the reaped children's (the kernel's cutime/cstime),
@@ -119,6 +120,15 @@ def cpu_by_component(before: dict[int, dict[str, Any]], after: dict[int, dict[st
     return spent
 
 
+def pss_by_component(snap: dict[int, dict[str, Any]]) -> dict[str, float]:
+    """PSS in MB per component, largest first."""
+    total: dict[str, float] = {}
+    for process in snap.values():
+        name = component_of(process["cmd"])
+        total[name] = total.get(name, 0.0) + process["pss_kb"] / 1024
+    return {name: round(mb, 1) for name, mb in sorted(total.items(), key=lambda item: -item[1])}
+
+
 def idle_usage(
     platforms: dict[str, Members], seconds: float, settle: float = 10.0
 ) -> dict[str, dict[str, Any]]:
@@ -141,10 +151,16 @@ def idle_usage(
                 if cpu > 0
             },
             "idle_rss_mb": round(sum(p["rss_kb"] for p in after[name].values()) / 1024, 1),
+            "idle_pss_by_component_mb": pss_by_component(after[name]),
             "idle_pss_mb": round(sum(p["pss_kb"] for p in after[name].values()) / 1024, 1),
             "idle_processes": len(after[name]),
         }
     return usage
+
+
+def platform_idle(home: Path, seconds: float = 20.0) -> dict[str, Any]:
+    """The idle cost of the wfo instance at `home` after a bench's work (the keys of `idle_usage`)."""
+    return idle_usage({"wfo": wfo_members(home)}, seconds, settle=5.0)["wfo"]
 
 
 class PeakMemory(threading.Thread):

@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "bench")]
+from common.accounting import platform_idle  # noqa: E402
+
 from helpers.platform_runner import Platform, free_port  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -130,6 +132,7 @@ def main() -> int:
                 how(platform, f"{dag_id}.py", dag_source(dag_id))
                 into.append(wait_visible(platform, dag_id, started))
                 print(f"run {run + 1:2d} {label:8s} {into[-1]:6.2f} s", flush=True)
+        idle = platform_idle(platform.home)
     finally:
         code = platform.stop()
         print(f"wfo up stopped (exit {code})", flush=True)
@@ -144,6 +147,7 @@ def main() -> int:
         "refresh_median": statistics.median(refresh),
     }
     result["ratio"] = result["refresh_median"] / result["priority_median"]
+    result["platform_idle"] = idle
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"dag-visible-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")

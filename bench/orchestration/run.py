@@ -179,7 +179,7 @@ def main() -> int:
                 results.setdefault("leftovers_after_sigterm", {})[name] = left
     if not args.no_imports:
         print("  import cost ...", flush=True)
-        results["imports"] = import_cost(5 if args.quick else 10)
+        results["imports"] = import_cost(3 if args.quick else 10)
     out = write_results("orchestration", results, args.tag)
     print()
     print(render_table(results))

@@ -4,13 +4,13 @@
 
 Starts a throwaway `wfo up` (SQLite + LocalExecutor, the shipped settings), then:
 
-1. idle CPU over `--idle` seconds (after a 10 s settle) of the sla-monitor, the scheduler (with its
-   children) and the whole instance, as a fraction of one core (psutil cpu_times, reaped children's
-   included), with no DAG deployed;
+1. the idle cost over `--idle` seconds (after a 10 s settle), with no DAG deployed: CPU of the whole
+   instance and per component (the sla-monitor among them) as a fraction of one core, RSS and PSS
+   (bench/common/accounting.py, the same keys as every bench);
 2. latency: a DAG of 10 tasks that sleep 20 s with SLAs of 3..12 s, triggered `--runs` times at once;
    for every miss, `detected_at - expected_by` (the monitor's clock at the pass that recorded it minus
    run start + sla), median / p95 / max;
-3. idle CPU again, with the SLA DAG's versions known to the monitor (runs finished).
+3. the idle cost again, with the SLA DAG's versions known to the monitor (runs finished).
 
 Prints a JSON summary (also written to bench/results/sla-<timestamp>.json, gitignored).
 """
@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "bench")]
+from common.accounting import idle_usage, wfo_members  # noqa: E402
+from common.results import machine, write_results  # noqa: E402
+
 from helpers.platform_runner import Platform, free_port  # noqa: E402
 
 TASKS = 10
@@ -45,32 +46,6 @@ with DAG("bench_sla", schedule=None, max_active_runs=16):
     for i in range({TASKS}):
         BashOperator(task_id=f"t{{i}}", bash_command="sleep 20", sla=timedelta(seconds=3 + i))
 """
-
-
-def cpu_seconds(pid: int, tree: bool) -> float:
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)] if tree else [root]
-        total = 0.0
-        for proc in procs:
-            t = proc.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-        return total
-    except psutil.Error:
-        return 0.0
-
-
-def idle_cpu(platform: Platform, seconds: float) -> dict[str, float]:
-    state = json.loads((platform.home / "run" / "wfo.json").read_text())
-    components: dict[str, int] = state["components"]
-    wfo_pid = int(state["pid"])
-    time.sleep(10)
-    before = {name: cpu_seconds(pid, tree=True) for name, pid in components.items()}
-    before["instance"] = cpu_seconds(wfo_pid, tree=True)
-    time.sleep(seconds)
-    after = {name: cpu_seconds(pid, tree=True) for name, pid in components.items()}
-    after["instance"] = cpu_seconds(wfo_pid, tree=True)
-    return {name: round((after[name] - before[name]) / seconds, 4) for name in after}
 
 
 def parse(value: str) -> dt.datetime:
@@ -117,18 +92,17 @@ def main() -> int:
         platform.start()
         print(f"platform up in {time.monotonic() - started:.0f} s", flush=True)
         try:
-            results: dict[str, Any] = {"cpus": psutil.cpu_count(), "idle_window_s": args.idle}
-            results["idle_cpu_no_sla_dags"] = idle_cpu(platform, args.idle)
-            print(json.dumps(results["idle_cpu_no_sla_dags"]), flush=True)
+            members = {"wfo": wfo_members(platform.home)}
+            results: dict[str, Any] = {"machine": machine(), "idle_window_s": args.idle}
+            results["idle_no_sla_dags"] = idle_usage(members, args.idle)["wfo"]
+            print(json.dumps(results["idle_no_sla_dags"]), flush=True)
             results["detection"] = latency(platform, args.runs)
             print(json.dumps(results["detection"]), flush=True)
-            results["idle_cpu_with_sla_dag"] = idle_cpu(platform, args.idle)
+            results["idle_with_sla_dag"] = idle_usage(members, args.idle)["wfo"]
         finally:
             platform.stop()
     print(json.dumps(results, indent=2))
-    out = REPO / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"sla-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    print(f"results: {write_results('sla', results)}")
     return 0
 
 

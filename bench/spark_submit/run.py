@@ -130,7 +130,9 @@ def platform_runs(runs: int, work: Path) -> dict[str, float]:
     """Median wall time of the job as a DAG task on `wfo up` (trigger to success) and of the task itself."""
     import secrets as _secrets
 
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
+    from common.accounting import platform_idle
+
     from helpers.platform_runner import Platform, free_port
 
     platform = Platform(home=work / "platform", port=free_port(), admin_password=_secrets.token_urlsafe(12))
@@ -154,11 +156,13 @@ def platform_runs(runs: int, work: Path) -> dict[str, float]:
                 walls.append(wall)
                 tasks.append(float(ti["duration"]))
             print(f"platform run {i}: wall {wall:.2f} s, task {float(ti['duration']):.2f} s", flush=True)
+        idle = platform_idle(platform.home)
     finally:
         platform.stop()
     return {
         "platform_wall_median_s": statistics.median(walls),
         "platform_task_median_s": statistics.median(tasks),
+        "platform_idle": idle,
     }
 
 
