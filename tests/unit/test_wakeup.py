@@ -97,3 +97,9 @@ def test_every_module_preloaded_for_tasks_exists() -> None:
 
     # A misspelt entry would be skipped silently and every task would import it again.
     assert preload_task_modules() == []
+
+
+def test_the_api_server_runs_the_wake_up_middleware() -> None:
+    from wfo.plugin.guards import stack
+
+    assert SchedulerWakeup in [entry["middleware"] for entry in stack.root_middlewares()]
