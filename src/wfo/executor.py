@@ -13,7 +13,11 @@ returns as soon as
 * the api-server says there is new work (`wfo.wakeup`: a run triggered, a task cleared or marked, a
   task instance reporting its end through the execution API),
 
-and otherwise after `IDLE_WAIT_SECONDS`.
+and otherwise after a timeout: `ACTIVE_WAIT_SECONDS` while the platform was busy in the last
+`ACTIVE_WINDOW_SECONDS` (a task handed over or ended, a wake-up), `IDLE_WAIT_SECONDS` after that. The
+short timeout covers work nobody announces: a deferred task that the triggerer resumes (it writes the
+database directly), a run whose schedule comes due; a platform that has run nothing for a while polls
+about once a second, like stock Airflow.
 
 It also imports, once in the scheduler before the workers are forked, the modules nearly every task's
 DAG file needs (`PRELOADED`): each task process is forked from a worker, so it inherits them instead of
@@ -27,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import time
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -35,8 +40,11 @@ from airflow.executors.local_executor import LocalExecutor
 from wfo.wakeup import WakeSocket
 
 # The longest one executor heartbeat waits for a result or a wake-up: with nothing to do the scheduler
-# loops about this often (stock Airflow's 1 s idle sleep).
+# loops about this often (stock Airflow's 1 s idle sleep) ...
 IDLE_WAIT_SECONDS = 1.0
+# ... and this often for a while after the last sign of work (wfo's former idle sleep).
+ACTIVE_WAIT_SECONDS = 0.2
+ACTIVE_WINDOW_SECONDS = 10.0
 
 
 # What `from airflow.sdk import dag, task` and common operators pull in lazily, and what the task runner
@@ -69,6 +77,16 @@ class WfoLocalExecutor(LocalExecutor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         self.wake_socket: WakeSocket | None = None
+        self.last_activity = time.monotonic()
+
+    def wait_timeout(self, now: float) -> float:
+        """How long the next heartbeat may wait for a result or a wake-up."""
+        busy = now - self.last_activity < ACTIVE_WINDOW_SECONDS
+        return ACTIVE_WAIT_SECONDS if busy else IDLE_WAIT_SECONDS
+
+    def _process_workloads(self, workload_list: Any) -> None:
+        self.last_activity = time.monotonic()
+        super()._process_workloads(workload_list)  # type: ignore[no-untyped-call]
 
     def start(self) -> None:
         missing = preload_task_modules()
@@ -83,14 +101,21 @@ class WfoLocalExecutor(LocalExecutor):
                 self.log.warning("wfo: no scheduler wake-up socket (%s); polling instead", exc)
 
     def sync(self) -> None:
-        if self.wake_socket is not None and self.result_queue.empty():
-            # SimpleQueue has no timed get; its reading end is a multiprocessing Connection that
-            # multiprocessing.connection.wait() watches together with the wake-up socket.
-            reader = getattr(self.result_queue, "_reader", None)
-            wake = self.wake_socket.sock
-            watched: list[Any] = [wake] if reader is None else [reader, wake]
-            if wake in wait(watched, timeout=IDLE_WAIT_SECONDS):
-                self.wake_socket.drain()
+        if self.wake_socket is not None:
+            now = time.monotonic()
+            if not self.result_queue.empty():
+                self.last_activity = now
+            else:
+                # SimpleQueue has no timed get; its reading end is a multiprocessing Connection that
+                # multiprocessing.connection.wait() watches together with the wake-up socket.
+                reader = getattr(self.result_queue, "_reader", None)
+                wake = self.wake_socket.sock
+                watched: list[Any] = [wake] if reader is None else [reader, wake]
+                ready = wait(watched, timeout=self.wait_timeout(now))
+                if ready:
+                    self.last_activity = time.monotonic()
+                if wake in ready:
+                    self.wake_socket.drain()
         super().sync()
 
     def end(self) -> None:

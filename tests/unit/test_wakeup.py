@@ -103,3 +103,13 @@ def test_the_api_server_runs_the_wake_up_middleware() -> None:
     from wfo.plugin.guards import stack
 
     assert SchedulerWakeup in [entry["middleware"] for entry in stack.root_middlewares()]
+
+
+def test_the_executor_polls_often_only_shortly_after_work() -> None:
+    from wfo.executor import ACTIVE_WAIT_SECONDS, ACTIVE_WINDOW_SECONDS, IDLE_WAIT_SECONDS, WfoLocalExecutor
+
+    executor = WfoLocalExecutor(parallelism=1)
+    now = executor.last_activity
+    assert executor.wait_timeout(now + 1) == ACTIVE_WAIT_SECONDS  # a deferred task may come back soon
+    assert executor.wait_timeout(now + ACTIVE_WINDOW_SECONDS + 1) == IDLE_WAIT_SECONDS
+    assert ACTIVE_WAIT_SECONDS < IDLE_WAIT_SECONDS
