@@ -125,12 +125,13 @@ def pmml_signature(data: bytes) -> dict[str, Any]:
             types[element.get("name", "")] = element.get("dataType", "")
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
-    model_type = ""
+    model_type = function = ""
     for child in root:
         name = _local(child.tag)
         if name in ("Header", "DataDictionary", "TransformationDictionary", "MiningBuildTask", "Extension"):
             continue
         model_type = name
+        function = child.get("functionName", "")
         for element in child.iter():
             tag = _local(element.tag)
             if tag == "MiningField":
@@ -146,7 +147,7 @@ def pmml_signature(data: bytes) -> dict[str, Any]:
         break
     if not model_type:
         raise InvalidModelError("the PMML document holds no model element")
-    return {"model": model_type, "inputs": inputs, "outputs": outputs}
+    return {"model": model_type, "function": function, "inputs": inputs, "outputs": outputs}
 
 
 def mar_signature(folder: Path) -> dict[str, Any]:

@@ -319,7 +319,12 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
     def openscoring_model(request: Request, name: str) -> dict[str, Any]:
         _served, runtime = model(request, name, None, kind="pmml")
         schema = runtime.schema()
-        return {"id": name, "miningFunction": getattr(runtime, "mining_function", None), "schema": schema}
+        return {
+            "id": name,
+            "miningFunction": runtime.mining_function,
+            "summary": runtime.summary,
+            "schema": schema,
+        }
 
     @app.post("/openscoring/model/{name}")
     async def openscoring_evaluate(request: Request, name: str) -> dict[str, Any]:

@@ -282,6 +282,7 @@ def test_pmml_openscoring_equals_the_source_model_one_record_and_csv(
     _access_seen(registry, "iris-tree", 1)
     described = client.get("/openscoring/model/iris-tree", headers=key).json()
     assert [f["name"] for f in described["schema"]["targetFields"]] == ["target"]
+    assert described["miningFunction"] == "classification" and described["summary"] == "TreeModel"
     expected = pipeline.predict(frame)
     one = client.post(
         "/openscoring/model/iris-tree", json={"id": "r0", "arguments": dict(frame.iloc[60])}, headers=key

@@ -34,7 +34,12 @@ class PmmlRuntime(Runtime):
         self.input_fields = [_field(f) for f in self.evaluator.getInputFields()]
         self.target_fields = [_field(f) for f in self.evaluator.getTargetFields()]
         self.output_fields = [_field(f) for f in self.evaluator.getOutputFields()]
-        self.summary = str(path.name)
+        from wfo.repositories.model_files import MAX_PMML_BYTES, pmml_signature
+
+        # Openscoring's model description: the model element and its mining function (from the same document).
+        described = pmml_signature(path.read_bytes()[:MAX_PMML_BYTES])
+        self.summary = str(described.get("model", ""))
+        self.mining_function = str(described.get("function", "")) or None
 
     def schema(self) -> dict[str, Any]:
         return {
