@@ -276,7 +276,9 @@ function Detail({ name, onChanged, onClosed }: { name: string; onChanged: () => 
             </Heading>
             <StateBadge state={detail.state} testId="model-detail-state" />
             {detail.serving_version !== null && detail.serving_version !== detail.latest ? (
-              <Text fontSize="sm">(v{detail.serving_version} answers while v{detail.latest} loads)</Text>
+              <Text fontSize="sm">
+                (v{detail.serving_version} answers {detail.state === "failed" ? `: v${detail.latest} did not load` : `while v${detail.latest} loads`})
+              </Text>
             ) : null}
           </HStack>
           <HStack>
