@@ -277,7 +277,7 @@ function Detail({ name, onChanged, onClosed }: { name: string; onChanged: () => 
             <StateBadge state={detail.state} testId="model-detail-state" />
             {detail.serving_version !== null && detail.serving_version !== detail.latest ? (
               <Text fontSize="sm">
-                (v{detail.serving_version} answers {detail.state === "failed" ? `: v${detail.latest} did not load` : `while v${detail.latest} loads`})
+                ({detail.state === "failed" ? `v${detail.serving_version} still answers; v${detail.latest} did not load` : `v${detail.serving_version} answers while v${detail.latest} loads`})
               </Text>
             ) : null}
           </HStack>
