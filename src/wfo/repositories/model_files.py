@@ -89,9 +89,12 @@ def _shape(shape: list[Any]) -> list[int]:
 
 def onnx_signature(path: Path) -> dict[str, Any]:
     """Inputs and outputs as onnxruntime reads them (the model is loaded once: it must load)."""
-    from wfo.extras import require_extra
+    from wfo.extras import MissingExtraError, require_extra
 
-    require_extra("models", "ONNX models", ("onnxruntime",))
+    try:
+        require_extra("models", "ONNX models", ("onnxruntime",))
+    except MissingExtraError as exc:
+        raise InvalidModelError(str(exc)) from None
     import onnxruntime
 
     try:
