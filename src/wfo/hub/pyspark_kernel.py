@@ -36,10 +36,6 @@ def main(argv: list[str]) -> int:
     from ipykernel.kernelapp import IPKernelApp
     from traitlets.config import Config
 
-    from wfo.clusters.published import GroupNotPublished, load_group_snapshot
-    from wfo.clusters.render import RenderError, render_group
-    from wfo.operators.jupyter import group_environment
-
     def launch(lines: list[str]) -> None:
         config = Config()
         config.IPKernelApp.exec_lines = lines
@@ -51,6 +47,11 @@ def main(argv: list[str]) -> int:
         # In a notebook task: the operator rendered the group already (PYSPARK_SUBMIT_ARGS, HADOOP_CONF_DIR).
         launch(STARTUP)
         return 0
+    # Only now Airflow (through the published group): a task's kernel must not import it (no DB there).
+    from wfo.clusters.published import GroupNotPublished, load_group_snapshot
+    from wfo.clusters.render import RenderError, render_group
+    from wfo.operators.jupyter import group_environment
+
     name = os.environ.get("WFO_KERNEL_CONFIG_GROUP") or None
     try:
         snapshot = load_group_snapshot(name)
