@@ -1,0 +1,126 @@
+"""Jupyter Notebook in the browser: wfo's menu -> JupyterLab without a second login -> a notebook in
+common_workspace on the PySpark kernel computes with Spark -> saved -> it runs as a CoutureJupyterOperator
+task. A Viewer sees no entry and the hub refuses them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers.platform_runner import Platform, role_password
+
+pytestmark = pytest.mark.e2e
+
+NOTEBOOK = "e2e_spark.ipynb"
+DAG = """
+from airflow.sdk import DAG
+from wfo.operators import CoutureJupyterOperator
+
+with DAG("wfo_e2e_hub_notebook", schedule=None, catchup=False):
+    CoutureJupyterOperator(
+        task_id="saved_in_jupyterlab",
+        input_notebook="common_workspace/e2e_spark.ipynb",
+        output_notebook="common_workspace/e2e_spark_run.ipynb",
+        config_group="default",
+        retries=0,
+    )
+"""
+
+
+def login(page: Any, platform: Platform, username: str, password: str) -> None:
+    page.goto(platform.base_url + "/")
+    page.wait_for_url(re.compile(r".*/auth/login/.*"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"))
+
+
+def test_menu_to_jupyterlab_to_a_spark_cell_to_a_task(
+    page: Any, platform: Platform, artifacts_dir: Path
+) -> None:
+    login(page, platform, "dev_user", role_password("dev_user"))
+    page.get_by_role("link", name="wfo").first.click()
+    page.get_by_test_id("wfo-nav-notebooks").click()
+    page.get_by_role("heading", name="Jupyter Notebook").wait_for()
+
+    with page.context.expect_page(timeout=120_000) as opened:
+        page.get_by_test_id("notebooks-open-lab").click()
+    lab = opened.value
+    lab.wait_for_url(re.compile(r".*/user/dev_user/lab.*"), timeout=120_000)
+    assert "/hub/login" not in lab.url  # no second login
+
+    # A new notebook in common_workspace on the PySpark kernel (created as JupyterLab's "New" does).
+    hub = lab.url.split("/user/")[0]
+    xsrf = next(c["value"] for c in lab.context.cookies() if c["name"] == "_xsrf")
+    model = {
+        "type": "notebook",
+        "content": {
+            "cells": [
+                {"cell_type": "code", "source": "", "metadata": {}, "outputs": [], "execution_count": None}
+            ],
+            "metadata": {
+                "kernelspec": {
+                    "name": "wfo-pyspark",
+                    "display_name": "PySpark (default)",
+                    "language": "python",
+                }
+            },
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        },
+    }
+    created = lab.request.put(
+        f"{hub}/user/dev_user/api/contents/common_workspace/{NOTEBOOK}",
+        data=model,
+        headers={"X-XSRFToken": xsrf},
+    )
+    assert created.status in (200, 201), created.text()
+    lab.goto(f"{hub}/user/dev_user/lab/tree/common_workspace/{NOTEBOOK}")
+    editor = lab.locator(".jp-Notebook .jp-Cell .cm-content").first
+    editor.wait_for(timeout=60_000)
+    # The kernel has started (its `spark` session built) when the status bar says so.
+    lab.get_by_text("PySpark (default) | Idle").wait_for(timeout=180_000)
+    editor.click()
+    lab.keyboard.type("print('count', spark.range(10).count())")
+    lab.keyboard.press("Shift+Enter")
+    try:
+        lab.locator(".jp-OutputArea-output", has_text="count 10").wait_for(timeout=180_000)
+    except Exception:
+        lab.screenshot(path=str(artifacts_dir / "notebooks-lab-failure.png"))
+        raise
+    lab.keyboard.press("Control+s")
+
+    def saved_outputs() -> str:
+        got = lab.request.get(f"{hub}/user/dev_user/api/contents/common_workspace/{NOTEBOOK}")
+        return json.dumps(got.json()["content"]["cells"][0].get("outputs", []))
+
+    lab.wait_for_function("() => true")  # let the save request go out
+    for _ in range(40):
+        if "count 10" in saved_outputs():
+            break
+        lab.wait_for_timeout(250)
+    assert "count 10" in saved_outputs()
+
+    # The saved notebook is the one a DAG runs, without copying.
+    platform.deploy_dag("wfo_e2e_hub_notebook.py", DAG)
+    assert platform.trigger_and_wait("wfo_e2e_hub_notebook", timeout=300) == "success"
+    ran = json.loads((platform.home / "store/notebooks/common_workspace/e2e_spark_run.ipynb").read_text())
+    assert any("count 10" in json.dumps(cell.get("outputs", [])) for cell in ran["cells"])
+
+
+def test_a_viewer_has_no_entry_and_the_hub_refuses_them(page: Any, platform: Platform) -> None:
+    from wfo.hub import tickets
+
+    login(page, platform, "viewer_user", role_password("viewer_user"))
+    page.get_by_role("link", name="wfo").first.click()
+    page.get_by_test_id("wfo-nav-visualisations").wait_for()
+    assert page.get_by_test_id("wfo-nav-notebooks").count() == 0
+    # Even with a ticket signed by this instance, the hub checks the role itself.
+    ticket = tickets.issue(platform.home, "viewer_user")
+    answer = page.goto(f"http://localhost:{platform.port + 3000}/hub/wfo-login?ticket={ticket}")
+    assert answer is not None and answer.status == 403
