@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from wfo.eda.errors import BadSource, EdaError, RunNotFound
 from wfo.eda.schemas import ReportKind
-from wfo.eda.sources import FILE_SUFFIXES, parse_source
+from wfo.eda.sources import FILE_SUFFIXES, dataset_file, parse_source
 from wfo.settings import Settings
 from wfo.storage.errors import ObjectNotFoundError, UnsafeNameError
 from wfo.storage.names import safe_name
@@ -35,7 +35,11 @@ RUN_PREFIX = "eda__"
 
 
 class EdaRunCreate(BaseModel):
-    source: str = Field(max_length=500, description="file:///..., store://<key> or conn://<conn_id>/<table>")
+    source: str = Field(
+        max_length=4000,
+        description="file:///..., store://<key>, conn://<conn_id>/<table>, "
+        "conn://<conn_id>?query=<URL-encoded SELECT>, dataset://<name>[@<version>] or a dataset's name",
+    )
     kind: ReportKind = "preliminary"
     target: str | None = Field(
         default=None, max_length=1000, description="The target column (data importance)."
@@ -76,6 +80,8 @@ def start_run(
     """Start a `wfo_eda` run; `upload_of` names the uploaded file a `store://eda-uploads/...` source holds
     (its outputs go under `outputs/upload_<name>/`, and the run deletes the upload once read)."""
     source = parse_source(body.source, settings)
+    if source.scheme == "dataset":  # a name that is no dataset is refused here, not in a failed run
+        dataset_file(source, ObjectStore.from_settings(settings))
     if body.kind == "data_importance" and not (body.target or "").strip():
         raise BadSource("A data-importance run needs a target column.")
     now = datetime.now(UTC)

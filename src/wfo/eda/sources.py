@@ -4,41 +4,61 @@
   (`$WFO_HOME/examples-data`, `$WFO_HOME/eda-data`; see `file_roots`), as the worker sees them;
 * `store://<key>`: an object of wfo's object store (a dataset uploaded there);
 * `conn://<conn_id>/<table>` or `conn://<conn_id>/<schema>.<table>`: a table read through an Airflow
-  connection (PostgreSQL, MySQL/MariaDB), its credentials staying in the connection.
+  connection (PostgreSQL, MySQL/MariaDB), its credentials staying in the connection;
+* `conn://<conn_id>?query=<URL-encoded SELECT>[&limit=<rows>]`: the rows of one read-only query through such
+  a connection (checked here with sqlglot, `wfo.eda.sql_check`: one SELECT/WITH statement, nothing that
+  writes or locks; `wfo.eda.sql` runs it in a read-only transaction with a statement timeout and at most
+  `limit` rows, default and maximum `MAX_QUERY_ROWS`);
+* `dataset://<name>`, `dataset://<name>@<version>` or a bare `<name>`: a dataset of the models-and-datasets
+  repository (`wfo.repositories.models`), its latest version unless one is named; a model's name is refused.
 
 Anything else is refused with the reason, before a run starts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from wfo.eda.errors import BadSource
+from wfo.repositories.errors import NotFoundError
+from wfo.repositories.models import NAME_PATTERN, read_manifest
 from wfo.settings import Settings
+from wfo.storage.objectstore import ObjectStore
 
 FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 CONN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$")
 IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]{0,62}"
 TABLE = re.compile(rf"^{IDENTIFIER}(\.{IDENTIFIER})?$")
-MAX_SOURCE = 500
+# A query source is longer than a path: 4000 characters (a saved source keeps at most 500).
+MAX_SOURCE = 4000
+MAX_QUERY_ROWS = 10_000_000
+DATASET = re.compile(rf"^(?P<name>{NAME_PATTERN.pattern})(@v?(?P<version>[1-9][0-9]{{0,8}}))?$")
 
 
 @dataclass(frozen=True)
 class Source:
     text: str
-    scheme: Literal["file", "store", "conn"]
-    path: str = ""  # file: absolute path; store: object key
+    scheme: Literal["file", "store", "conn", "dataset"]
+    path: str = ""  # file: absolute path; store: object key; dataset: its name
     conn_id: str = ""
     table: str = ""
+    query: str = ""  # conn: a checked read-only query instead of a table
+    version: int | None = None  # dataset: None for the latest
+    limit: int = 0  # query: at most this many rows are read
 
     @property
     def slug(self) -> str:
-        """The source's folder under `outputs/`: its text with every unsafe character as `_`."""
+        """The source's folder under `outputs/`: its text with every unsafe character as `_` (a query:
+        the connection and a digest of the query)."""
+        if self.query:
+            digest = hashlib.sha256(self.query.encode()).hexdigest()[:12]
+            return f"conn_{self.conn_id}_query_{digest}"[:120]
         body = self.text.split("://", 1)[1].strip("/")
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{self.scheme}_{body}").strip("._") or self.scheme
         return slug[:120]
@@ -52,7 +72,20 @@ def parse_source(text: str, settings: Settings) -> Source:
     text = text.strip()
     if not text or len(text) > MAX_SOURCE or any(ord(ch) < 32 for ch in text):
         raise BadSource(f"The source must be a URL of at most {MAX_SOURCE} printable characters.")
+    if "://" not in text and DATASET.match(text):  # a bare dataset name
+        text = f"dataset://{text}"
     scheme, _, rest = text.partition("://")
+    if scheme == "dataset":
+        found = DATASET.match(rest)
+        if not found or ".." in rest:
+            raise BadSource(
+                "dataset:// takes the name of a dataset of the models-and-datasets repository, optionally "
+                "with a version: dataset://<name> or dataset://<name>@<version>."
+            )
+        number = found.group("version")
+        return Source(
+            text=text, scheme="dataset", path=found.group("name"), version=int(number) if number else None
+        )
     if scheme == "file":
         return _file(text, rest, settings)
     if scheme == "store":
@@ -60,6 +93,8 @@ def parse_source(text: str, settings: Settings) -> Source:
         if not rest or key.startswith("..") or not key.lower().endswith(FILE_SUFFIXES):
             raise BadSource(f"store:// names an object key ending in one of {', '.join(FILE_SUFFIXES)}.")
         return Source(text=text, scheme="store", path=key)
+    if scheme == "conn" and "?" in rest and "/" not in rest.partition("?")[0]:
+        return _query(text, rest)
     if scheme == "conn":
         conn_id, _, table = rest.partition("/")
         if not CONN_ID.match(conn_id) or not TABLE.match(table):
@@ -67,7 +102,57 @@ def parse_source(text: str, settings: Settings) -> Source:
                 "conn:// takes an Airflow connection id and a table: conn://<conn_id>/<schema.table>."
             )
         return Source(text=text, scheme="conn", conn_id=conn_id, table=table)
-    raise BadSource("The source must start with file://, store:// or conn://.")
+    raise BadSource(
+        "The source must start with file://, store://, conn:// or dataset:// (or be a dataset's name)."
+    )
+
+
+def _query(text: str, rest: str) -> Source:
+    from wfo.eda.sql_check import check_query
+
+    conn_id, _, params = rest.partition("?")
+    if not CONN_ID.match(conn_id):
+        raise BadSource(
+            "conn:// takes an Airflow connection id: conn://<conn_id>?query=<URL-encoded SELECT>."
+        )
+    try:
+        fields = parse_qs(params, keep_blank_values=True, strict_parsing=True, max_num_fields=2)
+    except ValueError as exc:
+        raise BadSource(f"conn://<conn_id>?query=... cannot be read: {exc}.") from exc
+    if (
+        "query" not in fields
+        or not set(fields) <= {"query", "limit"}
+        or any(len(v) > 1 for v in fields.values())
+    ):
+        raise BadSource("conn://<conn_id>? takes query=<URL-encoded SELECT> and optionally limit=<rows>.")
+    limit = MAX_QUERY_ROWS
+    if "limit" in fields:
+        raw = fields["limit"][0]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_QUERY_ROWS:
+            raise BadSource(f"limit= is a number of rows from 1 to {MAX_QUERY_ROWS}.")
+        limit = int(raw)
+    query = check_query(fields["query"][0])
+    return Source(text=text, scheme="conn", conn_id=conn_id, query=query, limit=limit)
+
+
+def dataset_file(source: Source, store: ObjectStore) -> tuple[int, str]:
+    """The version and file name a `dataset://` source reads (from the manifest, no DB); a name that is
+    not a dataset, or a missing version, is refused with the reason."""
+    try:
+        manifest = read_manifest(store, source.path)
+        if manifest.kind != "dataset":
+            raise BadSource(
+                f"{source.path!r} is a {manifest.kind} of the models-and-datasets repository, not a dataset."
+            )
+        entry = manifest.version(source.version)
+    except NotFoundError as exc:
+        raise BadSource(f"No dataset {source.path!r}: {exc}.") from exc
+    if not entry.filename.lower().endswith(FILE_SUFFIXES):
+        raise BadSource(
+            f"Dataset {source.path!r} version {entry.version} is {entry.filename!r}; EDA reads "
+            f"{', '.join(FILE_SUFFIXES)} files."
+        )
+    return entry.version, entry.filename
 
 
 def _file(text: str, rest: str, settings: Settings) -> Source:

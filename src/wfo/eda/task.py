@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wfo.eda.sources import checked_local_path, parse_source
+from wfo.eda.sources import checked_local_path, dataset_file, parse_source
 from wfo.settings import get_settings
 from wfo.storage.objectstore import ObjectStore
 
@@ -47,6 +47,11 @@ def _local_copy(source: Any, folder: Path, settings: Any, store: ObjectStore) ->
         with store.open(source.path) as src, target.open("wb") as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
         return target
+    if source.scheme == "dataset":  # the latest version (or the one named), from the manifest
+        from wfo.repositories.models import fetch_model
+
+        version, _ = dataset_file(source, store)
+        return fetch_model(source.path, folder, version, store=store)
     from wfo.eda.sql import export_table
 
     return export_table(source, folder)

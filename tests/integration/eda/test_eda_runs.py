@@ -6,10 +6,13 @@ The issue's contract: POST /wfo/api/v1/eda/runs {"source", "kind", "target"} -> 
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import psycopg2
 import pymysql
@@ -205,7 +208,8 @@ def test_an_uploaded_file_gets_a_preliminary_report_and_is_not_kept(platform: Pl
     ("body", "status", "message"),
     [
         ({"source": "file:///etc/passwd.csv"}, 400, "data folders"),
-        ({"source": "http://example.com/data.csv"}, 400, "file://, store:// or conn://"),
+        ({"source": "http://example.com/data.csv"}, 400, "file://, store://, conn:// or dataset://"),
+        ({"source": "dataset://no-such-dataset"}, 400, "No dataset 'no-such-dataset'"),
         ({"source": "conn://pg/users; drop table x"}, 400, "conn://"),
         ({"source": "store://../secrets.csv"}, 400, "store://"),
         ({"source": "store://data.csv", "kind": "data_importance"}, 400, "target"),
@@ -234,3 +238,134 @@ def _eda_runs(platform: Platform) -> int:
     platform.wait_for_dag("wfo_eda")
     answer = platform.request("GET", "/api/v2/dags/wfo_eda/dagRuns", token=platform.token(), expected=(200,))
     return int(answer.json()["total_entries"])
+
+
+def test_a_dataset_of_the_repository_is_analysed_by_name(platform: Platform) -> None:
+    name = f"eda-ds-{uuid.uuid4().hex[:6]}"
+    for content in (b"x,y\n1,a\n", b"city,temp\nOslo,3\nRome,18\nLima,19\n"):  # two versions
+        answer = platform.upload(
+            "/wfo/api/v1/models",
+            [("weather.csv", content)],
+            field="file",
+            fields={"kind": "dataset", "name": name},
+        )
+        assert answer.status == 201, answer.body
+    model = f"eda-model-{uuid.uuid4().hex[:6]}"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("weights.bin", b"\0" * 8)
+    answer = platform.upload(
+        "/wfo/api/v1/models",
+        [("m.zip", archive.getvalue())],
+        field="file",
+        fields={"kind": "other", "name": model},
+    )
+    assert answer.status == 201, answer.body
+
+    latest = platform.api("POST", RUNS, json_body={"source": name}, expected=(201,)).json()
+    first = platform.api("POST", RUNS, json_body={"source": f"dataset://{name}@1"}, expected=(201,)).json()
+    assert latest["output"].startswith(f"outputs/dataset_{name}/preliminary/")
+    refused = platform.api("POST", RUNS, json_body={"source": f"dataset://{model}"})
+    assert (
+        refused.status == 400
+        and "is a other of the models-and-datasets repository, not a dataset" in (refused.json()["detail"])
+    )
+    runs = [wait_for(platform, created["run_id"]) for created in (latest, first)]
+    for run in runs:
+        assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")
+    twins = [
+        platform.request("GET", r["json_url"], token=platform.token(), expected=(200,)).json() for r in runs
+    ]
+    assert list(twins[0]["columns"]) == ["city", "temp"] and twins[0]["overview"]["rows"] == 3
+    assert twins[0]["columns"]["temp"]["max"] == 19
+    assert list(twins[1]["columns"]) == ["x", "y"] and twins[1]["overview"]["rows"] == 1
+    page = platform.request(
+        "GET", runs[0]["report_url"], token=platform.token(), expected=(200,)
+    ).body.decode()
+    assert "city" in page and "temp" in page
+    for entry in (name, model):
+        platform.api("DELETE", f"/models/{entry}", expected=(200, 204))
+
+
+def _query(conn_id: str, sql: str, limit: int | None = None) -> str:
+    return f"conn://{conn_id}?query={quote(sql)}" + (f"&limit={limit}" if limit else "")
+
+
+def test_a_query_source_only_reads(platform: Platform, pg_table: str, mariadb_table: str) -> None:
+    pg_conn, table = pg_table.removeprefix("conn://").split("/", 1)
+    my_conn = mariadb_table.removeprefix("conn://").split("/", 1)[0]
+    # Refused by the parser before a run starts: each names what it refuses.
+    for sql, reason in [
+        (f"INSERT INTO {table} VALUES (1)", "not INSERT"),
+        (f"SELECT 1; DROP TABLE {table}", "single statement"),
+        (f"WITH gone AS (DELETE FROM {table} RETURNING *) SELECT * FROM gone", "contains DELETE"),
+        (f"SELECT * INTO copy_of FROM {table}", "SELECT ... INTO"),
+        (f"SELECT * FROM {table} FOR UPDATE", "locking clause"),
+        ("SELECT pg_terminate_backend(1)", "pg_terminate_backend"),
+    ]:
+        answer = platform.api("POST", RUNS, json_body={"source": _query(pg_conn, sql)})
+        assert answer.status == 400 and reason in answer.json()["detail"], (sql, answer.body)
+
+    # A function that writes passes the parser (it is a SELECT): the read-only transaction refuses it.
+    pg = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    pg.autocommit = True
+    my_db = platform.request(
+        "GET", f"/api/v2/connections/{my_conn}", token=platform.token(), expected=(200,)
+    ).json()["schema"]
+    function = f"eda_write_{uuid.uuid4().hex[:6]}"
+    my = pymysql.connect(host="127.0.0.1", port=3306, user="root", autocommit=True)
+    try:
+        with pg.cursor() as cur:
+            cur.execute(
+                f"CREATE FUNCTION public.{function}() RETURNS int LANGUAGE sql AS "
+                f"'INSERT INTO {table} (id) VALUES (-1) RETURNING 1'"
+            )
+        with my.cursor() as cur:
+            cur.execute(
+                f"CREATE FUNCTION {my_db}.{function}() RETURNS INT MODIFIES SQL DATA "
+                f"BEGIN INSERT INTO {my_db}.sales (id) VALUES (-1); RETURN 1; END"
+            )
+        started = [
+            platform.api(
+                "POST",
+                RUNS,
+                json_body={"source": _query(pg_conn, f"SELECT id, colour FROM {table} ORDER BY id", limit=7)},
+                expected=(201,),
+            ).json(),
+            platform.api(
+                "POST",
+                RUNS,
+                json_body={"source": _query(pg_conn, f"SELECT public.{function}()")},
+                expected=(201,),
+            ).json(),
+            platform.api(
+                "POST",
+                RUNS,
+                json_body={"source": _query(my_conn, f"SELECT {function}() AS x")},
+                expected=(201,),
+            ).json(),
+        ]
+        assert started[0]["output"].startswith(f"outputs/conn_{pg_conn}_query_")
+        reads, pg_write, my_write = (wait_for(platform, created["run_id"]) for created in started)
+        assert reads["state"] == "success", platform.task_log("wfo_eda", reads["run_id"], "analyse")
+        twin = platform.request("GET", reads["json_url"], token=platform.token(), expected=(200,)).json()
+        assert list(twin["columns"]) == ["id", "colour"] and twin["overview"]["rows"] == 7
+        assert twin["columns"]["id"]["max"] == 6
+        for run in (pg_write, my_write):
+            assert run["state"] == "failed"
+            assert "read-only transaction" in platform.task_log("wfo_eda", run["run_id"], "analyse").replace(
+                "READ ONLY transaction", "read-only transaction"
+            )
+        with pg.cursor() as cur:
+            cur.execute(f"SELECT count(*), min(id) FROM {table}")
+            assert cur.fetchone() == (300, 0)
+        with my.cursor() as cur:
+            cur.execute(f"SELECT count(*), min(id) FROM {my_db}.sales")
+            assert cur.fetchone() == (50, 0)
+    finally:
+        with pg.cursor() as cur:
+            cur.execute(f"DROP FUNCTION IF EXISTS public.{function}()")
+        with my.cursor() as cur:
+            cur.execute(f"DROP FUNCTION IF EXISTS {my_db}.{function}")
+        pg.close()
+        my.close()
