@@ -19,7 +19,7 @@ from wfo.db.models import EdaSource
 from wfo.eda.errors import BadSource, EdaError
 from wfo.eda.runs import MAX_REPORT_BYTES
 from wfo.eda.schemas import ReportKind
-from wfo.eda.sources import parse_source
+from wfo.eda.sources import dataset_file, parse_source
 from wfo.errors import Conflict, NotFound
 from wfo.settings import Settings
 from wfo.storage.objectstore import ObjectStore
@@ -80,6 +80,8 @@ def list_sources(session: Session, settings: Settings, store: ObjectStore) -> Ed
 
 def add_source(session: Session, body: EdaSourceCreate, username: str, settings: Settings) -> EdaSourcePublic:
     parsed = parse_source(body.source, settings)
+    if parsed.scheme == "dataset":  # a model's name, or no such dataset: refused now, not at each run
+        dataset_file(parsed, ObjectStore.from_settings(settings))
     if session.scalar(select(EdaSource.id).where(EdaSource.source == parsed.text)) is not None:
         raise SourceExists(f"{parsed.text} is saved already.")
     row = EdaSource(source=parsed.text, target=(body.target or "").strip() or None, created_by=username)

@@ -142,7 +142,8 @@ def dataset_file(source: Source, store: ObjectStore) -> tuple[int, str]:
         manifest = read_manifest(store, source.path)
         if manifest.kind != "dataset":
             raise BadSource(
-                f"{source.path!r} is a {manifest.kind} of the models-and-datasets repository, not a dataset."
+                f"{source.path!r} is a model ({manifest.kind}) of the models-and-datasets repository, "
+                "not a dataset."
             )
         entry = manifest.version(source.version)
     except NotFoundError as exc:

@@ -268,8 +268,13 @@ def test_a_dataset_of_the_repository_is_analysed_by_name(platform: Platform) -> 
     refused = platform.api("POST", RUNS, json_body={"source": f"dataset://{model}"})
     assert (
         refused.status == 400
-        and "is a other of the models-and-datasets repository, not a dataset" in (refused.json()["detail"])
+        and "is a model (other) of the models-and-datasets repository, not a dataset"
+        in (refused.json()["detail"])
     )
+    assert platform.api("POST", "/eda/sources", json_body={"source": model}).status == 400
+    saved = platform.api("POST", "/eda/sources", json_body={"source": name}, expected=(201,)).json()
+    assert saved["source"] == f"dataset://{name}"
+    platform.api("DELETE", f"/eda/sources/{saved['id']}", expected=(204,))
     runs = [wait_for(platform, created["run_id"]) for created in (latest, first)]
     for run in runs:
         assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")

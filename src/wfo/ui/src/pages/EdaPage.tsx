@@ -207,19 +207,30 @@ function SourceRow({ source, canRun, canDelete, onChanged }: { source: EdaSource
   );
 }
 
+/** The source string of a read-only query through an Airflow connection (the SQL URL-encoded). */
+export function querySource(connection: string, sql: string): string {
+  return `conn://${connection.trim()}?query=${encodeURIComponent(sql.trim())}`;
+}
+
 function AddSource({ onAdded }: { onAdded: () => void }) {
   const [value, setValue] = useState("");
+  const [connection, setConnection] = useState("");
+  const [sql, setSql] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const add = async (source: string) => {
     setError(null);
     try {
-      await eda().addSource(value.trim(), null);
+      await eda().addSource(source, null);
       setValue("");
+      setSql("");
       onAdded();
     } catch (caught: unknown) {
       setError(message(caught));
     }
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await add(value.trim());
   };
   return (
     <Box as="form" mb={4} onSubmit={(event: FormEvent) => void submit(event)}>
@@ -229,7 +240,7 @@ function AddSource({ onAdded }: { onAdded: () => void }) {
           <Input
             data-testid="eda-source-input"
             onChange={(event) => setValue(event.target.value)}
-            placeholder="file:///…/data.csv, store://datasets/x.csv or conn://<connection>/<schema.table>"
+            placeholder="file:///…/data.csv, store://datasets/x.csv, conn://<connection>/<schema.table> or a dataset's name"
             value={value}
           />
           <Button colorPalette="brand" data-testid="eda-source-add" disabled={value.trim() === ""} type="submit">
@@ -238,13 +249,38 @@ function AddSource({ onAdded }: { onAdded: () => void }) {
         </HStack>
         {error === null ? (
           <Field.HelperText>
-            Files under the instance's data folders, objects of the object store, or tables through an Airflow connection
-            (credentials stay in the connection).
+            Files under the instance's data folders, objects of the object store, datasets of Models and datasets (by name,
+            or dataset://name@version), or tables through an Airflow connection (credentials stay in the connection).
           </Field.HelperText>
         ) : (
           <Field.ErrorText data-testid="eda-source-error">{error}</Field.ErrorText>
         )}
       </Field.Root>
+      <HStack gap={2} maxW="48rem" mt={2}>
+        <Input
+          aria-label="Connection id"
+          data-testid="eda-query-connection"
+          maxW="12rem"
+          onChange={(event) => setConnection(event.target.value)}
+          placeholder="connection id"
+          value={connection}
+        />
+        <Input
+          aria-label="Read-only query"
+          data-testid="eda-query-sql"
+          onChange={(event) => setSql(event.target.value)}
+          placeholder="or a read-only query: SELECT … (one statement)"
+          value={sql}
+        />
+        <Button
+          data-testid="eda-query-add"
+          disabled={connection.trim() === "" || sql.trim() === ""}
+          onClick={() => void add(querySource(connection, sql))}
+          variant="outline"
+        >
+          Add query
+        </Button>
+      </HStack>
     </Box>
   );
 }
