@@ -53,16 +53,31 @@ def stop_server(hub: str, client: httpx.Client, user: str) -> None:
         time.sleep(0.25)
 
 
-def rss_mib(pattern: str, home: str) -> float:
-    total = 0
+def hub_processes(home: str) -> dict[str, float]:
+    """RSS (MiB) of the instance's hub, and of what it started: the proxy, the idle culler, user servers."""
+    hubs = []
     for proc in psutil.process_iter(["cmdline", "environ"]):
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
-            if pattern in cmd and (proc.info["environ"] or {}).get("WFO_HOME") == home:
-                total += proc.memory_info().rss
+            if "jupyterhub -f" in cmd and (proc.info["environ"] or {}).get("WFO_HOME") == home:
+                hubs.append(proc)
         except (psutil.Error, TypeError):
             continue
-    return round(total / 2**20, 1)
+    totals = {"hub": 0.0, "proxy": 0.0, "idle_culler": 0.0, "single_user_servers": 0.0}
+    for hub in hubs:
+        totals["hub"] += hub.memory_info().rss
+        for child in hub.children(recursive=True):
+            try:
+                cmd = " ".join(child.cmdline())
+                key = (
+                    "proxy" if "proxy" in cmd else "idle_culler" if "idle_culler" in cmd
+                    else "single_user_servers" if "singleuser" in cmd else None
+                )  # fmt: skip
+                if key:
+                    totals[key] += child.memory_info().rss
+            except psutil.Error:
+                continue
+    return {key: round(value / 2**20, 1) for key, value in totals.items()}
 
 
 def pyspark_first_result(home: Path, user: str) -> float:
@@ -83,7 +98,9 @@ def pyspark_first_result(home: Path, user: str) -> float:
         client = manager.client()
         client.start_channels()
         client.wait_for_ready(timeout=180)
-        reply = client.execute_interactive("spark.range(10).count()", timeout=240)
+        reply = client.execute_interactive(
+            "spark.range(10).count()", timeout=240, output_hook=lambda msg: None
+        )
         assert reply["content"]["status"] == "ok"
         return round(time.monotonic() - started, 2)
     finally:
@@ -116,12 +133,7 @@ def main() -> int:
         "cold_spawn_median": round(statistics.median(cold), 2),
         "warm_seconds": [round(x, 2) for x in warm],
         "warm_median": round(statistics.median(warm), 2),
-        "rss_mib": {
-            "hub": rss_mib("jupyterhub -f", home),
-            "proxy": rss_mib("configurable-http-proxy", home),
-            "idle_culler": rss_mib("jupyterhub_idle_culler", home),
-            "single_user_server_idle": rss_mib("jupyterhub-singleuser", home),
-        },
+        "rss_mib_one_idle_server": hub_processes(home),
         "pyspark_first_result_seconds": pyspark_first_result(Path(home), args.user.lower()),
         "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],

@@ -59,6 +59,11 @@ c.WfoSpawner.env_keep = environment_to_keep()
 c.WfoSpawner.args = [
     # The notebook roots hold only the user's files; no extension manager or terminals.
     "--ServerApp.terminals_enabled=False",
+    # Server extensions JupyterLab does not need here (the language-server bridge, classic Notebook 7's
+    # pages, terminals): each costs start time of every user's server.
+    "--ServerApp.jpserver_extensions=jupyter_lsp=False",
+    "--ServerApp.jpserver_extensions=notebook=False",
+    "--ServerApp.jpserver_extensions=jupyter_server_terminals=False",
     "--LabApp.news_url=",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--ContentsManager.allow_hidden=False",
