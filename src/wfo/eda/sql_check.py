@@ -75,7 +75,8 @@ def _checked_tree(query: str, dialect: str) -> exp.Query:
         raise BadSource("The query must be a single statement (no ';' between statements).")
     [tree] = statements
     if not isinstance(tree, exp.Query):
-        raise BadSource(f"The query must be a SELECT (or WITH ... SELECT), not {tree.key.upper()}.")
+        what = str(tree.this).split()[0] if isinstance(tree, exp.Command) and tree.this else tree.key
+        raise BadSource(f"The query must be a SELECT (or WITH ... SELECT), not {what.upper()}.")
     for node in tree.walk():
         if isinstance(node, WRITING_NODES):
             what = "SELECT ... INTO" if isinstance(node, exp.Into) else node.key.upper()

@@ -54,6 +54,7 @@ def test_a_query_source_keeps_its_query_and_limit() -> None:
         ("SELECT lo_export(1, '/tmp/x')", "lo_export"),
         ("SELECT LOAD_FILE('/etc/passwd')", "load_file"),
         ("SET ROLE admin", "SELECT"),
+        ("CALL wipe()", "not CALL"),
         ("SELEC 1", "cannot be parsed"),
     ],
 )
