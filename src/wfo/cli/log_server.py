@@ -51,7 +51,9 @@ def serve(settings: Settings) -> None:
         log_config=None,
         access_log=False,
     )
-    print(f"wfo log server: {settings.host} ports {ports[0]} (workers) and {ports[1]} (triggerer)", flush=True)
+    print(
+        f"wfo log server: {settings.host} ports {ports[0]} (workers) and {ports[1]} (triggerer)", flush=True
+    )
     uvicorn.Server(config).run(sockets=sockets)
 
 
