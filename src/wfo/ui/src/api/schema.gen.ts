@@ -2004,7 +2004,7 @@ export interface components {
         EdaRunCreate: {
             /**
              * Source
-             * @description file:///..., store://<key> or conn://<conn_id>/<table>
+             * @description file:///..., store://<key>, conn://<conn_id>/<table>, conn://<conn_id>?query=<URL-encoded SELECT>, dataset://<name>[@<version>] or a dataset's name
              */
             source: string;
             /**
