@@ -15,11 +15,9 @@ lock file when a lock folder is given (one api-server host; the store itself has
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +35,7 @@ from wfo.repositories.schemas import (
 )
 from wfo.storage.errors import ObjectNotFoundError
 from wfo.storage.limits import MiB, format_size
+from wfo.storage.locks import name_lock
 from wfo.storage.names import safe_name
 from wfo.storage.objectstore import ObjectStore, normalise_key
 
@@ -207,19 +206,8 @@ class CodeArtifacts:
 
         return cls(ObjectStore.from_settings(), lock_dir=get_settings().run_dir / "locks")
 
-    @contextlib.contextmanager
-    def _locked(self, name: str) -> Iterator[None]:
-        if self.lock_dir is None:
-            yield
-            return
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-        with open(self.lock_dir / f"code-artifact-{digest}.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _locked(self, name: str) -> contextlib.AbstractContextManager[None]:
+        return name_lock(self.lock_dir, "code-artifact", name)
 
     def _manifest_or_none(self, name: str) -> Manifest | None:
         try:

@@ -15,7 +15,6 @@ shown once, when it is created.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
@@ -23,7 +22,6 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +33,7 @@ from wfo.repositories.files import DigestingReader
 from wfo.repositories.model_files import KINDS, SERVED_KINDS, check_kind_extension, inspect
 from wfo.storage.errors import ObjectNotFoundError
 from wfo.storage.limits import GiB, MiB, copy_stream_limited
+from wfo.storage.locks import name_lock
 from wfo.storage.names import safe_name
 from wfo.storage.objectstore import ObjectStore, normalise_key
 
@@ -275,19 +274,8 @@ class ModelRepository:
             ObjectStore.from_settings(), lock_dir=settings.run_dir / "locks", spool_dir=settings.run_dir
         )
 
-    @contextlib.contextmanager
-    def _locked(self, name: str) -> Iterator[None]:
-        if self.lock_dir is None:
-            yield
-            return
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-        with open(self.lock_dir / f"model-{digest}.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _locked(self, name: str) -> contextlib.AbstractContextManager[None]:
+        return name_lock(self.lock_dir, "model", name)
 
     def _manifest_or_none(self, name: str) -> ModelManifest | None:
         try:
