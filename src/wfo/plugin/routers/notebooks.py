@@ -109,7 +109,12 @@ def delete(
     return Response(status_code=204)
 
 
-@router.get("/view/{folder}/{path:path}", response_class=HTMLResponse, responses=errors(404))
+# response_class=Response: with HTMLResponse FastAPI documents the JSON errors as text/html too.
+@router.get(
+    "/view/{folder}/{path:path}",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "The notebook as HTML"}, **errors(404)},
+)
 def view(current: CanRead, folder: Folder, path: NotebookPath) -> HTMLResponse:
     """The notebook rendered read-only (served sandboxed: its output cannot run scripts)."""
     data = service.read_notebook(get_settings(), current.username, _workspace(), folder, path)

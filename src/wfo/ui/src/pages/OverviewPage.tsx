@@ -14,7 +14,7 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader
-        description="wfo adds to Airflow what Spark teams need: config groups for each cluster (Hadoop, Spark, Kerberos, Livy), Spark dependencies and versioned code artifacts, DAG files written and reviewed in the browser with code bricks, a link to the team's dashboard, and an audit trail of every change."
+        description="wfo adds to Airflow what Spark and ML teams need: config groups for each cluster (Hadoop, Spark, Kerberos, Livy), Spark dependencies and versioned code artifacts, DAG files written and reviewed in the browser with code bricks, task SLAs, JupyterLab notebooks with the cluster's kernels, exploratory data analysis, versioned models and datasets served over REST, a link to the team's dashboard, and an audit trail of every change."
         title="Overview"
       />
       {pages.length === 0 ? (
