@@ -259,6 +259,11 @@ function Detail({ name, onChanged, onClosed }: { name: string; onChanged: () => 
     const timer = setTimeout(reload, 1000);
     return () => clearTimeout(timer);
   }, [detail, reload]);
+  // When the opened model's state changes (loading -> serving), the list shows it at once too.
+  const state = detail?.state;
+  useEffect(() => {
+    if (state !== undefined) onChanged();
+  }, [state, onChanged]);
 
   if (loaded.status === "error" && !detail) return <ErrorAlert error={loaded.error} onRetry={reload} />;
   if (!detail) return <Text>Loading {name} ...</Text>;
