@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from airflow.api_fastapi.core_api.security import get_user
 from fastapi import Depends, HTTPException, Path, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from wfo.audit.service import Actor, record_separately
 from wfo.settings import get_settings
@@ -151,7 +152,11 @@ def _guard(
             check_same_origin(request)
         if not any(is_allowed(user, resource, action) for resource, action in grants):
             if request.method in UNSAFE_METHODS:
-                record_separately(current.actor, route_template(request), grants[0][0], None, "denied")
+                # In a worker thread, never on the event loop: the write may wait for SQLite's lock, held
+                # by another request whose commit needs the loop (a 30 s stall, then "database is locked").
+                await run_in_threadpool(
+                    record_separately, current.actor, route_template(request), grants[0][0], None, "denied"
+                )
             needs = " or ".join(f"{action} on {resource}" for resource, action in grants)
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"you may not do this: needs {needs}")
         # For the audit dependency (wfo.plugin.audit), which records the route's event after it ran.

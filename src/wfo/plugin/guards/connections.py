@@ -196,6 +196,7 @@ class PublishedConnectionsGuard:
         await self._guard(scope, receive, send, segments)
 
     async def _guard(self, scope: Scope, receive: Receive, send: Send, segments: list[str]) -> None:
+        from starlette.concurrency import run_in_threadpool
         from starlette.requests import Request
 
         from wfo.plugin.deps import is_allowed
@@ -229,13 +230,13 @@ class PublishedConnectionsGuard:
         store_conn_id = get_settings().object_store_conn_id
         named = protected_ids(segments, document, store_conn_id)
         if named:
-            _audit_refusal(request, user, named)
+            await run_in_threadpool(_audit_refusal, request, user, named)
             await _respond(send, 403, refusal_detail(named[0], store_conn_id))
             return
         types = published_types(document)
         if types:
             ids = [*segments, *sorted({text for text, position in _strings(document) if position == "id"})]
-            _audit_refusal(request, user, ids or types, types)
+            await run_in_threadpool(_audit_refusal, request, user, ids or types, types)
             await _respond(send, 403, type_refusal_detail(types[0]))
             return
         await self.app(scope, _replay(body, receive), send)
