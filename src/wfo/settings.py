@@ -12,6 +12,7 @@ from __future__ import annotations
 import configparser
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,9 @@ MiB = 1024 * 1024
 # Ports derived from --port: the log servers (+1000, +2000), the notebook hub (+3000..+3009), the model
 # server (+4000), Spark Connect (+5000).
 PORT_SPAN = 5009
+
+SPARK_CONNECT_MODES = ("lazy", "on", "off")
+SPARK_MEMORY = re.compile(r"[1-9][0-9]{0,5}[kmgt]", re.ASCII)
 
 # The largest upload a wfo route accepts (the Spark dependency archive import).
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
@@ -69,6 +73,10 @@ class Settings:
     # server is stopped after WFO_JUPYTER_IDLE_TIMEOUT seconds (jupyterhub-idle-culler).
     jupyter: bool = True
     jupyter_idle_timeout: int = 3600
+    # The Spark Connect server of `wfo up` (wfo.sparkconnect): "lazy" starts its JVM on the first task or
+    # kernel that asks for it, "on" at start, "off" never; its driver memory (spark-submit's format).
+    spark_connect: str = "lazy"
+    spark_connect_memory: str = "1g"
 
     @property
     def base_url(self) -> str:
@@ -241,6 +249,16 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         raise SettingsError(f"WFO_JUPYTER_IDLE_TIMEOUT must be a number of seconds: {exc}") from exc
     if jupyter_idle_timeout < 60:
         raise SettingsError("WFO_JUPYTER_IDLE_TIMEOUT must be at least 60 seconds")
+    spark_connect = pick("spark_connect", "lazy").strip().lower()
+    if spark_connect not in SPARK_CONNECT_MODES:
+        raise SettingsError(
+            f"WFO_SPARK_CONNECT must be one of {', '.join(SPARK_CONNECT_MODES)}, not {spark_connect!r}"
+        )
+    spark_connect_memory = pick("spark_connect_memory", "1g").strip().lower()
+    if not SPARK_MEMORY.fullmatch(spark_connect_memory):
+        raise SettingsError(
+            f"WFO_SPARK_CONNECT_MEMORY must be a size like 1g or 512m, not {spark_connect_memory!r}"
+        )
     return Settings(
         home=home,
         port=port,
@@ -264,6 +282,8 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         signing_public_key=pick("signing_public_key", ""),
         jupyter=jupyter in ("on", "true", "1", "yes"),
         jupyter_idle_timeout=jupyter_idle_timeout,
+        spark_connect=spark_connect,
+        spark_connect_memory=spark_connect_memory,
     )
 
 

@@ -176,6 +176,8 @@ def render_config(
             "validator_memory_mb": str(settings.validator_memory_mb),
             "jupyter": "on" if settings.jupyter else "off",
             "jupyter_idle_timeout": str(settings.jupyter_idle_timeout),
+            "spark_connect": settings.spark_connect,
+            "spark_connect_memory": settings.spark_connect_memory,
             # Not a secret: tasks check published config groups with it; Op cannot edit this file.
             "signing_public_key": signing_public_key,
         },

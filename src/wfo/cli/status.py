@@ -4,7 +4,10 @@
 
     {"running": true, "home": ..., "pid": ..., "url": ...,
      "components": [{"name": "api-server", "pid": 123, "state": "running", "url": "http://..."}, ...],
-     "health": {"scheduler": "healthy", ...} | null}
+     "health": {"scheduler": "healthy", ...} | null,
+     "spark_connect": {"state": "idle" | "starting" | "running" | "failed", "pid": ..., "url": "sc://...", ...}}
+
+`spark_connect` is there while the spark-connect component runs (WFO_SPARK_CONNECT lazy or on).
 
 A component that serves HTTP (the api-server, the notebook hub, the model server) carries its `url`;
 the others have `"url": null`. `state` is `running` or `stopped` (its process is gone: the supervisor is
@@ -17,6 +20,7 @@ import dataclasses
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from wfo.cli.processes import STATE_FILE, alive
@@ -59,7 +63,21 @@ def status_report(settings: Settings) -> tuple[int, dict[str, Any]]:
         report["reason"] = f"the api-server does not answer ({exc})"
         return UNHEALTHY, report
     report["health"] = {part: info.get("status") for part, info in health.items()}
+    if "spark-connect" in state["components"]:
+        report["spark_connect"] = spark_connect_state(
+            dataclasses.replace(settings, home=Path(state["home"]), port=int(state["port"]))
+        )
     return OK, report
+
+
+def spark_connect_state(settings: Settings) -> dict[str, Any]:
+    """The Spark Connect server's state from its component (idle until first use in lazy mode)."""
+    from wfo.sparkconnect.local import ServerUnavailable, server_status
+
+    try:
+        return server_status(settings)
+    except (ServerUnavailable, ValueError) as exc:
+        return {"state": "unknown", "reason": str(exc)}
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -76,3 +94,8 @@ def print_report(report: dict[str, Any]) -> None:
         return
     for part, status in report["health"].items():
         print(f"  health {part:<20} {status}")
+    connect = report.get("spark_connect")
+    if connect:
+        jvm = f" (JVM pid {connect['pid']}, {connect.get('memory')}, restarts {connect.get('restarts')})"
+        detail = jvm if connect.get("pid") else f" ({connect['reason']})" if connect.get("reason") else ""
+        print(f"  spark connect {connect.get('url', '')} {connect['state']}{detail}")

@@ -123,7 +123,17 @@ def components(settings: Settings, env: dict[str, str] | None = None) -> list[Co
             logs / "model-server.log",
             url=serving_config(settings).public_url,
         ),
-    ] + notebook_hub(settings)
+    ] + notebook_hub(settings) + spark_connect_server(settings)
+
+
+def spark_connect_server(settings: Settings) -> list[Component]:
+    """The Spark Connect server (wfo.sparkconnect) unless WFO_SPARK_CONNECT=off; its JVM starts lazily."""
+    from wfo.sparkconnect.local import LOG_NAME
+
+    if settings.spark_connect == "off":
+        return []
+    argv = [sys.executable, "-m", "wfo.sparkconnect.server"]
+    return [Component("spark-connect", argv, settings.logs_dir / "wfo" / LOG_NAME)]
 
 
 def notebook_hub(settings: Settings) -> list[Component]:
@@ -278,6 +288,8 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
     checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
     checks["sla-monitor"] = lambda _health: _ready_file_alive(settings.run_dir / READY_FILE)
     checks["jupyterhub"] = lambda _health: hub_ready(settings)
+    # Ready once its control socket answers (the JVM itself starts on first use unless WFO_SPARK_CONNECT=on).
+    checks["spark-connect"] = lambda _health: _accepts(str(settings.run_dir / "spark-connect.sock"))
     # Ready once a worker has polled the object store (its socket accepts as soon as it is bound).
     checks["model-server"] = lambda _health: _answers(
         f"{serving_config(settings).internal_url}/v2/health/ready"
