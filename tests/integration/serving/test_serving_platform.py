@@ -131,6 +131,33 @@ def test_api_keys_are_shown_once_and_public_models_need_no_token(platform: Platf
     platform.api("PUT", "/models/it-iris/public", json_body={"public": False}, expected=(200,))
 
 
+def test_an_airflow_token_opens_models_only_while_its_account_reads_them(platform: Platform) -> None:
+    _wait_state(platform, "it-iris", "serving")
+    url = f"{_server_url(platform)}/v2/models/it-iris/infer"
+    body = v2_request(iris()[0][:1])
+    deadline = time.monotonic() + 10  # the test before made the model private again
+    while _call(url, body)[0] != 401:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    # A valid Airflow token of a role without the models grant is refused.
+    public = platform.token("public_user", role_password("public_user"))
+    status, answer = _call(url, body, public)
+    assert status == 403 and "may not use models" in json.dumps(answer), answer
+    # A Viewer reads models; when an Admin takes the role away, the same token stops working.
+    platform.create_user("models_leaver", "Viewer", "pw-models-leaver-Secret1")
+    token = platform.token("models_leaver", "pw-models-leaver-Secret1")
+    assert _call(url, body, token)[0] == 200
+    platform.request(
+        "PATCH", "/auth/fab/v1/users/models_leaver?update_mask=roles", token=platform.token(),
+        json_body={"roles": [{"name": "Public"}]}, expected=(200,),
+    )  # fmt: skip
+    deadline = time.monotonic() + 20  # the account is re-checked every 10 s
+    while (status := _call(url, body, token)[0]) == 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert status == 403
+
+
 def test_pmml_is_served_on_openscoring_routes(platform: Platform) -> None:
     pipeline, frame, data = pmml_tree()
     assert _upload(platform, "pmml", "it-tree", "tree.pmml", data).status == 201
