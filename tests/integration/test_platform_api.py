@@ -159,6 +159,9 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", f"{GROUP}/runtime"): (ALL - {"Public"}, None),
     # The runtime section is a code setting (Python interpreters): Developer and Admin, not Op.
     ("PUT", f"{GROUP}/runtime"): (CODE_WRITERS, {"dask": {"local_workers": 3}}),
+    ("GET", f"{GROUP}/spark-engine"): (ALL - {"Public"}, None),
+    # Where PySpark runs (spark-submit or a Spark Connect server) is a code setting: Developer and Admin.
+    ("PUT", f"{GROUP}/spark-engine"): (CODE_WRITERS, {"engine": "connect", "url": "sc://spark.lan:15002"}),
     ("GET", DAG_FILES): (ALL - {"Public"}, None),
     ("POST", DAG_FILES): (CODE_WRITERS, Upload("files", "matrix_dag.py", MATRIX_DAG)),
     ("POST", f"{DAG_FILES}/validate"): (CODE_WRITERS, {"name": "matrix_dag.py", "content": "x = 1\n"}),
@@ -282,6 +285,7 @@ OVER_HTTP = {
     ("PUT", "/wfo/api/v1/visualisations"),
     ("PUT", f"{GROUP}/livy"),
     ("PUT", f"{GROUP}/runtime"),
+    ("PUT", f"{GROUP}/spark-engine"),
     ("POST", DEPS),
     ("POST", ARTIFACTS),
     ("POST", f"{DAG_FILES}/validate"),
@@ -302,6 +306,7 @@ SETUP: dict[tuple[str, str], Callable[[Platform], str | None]] = {
     ("PUT", BRICK): _matrix_brick,
     ("PUT", f"{GROUP}/livy"): _matrix_group(),
     ("PUT", f"{GROUP}/runtime"): _matrix_group(),
+    ("PUT", f"{GROUP}/spark-engine"): _matrix_group(),
     ("PUT", f"{GROUP}/spark"): _matrix_group(spark={"arguments": {"master": "local[*]"}}),
     ("POST", f"{GROUP}/kerberos/files"): _matrix_group(),
     ("DELETE", f"{GROUP}/kerberos/krb5.conf"): _matrix_group(

@@ -81,7 +81,7 @@ def livy_endpoint(group: ConfigGroup, kernel: str) -> dict[str, str]:
 
 def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
     """The published form of a group: everything the render step needs, secrets decrypted."""
-    from wfo.clusters import runtime, secrets
+    from wfo.clusters import runtime, secrets, spark_engine
 
     hadoop = {
         f.name: f.content.decode("utf-8")
@@ -112,6 +112,8 @@ def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
         "livy": livy,
         # Dask cluster and Python interpreters; a snapshot without it means the defaults.
         "runtime": runtime.merged(group.runtime),
+        # How PySpark runs (spark-submit or Spark Connect); a snapshot without it means spark-submit.
+        "spark_engine": spark_engine.published_engine(group),
     }
 
 
@@ -310,3 +312,6 @@ def _mask_secrets(snapshot: dict[str, Any]) -> None:
     for encoded in (snapshot.get("keytabs") or {}).values():
         if encoded:
             mask_secret(encoded)
+    engine = snapshot.get("spark_engine")
+    if isinstance(engine, dict) and engine.get("token"):
+        mask_secret(engine["token"])

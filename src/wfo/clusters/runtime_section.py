@@ -16,6 +16,7 @@ from wfo.clusters import runtime
 from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.permissions import CODE_RIGHT, Permissions
 from wfo.clusters.schemas import RuntimeSection, Saved
+from wfo.clusters.spark_engine import STORED_KEY as SPARK_ENGINE_KEY
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -70,7 +71,9 @@ def update_runtime(
         "the runtime section decides what code runs (Python interpreters, the Dask cluster): changing "
         f"it needs {CODE_RIGHT}",
     )
-    group.runtime = new
+    # The Spark engine (wfo.clusters.spark_engine) is kept in the same JSON: not this section's to replace.
+    engine = (group.runtime or {}).get(SPARK_ENGINE_KEY)
+    group.runtime = new if engine is None else {**new, SPARK_ENGINE_KEY: engine}
     touch(session, group, username)
     return Saved(runtime_view(group), {"changed": changed})
 

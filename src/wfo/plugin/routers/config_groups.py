@@ -1,4 +1,5 @@
-"""`/config-groups`: cluster config groups and their Hadoop, Spark, Kerberos, Livy and runtime sections.
+"""`/config-groups`: cluster config groups and their Hadoop, Spark, Kerberos, Livy, runtime and Spark engine
+sections.
 
 Routes parse, look the group up, call one service and return its model; domain errors answer for
 themselves (`wfo.plugin.errors`) and every change declares its audit action. Which permission a change
@@ -16,7 +17,15 @@ from fastapi import APIRouter, Depends, Response
 from starlette.datastructures import FormData
 
 from wfo.auth import roles
-from wfo.clusters import groups, hadoop, kerberos_section, livy_section, runtime_section, spark_section
+from wfo.clusters import (
+    groups,
+    hadoop,
+    kerberos_section,
+    livy_section,
+    runtime_section,
+    spark_engine,
+    spark_section,
+)
 from wfo.clusters.permissions import Permissions
 from wfo.clusters.schemas import (
     GroupCreate,
@@ -34,6 +43,7 @@ from wfo.clusters.schemas import (
     SparkSection,
     SparkUpdate,
 )
+from wfo.clusters.spark_engine import SparkEngine, SparkEngineUpdate
 from wfo.clusters.stored import get_group
 from wfo.clusters.uploads import IncomingFile
 from wfo.plugin.audit import AuditRecord, audited
@@ -357,6 +367,31 @@ def update_runtime(
 ) -> RuntimeSection:
     """Replace the runtime section (missing keys take the defaults); interpreter paths are code."""
     saved = runtime_section.update_runtime(
+        session, get_group(session, group), body, current.username, permissions
+    )
+    audit.details = saved.changes
+    return saved.view
+
+
+# --- Spark engine (spark-submit or Spark Connect) -------------------------------------------------
+
+
+@router.get("/{group}/spark-engine", responses=errors(404))
+def read_spark_engine(group: str, session: SessionDep, _: CanRead) -> SparkEngine:
+    return spark_engine.engine_view(get_group(session, group))
+
+
+@router.put("/{group}/spark-engine", responses=errors(404, 409))
+def update_spark_engine(
+    group: str,
+    body: SparkEngineUpdate,
+    session: SessionDep,
+    current: CanEditCode,
+    permissions: EditCodePermissions,
+    audit: Annotated[AuditRecord, audited("config_group.spark_engine.update", object_param="group")],
+) -> SparkEngine:
+    """How the group runs PySpark: 'submit' or 'connect' (url null: wfo's own server); a code setting."""
+    saved = spark_engine.update_engine(
         session, get_group(session, group), body, current.username, permissions
     )
     audit.details = saved.changes

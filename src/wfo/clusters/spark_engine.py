@@ -1,0 +1,173 @@
+"""How a config group runs PySpark: `spark-submit` (a cold driver per task) or Spark Connect (a warm server).
+
+`{"engine": "submit" | "connect", "url": null | "sc://host:port"}`; with `connect`, a null url means the
+server `wfo up` runs itself (`wfo.sparkconnect`), a URL an existing server (its token, write-only, is kept
+Fernet-encrypted like the group's other secrets). It decides where code runs, so a change needs `WFO Cluster
+Code Settings` can_edit (Developer or Admin).
+
+Kept without a table of its own in the group's runtime JSON (`ConfigGroup.runtime["spark_engine"]`, which
+the runtime section's model leaves alone) and published in the group's signed snapshot as `spark_engine`
+(token decrypted). Task processes import this module for `engine_from_snapshot`: it stays light.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from wfo.clusters.errors import InvalidGroupInput
+from wfo.clusters.permissions import CODE_RIGHT, Permissions
+from wfo.clusters.schemas import Saved
+from wfo.clusters.validation import rule
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from wfo.db.models import ConfigGroup
+
+STORED_KEY = "spark_engine"
+Engine = Literal["submit", "connect"]
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*", re.ASCII)
+_URL = re.compile(r"sc://(?P<host>\[[0-9A-Fa-f:.]+\]|[^/:\[\]]+):(?P<port>[0-9]{1,5})", re.ASCII)
+MAX_TOKEN_CHARS = 4096
+
+
+def check_url(value: Any) -> str | None:
+    """`sc://host:port` (a host name, an IPv4 address or a bracketed IPv6 one), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string like sc://spark-connect.example.com:15002 or null, not {value!r}")
+    url = value.strip()
+    found = _URL.fullmatch(url)
+    if found is None:
+        raise ValueError(
+            f"must look like sc://host:port (for example sc://spark-connect.example.com:15002), with no path, "
+            f"user or parameters (the token is given as `token`), not {url[:200]!r}"
+        )
+    host, port = found["host"], int(found["port"])
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise ValueError(f"has an invalid IPv6 address {host!r}") from None
+    elif len(host) > 253 or not _HOST.fullmatch(host):
+        raise ValueError(f"has an invalid host name {host[:100]!r}")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"has port {port}, which is not from 1 to 65535")
+    return url
+
+
+def _engine(value: Any) -> Engine:
+    if value == "submit":
+        return "submit"
+    if value == "connect":
+        return "connect"
+    raise ValueError(f"must be 'submit' or 'connect', not {value!r}")
+
+
+class SparkEngine(BaseModel):
+    """How the group runs PySpark tasks (JVM `SparkOperator` jobs always use spark-submit)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    engine: Annotated[Engine, BeforeValidator(rule(_engine))] = Field(
+        default="submit",
+        description="'submit' (spark-submit, a driver per task) or 'connect' (a Spark Connect server)",
+    )
+    url: Annotated[str | None, BeforeValidator(rule(check_url))] = Field(
+        default=None, description="null: the server wfo runs itself; else the remote server's sc://host:port"
+    )
+
+
+class SparkEngineUpdate(SparkEngine):
+    """PUT's body: the engine and url, and optionally the remote server's token (never shown again)."""
+
+    token: str | None = Field(
+        default=None,
+        max_length=MAX_TOKEN_CHARS,
+        description="the remote server's token (sent over TLS); null keeps the stored one while the URL's "
+        "host stays the same, '' removes it",
+    )
+
+
+def stored(group: ConfigGroup) -> dict[str, Any]:
+    found = (group.runtime or {}).get(STORED_KEY)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def engine_view(group: ConfigGroup) -> SparkEngine:
+    data = stored(group)
+    return SparkEngine(engine=data.get("engine") or "submit", url=data.get("url"))
+
+
+def published_engine(group: ConfigGroup) -> dict[str, Any]:
+    """What the group's snapshot holds: engine, url and the token decrypted ("" when none)."""
+    from wfo.clusters import secrets
+
+    data = stored(group)
+    token = data.get("token")
+    return {
+        **engine_view(group).model_dump(),
+        "token": secrets.decrypt(token.encode("ascii")).decode("utf-8") if token else "",
+    }
+
+
+def engine_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The engine of a published snapshot; one published before the setting existed: spark-submit."""
+    found = snapshot.get(STORED_KEY)
+    if not isinstance(found, dict):
+        return {"engine": "submit", "url": None, "token": ""}
+    return {
+        "engine": "connect" if found.get("engine") == "connect" else "submit",
+        "url": found.get("url") or None,
+        "token": str(found.get("token") or ""),
+    }
+
+
+def _host(url: str | None) -> str | None:
+    return None if url is None else url.removeprefix("sc://").rsplit(":", 1)[0]
+
+
+def update_engine(
+    session: Session,
+    group: ConfigGroup,
+    update: SparkEngineUpdate,
+    username: str | None,
+    permissions: Permissions,
+) -> Saved[SparkEngine]:
+    """Set the group's engine; `changes` (the audit event's details) never holds the token.
+
+    A token needs a URL (wfo's own server has the instance's token); a stored token is dropped when the
+    URL moves to another host, so it is never sent to a server it was not given for.
+    """
+    from wfo.clusters import secrets
+    from wfo.clusters.stored import touch
+
+    old = stored(group)
+    if update.token and update.url is None:
+        raise InvalidGroupInput(
+            "token is only for a remote server (url sc://host:port); wfo's own server (url null) uses the "
+            "instance's token"
+        )
+    kept = old.get("token") if _host(update.url) == _host(old.get("url")) else None
+    if update.token is None:
+        token = kept
+    else:
+        token = secrets.encrypt(update.token.encode()).decode("ascii") if update.token else None
+    new = {"engine": update.engine, "url": update.url, "token": token}
+    changed = sorted(key for key in ("engine", "url") if (old.get(key) or None) != (new[key] or None))
+    if (old.get("token") or None) != token:
+        changed.append("token")
+    permissions.check_code(
+        changed,
+        f"the Spark engine decides where PySpark code runs: changing it needs {CODE_RIGHT}",
+    )
+    if changed:
+        group.runtime = {**(group.runtime or {}), STORED_KEY: new}
+        touch(session, group, username)
+    view = engine_view(group)
+    return Saved(view, {"engine": view.engine, "url": view.url, "changed": changed})
