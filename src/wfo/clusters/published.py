@@ -32,6 +32,8 @@ CONN_ID_PREFIX = "wfo_config_group_"
 INDEX_CONN_ID = "wfo_config_groups"
 REQUIRED_HADOOP_FILES = ("core-site.xml", "hdfs-site.xml", "yarn-site.xml")
 LIVY_KERNELS = ("python", "scala")
+# Where the Spark engine setting is kept in `ConfigGroup.runtime`, and its key in a snapshot.
+SPARK_ENGINE_KEY = "spark_engine"
 
 
 class GroupNotPublished(LookupError):
@@ -79,9 +81,23 @@ def livy_endpoint(group: ConfigGroup, kernel: str) -> dict[str, str]:
     }
 
 
+def published_engine(group: ConfigGroup) -> dict[str, Any]:
+    """How the group runs PySpark (`wfo.clusters.spark_engine`): engine, url, the token decrypted ("": none)."""
+    from wfo.clusters import secrets
+
+    stored = (group.runtime or {}).get(SPARK_ENGINE_KEY)
+    stored = stored if isinstance(stored, dict) else {}
+    token = stored.get("token")
+    return {
+        "engine": "connect" if stored.get("engine") == "connect" else "submit",
+        "url": stored.get("url") or None,
+        "token": secrets.decrypt(token.encode("ascii")).decode("utf-8") if token else "",
+    }
+
+
 def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
     """The published form of a group: everything the render step needs, secrets decrypted."""
-    from wfo.clusters import runtime, secrets, spark_engine
+    from wfo.clusters import runtime, secrets
 
     hadoop = {
         f.name: f.content.decode("utf-8")
@@ -113,7 +129,7 @@ def build_snapshot(group: ConfigGroup) -> dict[str, Any]:
         # Dask cluster and Python interpreters; a snapshot without it means the defaults.
         "runtime": runtime.merged(group.runtime),
         # How PySpark runs (spark-submit or Spark Connect); a snapshot without it means spark-submit.
-        "spark_engine": spark_engine.published_engine(group),
+        SPARK_ENGINE_KEY: published_engine(group),
     }
 
 

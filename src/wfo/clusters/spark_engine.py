@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.permissions import CODE_RIGHT, Permissions
+from wfo.clusters.published import SPARK_ENGINE_KEY
 from wfo.clusters.schemas import Saved
 from wfo.clusters.validation import rule
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from wfo.db.models import ConfigGroup
 
-STORED_KEY = "spark_engine"
+STORED_KEY = SPARK_ENGINE_KEY
 Engine = Literal["submit", "connect"]
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*", re.ASCII)
 _URL = re.compile(r"sc://(?P<host>\[[0-9A-Fa-f:.]+\]|[^/:\[\]]+):(?P<port>[0-9]{1,5})", re.ASCII)
@@ -102,18 +103,6 @@ def stored(group: ConfigGroup) -> dict[str, Any]:
 def engine_view(group: ConfigGroup) -> SparkEngine:
     data = stored(group)
     return SparkEngine(engine=data.get("engine") or "submit", url=data.get("url"))
-
-
-def published_engine(group: ConfigGroup) -> dict[str, Any]:
-    """What the group's snapshot holds: engine, url and the token decrypted ("" when none)."""
-    from wfo.clusters import secrets
-
-    data = stored(group)
-    token = data.get("token")
-    return {
-        **engine_view(group).model_dump(),
-        "token": secrets.decrypt(token.encode("ascii")).decode("utf-8") if token else "",
-    }
 
 
 def engine_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
