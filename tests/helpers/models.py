@@ -172,3 +172,37 @@ def keras_savedmodel() -> tuple[Any, bytes]:
         with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
             archive.add(Path(tmp) / "saved", arcname="saved")
     return model, buffer.getvalue()
+
+
+@functools.cache
+def example_signatures_savedmodel() -> bytes:
+    """A SavedModel as estimator exports were: `tf.Example` input with classify, regress and predict
+    signatures (TF1 builder; TF-Serving's `:classify`/`:regress` call these). Features: `x`, two floats.
+    Scores are softmax(x @ EXAMPLE_WEIGHTS) over classes ("no", "yes"); regression is x @ (2, 3)."""
+    import tarfile
+
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    with tempfile.TemporaryDirectory() as tmp, tf.Graph().as_default():
+        serialized = v1.placeholder(tf.string, [None], name="tf_example")
+        x = tf.io.parse_example(serialized, {"x": tf.io.FixedLenFeature([2], tf.float32)})["x"]
+        scores = tf.nn.softmax(tf.matmul(x, tf.constant(EXAMPLE_WEIGHTS, tf.float32)))
+        classes = tf.tile(tf.constant([["no", "yes"]]), [tf.shape(x)[0], 1])
+        regression = tf.matmul(x, tf.constant([[2.0], [3.0]]))
+        signatures = {
+            "serving_default": v1.saved_model.classification_signature_def(serialized, classes, scores),
+            "regression": v1.saved_model.regression_signature_def(serialized, regression),
+            "scores": v1.saved_model.predict_signature_def({"examples": serialized}, {"scores": scores}),
+        }
+        with v1.Session() as session:
+            builder = v1.saved_model.Builder(str(Path(tmp) / "export"))
+            builder.add_meta_graph_and_variables(session, ["serve"], signature_def_map=signatures)
+            builder.save()
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            archive.add(Path(tmp) / "export", arcname="export")
+    return buffer.getvalue()
+
+
+EXAMPLE_WEIGHTS = [[1.0, -1.0], [0.5, 2.0]]

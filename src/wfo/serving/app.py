@@ -11,7 +11,7 @@ import asyncio
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -226,11 +226,14 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
         served, runtime = model(request, name, version)
         if verb not in ("predict", "classify", "regress"):
             raise ModelNotServedError(f"unknown method :{verb} (predict, classify or regress)")
-        if verb != "predict" and not hasattr(runtime, verb):
+        if verb != "predict" and not getattr(runtime, "supports", lambda _verb: False)(verb):
             raise BadInferenceInput(f"the model's signature has no {verb} method; use :predict")
         body = await _json(request)
         if not isinstance(body, dict):
-            raise BadInferenceInput("the body must be a JSON object with `instances` or `inputs`")
+            wants = "`instances` or `inputs`" if verb == "predict" else "`examples`"
+            raise BadInferenceInput(f"the body must be a JSON object with {wants}")
+        if verb != "predict":
+            return cast(dict[str, Any], await _run(runtime, getattr(runtime, verb), body))
         return await _run(runtime, tf_predict, runtime, body)
 
     @app.get("/v1/models/{spec}")

@@ -27,7 +27,9 @@ from wfo.storage.limits import MiB
 from wfo.storage.objectstore import ObjectStore
 
 from helpers.models import (
+    EXAMPLE_WEIGHTS,
     TABULAR_HANDLER,
+    example_signatures_savedmodel,
     iris,
     keras_savedmodel,
     mar,
@@ -526,3 +528,36 @@ def test_a_slow_handler_runs_off_the_event_loop(
     finished["ping"] = time.monotonic()
     worker.join()
     assert finished["ping"] < finished["slow"]
+
+
+def test_tf_serving_classify_and_regress_on_an_example_signature_model(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
+    _upload(repo, "tensorflow", "estimator", "estimator.tar.gz", example_signatures_savedmodel())
+    _wait(registry, "estimator", 1, timeout=60)
+    key = _key(repo, "estimator")
+    _access_seen(registry, "estimator", 1)
+    rows = np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 0.0]])
+    logits = rows @ np.array(EXAMPLE_WEIGHTS)
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    # `context` is merged into each example, as TF-Serving does (here it carries nothing the model reads).
+    body = {"context": {"source": "unit"}, "examples": [{"x": row.tolist()} for row in rows]}
+    classify = client.post("/v1/models/estimator:classify", json=body, headers=key)
+    assert classify.status_code == 200, classify.text
+    results = classify.json()["results"]
+    assert [[label for label, _ in row] for row in results] == [["no", "yes"]] * 3
+    np.testing.assert_allclose([[score for _, score in row] for row in results], expected, rtol=1e-5)
+    regress = client.post(
+        "/v1/models/estimator/versions/1:regress", json={**body, "signature_name": "regression"}, headers=key
+    )
+    assert regress.status_code == 200, regress.text
+    np.testing.assert_allclose(regress.json()["results"], rows @ np.array([2.0, 3.0]), rtol=1e-5)
+    # A feature of the wrong kind, no examples, or an unknown signature: 422 with the reason.
+    wrong = client.post("/v1/models/estimator:classify", json={"examples": [{"x": ["a", "b"]}]}, headers=key)
+    assert wrong.status_code == 422 and "refused the examples" in wrong.json()["detail"]
+    empty = client.post("/v1/models/estimator:regress", json={"examples": []}, headers=key)
+    assert empty.status_code == 422 and "`examples`" in empty.json()["detail"]
+    unknown = client.post(
+        "/v1/models/estimator:regress", json={**body, "signature_name": "nope"}, headers=key
+    )
+    assert unknown.status_code == 422 and "regression" in unknown.json()["detail"]
