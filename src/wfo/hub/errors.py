@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wfo.errors import Forbidden, InvalidInput, NotFound, Unavailable
+from wfo.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 
 
 class TicketRefused(Forbidden):
@@ -24,3 +24,28 @@ class NotANotebook(InvalidInput):
 
 class NotebookMissing(NotFound):
     """No notebook at that path of that folder."""
+
+
+class ScheduleInvalid(InvalidInput):
+    """A notebook schedule that cannot be saved: a cron expression, parameter or notebook path is wrong."""
+
+
+class ScheduleMissing(NotFound):
+    """No notebook schedule with that DAG id."""
+
+
+class GitNotConfigured(Conflict):
+    """A git action before the user saved a git configuration."""
+
+
+class GitConfigInvalid(InvalidInput):
+    """A git configuration that is refused (a remote URL scheme, a branch name, a credential)."""
+
+
+class GitActionFailed(Conflict):
+    """A git action the repository's state refuses (nothing to commit, a non-fast-forward, a conflict)."""
+
+
+class GitRemoteFailed(InvalidInput):
+    """The remote refused or could not be reached (authentication, unknown repository, network): the
+    configuration or the remote needs fixing, so 422 with git's reason, not a platform fault."""

@@ -176,3 +176,14 @@ def render_html(data: bytes, title: str) -> str:
     exporter.exclude_input_prompt = False
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     return str(body)
+
+
+def folder_of(path: str) -> tuple[Folder, str]:
+    """A path relative to the user's notebook root on the hub: `common_workspace/...` is the common folder
+    (as the hub shows it), anything else the user's own folder."""
+    if not isinstance(path, str) or not path.strip():
+        raise NotANotebook("give the notebook's path, e.g. common_workspace/report.ipynb")
+    cleaned = path.strip()
+    if cleaned.startswith(f"{WORKSPACE}/"):
+        return "common", cleaned[len(WORKSPACE) + 1 :]
+    return "own", path.strip()
