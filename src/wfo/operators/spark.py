@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from wfo.clusters.render import RenderedGroup
+    from wfo.operators.spark_connect import ConnectRun
     from wfo.operators.spark_hook import GroupSparkSubmitOperator
 
 WORKFLOW_TASK_ID = "spark.workflow.taskId"
@@ -46,6 +47,8 @@ class SparkOperator(BaseOperator):
     :param conf: per-task ``--conf`` overrides on top of the group's configuration
     :param python_conf: PySpark only: a conf key of the group's Spark configuration that holds the
         Python to use (e.g. ``'spark.yarn.appMasterEnv.PYSPARK_PYTHON'``), or an absolute interpreter path
+    :param spark_engine: PySpark only: ``'submit'`` or ``'connect'`` for this task, instead of what the config
+        group says (its ``spark-engine`` setting); JVM applications always use spark-submit
     """
 
     template_fields: Sequence[str] = (
@@ -72,6 +75,7 @@ class SparkOperator(BaseOperator):
         config_group: str | None = None,
         conf: dict[str, Any] | None = None,
         python_conf: str | None = None,
+        spark_engine: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**with_description(kwargs, description))
@@ -84,7 +88,15 @@ class SparkOperator(BaseOperator):
         self.config_group = config_group
         self.conf = dict(conf or {})
         self.python_conf = python_conf
+        if spark_engine not in (None, "submit", "connect"):
+            raise ValueError(f"spark_engine must be 'submit', 'connect' or None, not {spark_engine!r}")
+        if spark_engine == "connect" and not self.is_python:
+            raise ValueError(
+                "spark_engine='connect' is for PySpark tasks: JVM applications run with spark-submit"
+            )
+        self.spark_engine = spark_engine
         self._submitter: GroupSparkSubmitOperator | None = None
+        self._connect_run: ConnectRun | None = None
 
     # --- what the job receives --------------------------------------------------------------------
     def application_args(self, context: Context) -> list[str]:
@@ -128,6 +140,10 @@ class SparkOperator(BaseOperator):
 
         snapshot = load_group_snapshot(self.config_group)
         self.log.info("Config group %r", snapshot.get("name"))
+        engine = self._engine(snapshot)
+        if engine["engine"] == "connect":
+            self._execute_connect(snapshot, engine, context)
+            return
         with render_group(snapshot) as rendered:
             application = fetch_code_artifact(self.code_artifact, Path(rendered.directory) / "app")
             arguments = dict(rendered.spark_arguments)
@@ -163,9 +179,52 @@ class SparkOperator(BaseOperator):
             )
             self._submitter.run(context)
 
+    def _engine(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """The group's Spark engine, with this task's `spark_engine` over it (JVM jobs: always spark-submit)."""
+        from wfo.clusters.spark_engine import engine_from_snapshot
+
+        engine = engine_from_snapshot(snapshot)
+        if not self.is_python:
+            return {**engine, "engine": "submit"}
+        return {**engine, "engine": self.spark_engine or engine["engine"]}
+
+    def _execute_connect(self, snapshot: dict[str, Any], engine: dict[str, Any], context: Context) -> None:
+        """Run the script as a Spark Connect client in a session of its own (`wfo.operators.spark_connect`)."""
+        from airflow.sdk.exceptions import AirflowException
+
+        from wfo.clusters.render import render_group
+        from wfo.operators.spark_connect import (
+            ConnectRun,
+            SparkConnectUnsupported,
+            artifacts_of,
+            failure_message,
+            server_of,
+            unsupported_message,
+            unsupported_uses,
+        )
+        from wfo.repositories.code_artifacts import fetch_code_artifact
+
+        group = str(snapshot.get("name"))
+        with render_group(snapshot) as rendered:
+            script = fetch_code_artifact(self.code_artifact, Path(rendered.directory) / "app")
+            uses = unsupported_uses(Path(script).read_text(encoding="utf-8", errors="replace"))
+            if uses:
+                raise SparkConnectUnsupported(unsupported_message(group, self.task_id, "; ".join(uses[:5])))
+            url, token = server_of(engine)
+            run = self._connect_run = ConnectRun(self.log.info)
+            self.log.info("Spark Connect: %s, session %s", url, run.session_id)
+            env = run.environment(
+                url, token, self.spark_confs(rendered, context), artifacts_of(rendered.spark_arguments)
+            )
+            code, tail = run.run(Path(script), self.application_args(context), env, Path(rendered.directory))
+        if code != 0:
+            raise AirflowException(failure_message(code, tail, group, self.task_id))
+
     def on_kill(self) -> None:
         if self._submitter is not None:
             self._submitter.on_kill()
+        if self._connect_run is not None:
+            self._connect_run.kill()
 
 
 class CoutureSparkOperator(CouturePayloadMixin, SparkOperator):

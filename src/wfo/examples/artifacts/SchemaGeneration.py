@@ -14,7 +14,8 @@ def ExampleSchemaGeneration(payload):
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.getOrCreate()
-    conf = spark.sparkContext.getConf()
+    # The session's conf (not sparkContext.getConf()): the same values with spark-submit and Spark Connect.
+    conf = spark.conf
     for key, relative in payload["input_filenames_dict"].items():
         frame = spark.read.csv(
             os.path.join(payload["input_base_dir_path"], relative), header=True, inferSchema=True
@@ -23,8 +24,8 @@ def ExampleSchemaGeneration(payload):
             "dataset": relative,
             "rows": frame.count(),
             "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in frame.schema.fields],
-            "task_id": conf.get("spark.workflow.taskId"),
-            "dag_id": conf.get("spark.workflow.dagId"),
+            "task_id": conf.get("spark.workflow.taskId", None),
+            "dag_id": conf.get("spark.workflow.dagId", None),
         }
         target = os.path.join(payload["output_base_dir_path"], payload["output_filenames_dict"][key])
         # Written through Spark so the same artifact works on HDFS; one JSON line in a part file.
