@@ -76,6 +76,11 @@ EDA_USERS = {"Admin", "Developer"}
 NOTEBOOKS = "/wfo/api/v1/notebooks"
 NOTEBOOK = f"{NOTEBOOKS}/files/own/matrix.ipynb"
 MATRIX_NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+MATRIX_GIT = {
+    "remote_url": "file:///nonexistent/matrix.git",
+    "author_name": "Matrix",
+    "author_email": "matrix@example.org",
+}
 MODELS = "/wfo/api/v1/models"
 MODEL = f"{MODELS}/matrix-model"
 MATRIX_MODEL = FormUpload(
@@ -220,6 +225,16 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ),
     ("DELETE", f"{NOTEBOOKS}/schedules/{{dag_id}}"): (EDA_USERS, None),
     ("GET", f"{NOTEBOOKS}/runs"): (EDA_USERS, None),
+    ("GET", f"{NOTEBOOKS}/git/config"): (EDA_USERS, None),
+    ("PUT", f"{NOTEBOOKS}/git/config"): (EDA_USERS, MATRIX_GIT),
+    ("DELETE", f"{NOTEBOOKS}/git/config"): (EDA_USERS, None),
+    ("GET", f"{NOTEBOOKS}/git/status"): (EDA_USERS, None),
+    ("GET", f"{NOTEBOOKS}/git/diff"): (EDA_USERS, None),
+    ("POST", f"{NOTEBOOKS}/git/commits"): (EDA_USERS, {"files": ["m.ipynb"], "message": "m"}),
+    ("GET", f"{NOTEBOOKS}/git/commits"): (EDA_USERS, None),
+    ("GET", f"{NOTEBOOKS}/git/commits/HEAD"): (EDA_USERS, None),
+    ("POST", f"{NOTEBOOKS}/git/pull"): (EDA_USERS, None),
+    ("POST", f"{NOTEBOOKS}/git/push"): (EDA_USERS, None),
     ("GET", MODELS): (ALL - {"Public"}, None),
     ("POST", MODELS): (CODE_WRITERS, MATRIX_MODEL),
     ("GET", MODEL): (ALL - {"Public"}, None),

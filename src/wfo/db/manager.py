@@ -18,7 +18,7 @@ _MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # wfo release -> the migration head it ships; Airflow's `db` CLI resolves `--to-version` through this.
 _REVISION_HEADS_MAP: dict[str, str] = {
-    "0.1.0": "f23720856911",
+    "0.1.0": "e1a2bb08627a",
 }
 
 

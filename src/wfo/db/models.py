@@ -215,3 +215,21 @@ class EdaSource(Base):
     target: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(256))
+
+
+class NotebookGitConfig(Base):
+    """A user's git remote for their notebook folder (wfo.hub.git_config); the credential is a Fernet token."""
+
+    __tablename__ = "wfo_notebook_git_config"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(256), unique=True)
+    remote_url: Mapped[str] = mapped_column(String(2000))
+    branch: Mapped[str] = mapped_column(String(255))
+    author_name: Mapped[str] = mapped_column(String(256))
+    author_email: Mapped[str] = mapped_column(String(320))
+    # "token" (HTTPS, with `token_user`) or "ssh_key"; None: the remote needs no credential.
+    credential_kind: Mapped[str | None] = mapped_column(String(16))
+    token_user: Mapped[str | None] = mapped_column(String(256))
+    credential: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -19,6 +19,7 @@ from wfo.plugin.routers import (
     eda,
     me,
     models,
+    notebook_git,
     notebooks,
     sla_misses,
     spark_dependencies,
@@ -54,6 +55,7 @@ def create_app() -> FastAPI:
         sla_misses,
         eda,
         notebooks,
+        notebook_git,
         models,
     ):
         api.include_router(module.router)
