@@ -1,9 +1,10 @@
 /**
  * Jupyter Notebook (Developer/Admin): open JupyterLab on the platform's JupyterHub without a second login,
  * and manage the notebooks of the user's own folder and of `common_workspace` (the folder
- * CoutureJupyterOperator runs notebooks from): upload, download, view read-only, delete.
+ * CoutureJupyterOperator runs notebooks from): upload, download, view read-only, delete; schedule a notebook
+ * of common_workspace (a generated DAG) and see its runs; git for the user's folder.
  */
-import { Badge, Button, Card, Flex, HStack, NativeSelect, Table, Text } from "@chakra-ui/react";
+import { Badge, Button, Card, Flex, HStack, NativeSelect, Table, Tabs, Text } from "@chakra-ui/react";
 import { useState } from "react";
 
 import { notebooks, type NotebookEntry, type NotebookFolder } from "../api/notebooks";
@@ -15,6 +16,9 @@ import { useAction } from "../hooks/useAction";
 import { useAsync } from "../hooks/useAsync";
 import { can, useCurrentUser } from "../hooks/useMe";
 import { RESOURCES } from "../nav";
+import { GitPanel } from "./notebooks/GitPanel";
+import { ScheduleDialog } from "./notebooks/ScheduleDialog";
+import { RunsDialog, SchedulesPanel } from "./notebooks/SchedulesPanel";
 
 interface Listed extends NotebookEntry {
   name: string;
@@ -36,6 +40,9 @@ export function NotebooksPage() {
   const confirm = useConfirm();
   const action = useAction();
   const opening = useAction();
+  const [tab, setTab] = useState("files");
+  const [scheduling, setScheduling] = useState<string | null>(null);
+  const [runsOf, setRunsOf] = useState<string | null>(null);
 
   const needle = search.trim().toLowerCase();
   const files: Listed[] | undefined = loaded.data?.notebooks
@@ -109,64 +116,95 @@ export function NotebooksPage() {
           ) : null}
         </Card.Body>
       </Card.Root>
-      {canCreate ? (
-        <HStack mb={2}>
-          <Text fontSize="sm">Upload to</Text>
-          <NativeSelect.Root size="sm" width="14rem">
-            <NativeSelect.Field
-              data-testid="notebooks-upload-folder"
-              onChange={(event) => setTarget(event.currentTarget.value === "common" ? "common" : "own")}
-              value={target}
-            >
-              <option value="own">{FOLDER_NAMES.own}</option>
-              <option value="common">{FOLDER_NAMES.common}</option>
-            </NativeSelect.Field>
-            <NativeSelect.Indicator />
-          </NativeSelect.Root>
-        </HStack>
-      ) : null}
-      <FileRepository<Listed>
-        actions={(entry) => (
-          <>
-            <Button asChild size="xs" variant="ghost">
-              <a
-                data-testid={`notebook-view-${entry.name}`}
-                href={notebooks().viewUrl(entry.folder, entry.path)}
-                rel="noopener noreferrer"
-                target="_blank"
+      <Tabs.Root mb={4} onValueChange={(details) => setTab(details.value)} value={tab} variant="line">
+        <Tabs.List>
+          <Tabs.Trigger data-testid="notebooks-tab-files" value="files">
+            Notebooks
+          </Tabs.Trigger>
+          <Tabs.Trigger data-testid="notebooks-tab-schedules" value="schedules">
+            Schedules
+          </Tabs.Trigger>
+          <Tabs.Trigger data-testid="notebooks-tab-git" value="git">
+            Git
+          </Tabs.Trigger>
+        </Tabs.List>
+      </Tabs.Root>
+      {tab === "schedules" ? <SchedulesPanel canWrite={canCreate} /> : null}
+      {tab === "git" ? <GitPanel /> : null}
+      {tab === "files" ? (
+        <>
+        {canCreate ? (
+          <HStack mb={2}>
+            <Text fontSize="sm">Upload to</Text>
+            <NativeSelect.Root size="sm" width="14rem">
+              <NativeSelect.Field
+                data-testid="notebooks-upload-folder"
+                onChange={(event) => setTarget(event.currentTarget.value === "common" ? "common" : "own")}
+                value={target}
               >
-                View
-              </a>
-            </Button>
-            <DownloadLink
-              fileName={entry.path.split("/").pop() ?? entry.path}
-              href={notebooks().downloadUrl(entry.folder, entry.path)}
-              testId={`notebook-download-${entry.name}`}
-            />
-            {canDelete ? (
-              <DeleteButton label={`Delete ${entry.name}`} onClick={() => remove(entry)} testId={`notebook-delete-${entry.name}`} />
-            ) : null}
-          </>
-        )}
-        empty={loaded.data?.notebooks.length === 0 ? "No notebooks yet: open JupyterLab or upload one." : "No notebook matches this search."}
-        extra={[
-          {
-            cell: (entry) => (
-              <Table.Cell>
-                <Badge colorPalette={entry.folder === "common" ? "blue" : "gray"}>{FOLDER_NAMES[entry.folder]}</Badge>
-              </Table.Cell>
-            ),
-            column: "Folder",
-          },
-        ]}
-        files={files}
-        loaded={loaded}
-        outcome={action}
-        rowTestId="notebook"
-        search={{ onChange: setSearch, placeholder: "Search notebook", testId: "notebooks-search", value: search }}
-        testId="notebooks"
-        upload={canCreate ? { busy: action.busy, extensions: [".ipynb"], onFiles, testId: "notebooks-drop-zone", uploadTestId: "notebooks-upload" } : null}
-      />
+                <option value="own">{FOLDER_NAMES.own}</option>
+                <option value="common">{FOLDER_NAMES.common}</option>
+              </NativeSelect.Field>
+              <NativeSelect.Indicator />
+            </NativeSelect.Root>
+          </HStack>
+        ) : null}
+        <FileRepository<Listed>
+          actions={(entry) => (
+            <>
+              <Button asChild size="xs" variant="ghost">
+                <a
+                  data-testid={`notebook-view-${entry.name}`}
+                  href={notebooks().viewUrl(entry.folder, entry.path)}
+                  rel="noopener noreferrer"
+                  target="_blank"
+                >
+                  View
+                </a>
+              </Button>
+              {entry.folder === "common" && canCreate ? (
+                <Button data-testid={`notebook-schedule-${entry.name}`} onClick={() => setScheduling(entry.name)} size="xs" variant="ghost">
+                  Schedule
+                </Button>
+              ) : null}
+              {entry.folder === "common" ? (
+                <Button data-testid={`notebook-runs-${entry.name}`} onClick={() => setRunsOf(entry.name)} size="xs" variant="ghost">
+                  Runs
+                </Button>
+              ) : null}
+              <DownloadLink
+                fileName={entry.path.split("/").pop() ?? entry.path}
+                href={notebooks().downloadUrl(entry.folder, entry.path)}
+                testId={`notebook-download-${entry.name}`}
+              />
+              {canDelete ? (
+                <DeleteButton label={`Delete ${entry.name}`} onClick={() => remove(entry)} testId={`notebook-delete-${entry.name}`} />
+              ) : null}
+            </>
+          )}
+          empty={loaded.data?.notebooks.length === 0 ? "No notebooks yet: open JupyterLab or upload one." : "No notebook matches this search."}
+          extra={[
+            {
+              cell: (entry) => (
+                <Table.Cell>
+                  <Badge colorPalette={entry.folder === "common" ? "blue" : "gray"}>{FOLDER_NAMES[entry.folder]}</Badge>
+                </Table.Cell>
+              ),
+              column: "Folder",
+            },
+          ]}
+          files={files}
+          loaded={loaded}
+          outcome={action}
+          rowTestId="notebook"
+          search={{ onChange: setSearch, placeholder: "Search notebook", testId: "notebooks-search", value: search }}
+          testId="notebooks"
+          upload={canCreate ? { busy: action.busy, extensions: [".ipynb"], onFiles, testId: "notebooks-drop-zone", uploadTestId: "notebooks-upload" } : null}
+        />
+        </>
+      ) : null}
+      {scheduling !== null ? <ScheduleDialog notebook={scheduling} onClose={() => setScheduling(null)} /> : null}
+      {runsOf !== null ? <RunsDialog notebook={runsOf} onClose={() => setRunsOf(null)} /> : null}
       {confirm.dialog}
     </>
   );
