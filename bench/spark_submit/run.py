@@ -9,6 +9,14 @@ submits through the provider's hook). Reports medians and their difference. With
 also starts `wfo up` on a temporary home and triggers the same job N times as a DAG task through the REST
 API (the embedded default: Spark master local[*]), reporting the run's wall time (trigger to success) and
 the task's own duration.
+
+With `--connect N` it also starts wfo's Spark Connect server (`wfo.sparkconnect.server`, as `wfo up` runs it)
+and runs the same task N times each way, interleaved: `spark_engine="submit"` and `spark_engine="connect"`
+(the script as a Spark Connect client of the warm server). Reports the server's cold start, its idle memory
+(RSS/PSS of the JVM), the medians and their ratio; `--concurrent K` adds K tasks at once each way (wall time
+until all K ended; K spark-submits at once need about K x 400 MB).
+
+    .venv/bin/python bench/spark_submit/run.py --pairs 0 --connect 5 [--concurrent 10]
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = b"""
@@ -97,19 +106,20 @@ def bare(script: Path) -> float:
     return time.perf_counter() - start
 
 
-def operator() -> float:
+def operator(spark_engine: str | None = None, task_id: str = "count_rows") -> float:
     from airflow.sdk import DAG
 
     from wfo.operators import CouturePySparkOperator
 
     with DAG("bench", schedule=None):
         op = CouturePySparkOperator(
-            task_id="count_rows",
+            task_id=task_id,
             method_id="count_rows",
             app_name="bench",
             code_artifact="bench_job.py",
             config_group="bench",
             method_args_dict={"n": 1000},
+            spark_engine=spark_engine,
         )
     start = time.perf_counter()
     op.execute({})
@@ -166,18 +176,96 @@ def platform_runs(runs: int, work: Path) -> dict[str, float]:
     }
 
 
+def connect_runs(pairs: int, concurrent: int, work: Path) -> dict[str, Any]:
+    """spark-submit vs Spark Connect for the same task (`operator(spark_engine=...)`), and the server's cost."""
+    import psutil
+
+    from wfo.settings import get_settings
+    from wfo.sparkconnect.local import ensure_started, server_status
+
+    settings = get_settings()
+    log = open(work / "spark-connect.log", "wb")  # closed with the server
+    server = subprocess.Popen(
+        [sys.executable, "-m", "wfo.sparkconnect.server"],
+        env={**os.environ, "WFO_SPARK_CONNECT": "lazy"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    try:
+        deadline = time.monotonic() + 30
+        while not (settings.run_dir / "spark-connect.sock").exists():
+            assert time.monotonic() < deadline and server.poll() is None, "the keeper did not start"
+            time.sleep(0.2)
+        start = time.perf_counter()
+        ensure_started(settings)
+        cold = time.perf_counter() - start
+        operator("connect")  # the client side's first imports
+        time.sleep(5)
+        jvm = psutil.Process(int(server_status(settings)["pid"]))
+        idle_rss = jvm.memory_info().rss / 2**20
+        idle_pss = jvm.memory_full_info().pss / 2**20
+        submit_times, connect_times = [], []
+        for i in range(pairs):
+            order = ("submit", "connect") if i % 2 == 0 else ("connect", "submit")
+            for engine in order:
+                (submit_times if engine == "submit" else connect_times).append(operator(engine))
+            print(
+                f"pair {i + 1}: submit {submit_times[-1]:.2f} s, connect {connect_times[-1]:.2f} s",
+                flush=True,
+            )
+        result: dict[str, Any] = {
+            "connect_pairs": pairs,
+            "connect_server_cold_start_s": cold,
+            "connect_server_idle_rss_mb": idle_rss,
+            "connect_server_idle_pss_mb": idle_pss,
+            "connect_server_memory_setting": settings.spark_connect_memory,
+            "task_submit_median_s": statistics.median(submit_times),
+            "task_connect_median_s": statistics.median(connect_times),
+            "connect_to_submit_ratio": statistics.median(connect_times) / statistics.median(submit_times),
+            "task_submit": submit_times,
+            "task_connect": connect_times,
+        }
+        if concurrent:
+            from concurrent.futures import ThreadPoolExecutor
+
+            for engine in ("connect", "submit"):
+                start = time.perf_counter()
+                with ThreadPoolExecutor(concurrent) as pool:
+                    list(pool.map(lambda i, e=engine: operator(e, f"count_rows_{i}"), range(concurrent)))
+                result[f"concurrent_{concurrent}_{engine}_wall_s"] = time.perf_counter() - start
+                print(
+                    f"{concurrent} at once, {engine}: {result[f'concurrent_{concurrent}_{engine}_wall_s']:.2f} s"
+                )
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument(
         "--platform", type=int, default=0, metavar="N", help="also N runs as a task on wfo up"
     )
+    parser.add_argument("--connect", type=int, default=0, metavar="N", help="also N pairs submit vs connect")
+    parser.add_argument(
+        "--concurrent", type=int, default=0, metavar="K", help="with --connect: K tasks at once"
+    )
     args = parser.parse_args()
+    if args.connect:
+        sys.path[:0] = [str(ROOT / "tests")]
+        from helpers.platform_runner import free_port
+
+        os.environ["WFO_PORT"] = str(free_port(19100, 20000))
     with tempfile.TemporaryDirectory(prefix="wfo-bench-spark-") as tmp:
         script = _setup(Path(tmp))
         os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
         os.environ["PYSPARK_PYTHON"] = sys.executable
         operator()  # warm-up: imports, JVM class cache
+        connect = connect_runs(args.connect, args.concurrent, Path(tmp)) if args.connect else {}
         bare_times, op_times = [], []
         for i in range(args.pairs):
             order = (bare, operator) if i % 2 == 0 else (operator, bare)
@@ -189,25 +277,43 @@ def main() -> None:
     if args.platform:
         with tempfile.TemporaryDirectory(prefix="wfo-bench-spark-platform-") as tmp:
             platform = platform_runs(args.platform, Path(tmp))
-    result = {
+    result: dict[str, Any] = {
         **platform,
+        **connect,
         "pairs": args.pairs,
-        "bare_median_s": statistics.median(bare_times),
-        "operator_median_s": statistics.median(op_times),
-        "overhead_s": statistics.median(op_times) - statistics.median(bare_times),
-        "ratio": statistics.median(op_times) / statistics.median(bare_times),
         "bare": bare_times,
         "operator": op_times,
     }
+    if bare_times:
+        result |= {
+            "bare_median_s": statistics.median(bare_times),
+            "operator_median_s": statistics.median(op_times),
+            "overhead_s": statistics.median(op_times) - statistics.median(bare_times),
+            "ratio": statistics.median(op_times) / statistics.median(bare_times),
+        }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "spark_submit.json").write_text(json.dumps(result, indent=2))
-    print(
-        f"\n| | median |\n|---|---:|\n| bare spark-submit | {result['bare_median_s']:.2f} s |"
-        f"\n| CouturePySparkOperator.execute | {result['operator_median_s']:.2f} s |"
-        f"\n| overhead (difference of medians) | {result['overhead_s']:+.2f} s |"
-        f"\n| ratio | {result['ratio']:.3f} |"
-    )
+    print("\n| | median |\n|---|---:|")
+    if bare_times:
+        print(
+            f"| bare spark-submit | {result['bare_median_s']:.2f} s |"
+            f"\n| CouturePySparkOperator.execute | {result['operator_median_s']:.2f} s |"
+            f"\n| overhead (difference of medians) | {result['overhead_s']:+.2f} s |"
+            f"\n| ratio | {result['ratio']:.3f} |"
+        )
+    if connect:
+        print(
+            f"| trivial PySpark task, spark-submit (operator.execute) | {connect['task_submit_median_s']:.2f} s |\n"
+            f"| the same through Spark Connect (warm server) | {connect['task_connect_median_s']:.2f} s |\n"
+            f"| ratio connect / submit | {connect['connect_to_submit_ratio']:.3f} |\n"
+            f"| Spark Connect server: cold start (to its first answer, warm-up query included) | "
+            f"{connect['connect_server_cold_start_s']:.1f} s |\n"
+            f"| ... idle JVM memory (driver memory {connect['connect_server_memory_setting']}) | "
+            f"RSS {connect['connect_server_idle_rss_mb']:.0f} MB, PSS {connect['connect_server_idle_pss_mb']:.0f} MB |"
+        )
+        for key in sorted(k for k in connect if k.startswith("concurrent_")):
+            print(f"| {key} | {connect[key]:.2f} s |")
     if platform:
         print(
             "| the same job as a DAG task on `wfo up`, run wall time (trigger to success) | "
