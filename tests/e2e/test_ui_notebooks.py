@@ -124,3 +124,83 @@ def test_a_viewer_has_no_entry_and_the_hub_refuses_them(page: Any, platform: Pla
     ticket = tickets.issue(platform.home, "viewer_user")
     answer = page.goto(f"http://localhost:{platform.port + 3000}/hub/wfo-login?ticket={ticket}")
     assert answer is not None and answer.status == 403
+
+
+SCHEDULED = "common_workspace/e2e_sched/greet.ipynb"
+
+
+def _greeting_notebook() -> bytes:
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "params",
+            "metadata": {"tags": ["parameters"]},
+            "outputs": [],
+            "source": 'greeting = "hello"\ntimes = 1\n',
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "effect",
+            "metadata": {},
+            "outputs": [],
+            "source": 'print("|".join([greeting] * times))\n',
+        },
+    ]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return json.dumps(
+        {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+    ).encode()
+
+
+def test_schedule_a_notebook_with_a_parameter_and_a_cron(page: Any, platform: Platform) -> None:
+    from urllib3 import encode_multipart_formdata
+
+    body, content_type = encode_multipart_formdata(
+        [("path", SCHEDULED), ("file", ("greet.ipynb", _greeting_notebook()))]
+    )
+    platform.request(
+        "POST",
+        "/wfo/api/v1/notebooks",
+        data=body,
+        token=platform.token(),
+        headers={"Content-Type": content_type},
+        expected=(201,),
+    )
+    login(page, platform, "dev_user", role_password("dev_user"))
+    page.goto(platform.base_url + "/plugin/wfo/notebooks")
+    page.get_by_test_id(f"notebook-schedule-{SCHEDULED}").click()
+    dialog = page.get_by_test_id("schedule-dialog")
+    # The parameters cell's defaults fill the form; the cron is checked and its next runs shown.
+    assert dialog.get_by_test_id("schedule-param-greeting").input_value() == "hello"
+    dialog.get_by_test_id("schedule-cron").fill("every day")
+    dialog.get_by_test_id("schedule-cron-error").wait_for()
+    dialog.get_by_test_id("schedule-cron").fill("15 4 * * 1-5")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=schedule-next-runs]')?.textContent.startsWith('Next:')"
+    )
+    dialog.get_by_test_id("schedule-param-greeting").fill("salut")
+    dialog.get_by_test_id("schedule-param-times").fill("2")
+    dialog.get_by_test_id("schedule-submit").click()
+    # Redirected to the DAG's page in Airflow's UI, then triggered there.
+    page.wait_for_url(re.compile(r".*/dags/notebook_e2e_sched_greet_[0-9a-f]{8}$"), timeout=30_000)
+    dag_id = page.url.rsplit("/", 1)[-1]
+    page.get_by_role("button", name="Trigger").first.click()
+    page.get_by_role("dialog").get_by_role("button", name="Trigger").last.click()
+    page.get_by_text("Dag Run Triggered").first.wait_for()
+    runs = platform.request(
+        "GET", f"/api/v2/dags/{dag_id}/dagRuns", token=platform.token(), expected=(200,)
+    ).json()["dag_runs"]
+    run_id = runs[0]["dag_run_id"]
+    assert platform.wait_for_run(dag_id, run_id, timeout=180) == "success"
+    # The Notebooks page lists the run; its output, rendered, shows the parameter's effect.
+    page.goto(platform.base_url + "/plugin/wfo/notebooks")
+    page.get_by_test_id(f"notebook-runs-{SCHEDULED}").click()
+    output = page.get_by_test_id(f"run-output-{run_id}")
+    output.wait_for()
+    with page.context.expect_page() as opened:
+        output.click()
+    rendered = opened.value
+    rendered.get_by_text("salut|salut").first.wait_for()
+    platform.api("DELETE", f"/notebooks/schedules/{dag_id}", expected=(204,))
