@@ -165,6 +165,10 @@ class NotebookRepo:
             exclude.write_text(_EXCLUDES)
         if not self._has_commits():
             self._git("symbolic-ref", "HEAD", f"refs/heads/{settings.branch}")
+        # The same author for commits made in JupyterLab's git panel (jupyterlab-git reads the repository).
+        for key, value in (("user.name", settings.author_name), ("user.email", settings.author_email)):
+            if self._out("config", "--get", key, ok_codes=(0, 1)).strip() != value:
+                self._git("config", key, value)
         urls = self._out("config", "--get-all", f"remote.{REMOTE}.url", ok_codes=(0, 1)).split()
         if urls != [settings.remote_url]:
             self._git("config", "--unset-all", f"remote.{REMOTE}.url", ok_codes=(0, 5))
