@@ -1,0 +1,214 @@
+"""PySpark tasks through the Spark Connect server `wfo up` runs (lazily started by the first task of this file).
+
+One config group `connect` (a clone of the default, engine `connect`, url null) serves every test; the order
+matters: the first task pays the server's cold start, the SIGKILL test comes last.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wfo.settings import Settings
+from wfo.sparkconnect.local import server_status
+
+from helpers.platform_runner import Platform
+
+pytestmark = pytest.mark.integration
+SPARK_TIMEOUT = 420.0
+GROUP = "connect"
+ENGINE = f"/config-groups/{GROUP}/spark-engine"
+EXAMPLES = Path(__file__).resolve().parents[3] / "src" / "wfo" / "examples"
+
+
+def _settings(platform: Platform) -> Settings:
+    return Settings(home=platform.home, port=platform.port)
+
+
+@pytest.fixture(scope="module")
+def connect_group(platform: Platform) -> str:
+    platform.api("POST", "/config-groups/default/clone", json_body={"name": GROUP}, expected=(201, 409))
+    answer = platform.api("PUT", ENGINE, json_body={"engine": "connect", "url": None}, expected=(200,)).json()
+    assert answer == {"engine": "connect", "url": None}
+    return GROUP
+
+
+def _run(platform: Platform, dag_id: str, code: str, conf: dict[str, Any] | None = None) -> tuple[str, str]:
+    platform.deploy_dag(f"{dag_id}.py", code)
+    run_id = platform.trigger(dag_id, conf)
+    return run_id, platform.wait_for_run(dag_id, run_id, timeout=SPARK_TIMEOUT)
+
+
+def test_a_bad_engine_setting_is_refused_and_changes_nothing(platform: Platform, connect_group: str) -> None:
+    for body, message in [
+        ({"engine": "connect", "url": "http://spark.lan:15002"}, "must look like sc://host:port"),
+        ({"engine": "connect", "url": "sc://spark.lan:70000"}, "has port 70000"),
+        ({"engine": "spark"}, "must be 'submit' or 'connect'"),
+        ({"engine": "connect", "url": None, "token": "t"}, "token is only for a remote server"),
+    ]:
+        answer = platform.api("PUT", ENGINE, json_body=body)
+        assert answer.status == 422 and message in answer.body.decode(), (body, answer.body)
+    assert platform.api("GET", ENGINE, expected=(200,)).json() == {"engine": "connect", "url": None}
+
+
+TRIVIAL_JOB = b"""
+import sys
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+rows = spark.range(100).selectExpr("sum(id) AS total").collect()
+print(f"total={rows[0].total} task={spark.conf.get('spark.workflow.taskId')} kind={type(spark).__module__}")
+spark.stop()
+"""
+TRIVIAL_DAG = """
+from airflow.sdk import DAG
+from wfo.operators import PySparkOperator
+
+with DAG("DAG_ID", schedule=None, catchup=False) as dag:
+    PySparkOperator(task_id="trivial", code_artifact="connect_trivial.py", config_group="connect")
+"""
+
+
+def test_a_pyspark_task_runs_through_the_warm_server(platform: Platform, connect_group: str) -> None:
+    platform.upload("/wfo/api/v1/code-artifacts", [("connect_trivial.py", TRIVIAL_JOB)])
+    dag_id = "wfo_test_connect_trivial"
+    run_id, state = _run(platform, dag_id, TRIVIAL_DAG.replace("DAG_ID", dag_id))
+    log = platform.task_log(dag_id, run_id, "trivial")
+    assert state == "success", log
+    assert "total=4950 task=trivial kind=pyspark.sql.connect.session" in log
+    assert f"Spark Connect: sc://localhost:{platform.port + 5000}" in log and "Spark-Submit cmd" not in log
+    assert server_status(_settings(platform))["state"] == "running"
+
+
+def test_the_pyspark_pipeline_example_gives_the_same_output_as_with_spark_submit(
+    platform: Platform, connect_group: str
+) -> None:
+    example = (EXAMPLES / "dags" / "example_pyspark_pipeline.py").read_text()
+    outputs = {}
+    for engine in ("connect", "submit"):
+        dag_id = f"wfo_test_pipeline_{engine}"
+        code = (
+            example.replace('DAG("PySpark"', f'DAG("{dag_id}"')
+            .replace("/output/pyspark/", f"/output/pyspark-{engine}/")
+            .replace(
+                "    dag=dag,", f'    dag=dag,\n    config_group="connect",\n    spark_engine="{engine}",'
+            )
+        )
+        assert code.count(f'spark_engine="{engine}"') == 2
+        run_id, state = _run(platform, dag_id, code)
+        assert state == "success", platform.task_log(dag_id, run_id, "Get_Ratings_History")
+        folder = platform.home / "examples-data" / "output" / f"pyspark-{engine}" / "history"
+        text = "".join(part.read_text() for part in sorted(folder.glob("part-*")))
+        rows = list(csv.DictReader(text.splitlines()))
+        assert rows, f"no history rows written with {engine}"
+        outputs[engine] = sorted(tuple(sorted(row.items())) for row in rows)
+    assert outputs["connect"] == outputs["submit"]
+
+
+VIEW_JOB = b"""
+import json, os, sys, time
+from pyspark.sql import SparkSession
+
+me, other, folder = sys.argv[1], sys.argv[2], sys.argv[3]
+spark = SparkSession.builder.getOrCreate()
+spark.conf.set("wfo.test.owner", me)
+spark.createDataFrame([(me,)], ["owner"]).createOrReplaceTempView("shared_name")
+spark.range(1).createOrReplaceTempView(f"only_{me}")
+open(os.path.join(folder, f"{me}.ready"), "w").close()
+deadline = time.monotonic() + 120
+while not os.path.exists(os.path.join(folder, f"{other}.ready")):
+    if time.monotonic() > deadline:
+        raise SystemExit(f"{other} never ran at the same time as {me}")
+    time.sleep(0.2)
+seen = {
+    "view": spark.table("shared_name").collect()[0].owner,
+    "conf": spark.conf.get("wfo.test.owner"),
+    "sees_other_view": spark.catalog.tableExists(f"only_{other}"),
+}
+with open(os.path.join(folder, f"{me}.json"), "w") as fh:
+    json.dump(seen, fh)
+"""
+VIEW_DAG = """
+from airflow.sdk import DAG
+from wfo.operators import PySparkOperator
+
+with DAG("wfo_test_connect_sessions", schedule=None, catchup=False) as dag:
+    for me, other in (("a", "b"), ("b", "a")):
+        PySparkOperator(
+            task_id=f"task_{me}",
+            code_artifact="connect_views.py",
+            config_group="connect",
+            application_arguments=[me, other, "{{ dag_run.conf['folder'] }}"],
+        )
+"""
+
+
+def test_two_tasks_at_once_do_not_see_each_others_temp_views_or_confs(
+    platform: Platform, connect_group: str, tmp_path: Path
+) -> None:
+    platform.upload("/wfo/api/v1/code-artifacts", [("connect_views.py", VIEW_JOB)])
+    run_id, state = _run(platform, "wfo_test_connect_sessions", VIEW_DAG, {"folder": str(tmp_path)})
+    assert state == "success", platform.task_log("wfo_test_connect_sessions", run_id, "task_a")
+    for me in ("a", "b"):
+        seen = json.loads((tmp_path / f"{me}.json").read_text())
+        assert seen == {"view": me, "conf": me, "sees_other_view": False}
+
+
+RDD_JOB = b"""
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+print(spark.sparkContext.parallelize([1, 2, 3]).sum())
+"""
+RDD_DAG = """
+from airflow.sdk import DAG
+from wfo.operators import PySparkOperator
+
+with DAG("wfo_test_connect_rdd", schedule=None, catchup=False) as dag:
+    PySparkOperator(task_id="rdd", code_artifact="connect_rdd.py", config_group="connect", retries=3)
+"""
+
+
+def test_a_script_using_the_rdd_api_fails_saying_how_to_run_it(
+    platform: Platform, connect_group: str
+) -> None:
+    platform.upload("/wfo/api/v1/code-artifacts", [("connect_rdd.py", RDD_JOB)])
+    run_id, state = _run(platform, "wfo_test_connect_rdd", RDD_DAG)
+    assert state == "failed"
+    log = platform.task_log("wfo_test_connect_rdd", run_id, "rdd")
+    assert "uses the SparkContext/RDD API (line 5: .sparkContext)" in log
+    # (The task log is JSON: the message's quotes are escaped there.)
+    assert 'spark_engine=\\"submit\\"' in log and "/config-groups/connect/spark-engine" in log
+    # Not retried (retries=3): it would fail the same way.
+    instance = platform.request(
+        "GET",
+        f"/api/v2/dags/wfo_test_connect_rdd/dagRuns/{run_id}/taskInstances/rdd",
+        token=platform.token(),
+        expected=(200,),
+    ).json()
+    assert (instance["state"], instance["try_number"]) == ("failed", 1)
+
+
+def test_the_server_is_restarted_after_a_sigkill_and_the_next_task_succeeds(
+    platform: Platform, connect_group: str
+) -> None:
+    settings = _settings(platform)
+    before = server_status(settings)
+    assert before["state"] == "running" and before["pid"]
+    os.kill(int(before["pid"]), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while server_status(settings)["pid"] == before["pid"]:
+        assert time.monotonic() < deadline, "the keeper did not notice the server's end"
+        time.sleep(0.5)
+    dag_id = "wfo_test_connect_after_kill"
+    run_id, state = _run(platform, dag_id, TRIVIAL_DAG.replace("DAG_ID", dag_id))
+    assert state == "success", platform.task_log(dag_id, run_id, "trivial")
+    after = server_status(settings)
+    assert after["state"] == "running" and after["pid"] != before["pid"] and after["restarts"] >= 1
