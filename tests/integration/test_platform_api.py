@@ -397,6 +397,11 @@ def test_status_json_lists_components_with_state_and_url(platform: Platform) -> 
     assert components["api-server"]["url"] == platform.base_url
     assert components["scheduler"]["url"] is None
     assert report["health"]["scheduler"] == "healthy"
+    # The Spark Connect server's keeper runs; its JVM waits for a first use (WFO_SPARK_CONNECT=lazy) or runs.
+    assert "spark-connect" in components
+    connect = report["spark_connect"]
+    assert connect["state"] in ("idle", "starting", "running"), connect
+    assert connect["url"] == f"sc://localhost:{platform.port + 5000}"
 
 
 def test_the_scheduler_listens_for_wake_ups_from_the_api_server(platform: Platform) -> None:
