@@ -15,12 +15,14 @@ import re
 from wfo.hub.schemas import GitFileDiff
 
 MAX_DIFF_BYTES = 20 * 1024 * 1024
+# Stands for a version larger than MAX_DIFF_BYTES, which is never read.
+TOO_LARGE = b"\0wfo: too large to show\0"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def file_diff(path: str, before: bytes | None, after: bytes | None) -> GitFileDiff:
     """The diff of one file between two versions (None: the file does not exist on that side)."""
-    if len(before or b"") + len(after or b"") > MAX_DIFF_BYTES:
+    if TOO_LARGE in (before, after) or len(before or b"") + len(after or b"") > MAX_DIFF_BYTES:
         return GitFileDiff(path=path, kind="binary", diff=f"{path}: too large to show here")
     old, new = _text(before), _text(after)
     if old is None or new is None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from wfo.hub.errors import GitActionFailed, GitRemoteFailed
 from wfo.hub.git_config import Credential, GitSettings
 from wfo.hub.git_credentials import credential_env, mask
-from wfo.hub.notebook_diff import file_diff
+from wfo.hub.notebook_diff import MAX_DIFF_BYTES, TOO_LARGE, file_diff
 from wfo.hub.schemas import (
     GitCommitDetail,
     GitCommitInfo,
@@ -197,13 +197,20 @@ class NotebookRepo:
         return GitStatus(branch=self._branch(), commits=self._has_commits(), files=files)
 
     def _blob(self, revision: str, path: str) -> bytes | None:
-        done = self._git("cat-file", "blob", f"{revision}:{path}", ok_codes=(0, 128))
-        return done.stdout if done.returncode == 0 else None
+        """The file at `revision` (None: not there); a placeholder when it is too large to diff, unread."""
+        size = self._git("cat-file", "-s", f"{revision}:{path}", ok_codes=(0, 128))
+        if size.returncode != 0:
+            return None
+        if int(size.stdout.strip() or 0) > MAX_DIFF_BYTES:
+            return TOO_LARGE
+        return self._git("cat-file", "blob", f"{revision}:{path}").stdout
 
     def _working(self, path: str) -> bytes | None:
         full = self.work_tree / path
         if full.is_symlink() or not full.is_file():
             return None
+        if full.stat().st_size > MAX_DIFF_BYTES:
+            return TOO_LARGE
         return full.read_bytes()
 
     def diff(self, path: str | None = None) -> GitDiff:
