@@ -29,6 +29,12 @@ PORT_SPAN = 5009
 SPARK_CONNECT_MODES = ("lazy", "on", "off")
 SPARK_MEMORY = re.compile(r"[1-9][0-9]{0,5}[kmgt]", re.ASCII)
 
+CELERY_EXECUTOR = "CeleryExecutor"
+# Short names for WFO_EXECUTOR / `wfo up --executor`.
+EXECUTOR_ALIASES = {"local": "LocalExecutor", "celery": CELERY_EXECUTOR}
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
+
 # The largest upload a wfo route accepts (the Spark dependency archive import).
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
 # Room for the largest DAG file (2 MiB) after JSON escaping.
@@ -77,6 +83,31 @@ class Settings:
     # kernel that asks for it, "on" at start, "off" never; its driver memory (spark-submit's format).
     spark_connect: str = "lazy"
     spark_connect_memory: str = "1g"
+    # Scale-out (docs/production.md): with the Celery executor `wfo up` also supervises `workers` Celery
+    # workers of `worker_concurrency` task slots each, consuming `worker_queues`, on `broker_url`;
+    # `result_backend` empty = the broker (Redis) or the metadata DB (RabbitMQ). `schedulers` > 1 runs
+    # Airflow's HA schedulers (PostgreSQL). A component that dies is started again up to `restarts`
+    # times within 10 minutes (0: the first death stops the platform).
+    broker_url: str = DEFAULT_BROKER_URL
+    result_backend: str = ""
+    workers: int = 2
+    worker_concurrency: int = 8
+    worker_queues: tuple[str, ...] = ("default",)
+    schedulers: int = 1
+    restarts: int = 5
+
+    @property
+    def celery(self) -> bool:
+        return self.executor == CELERY_EXECUTOR
+
+    @property
+    def celery_result_backend(self) -> str:
+        """Where Celery keeps task results: the setting, else the broker when it is Redis, else the DB."""
+        if self.result_backend:
+            return self.result_backend
+        if self.broker_url.split(":", 1)[0] in ("redis", "rediss"):
+            return self.broker_url
+        return f"db+{self.sql_alchemy_conn}"
 
     @property
     def base_url(self) -> str:
@@ -259,13 +290,39 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         raise SettingsError(
             f"WFO_SPARK_CONNECT_MEMORY must be a size like 1g or 512m, not {spark_connect_memory!r}"
         )
+    executor = pick("executor", "LocalExecutor").strip()
+    executor = EXECUTOR_ALIASES.get(executor.lower(), executor)
+    try:
+        scale = {
+            name: int(pick(name, str(default)))
+            for name, default in (
+                ("workers", 2), ("worker_concurrency", 8), ("schedulers", 1), ("restarts", 5)
+            )
+        }  # fmt: skip
+    except ValueError as exc:
+        raise SettingsError(
+            f"WFO_WORKERS, WFO_WORKER_CONCURRENCY, WFO_SCHEDULERS and WFO_RESTARTS must be integers: {exc}"
+        ) from exc
+    if not (1 <= scale["workers"] <= 32 and 1 <= scale["worker_concurrency"] <= 256):
+        raise SettingsError("WFO_WORKERS must be 1..32 and WFO_WORKER_CONCURRENCY 1..256")
+    if not (1 <= scale["schedulers"] <= 8 and 0 <= scale["restarts"] <= 100):
+        raise SettingsError("WFO_SCHEDULERS must be 1..8 and WFO_RESTARTS 0..100")
+    queues = tuple(q.strip() for q in pick("worker_queues", "default").split(",") if q.strip())
+    bad_queues = [q for q in queues if not QUEUE_NAME.fullmatch(q)]
+    if not queues or bad_queues:
+        raise SettingsError(
+            f"WFO_WORKER_QUEUES must be queue names separated by commas (letters, digits, _ . -), not {bad_queues or queues}"
+        )
+    broker_url = pick("broker_url", DEFAULT_BROKER_URL).strip()
+    if broker_url.split(":", 1)[0] not in ("redis", "rediss", "amqp", "amqps", "pyamqp", "sentinel"):
+        raise SettingsError("WFO_BROKER_URL must be a redis://, rediss://, sentinel:// or amqp:// URL")
     return Settings(
         home=home,
         port=port,
         host=pick("host", "localhost"),
         public_url=public_url,
         database_url=pick("database_url", ""),
-        executor=pick("executor", "LocalExecutor"),
+        executor=executor,
         parallelism=parallelism,
         object_store_url=pick("object_store_url", ""),
         object_store_conn_id=pick("object_store_conn_id", ""),
@@ -284,6 +341,13 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         jupyter_idle_timeout=jupyter_idle_timeout,
         spark_connect=spark_connect,
         spark_connect_memory=spark_connect_memory,
+        broker_url=broker_url,
+        result_backend=pick("result_backend", "").strip(),
+        workers=scale["workers"],
+        worker_concurrency=scale["worker_concurrency"],
+        worker_queues=queues,
+        schedulers=scale["schedulers"],
+        restarts=scale["restarts"],
     )
 
 

@@ -177,7 +177,7 @@ class Platform:
         return env
 
     # --- lifecycle -------------------------------------------------------------------------------
-    def start(self, timeout: float = 480.0, **extra_env: str) -> None:
+    def start(self, timeout: float = 480.0, args: tuple[str, ...] = (), **extra_env: str) -> None:
         # The timeout only catches a hang: on a 2-core machine shared by several test sessions a start
         # takes minutes.
         self.home.mkdir(parents=True, exist_ok=True)
@@ -185,7 +185,7 @@ class Platform:
         out = open(self.output_path, "ab")  # closed with the process
         env = self.env(WFO_ADMIN_PASSWORD=self.admin_password, **extra_env)
         self.process = subprocess.Popen(
-            [WFO, "up", "--port", str(self.port)],
+            [WFO, "up", "--port", str(self.port), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -1,9 +1,9 @@
-"""`wfo up` as an admin meets it: first start with its progress, a dying component, a restart that skips
-the work already done, SIGTERM, nothing left over.
+"""`wfo up` as an admin meets it: first start with its progress, dying components started again, a
+restart that skips the work already done, SIGTERM, nothing left over.
 
 Runs a second instance next to the session's platform, so it also shows two instances never cross. That
-instance runs on the local PostgreSQL server (production settings are the same program), so one extra
-platform start covers both.
+instance runs the production path — PostgreSQL, the Celery executor with two workers on the local Redis
+(the Contract of docs/production.md) — so one extra platform start covers both.
 """
 
 from __future__ import annotations
@@ -54,6 +54,17 @@ def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
     return left
 
 
+def _status_components(platform: Platform, prefix: str) -> dict[str, dict[str, object]]:
+    import subprocess
+
+    from helpers.platform_runner import WFO
+
+    done = subprocess.run([WFO, "status", "--json"], env=platform.env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    components = json.loads(done.stdout)["components"]
+    return {c["name"]: c for c in components if c["name"].startswith(prefix)}
+
+
 def _component_pid(home: Path, name: str) -> int:
     state = json.loads((home / "run" / "wfo.json").read_text())
     return int(state["components"][name])
@@ -94,10 +105,10 @@ def test_first_start_failure_restart_and_clean_stop(
     assert port != platform.port
     second = Platform(home=home, port=port, admin_password="")
     # On PostgreSQL, as behind a TLS proxy on this host (the proxy is trusted, see the Secure cookies below).
-    env = {"WFO_DATABASE_URL": database, "WFO_TRUSTED_PROXIES": "127.0.0.1/32,::1"}
+    env = {"WFO_DATABASE_URL": database, "WFO_TRUSTED_PROXIES": "127.0.0.1/32,::1", "WFO_JUPYTER": "off"}
     env_password = os.environ.pop("WFO_ADMIN_PASSWORD", None)
     try:
-        second.start(**env)
+        second.start(args=("--executor", "celery", "--workers", "2"), **env)
     finally:
         if env_password is not None:
             os.environ["WFO_ADMIN_PASSWORD"] = env_password
@@ -117,6 +128,8 @@ def test_first_start_failure_restart_and_clean_stop(
         "ready: dag-validator",
         "ready: sla-monitor",
         "ready: model-server",
+        "ready: celery-worker-1",
+        "ready: celery-worker-2",
         f"wfo is up: ready at  http://localhost:{port}",
         "WFO_HOST=0.0.0.0",
     ):
@@ -165,25 +178,43 @@ def test_first_start_failure_restart_and_clean_stop(
     ).status in (401, 403)
     fernet_before = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
 
-    # Production settings are the same program: the API, the DAG processor and a task on PostgreSQL.
+    # Production settings are the same program: the API, the DAG processor and a task on PostgreSQL,
+    # run by a Celery worker; `wfo status --json` lists each worker with its pid (the Contract).
     assert second.config_value("database", "sql_alchemy_conn") == database
+    assert second.config_value("core", "executor") == "CeleryExecutor"
+    workers = _status_components(second, "celery-worker")
+    assert sorted(workers) == ["celery-worker-1", "celery-worker-2"]
+    assert all(w["pid"] and w["state"] == "running" for w in workers.values()), workers
     url = "https://bi.example.com/on-postgres"
     second.api("PUT", "/visualisations", json_body={"url": url}, expected=(200,))
     out = tmp_path / "env.json"
     second.deploy_dag("wfo_pg_probe.py", env_dump_dag("wfo_pg_probe", out))
     assert second.trigger_and_wait("wfo_pg_probe") == "success"
+    worker_logs = "".join((home / "logs" / "wfo" / f"{name}.log").read_text() for name in workers)
+    assert "wfo_pg_probe" in worker_logs, "no Celery worker ran the task"
 
-    # A component dies: wfo up names it, stops the others and exits non-zero.
-    os.kill(_component_pid(home, "scheduler"), signal.SIGKILL)
-    assert second.process is not None
-    assert second.process.wait(timeout=60) == 1
-    assert "component 'scheduler' exited" in second.output()
-    assert _wait_gone(home) == []
+    # Components that die are started again (the scheduler, a worker), with what they left behind
+    # killed; the platform keeps running tasks.
+    for name in ("scheduler", "celery-worker-2"):
+        before = _component_pid(home, name)
+        os.kill(before, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while _component_pid(home, name) == before:
+            assert time.monotonic() < deadline, second.output()
+            time.sleep(0.2)
+        assert f"component '{name}' exited with code -9; starting it again" in second.output()
+    out.unlink()
+    assert second.trigger_and_wait("wfo_pg_probe") == "success"
+
+    # SIGTERM stops everything, children of children included.
+    assert second.stop() == 0
+    assert "wfo: stopped." in second.output()
+    assert _wait_gone(home, timeout=1.0) == []
 
     # Restart: same secrets, no password shown again, and nothing changed since the first start: no
-    # migration, no role sync.
+    # migration, no role sync. (With WFO_RESTARTS=0 a death stops the platform: checked below.)
     second.output_path.unlink()  # type: ignore[union-attr]
-    second.start(**env)
+    second.start(**env, WFO_RESTARTS="0")
     later_output = second.output()
     assert "password:" not in later_output and "first start" not in later_output
     assert "init: migrate done in" in later_output
@@ -192,11 +223,15 @@ def test_first_start_failure_restart_and_clean_stop(
     fernet_after = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
     assert fernet_after == fernet_before
     assert second.request("GET", "/wfo/api/v1/me", token=second.token()).status == 200
+    # The executor and workers were kept in the instance's config (no flags this time).
+    assert sorted(_status_components(second, "celery-worker")) == ["celery-worker-1", "celery-worker-2"]
 
-    # SIGTERM stops everything, children of children included.
-    assert second.stop() == 0
-    assert "wfo: stopped." in second.output()
-    assert _wait_gone(home, timeout=1.0) == []
+    # Without restarts, a component that dies stops the platform: named, the others stopped, exit 1.
+    os.kill(_component_pid(home, "scheduler"), signal.SIGKILL)
+    assert second.process is not None
+    assert second.process.wait(timeout=60) == 1
+    assert "component 'scheduler' exited" in second.output()
+    assert _wait_gone(home) == []
     # The session's platform was not disturbed.
     assert platform.request("GET", "/api/v2/monitor/health").status == 200
 

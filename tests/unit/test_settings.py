@@ -62,7 +62,11 @@ def test_bind_address_public_url_and_limits(tmp_path: Path) -> None:
     assert (s.max_request_bytes, s.max_json_bytes) == (4 * 1024**3, 4 * 1024**2)
     assert (s.login_failures_per_user, s.login_failures_per_ip, s.login_window_seconds) == (5, 20, 300)
     s = load_settings(
-        {"WFO_HOME": str(tmp_path), "WFO_PUBLIC_URL": "https://wfo.example.com/", "WFO_MAX_JSON_BYTES": "1024"}
+        {
+            "WFO_HOME": str(tmp_path),
+            "WFO_PUBLIC_URL": "https://wfo.example.com/",
+            "WFO_MAX_JSON_BYTES": "1024",
+        }
     )
     assert s.base_url == "https://wfo.example.com" and s.internal_url == "http://localhost:8080"
     assert s.max_json_bytes == 1024
@@ -81,3 +85,31 @@ def test_bind_address_public_url_and_limits(tmp_path: Path) -> None:
 def test_bad_security_settings_are_refused(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings({"WFO_HOME": str(tmp_path), name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WFO_WORKERS", "0", "WFO_WORKERS must be 1..32"),
+        ("WFO_WORKERS", "many", "must be integers"),
+        ("WFO_SCHEDULERS", "9", "WFO_SCHEDULERS must be 1..8"),
+        ("WFO_WORKER_QUEUES", "default,bad queue", "queue names"),
+        ("WFO_WORKER_QUEUES", " , ", "queue names"),
+        ("WFO_BROKER_URL", "http://127.0.0.1:6379", "redis://"),
+    ],
+)
+def test_bad_scale_out_settings_are_refused(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"WFO_HOME": str(tmp_path), name: value})
+
+
+def test_celery_settings_and_where_results_go(tmp_path: Path) -> None:
+    base = {"WFO_HOME": str(tmp_path), "WFO_DATABASE_URL": "postgresql://u@h/db"}
+    redis = load_settings({**base, "WFO_EXECUTOR": "celery", "WFO_WORKER_QUEUES": "default, edge"})
+    assert redis.executor == "CeleryExecutor" and redis.celery and redis.worker_queues == ("default", "edge")
+    assert redis.celery_result_backend == "redis://127.0.0.1:6379/0"  # the broker, when it is Redis
+    rabbit = load_settings(
+        {**base, "WFO_EXECUTOR": "celery", "WFO_BROKER_URL": "amqp://guest:guest@h:5672//"}
+    )
+    assert rabbit.celery_result_backend == "db+postgresql://u@h/db"
+    assert not load_settings({"WFO_HOME": str(tmp_path), "WFO_EXECUTOR": "local"}).celery

@@ -178,12 +178,29 @@ def render_config(
             "jupyter_idle_timeout": str(settings.jupyter_idle_timeout),
             "spark_connect": settings.spark_connect,
             "spark_connect_memory": settings.spark_connect_memory,
+            "workers": str(settings.workers),
+            "worker_concurrency": str(settings.worker_concurrency),
+            "worker_queues": ",".join(settings.worker_queues),
+            "schedulers": str(settings.schedulers),
+            "restarts": str(settings.restarts),
             # Not a secret: tasks check published config groups with it; Op cannot edit this file.
             "signing_public_key": signing_public_key,
         },
     }
     if settings.sql_alchemy_conn.startswith("sqlite"):
         values["database"]["sql_alchemy_connect_args"] = f"{__name__}.SQLITE_CONNECT_ARGS"
+    if settings.celery:
+        # May hold the broker's password: kept in this 0600 file, never in a child's environment.
+        values["celery"] = {
+            "broker_url": settings.broker_url,
+            "result_backend": settings.celery_result_backend,
+            "worker_concurrency": str(settings.worker_concurrency),
+            # A task a worker took stays with the broker until it ends: a worker killed mid-task does
+            # not lose it (Celery's late acknowledgement; at-least-once, docs/production.md).
+            "task_acks_late": "True",
+        }
+        values["wfo"]["broker_url"] = settings.broker_url
+        values["wfo"]["result_backend"] = settings.result_backend
     if settings.database_url:
         # Kept in the 0600 config file for the scheduler and api-server; never in a child's environment.
         values["wfo"]["database_url"] = settings.database_url
@@ -301,4 +318,9 @@ def worker_exports(settings: Settings) -> dict[str, str]:
     if ("api", "secret_key") in kept:
         # The worker's log server checks the api-server's signed log requests with this key.
         exports["AIRFLOW__API__SECRET_KEY"] = kept[("api", "secret_key")]
+    if settings.celery:
+        exports["AIRFLOW__CELERY__BROKER_URL"] = settings.broker_url
+        exports["AIRFLOW__CELERY__RESULT_BACKEND"] = settings.celery_result_backend
+        exports["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = str(settings.worker_concurrency)
+        exports["AIRFLOW__CELERY__TASK_ACKS_LATE"] = "True"
     return exports

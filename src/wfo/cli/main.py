@@ -20,6 +20,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         env["WFO_HOME"] = args.home
     if getattr(args, "port", None):
         env["WFO_PORT"] = str(args.port)
+    for option in ("executor", "workers", "schedulers", "queues"):
+        value = getattr(args, option, None)
+        if value is not None:
+            env["WFO_WORKER_QUEUES" if option == "queues" else f"WFO_{option.upper()}"] = str(value)
     try:
         return load_settings(env)
     except SettingsError as exc:
@@ -55,6 +59,25 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A Celery worker on this host for the instance `wfo env` describes (exported in this shell)."""
+    import socket
+
+    from wfo.cli.up import celery_worker_argv
+
+    settings = _settings(args)
+    if not os.environ.get("AIRFLOW__CELERY__BROKER_URL") and not settings.airflow_cfg.is_file():
+        raise SystemExit(
+            "wfo: no broker: export what `wfo env` prints on the platform's host (it names the broker, the"
+            " execution API and the keys a worker needs), then run `wfo worker` again"
+        )
+    name = args.name or f"celery-worker-{socket.gethostname()}"
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    argv = celery_worker_argv(settings, name, serve_logs=True)
+    os.execve(argv[0], argv, dict(os.environ))
+    return 0  # pragma: no cover - execve does not return
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     from wfo.cli.airflow_config import child_environment, write_config
 
@@ -73,8 +96,22 @@ def cmd_settings(args: argparse.Namespace) -> int:
     shown["admin_password"] = "***" if settings.admin_password else ""
     if settings.database_url:
         shown["database_url"] = "*** (set)"
+    for key in ("broker_url", "result_backend"):
+        shown[key] = _without_password(shown[key])
     print(json.dumps(shown, indent=2, default=str))
     return 0
+
+
+def _without_password(url: str) -> str:
+    """`redis://:***@host:6379/0`: a URL as shown, its password (if any) hidden."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,7 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("up", help="start the platform (api-server, scheduler, dag-processor, triggerer)")
     up.add_argument("--port", type=int, help="UI/API port (default 8080); log-server ports move with it")
+    up.add_argument(
+        "--executor", help="local (default) or celery (needs WFO_DATABASE_URL=postgresql://... and a broker)"
+    )
+    up.add_argument("--workers", type=int, help="Celery workers on this host (default 2; WFO_WORKERS)")
+    up.add_argument("--schedulers", type=int, help="schedulers (default 1; more need PostgreSQL)")
+    up.add_argument("--queues", help="queues the Celery workers consume, comma-separated (default: default)")
     up.set_defaults(func=cmd_up)
+
+    worker = sub.add_parser("worker", help="join a Celery worker on this host (after exporting `wfo env`)")
+    worker.add_argument("--name", help="the worker's Celery node name (default celery-worker-<host>)")
+    worker.add_argument("--queues", help="queues to consume, comma-separated (default: default)")
+    worker.set_defaults(func=cmd_worker)
 
     status = sub.add_parser("status", help="tell whether the platform runs and what it runs")
     status.add_argument(

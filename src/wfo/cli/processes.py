@@ -18,7 +18,7 @@ STATE_FILE = "wfo.json"
 
 
 def instance_processes(home: Path) -> list[psutil.Process]:
-    """Live processes of the instance at `home`, this process excluded.
+    """Live processes of the instance at `home`, this process and its ancestors excluded.
 
     A process belongs to it when its environment names the instance, or when it descends from the
     supervisor or a component recorded in the state file: Airflow's setproctitle overwrites the
@@ -36,7 +36,9 @@ def instance_processes(home: Path) -> list[psutil.Process]:
     for root in _recorded_processes(home):
         for process in (root, *_children(root)):
             found.setdefault(process.pid, process)
-    found.pop(own.pid, None)
+    # Nor what started it (a shell script or `timeout` running `wfo up` carries the instance's WFO_HOME).
+    for process in (own, *own.parents()):
+        found.pop(process.pid, None)
     return [process for pid, process in sorted(found.items()) if _running(process)]
 
 

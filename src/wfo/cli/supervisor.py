@@ -2,8 +2,10 @@
 
 Each component runs in its own process group (so its own children, e.g. LocalExecutor workers or
 gunicorn workers, are signalled with it), writes to its own log file, and is watched: when one dies
-the supervisor names it, shows the end of its log and stops the others. Stopping is SIGTERM to every
-group, then SIGKILL to whatever is left after a grace period.
+the supervisor names it and shows the end of its log, kills what its group left behind, and starts it
+again after a short back-off (1, 2, 4 ... s) — up to `restarts` times within ten minutes; past that (or
+with `restarts=0`) it stops the others. Stopping is SIGTERM to every group, then SIGKILL to whatever is
+left after a grace period.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -22,6 +25,9 @@ from typing import IO
 
 # Logs can name users, hosts and paths: readable by the instance's owner only.
 LOG_MODE = 0o600
+# Restarts of one component are counted within this window.
+RESTART_WINDOW_SECONDS = 600.0
+MAX_BACKOFF_SECONDS = 16.0
 
 
 # What a task printed, as Airflow's LocalExecutor echoes it into the scheduler's own output
@@ -104,18 +110,20 @@ class Component:
         except ProcessLookupError:
             pass
 
-    def group_alive(self) -> bool:
-        """True while any process of the component's group exists (the leader may be gone)."""
+    def group_running(self) -> bool:
+        """True while a process of the group runs (zombies left to an init that does not reap: no)."""
+        import psutil
+
         if self.process is None:
             return False
         self.process.poll()
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        for proc in psutil.process_iter(["status"]):
+            try:
+                if proc.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(proc.pid) == self.process.pid:
+                    return True
+            except (ProcessLookupError, psutil.Error):
+                continue
+        return False
 
     def tail(self, lines: int = 20) -> str:
         try:
@@ -135,11 +143,23 @@ class Component:
 
 
 class Supervisor:
-    def __init__(self, components: list[Component], env: dict[str, str], grace_seconds: float = 15.0):
+    def __init__(
+        self,
+        components: list[Component],
+        env: dict[str, str],
+        grace_seconds: float = 15.0,
+        restarts: int = 0,
+        on_restart: Callable[[Component], object] | None = None,
+        backoff_seconds: float = 1.0,
+    ):
         self.components = components
         self.env = env
         self.grace_seconds = grace_seconds
+        self.restarts = restarts
+        self.on_restart = on_restart
+        self.backoff_seconds = backoff_seconds
         self._stop_requested: int | None = None
+        self._deaths: dict[str, deque[float]] = {}
 
     def request_stop(self, signum: int, _frame: object = None) -> None:
         self._stop_requested = signum
@@ -160,24 +180,64 @@ class Supervisor:
         return None
 
     def wait(self, poll_seconds: float = 0.5) -> Component | None:
-        """Block until a stop is requested (returns None) or a component dies (returns it)."""
+        """Block until a stop is requested (returns None) or a component dies more often than it may be
+        restarted (returns it); restart the others that die."""
         while self._stop_requested is None:
             dead = self.first_dead()
-            if dead is not None:
+            if dead is not None and not self.restart(dead):
                 return dead
-            time.sleep(poll_seconds)
+            if dead is None:
+                time.sleep(poll_seconds)
         return None
+
+    def restarts_left(self, name: str) -> int:
+        deaths = self._deaths.setdefault(name, deque())
+        while deaths and time.monotonic() - deaths[0] > RESTART_WINDOW_SECONDS:
+            deaths.popleft()
+        return self.restarts - len(deaths)
+
+    def restart(self, component: Component) -> bool:
+        """Start a dead component again, unless it used up its restarts (then False: stop everything)."""
+        if self.restarts_left(component.name) <= 0:
+            return False
+        deaths = self._deaths[component.name]
+        deaths.append(time.monotonic())
+        code = component.exit_code()
+        delay = min(self.backoff_seconds * 2.0 ** (len(deaths) - 1), MAX_BACKOFF_SECONDS)
+        print(
+            f"wfo: component '{component.name}' exited with code {code}; starting it again in {delay:g} s"
+            f" (restart {len(deaths)} of at most {self.restarts} within {RESTART_WINDOW_SECONDS / 60:.0f}"
+            f" min)\n--- last lines of {component.log_path} ---\n{component.tail()}",
+            file=sys.stderr,
+            flush=True,
+        )
+        # What the dead leader left in its group (task processes, a JVM) must not outlive it.
+        component.signal_group(signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while component.group_running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        component.close_log()
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and self._stop_requested is None:
+            time.sleep(0.1)
+        if self._stop_requested is not None:
+            return True  # stopping anyway: the caller's loop ends
+        component.process = None
+        component.start(self.env)
+        if self.on_restart is not None:
+            self.on_restart(component)
+        return True
 
     def stop_all(self) -> list[str]:
         """SIGTERM every group, SIGKILL what is left after the grace period. Returns killed names."""
         for component in reversed(self.components):
             component.signal_group(signal.SIGTERM)
         deadline = time.monotonic() + self.grace_seconds
-        while time.monotonic() < deadline and any(c.group_alive() for c in self.components):
+        while time.monotonic() < deadline and any(c.group_running() for c in self.components):
             time.sleep(0.1)
         killed = []
         for component in self.components:
-            if component.group_alive():
+            if component.group_running():
                 killed.append(component.name)
                 component.signal_group(signal.SIGKILL)
         for component in self.components:

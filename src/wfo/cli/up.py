@@ -94,36 +94,105 @@ def api_server_environment(settings: Settings, env: dict[str, str]) -> dict[str,
 def components(settings: Settings, env: dict[str, str] | None = None) -> list[Component]:
     airflow = airflow_bin()
     logs = settings.logs_dir / "wfo"
+    return (
+        [
+            api_server(settings, env if env is not None else dict(os.environ)),
+            # Their built-in log servers listen on every interface: ours (below) binds to WFO_HOST.
+            Component(
+                "scheduler",
+                [airflow, "scheduler", "--skip-serve-logs"],
+                logs / "scheduler.log",
+                drop_line=is_forwarded_task_output,
+            ),
+            Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
+            Component("triggerer", [airflow, "triggerer", "--skip-serve-logs"], logs / "triggerer.log"),
+            Component("log-server", [sys.executable, "-m", "wfo.cli.log_server"], logs / "log-server.log"),
+            # Pre-imported DAG validator (DESIGN §9): the first upload is checked in ~0.1 s, not ~5 s.
+            # Its environment is scrubbed: uploaded code runs in its forks and must not see secrets.
+            Component(
+                "dag-validator",
+                server_argv(settings, parent_pid=os.getpid(), wait_for_lock=True),
+                logs / "validator.log",
+                env=scrubbed_environment(settings.home),
+            ),
+            # Task SLAs (wfo.sla): reads the metadata DB, records misses, notifies; never runs DAG code itself.
+            Component("sla-monitor", [sys.executable, "-m", "wfo.sla.component"], logs / SLA_MONITOR_LOG),
+            # Models and datasets (wfo.serving): its own port (--port + 4000), reads the object store only.
+            Component(
+                "model-server",
+                [sys.executable, "-m", "wfo.serving.component"],
+                logs / "model-server.log",
+                url=serving_config(settings).public_url,
+            ),
+        ]
+        + extra_schedulers(settings)
+        + celery_workers(settings)
+        + notebook_hub(settings)
+        + spark_connect_server(settings)
+    )
+
+
+def extra_schedulers(settings: Settings) -> list[Component]:
+    """Airflow's HA schedulers beyond the first (WFO_SCHEDULERS, PostgreSQL): they share the work through
+    row locks (`SELECT ... FOR UPDATE SKIP LOCKED`), any one of them may die."""
     return [
-        api_server(settings, env if env is not None else dict(os.environ)),
-        # Their built-in log servers listen on every interface: ours (below) binds to WFO_HOST.
         Component(
-            "scheduler",
-            [airflow, "scheduler", "--skip-serve-logs"],
-            logs / "scheduler.log",
+            f"scheduler-{number}",
+            [airflow_bin(), "scheduler", "--skip-serve-logs"],
+            settings.logs_dir / "wfo" / f"scheduler-{number}.log",
             drop_line=is_forwarded_task_output,
-        ),
-        Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
-        Component("triggerer", [airflow, "triggerer", "--skip-serve-logs"], logs / "triggerer.log"),
-        Component("log-server", [sys.executable, "-m", "wfo.cli.log_server"], logs / "log-server.log"),
-        # Pre-imported DAG validator (DESIGN §9): the first upload is checked in ~0.1 s, not ~5 s.
-        # Its environment is scrubbed: uploaded code runs in its forks and must not see secrets.
+        )
+        for number in range(2, settings.schedulers + 1)
+    ]
+
+
+def celery_worker_name(number: int) -> str:
+    return f"celery-worker-{number}"
+
+
+def celery_worker_argv(settings: Settings, name: str, *, serve_logs: bool = False) -> list[str]:
+    """`airflow celery worker` for one of wfo's workers: its own Celery node name and pid file (several
+    run on one host), the configured queues and concurrency; logs served by wfo's log-server."""
+    argv = [
+        airflow_bin(), "celery", "worker",
+        "--celery-hostname", f"{name}@{socket.gethostname()}",
+        "--concurrency", str(settings.worker_concurrency),
+        "--queues", ",".join(settings.worker_queues),
+        "--pid", str(settings.run_dir / f"{name}.pid"),
+    ]  # fmt: skip
+    return argv if serve_logs else [*argv, "--skip-serve-logs"]
+
+
+def celery_workers(settings: Settings) -> list[Component]:
+    """With the Celery executor, WFO_WORKERS workers on this host (more join from others: `wfo worker`)."""
+    if not settings.celery:
+        return []
+    return [
         Component(
-            "dag-validator",
-            server_argv(settings, parent_pid=os.getpid(), wait_for_lock=True),
-            logs / "validator.log",
-            env=scrubbed_environment(settings.home),
-        ),
-        # Task SLAs (wfo.sla): reads the metadata DB, records misses, notifies; never runs DAG code itself.
-        Component("sla-monitor", [sys.executable, "-m", "wfo.sla.component"], logs / SLA_MONITOR_LOG),
-        # Models and datasets (wfo.serving): its own port (--port + 4000), reads the object store only.
-        Component(
-            "model-server",
-            [sys.executable, "-m", "wfo.serving.component"],
-            logs / "model-server.log",
-            url=serving_config(settings).public_url,
-        ),
-    ] + notebook_hub(settings) + spark_connect_server(settings)
+            name,
+            celery_worker_argv(settings, name),
+            settings.logs_dir / "wfo" / f"{name}.log",
+            drop_line=is_forwarded_task_output,
+        )
+        for name in (celery_worker_name(n) for n in range(1, settings.workers + 1))
+    ]
+
+
+def scale_out_refusal(settings: Settings) -> str | None:
+    """Why these settings cannot start (the Celery executor or HA schedulers on SQLite), else None."""
+    if not settings.sql_alchemy_conn.startswith("sqlite"):
+        return None
+    if settings.celery:
+        return (
+            "the Celery executor needs PostgreSQL: set WFO_DATABASE_URL=postgresql://... (SQLite takes one "
+            "writer at a time and workers on other hosts could not share it); see docs/production.md"
+        )
+    if settings.schedulers > 1:
+        return (
+            f"{settings.schedulers} schedulers need PostgreSQL (WFO_DATABASE_URL=postgresql://...): they "
+            "share the work through row locks, which SQLite does not have; see docs/production.md"
+        )
+    return None
 
 
 def spark_connect_server(settings: Settings) -> list[Component]:
@@ -284,6 +353,10 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
 
     checks: dict[str, Any] = {"api-server": lambda health: health is not None}
     checks |= {name: part_healthy(part) for name, part in _HEALTH_PARTS.items()}
+    checks |= {f"scheduler-{n}": part_healthy("scheduler") for n in range(2, settings.schedulers + 1)}
+    for number in range(1, settings.workers + 1 if settings.celery else 1):
+        name = celery_worker_name(number)
+        checks[name] = _celery_ready(settings.logs_dir / "wfo" / f"{name}.log", f"{name}@")
     checks["log-server"] = lambda _health: _accepts((local, settings.worker_log_server_port))
     checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
     checks["sla-monitor"] = lambda _health: _ready_file_alive(settings.run_dir / READY_FILE)
@@ -295,6 +368,20 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
         f"{serving_config(settings).internal_url}/v2/health/ready"
     )
     return checks
+
+
+def _celery_ready(log: Path, node: str) -> Any:
+    """Ready once the worker logged `<node>@<host> ready.` (connected to the broker, consuming)."""
+
+    def check(_health: Any) -> bool:
+        try:
+            with open(log, "rb") as handle:
+                handle.seek(max(0, handle.seek(0, os.SEEK_END) - 65536))
+                return any(node.encode() in line and b" ready." in line for line in handle)
+        except OSError:
+            return False
+
+    return check
 
 
 def hub_ready(settings: Settings) -> bool:
@@ -475,6 +562,9 @@ def write_timings(settings: Settings, clock: StartClock, first_start: bool) -> P
 
 
 def up(settings: Settings) -> int:
+    refusal = scale_out_refusal(settings)
+    if refusal is not None:
+        raise SystemExit(f"wfo: {refusal}")
     for extra, feature in required_extras(settings):
         try:
             require_extra(extra, feature)
@@ -488,7 +578,9 @@ def up(settings: Settings) -> int:
         write_config(settings)
         env = child_environment(settings)
         comps = components(settings, env)
-        supervisor = Supervisor(comps, env)
+        supervisor = Supervisor(
+            comps, env, restarts=settings.restarts, on_restart=lambda _c: write_state(settings, comps)
+        )
         init_process: list[subprocess.Popen[bytes]] = []
 
         def stop(signum: int, frame: object = None) -> None:
@@ -527,8 +619,10 @@ def up(settings: Settings) -> int:
                 print_banner(settings, report, clock.elapsed())
                 dead = supervisor.wait()
             if dead is not None:
+                again = settings.restarts - supervisor.restarts_left(dead.name)
+                restarted = f" (after {again} restarts within 10 min)" if again else ""
                 print(
-                    f"wfo: component '{dead.name}' exited with code {dead.exit_code()}; stopping the others.\n"
+                    f"wfo: component '{dead.name}' exited with code {dead.exit_code()}{restarted}; stopping the others.\n"
                     f"--- last lines of {dead.log_path} ---\n{dead.tail()}",
                     file=sys.stderr,
                     flush=True,

@@ -80,3 +80,23 @@ def test_worker_exports_have_no_database_url(tmp_path: Path) -> None:
     assert exports["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://localhost:8080/execution/"
     assert not any("postgresql" in value for value in exports.values())
     assert exports["AIRFLOW__API__SECRET_KEY"]
+
+
+def test_celery_goes_to_the_private_config_and_to_workers_but_not_to_children(tmp_path: Path) -> None:
+    broker = "redis://:canary-broker-pw@127.0.0.1:6379/3"
+    settings = load_settings(
+        {"WFO_HOME": str(tmp_path), "WFO_DATABASE_URL": "postgresql://u@h/db", "WFO_EXECUTOR": "celery",
+         "WFO_BROKER_URL": broker, "WFO_WORKERS": "3"}
+    )  # fmt: skip
+    write_config(settings)
+    cfg = _read(settings.airflow_cfg)
+    assert cfg.get("core", "executor") == "CeleryExecutor"
+    assert cfg.get("celery", "broker_url") == broker and cfg.get("celery", "result_backend") == broker
+    assert stat.S_IMODE(settings.airflow_cfg.stat().st_mode) == 0o600
+    # A later `wfo status` or `wfo up` without the variables reads the same instance.
+    again = load_settings({"WFO_HOME": str(tmp_path)})
+    assert (again.executor, again.broker_url, again.workers) == ("CeleryExecutor", broker, 3)
+    assert not any("canary-broker-pw" in value for value in child_environment(settings).values())
+    exports = worker_exports(settings)
+    assert exports["AIRFLOW__CELERY__BROKER_URL"] == broker
+    assert not any("postgresql" in value for value in exports.values())

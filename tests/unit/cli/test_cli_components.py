@@ -55,3 +55,24 @@ def test_tasks_are_named_by_the_address_the_log_server_listens_on(monkeypatch, t
         "wfo.cli.log_server.get_settings", lambda: settings_module.Settings(home=tmp_path, host="10.1.2.3")
     )
     assert task_hostname() == "10.1.2.3"
+
+
+def test_scale_out_components_and_their_refusal_on_sqlite(tmp_path: Path) -> None:
+    from wfo.cli.up import components, scale_out_refusal
+
+    sqlite = load_settings({"WFO_HOME": str(tmp_path), "WFO_EXECUTOR": "celery"})
+    assert "needs PostgreSQL" in (scale_out_refusal(sqlite) or "")
+    two = load_settings({"WFO_HOME": str(tmp_path), "WFO_SCHEDULERS": "2"})
+    assert "2 schedulers need PostgreSQL" in (scale_out_refusal(two) or "")
+    pg = {"WFO_HOME": str(tmp_path), "WFO_DATABASE_URL": "postgresql://u@h/db"}
+    celery = load_settings({**pg, "WFO_EXECUTOR": "celery", "WFO_WORKERS": "2", "WFO_SCHEDULERS": "2"})
+    assert scale_out_refusal(celery) is None
+    by_name = {c.name: c for c in components(celery, {})}
+    assert {"scheduler", "scheduler-2", "celery-worker-1", "celery-worker-2"} <= set(by_name)
+    worker = by_name["celery-worker-2"].argv
+    assert worker[1:3] == ["celery", "worker"] and "--skip-serve-logs" in worker
+    assert worker[worker.index("--pid") + 1] == str(tmp_path / "run" / "celery-worker-2.pid")
+    assert worker[worker.index("--celery-hostname") + 1].startswith("celery-worker-2@")
+    assert not any(
+        name.startswith("celery-worker") for name in (c.name for c in components(load_settings(pg), {}))
+    )
