@@ -271,7 +271,11 @@ def _with_warning_filters(current: str) -> str:
     return ",".join(filters + [f for f in QUIET_WARNINGS if f not in filters])
 
 
-SECRET_ENV = ("WFO_DATABASE_URL", "WFO_ADMIN_PASSWORD", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+SECRET_ENV = (
+    "WFO_DATABASE_URL", "WFO_ADMIN_PASSWORD", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    # The broker's and result backend's passwords: components read them from the 0600 airflow.cfg.
+    "WFO_BROKER_URL", "WFO_RESULT_BACKEND", "AIRFLOW__CELERY__BROKER_URL", "AIRFLOW__CELERY__RESULT_BACKEND",
+)  # fmt: skip
 
 
 def child_environment(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:

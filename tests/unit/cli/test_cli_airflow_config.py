@@ -96,7 +96,8 @@ def test_celery_goes_to_the_private_config_and_to_workers_but_not_to_children(tm
     # A later `wfo status` or `wfo up` without the variables reads the same instance.
     again = load_settings({"WFO_HOME": str(tmp_path)})
     assert (again.executor, again.broker_url, again.workers) == ("CeleryExecutor", broker, 3)
-    assert not any("canary-broker-pw" in value for value in child_environment(settings).values())
+    given = {"WFO_BROKER_URL": broker, "AIRFLOW__CELERY__BROKER_URL": broker, "PATH": "/usr/bin"}
+    assert not any("canary-broker-pw" in value for value in child_environment(settings, given).values())
     exports = worker_exports(settings)
     assert exports["AIRFLOW__CELERY__BROKER_URL"] == broker
     assert not any("postgresql" in value for value in exports.values())
