@@ -37,6 +37,7 @@ from wfo.notebooks.workspace import WORKSPACE, NotebookWorkspace, display_path, 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from wfo.dagfiles.reading import DagCodeAccess
     from wfo.dagfiles.store import DagFolder
 
 FOLDER = "notebook_schedules"
@@ -185,6 +186,7 @@ def save_schedule(
     request: NotebookScheduleCreate,
     username: str,
     base_url: str,
+    access: DagCodeAccess | None = None,
 ) -> NotebookScheduleSaved:
     """Create or rewrite the notebook's schedule; returns once Airflow parsed it (or after PARSE_TIMEOUT)."""
     relative = scheduled_notebook(request.notebook)
@@ -223,6 +225,7 @@ def save_schedule(
         folder.current_revision(name) if current is not None else None,
         username,
         message=f"{'Schedule' if current is None else 'Reschedule'} {display_path(relative)} ({schedule})",
+        access=access,
     )
     state = wait_until_parsed(folder, saved.name)
     return NotebookScheduleSaved(**_public(spec, base_url).model_dump(), state=state)
@@ -256,12 +259,14 @@ def list_schedules(folder: DagFolder, base_url: str) -> list[NotebookSchedule]:
     return found
 
 
-def delete_schedule(folder: DagFolder, dag_id: str, username: str) -> str:
+def delete_schedule(
+    folder: DagFolder, dag_id: str, username: str, access: DagCodeAccess | None = None
+) -> str:
     """Delete the schedule's file (a commit; its history stays); returns the file's name."""
     if not re.fullmatch(r"notebook_[a-z0-9_]+", dag_id):
         raise ScheduleMissing(f"there is no notebook schedule {dag_id!r}")
     try:
-        change = dag_files.delete(folder, file_name(dag_id), None, username)
+        change = dag_files.delete(folder, file_name(dag_id), None, username, access=access)
     except DagFileNotFound:
         raise ScheduleMissing(f"there is no notebook schedule {dag_id!r}") from None
     return change.name

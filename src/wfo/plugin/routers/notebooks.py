@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
 from wfo.auth import roles
+from wfo.dagfiles.reading import DagCodeAccess
 from wfo.dagfiles.store import DagFolder
 from wfo.hub import schedules, service
 from wfo.hub.errors import NotANotebook
@@ -168,7 +169,14 @@ def save_schedule(
     committed with you as author, parsed at once). Answers when the DAG can be triggered."""
     audit.object_id = body.notebook[:500]
     saved = schedules.save_schedule(
-        session, DagFolder.from_settings(), _workspace(), body, current.username, get_settings().base_url
+        session,
+        DagFolder.from_settings(),
+        _workspace(),
+        body,
+        current.username,
+        get_settings().base_url,
+        # An existing schedule file the user may not read (Airflow's per-DAG access) is reported missing.
+        access=DagCodeAccess.of_user(session, current.user),
     )
     audit.object_id = saved.dag_id
     audit.details = {"notebook": saved.notebook, "schedule": saved.schedule, "file": saved.file}
@@ -178,11 +186,13 @@ def save_schedule(
 @router.delete("/schedules/{dag_id}", status_code=204, responses=errors(404))
 def delete_schedule(
     dag_id: Annotated[str, Path(max_length=250)],
+    session: SessionDep,
     current: CanDelete,
     audit: Annotated[AuditRecord, audited("notebook_schedule.delete", object_param="dag_id")],
 ) -> Response:
     """Delete the schedule's DAG file (its history stays); the outputs of past runs stay."""
-    schedules.delete_schedule(DagFolder.from_settings(), dag_id, current.username)
+    access = DagCodeAccess.of_user(session, current.user)
+    schedules.delete_schedule(DagFolder.from_settings(), dag_id, current.username, access)
     return Response(status_code=204)
 
 
