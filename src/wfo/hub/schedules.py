@@ -32,7 +32,7 @@ from wfo.hub.schemas import (
     NotebookScheduleSaved,
 )
 from wfo.notebooks.errors import NotebookNotFoundError, WorkspacePathError
-from wfo.notebooks.workspace import WORKSPACE, NotebookWorkspace, display_path, notebook_path
+from wfo.notebooks.workspace import WORKSPACE, NotebookWorkspace, display_path, notebook_path, workspace_path
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -76,10 +76,35 @@ def file_name(dag_id: str) -> str:
     return f"{FOLDER}/{dag_id}.py"
 
 
-def output_path(dag_id: str, relative: str, run_id: str) -> str:
+def default_output_folder(dag_id: str) -> str:
+    return display_path(f"{RUNS_FOLDER}/{dag_id}")
+
+
+def output_folder(folder: str | None, dag_id: str) -> str:
+    """The folder of a schedule's outputs as users name it (`common_workspace/...`); `ScheduleInvalid`
+    for one outside common_workspace (tasks write there) or one that names a notebook."""
+    if not folder or not folder.strip("/ "):
+        return default_output_folder(dag_id)
+    folder = folder.strip().rstrip("/")
+    if not folder.startswith(f"{WORKSPACE}/"):
+        raise ScheduleInvalid(
+            f"the output folder must be inside {WORKSPACE} (e.g. {WORKSPACE}/reports), not {folder!r}"
+        )
+    try:
+        relative = workspace_path(folder)
+    except WorkspacePathError as exc:
+        raise ScheduleInvalid(f"the output folder is refused: {exc}") from None
+    if relative.endswith(".ipynb"):
+        raise ScheduleInvalid(
+            "give the output folder, not a notebook: each run writes a notebook named after it"
+        )
+    return display_path(relative)
+
+
+def output_path(dag_id: str, relative: str, run_id: str, folder: str | None = None) -> str:
     """Where the run `run_id` of the schedule writes its executed notebook (display path)."""
     stem = relative.rsplit("/", 1)[-1].removesuffix(".ipynb")
-    return display_path(f"{RUNS_FOLDER}/{dag_id}/{stem}__{_UNSAFE_RUN_ID.sub('_', run_id)}.ipynb")
+    return f"{folder or default_output_folder(dag_id)}/{stem}__{_UNSAFE_RUN_ID.sub('_', run_id)}.ipynb"
 
 
 def next_runs(schedule: str, count: int = 5, after: dt.datetime | None = None) -> list[dt.datetime]:
@@ -109,7 +134,7 @@ def dag_source(spec: dict[str, Any]) -> str:
     relative = notebook_path(spec["notebook"])
     dag_id = schedule_dag_id(relative)
     stem = relative.rsplit("/", 1)[-1].removesuffix(".ipynb")
-    output = display_path(f"{RUNS_FOLDER}/{dag_id}/{stem}__{_RUN_ID_TEMPLATE}.ipynb")
+    output = f"{spec.get('output_folder') or default_output_folder(dag_id)}/{stem}__{_RUN_ID_TEMPLATE}.ipynb"
     created = dt.datetime.fromisoformat(spec["created"]).astimezone(dt.UTC)
     group = f"        config_group={spec['config_group']!r},\n" if spec.get("config_group") else ""
     # repr() of checked plain data (text, numbers, booleans, None, lists, dicts) is a Python literal.
@@ -175,6 +200,7 @@ def _public(spec: dict[str, Any], base_url: str) -> NotebookSchedule:
         parameters=dict(spec.get("parameters") or {}),
         config_group=spec.get("config_group"),
         owner=str(spec.get("owner", "")),
+        output_folder=str(spec.get("output_folder") or default_output_folder(dag_id)),
         next_runs=upcoming,
     )
 
@@ -217,6 +243,7 @@ def save_schedule(
         "config_group": request.config_group or None,
         "owner": username,
         "created": created.isoformat(),
+        "output_folder": output_folder(request.output_folder, dag_id),
     }
     saved = dag_files.save(
         folder,
@@ -272,23 +299,43 @@ def delete_schedule(
     return change.name
 
 
-def list_runs(session: Session, notebook: str, limit: int = 100) -> NotebookRuns:
-    """The runs of the notebook's schedule, newest first, each with where its output notebook is."""
+def list_runs(session: Session, folder: DagFolder, notebook: str, limit: int = 100) -> NotebookRuns:
+    """The runs of the notebook's schedule, newest first, each with where its output notebook is: the path
+    the task rendered (Airflow keeps the rendered fields of recent runs), else the schedule's current one."""
     from airflow.models.dagrun import DagRun
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
     from sqlalchemy import select
 
     relative = scheduled_notebook(notebook)
     dag_id = schedule_dag_id(relative)
+    try:
+        current = read_spec(folder.read(file_name(dag_id))[1]) or {}
+    except DagFileNotFound:
+        current = {}
     rows = session.scalars(
         select(DagRun).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(limit)
     ).all()
+    rendered: dict[str, str] = {}
+    if rows:
+        fields = session.execute(
+            select(RenderedTaskInstanceFields.run_id, RenderedTaskInstanceFields.rendered_fields).where(
+                RenderedTaskInstanceFields.dag_id == dag_id,
+                RenderedTaskInstanceFields.task_id == TASK_ID,
+                RenderedTaskInstanceFields.run_id.in_([run.run_id for run in rows]),
+            )
+        ).all()
+        for run_id, values in fields:
+            output = (values or {}).get("output_notebook") if isinstance(values, dict) else None
+            if isinstance(output, str):
+                rendered[run_id] = output
     return NotebookRuns(
         dag_id=dag_id,
         runs=[
             NotebookRun(
                 dag_run_id=run.run_id,
                 state=str(run.state) if run.state is not None else None,
-                output=output_path(dag_id, relative, run.run_id),
+                output=rendered.get(run.run_id)
+                or output_path(dag_id, relative, run.run_id, current.get("output_folder")),
                 logical_date=run.logical_date,
                 start_date=run.start_date,
                 end_date=run.end_date,

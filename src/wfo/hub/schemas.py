@@ -52,6 +52,12 @@ class NotebookScheduleCreate(BaseModel):
     schedule: str = Field(max_length=200, description='"@once" or a cron expression, e.g. "0 6 * * 1-5"')
     parameters: dict[str, Any] = Field(default_factory=dict, description="injected after the parameters cell")
     config_group: str | None = Field(default=None, max_length=250, description="default: none")
+    output_folder: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="where each run writes its executed notebook (in common_workspace); "
+        "default common_workspace/runs/<dag id>",
+    )
 
 
 class NotebookSchedule(BaseModel):
@@ -65,6 +71,7 @@ class NotebookSchedule(BaseModel):
     parameters: dict[str, Any]
     config_group: str | None = None
     owner: str
+    output_folder: str
     next_runs: list[dt.datetime] = Field(default_factory=list)
 
 

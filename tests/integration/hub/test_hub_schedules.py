@@ -93,7 +93,12 @@ def test_bad_schedules_are_refused_with_their_reason(platform: Platform) -> None
 
 
 def test_schedule_trigger_and_read_the_output(platform: Platform) -> None:
-    body = {"notebook": PATH, "schedule": "0 6 * * *", "parameters": {"greeting": "bonjour", "times": "3"}}
+    body = {
+        "notebook": PATH,
+        "schedule": "0 6 * * *",
+        "parameters": {"greeting": "bonjour", "times": "3"},
+        "output_folder": "common_workspace/sched/out",
+    }
     saved = platform.api("POST", "/notebooks/schedules", json_body=body, expected=(201,)).json()
     dag_id = saved["dag_id"]
     assert saved["dag_url"] == f"{platform.base_url}/dags/{dag_id}"
@@ -109,7 +114,7 @@ def test_schedule_trigger_and_read_the_output(platform: Platform) -> None:
     assert platform.wait_for_run(dag_id, run["dag_run_id"]) == "success"
     runs = platform.api("GET", f"/notebooks/runs?notebook={PATH}", expected=(200,)).json()["runs"]
     mine = next(r for r in runs if r["dag_run_id"] == run["dag_run_id"])
-    assert mine["state"] == "success" and run["dag_run_id"].split("T")[0] in mine["output"]
+    assert mine["state"] == "success" and mine["output"].startswith("common_workspace/sched/out/greet__")
     output = platform.api("GET", f"/notebooks/content?path={mine['output']}", expected=(200,)).json()
     printed = json.dumps([cell.get("outputs", []) for cell in output["cells"]])
     assert "bonjour|bonjour|bonjour" in printed

@@ -11,6 +11,7 @@ from wfo.hub.parameters import declared_parameters, typed_values
 from wfo.hub.schedules import (
     dag_source,
     next_runs,
+    output_folder,
     output_path,
     read_spec,
     schedule_dag_id,
@@ -69,6 +70,16 @@ def test_dag_ids_are_stable_readable_and_distinct() -> None:
 def test_outputs_are_named_after_the_run() -> None:
     path = output_path("notebook_x", "team/q3.ipynb", "manual__2026-12-03T07:09:17.123+00:00")
     assert path == "common_workspace/runs/notebook_x/q3__manual__2026-12-03T07_09_17.123_00_00.ipynb"
+    assert output_folder(None, "notebook_x") == "common_workspace/runs/notebook_x"
+    assert output_folder("common_workspace/reports/q3/", "notebook_x") == "common_workspace/reports/q3"
+    for bad in ("reports", "/tmp/out", "common_workspace/../x", "common_workspace/a.ipynb"):
+        with pytest.raises(ScheduleInvalid):
+            output_folder(bad, "notebook_x")
+    source = dag_source(spec(output_folder="common_workspace/reports"))
+    task = _call_keywords(ast.parse(source), "CoutureJupyterOperator")
+    assert ast.literal_eval(task["output_notebook"]).startswith(
+        "common_workspace/reports/Q3 report__{{ run_id"
+    )
 
 
 def test_only_common_workspace_notebooks_and_cron_expressions() -> None:

@@ -203,7 +203,7 @@ def runs(
     notebook: Annotated[str, Query(max_length=1024, description="e.g. common_workspace/report.ipynb")],
 ) -> NotebookRuns:
     """The runs of the notebook's schedule, newest first; `output` opens with GET /notebooks/content."""
-    return schedules.list_runs(session, notebook)
+    return schedules.list_runs(session, DagFolder.from_settings(), notebook)
 
 
 @router.post("/uploads", status_code=201, openapi_extra=_UPLOAD_BODY, responses=errors(400, 413))

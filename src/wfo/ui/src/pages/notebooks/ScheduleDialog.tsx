@@ -7,7 +7,7 @@ import { Field, Input, NativeSelect, RadioGroup, Stack, Table, Text } from "@cha
 import { useEffect, useState, type FormEvent } from "react";
 
 import { configGroups } from "../../api/configGroups";
-import { notebooks, type NotebookParameter } from "../../api/notebooks";
+import { notebooks, type NotebookParameter, type NotebookSchedule } from "../../api/notebooks";
 import { DialogForm, FormDialog, HintOrError } from "../../components/FormDialog";
 import { messageOf } from "../../errors";
 import { useAction } from "../../hooks/useAction";
@@ -33,17 +33,24 @@ function valueOf(text: string, parameter: NotebookParameter): unknown {
   return text;
 }
 
-export function ScheduleDialog({ notebook, onClose }: { notebook: string; onClose: () => void }) {
+/** `existing`: the schedule being edited (its values fill the form; saving rewrites its DAG file). */
+export function ScheduleDialog({ notebook, existing, onClose }: { notebook: string; existing?: NotebookSchedule; onClose: () => void }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const declared = useAsync(
     (signal) => notebooks().parameters(notebook, signal),
     [notebook],
-    (found) => setValues(Object.fromEntries(found.parameters.map((p) => [p.name, shown(p.default)]))),
+    (found) =>
+      setValues(
+        Object.fromEntries(
+          found.parameters.map((p) => [p.name, shown(existing && p.name in existing.parameters ? existing.parameters[p.name] : p.default)]),
+        ),
+      ),
   );
   const groups = useAsync((signal) => configGroups().list(signal), []);
-  const [mode, setMode] = useState<Mode>("cron");
-  const [cron, setCron] = useState("0 6 * * *");
-  const [group, setGroup] = useState("");
+  const [mode, setMode] = useState<Mode>(existing?.schedule === "@once" ? "once" : "cron");
+  const [cron, setCron] = useState(existing && existing.schedule !== "@once" ? existing.schedule : "0 6 * * *");
+  const [group, setGroup] = useState(existing?.config_group ?? "");
+  const [outputFolder, setOutputFolder] = useState(existing?.output_folder ?? "");
   const [preview, setPreview] = useState<{ schedule: string; times: string[]; error: string | null } | null>(null);
   const saving = useAction();
 
@@ -73,6 +80,7 @@ export function ScheduleDialog({ notebook, onClose }: { notebook: string; onClos
       const body = {
         config_group: group || null,
         notebook,
+        output_folder: outputFolder.trim() || null,
         parameters: Object.fromEntries(parameters.map((p) => [p.name, valueOf(values[p.name] ?? "", p)])),
         schedule,
       };
@@ -163,9 +171,17 @@ export function ScheduleDialog({ notebook, onClose }: { notebook: string; onClos
             </Table.Root>
           )}
         </Field.Root>
-        <Text color="fg.muted" fontSize="sm">
-          Each run writes the executed notebook to common_workspace/runs/, named after the run.
-        </Text>
+        <Field.Root>
+          <Field.Label>Output folder</Field.Label>
+          <Input
+            data-testid="schedule-output-folder"
+            onChange={(event) => setOutputFolder(event.target.value)}
+            placeholder="common_workspace/runs/<dag id>"
+            size="sm"
+            value={outputFolder}
+          />
+          <Field.HelperText>Each run writes the executed notebook there, named after the run.</Field.HelperText>
+        </Field.Root>
         {saving.error ? (
           <Text color="fg.error" data-testid="schedule-error">
             {saving.error}

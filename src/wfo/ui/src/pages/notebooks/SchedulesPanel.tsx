@@ -74,7 +74,7 @@ export function RunsDialog({ notebook, onClose }: { notebook: string; onClose: (
 
 export function SchedulesPanel({ canWrite }: { canWrite: boolean }) {
   const listed = useAsync((signal) => notebooks().schedules(signal), []);
-  const [editing, setEditing] = useState<string | null>(null);
+  const [editing, setEditing] = useState<NotebookSchedule | null>(null);
   const [runsOf, setRunsOf] = useState<string | null>(null);
   const confirm = useConfirm();
   const remove = (schedule: NotebookSchedule) =>
@@ -112,7 +112,7 @@ export function SchedulesPanel({ canWrite }: { canWrite: boolean }) {
                   </Button>
                   {canWrite ? (
                     <>
-                      <Button onClick={() => setEditing(s.notebook)} size="xs" variant="ghost">
+                      <Button onClick={() => setEditing(s)} size="xs" variant="ghost">
                         Edit
                       </Button>
                       <Button colorPalette="red" onClick={() => remove(s)} size="xs" variant="ghost">
@@ -126,7 +126,16 @@ export function SchedulesPanel({ canWrite }: { canWrite: boolean }) {
           ))}
         </Table.Body>
       </Table.Root>
-      {editing !== null ? <ScheduleDialog notebook={editing} onClose={() => setEditing(null)} /> : null}
+      {editing !== null ? (
+        <ScheduleDialog
+          existing={editing}
+          notebook={editing.notebook}
+          onClose={() => {
+            setEditing(null);
+            listed.reload();
+          }}
+        />
+      ) : null}
       {runsOf !== null ? <RunsDialog notebook={runsOf} onClose={() => setRunsOf(null)} /> : null}
       {confirm.dialog}
     </>
