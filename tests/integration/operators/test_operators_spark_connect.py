@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,74 @@ def test_two_tasks_at_once_do_not_see_each_others_temp_views_or_confs(
         assert seen == {"view": me, "conf": me, "sees_other_view": False}
 
 
+SLOW_JOB = b"""
+import sys
+from pyspark.sql import SparkSession, functions as F
+from pyspark.sql.types import LongType
+
+ticks = sys.argv[1]
+spark = SparkSession.builder.getOrCreate()
+
+
+@F.udf(LongType())
+def tick(i):
+    import time
+    with open(ticks, "a") as fh:
+        fh.write(f"{i}\\n")
+    time.sleep(0.2)
+    return i
+
+
+spark.range(0, 100000, 1, 1).select(tick("id").alias("i")).agg(F.sum("i")).collect()
+"""
+SLOW_DAG = """
+from airflow.sdk import DAG
+from wfo.operators import PySparkOperator
+
+with DAG("wfo_test_connect_kill", schedule=None, catchup=False) as dag:
+    PySparkOperator(
+        task_id="slow",
+        code_artifact="connect_slow.py",
+        config_group="connect",
+        application_arguments=["{{ dag_run.conf['ticks'] }}"],
+    )
+"""
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_a_killed_task_stops_its_query_on_the_server(
+    platform: Platform, connect_group: str, tmp_path: Path
+) -> None:
+    ticks = tmp_path / "ticks.txt"
+    platform.upload("/wfo/api/v1/code-artifacts", [("connect_slow.py", SLOW_JOB)])
+    platform.deploy_dag("wfo_test_connect_kill.py", SLOW_DAG)
+    run_id = platform.trigger("wfo_test_connect_kill", {"ticks": str(ticks)})
+    deadline = time.monotonic() + SPARK_TIMEOUT
+    while _lines(ticks) < 3:  # the query runs on the server (its Python UDF writes a line per row)
+        assert time.monotonic() < deadline, "the slow query never started"
+        time.sleep(0.5)
+    platform.request(
+        "PATCH",
+        f"/api/v2/dags/wfo_test_connect_kill/dagRuns/{run_id}/taskInstances/slow",
+        json_body={"new_state": "failed"},
+        token=platform.token(),
+        expected=(200,),
+    )
+    # Uninterrupted, the query would write 5 lines a second for hours: it must stop growing.
+    deadline = time.monotonic() + 90
+    seen = _lines(ticks)
+    while True:
+        time.sleep(3)
+        now = _lines(ticks)
+        if now == seen:
+            break
+        assert time.monotonic() < deadline, f"the query still runs on the server ({now} rows done)"
+        seen = now
+
+
 RDD_JOB = b"""
 from pyspark.sql import SparkSession
 
@@ -194,6 +263,49 @@ def test_a_script_using_the_rdd_api_fails_saying_how_to_run_it(
         expected=(200,),
     ).json()
     assert (instance["state"], instance["try_number"]) == ("failed", 1)
+
+
+def test_the_pyspark_kernel_of_a_connect_group_has_spark_on_the_server(
+    platform: Platform, connect_group: str, tmp_path: Path
+) -> None:
+    """The notebook hub's PySpark kernel for the group, started as JupyterLab starts it (jupyter_client)."""
+    pytest.importorskip("ipykernel", reason="the notebooks extra is not installed")
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    spec = tmp_path / "kernels" / "wfo-pyspark-connect"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "wfo.hub.pyspark_kernel", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "PySpark", "language": "python"})
+    )
+    manager = KernelManager(
+        kernel_name="wfo-pyspark-connect",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]),
+    )
+    env = platform.env(
+        AIRFLOW_HOME=str(platform.home),
+        AIRFLOW_CONFIG=str(platform.home / "airflow.cfg"),
+        WFO_KERNEL_CONFIG_GROUP=GROUP,
+    )
+    manager.start_kernel(env=env)
+    try:
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=180)
+        outputs: list[str] = []
+        code = "print(type(spark).__module__, spark.range(10).count(), spark.conf.get('spark.sql.shuffle.partitions'))"
+        reply = client.execute_interactive(
+            code, timeout=120, output_hook=lambda msg: outputs.append(msg["content"].get("text", ""))
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+        # 2: the group's conf (a clone of the default, tests/conftest.py), set on the kernel's own session.
+        assert "".join(outputs).split() == ["pyspark.sql.connect.session", "10", "2"]
+        reply = client.execute_interactive("sc.parallelize([1])", timeout=60)
+        assert reply["content"]["status"] == "error"
+        assert "runs PySpark through Spark Connect, which has no SparkContext" in reply["content"]["evalue"]
+    finally:
+        manager.shutdown_kernel(now=True)
 
 
 def test_the_server_is_restarted_after_a_sigkill_and_the_next_task_succeeds(
