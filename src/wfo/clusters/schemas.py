@@ -18,6 +18,7 @@ from wfo.clusters import livy
 from wfo.clusters.runtime import DaskSettings as DaskSettings
 from wfo.clusters.runtime import DaskYarnSettings as DaskYarnSettings
 from wfo.clusters.runtime import RuntimeSection as RuntimeSection
+from wfo.clusters.runtime import SparkEngineUpdate
 from wfo.clusters.validation import Closed, rule
 
 View = TypeVar("View", bound=BaseModel)
@@ -250,6 +251,9 @@ class GroupDocument(BaseModel):
     kerberos: Annotated[KerberosUpdate, BeforeValidator(_object)] = Field(default_factory=KerberosUpdate)
     livy: Annotated[LivyUpdate, BeforeValidator(_object)] = Field(default_factory=LivyUpdate)
     runtime: RuntimeSection | None = None
+    # How PySpark runs (wfo.clusters.spark_engine); missing: the group's stays as it is. `token` only in an
+    # export with secrets.
+    spark_engine: SparkEngineUpdate | None = None
 
 
 class ImportRejection(BaseModel):

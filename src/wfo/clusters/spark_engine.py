@@ -12,17 +12,13 @@ the runtime section's model leaves alone) and published in the group's signed sn
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from typing import TYPE_CHECKING, Any
 
 from wfo.clusters.errors import InvalidGroupInput
 from wfo.clusters.permissions import CODE_RIGHT, Permissions
 from wfo.clusters.published import SPARK_ENGINE_KEY
+from wfo.clusters.runtime import SparkEngine, SparkEngineUpdate, check_connect_url
 from wfo.clusters.schemas import Saved
-from wfo.clusters.validation import rule
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -30,69 +26,7 @@ if TYPE_CHECKING:
     from wfo.db.models import ConfigGroup
 
 STORED_KEY = SPARK_ENGINE_KEY
-Engine = Literal["submit", "connect"]
-_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*", re.ASCII)
-_URL = re.compile(r"sc://(?P<host>\[[0-9A-Fa-f:.]+\]|[^/:\[\]]+):(?P<port>[0-9]{1,5})", re.ASCII)
-MAX_TOKEN_CHARS = 4096
-
-
-def check_url(value: Any) -> str | None:
-    """`sc://host:port` (a host name, an IPv4 address or a bracketed IPv6 one), or None."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string like sc://spark-connect.example.com:15002 or null, not {value!r}")
-    url = value.strip()
-    found = _URL.fullmatch(url)
-    if found is None:
-        raise ValueError(
-            f"must look like sc://host:port (for example sc://spark-connect.example.com:15002), with no path, "
-            f"user or parameters (the token is given as `token`), not {url[:200]!r}"
-        )
-    host, port = found["host"], int(found["port"])
-    if host.startswith("["):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise ValueError(f"has an invalid IPv6 address {host!r}") from None
-    elif len(host) > 253 or not _HOST.fullmatch(host):
-        raise ValueError(f"has an invalid host name {host[:100]!r}")
-    if not 1 <= port <= 65535:
-        raise ValueError(f"has port {port}, which is not from 1 to 65535")
-    return url
-
-
-def _engine(value: Any) -> Engine:
-    if value == "submit":
-        return "submit"
-    if value == "connect":
-        return "connect"
-    raise ValueError(f"must be 'submit' or 'connect', not {value!r}")
-
-
-class SparkEngine(BaseModel):
-    """How the group runs PySpark tasks (JVM `SparkOperator` jobs always use spark-submit)."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
-
-    engine: Annotated[Engine, BeforeValidator(rule(_engine))] = Field(
-        default="submit",
-        description="'submit' (spark-submit, a driver per task) or 'connect' (a Spark Connect server)",
-    )
-    url: Annotated[str | None, BeforeValidator(rule(check_url))] = Field(
-        default=None, description="null: the server wfo runs itself; else the remote server's sc://host:port"
-    )
-
-
-class SparkEngineUpdate(SparkEngine):
-    """PUT's body: the engine and url, and optionally the remote server's token (never shown again)."""
-
-    token: str | None = Field(
-        default=None,
-        max_length=MAX_TOKEN_CHARS,
-        description="the remote server's token (sent over TLS); null keeps the stored one while the URL's "
-        "host stays the same, '' removes it",
-    )
+__all__ = ["SparkEngine", "SparkEngineUpdate", "check_connect_url", "engine_view", "update_engine"]
 
 
 def stored(group: ConfigGroup) -> dict[str, Any]:

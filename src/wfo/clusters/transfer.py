@@ -4,13 +4,14 @@ Layout of the archive (deterministic: the same groups give the same bytes):
 
     configs/manifest.json                      {"format": 1, "default": "<name>", "secrets": bool}
     configs/<group>/group.json                 Spark arguments/confs, spark_home, principal, keytab, Livy,
-                                               runtime (Dask cluster, Python interpreters)
+                                               runtime (Dask cluster, Python interpreters), Spark engine
     configs/<group>/hadoop/<file>.xml          the group's Hadoop XML files
     configs/<group>/kerberos/krb5.conf
     configs/<group>/kerberos/keytabs/<name>    only with secrets (Admin, include_secrets=true)
 
-Livy passwords are in group.json only with secrets. `read_archive` checks each group with the same
-models and rules as the API (group.json is a `GroupDocument`); `wfo.clusters.transfer_import` applies it.
+Livy passwords and the Spark Connect token are in group.json only with secrets. `read_archive` checks each
+group with the same models and rules as the API (group.json is a `GroupDocument`);
+`wfo.clusters.transfer_import` applies it.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from wfo.clusters.errors import ChangeForbidden, InvalidGroupInput
 from wfo.clusters.kerberos_section import KRB5_CONF
 from wfo.clusters.keytab import KeytabError, read_principals
 from wfo.clusters.permissions import Permissions
-from wfo.clusters.published import livy_passwords
+from wfo.clusters.published import livy_passwords, published_engine
 from wfo.clusters.schemas import (
     GroupDocument,
     ImportRejection,
     ImportReport,
 )
+from wfo.clusters.spark_engine import engine_view
 from wfo.clusters.stored import (
     HADOOP,
     KEYTAB,
@@ -83,6 +85,7 @@ def _group_document(group: ConfigGroup, include_secrets: bool) -> dict[str, Any]
         "kerberos": {"principal": group.kerberos_principal, "keytab": group.kerberos_keytab},
         "livy": livy,
         "runtime": runtime_section.runtime_view(group).model_dump(),
+        "spark_engine": published_engine(group) if include_secrets else engine_view(group).model_dump(),
     }
 
 

@@ -35,12 +35,13 @@ from wfo.clusters import (
     livy_section,
     runtime_section,
     secrets,
+    spark_engine,
     spark_section,
 )
 from wfo.clusters.errors import ChangeForbidden, InvalidGroupInput
 from wfo.clusters.kerberos_section import KRB5_CONF
 from wfo.clusters.permissions import Permissions
-from wfo.clusters.published import livy_endpoint, livy_passwords
+from wfo.clusters.published import livy_endpoint, livy_passwords, published_engine
 from wfo.clusters.schemas import ImportHeldBack, ImportRejection, ImportReport, SparkUpdate
 from wfo.clusters.stored import HADOOP, KEYTAB, KRB5, default_group, files_of, find_file
 from wfo.clusters.transfer import ImportRefused, IncomingGroup, read_archive
@@ -100,6 +101,8 @@ def _apply(
         livy_section.update_livy(session, group, doc.livy, username)
         if doc.runtime is not None:
             runtime_section.update_runtime(session, group, doc.runtime, username, permissions)
+        if doc.spark_engine is not None:
+            spark_engine.update_engine(session, group, doc.spark_engine, username, permissions)
     except ChangeForbidden as exc:
         raise ChangeForbidden(f"group {group.name!r}: {exc}") from None
     except InvalidGroupInput as exc:
@@ -128,6 +131,7 @@ def _fingerprint(group: ConfigGroup) -> str:
         {kernel: livy_endpoint(group, kernel) for kernel in livy.KERNELS},
         livy_passwords(group),
         runtime_section.runtime_view(group).model_dump(),
+        published_engine(group),
         files,
     ]
     return json.dumps(state, sort_keys=True, default=str)

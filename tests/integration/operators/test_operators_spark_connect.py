@@ -7,10 +7,12 @@ matters: the first task pays the server's cold start, the SIGKILL test comes las
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
 import sys
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ import pytest
 from wfo.settings import Settings
 from wfo.sparkconnect.local import server_status
 
-from helpers.platform_runner import Platform
+from helpers.platform_runner import Platform, multipart
 
 pytestmark = pytest.mark.integration
 SPARK_TIMEOUT = 420.0
@@ -56,6 +58,28 @@ def test_a_bad_engine_setting_is_refused_and_changes_nothing(platform: Platform,
     ]:
         answer = platform.api("PUT", ENGINE, json_body=body)
         assert answer.status == 422 and message in answer.body.decode(), (body, answer.body)
+    assert platform.api("GET", ENGINE, expected=(200,)).json() == {"engine": "connect", "url": None}
+
+
+def test_the_engine_goes_with_an_export_and_back_with_its_import(
+    platform: Platform, connect_group: str
+) -> None:
+    token = platform.token()
+    archive = platform.request("GET", "/api/configs/", token=token, expected=(200,)).body
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        member = tar.extractfile(f"configs/{GROUP}/group.json")
+        assert member is not None
+        assert json.loads(member.read())["spark_engine"] == {"engine": "connect", "url": None}
+    platform.api("PUT", ENGINE, json_body={"engine": "submit", "url": None}, expected=(200,))
+    body, content_type = multipart([("configs.tar.gz", archive)], field="sources")
+    platform.request(
+        "POST",
+        "/api/configs",
+        data=body,
+        token=token,
+        headers={"Content-Type": content_type},
+        expected=(200,),
+    )
     assert platform.api("GET", ENGINE, expected=(200,)).json() == {"engine": "connect", "url": None}
 
 
