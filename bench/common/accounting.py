@@ -78,6 +78,9 @@ _COMPONENTS = (
     ("wfo.sla.component", "sla-monitor"),
     ("wfo.serving", "model-server"),
     ("jupyterhub", "jupyterhub"),
+    # The Spark Connect server's JVM and its keeper (wfo.sparkconnect), before "wfo up" matches the keeper.
+    ("SparkConnectServer", "spark-connect"),
+    ("wfo.sparkconnect.server", "spark-connect"),
     ("wfo up", "wfo-up"),
 )
 
