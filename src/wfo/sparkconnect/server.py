@@ -152,6 +152,9 @@ class Keeper:
             self._set("running")
             log.info("the Spark Connect server runs (pid %s)", self.process.pid)
         code = self.process.wait()
+        if code in (-signal.SIGTERM, 128 + signal.SIGTERM):
+            # `wfo up` stops its process group: the JVM may see the SIGTERM before this process handles it.
+            time.sleep(1)
         if self._stopping:
             return
         self._ends.append(time.monotonic())
