@@ -74,6 +74,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     name = args.name or f"celery-worker-{socket.gethostname()}"
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     argv = celery_worker_argv(settings, name, serve_logs=True)
+    if settings.airflow_cfg.is_file():
+        # The instance's own (shared) home: its 0600 airflow.cfg holds the broker; tasks never see it.
+        from wfo.cli.airflow_config import child_environment
+
+        os.execve(argv[0], argv, child_environment(settings))
+    # Another host, configured by the exports of `wfo env` (its tasks inherit them: docs/production.md).
     os.execve(argv[0], argv, dict(os.environ))
     return 0  # pragma: no cover - execve does not return
 
