@@ -51,6 +51,9 @@ def server_argv(settings: Settings) -> list[str]:
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(settings.spark_connect_port),
         "spark.ui.enabled": "false",
+        # The driver's own RPC and block-manager ports too (by default on the host's address, unauthenticated).
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
         # Its own log lines per session and query would fill logs/wfo/spark-connect.log; ours say the state.
         "spark.log.level": "WARN",
         "spark.sql.warehouse.dir": str(work_dir(settings) / "spark-warehouse"),
