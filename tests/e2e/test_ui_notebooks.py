@@ -204,3 +204,52 @@ def test_schedule_a_notebook_with_a_parameter_and_a_cron(page: Any, platform: Pl
     rendered = opened.value
     rendered.get_by_text("salut|salut").first.wait_for()
     platform.api("DELETE", f"/notebooks/schedules/{dag_id}", expected=(204,))
+
+
+def test_git_tab_configure_commit_push_and_history(
+    page: Any, platform: Platform, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    import subprocess
+
+    from urllib3 import encode_multipart_formdata
+
+    bare = tmp_path / "team.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(bare)], check=True)
+    body, content_type = encode_multipart_formdata(
+        [("path", "e2e_git/analysis.ipynb"), ("file", ("analysis.ipynb", _greeting_notebook()))]
+    )
+    dev_token = platform.token("dev_user", role_password("dev_user"))
+    platform.request(
+        "POST",
+        "/wfo/api/v1/notebooks",
+        data=body,
+        token=dev_token,
+        headers={"Content-Type": content_type},
+        expected=(201,),
+    )
+    login(page, platform, "dev_user", role_password("dev_user"))
+    page.goto(platform.base_url + "/plugin/wfo/notebooks")
+    page.get_by_test_id("notebooks-tab-git").click()
+    page.get_by_test_id("git-config-remote_url").fill(f"file://{bare}")
+    page.get_by_test_id("git-config-author_name").fill("Dev User")
+    page.get_by_test_id("git-config-author_email").fill("dev@example.org")
+    page.get_by_test_id("git-config-save").click()
+    page.get_by_test_id("git-config-outcome-message").wait_for()
+    # The folder's status lists the uploaded notebook; its diff is by cell; commit it, push it.
+    try:
+        page.get_by_test_id("git-diff-e2e_git/analysis.ipynb").wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(artifacts_dir / "notebooks-git-tab-failure.png"), full_page=True)
+        raise
+    page.get_by_test_id("git-diff-e2e_git/analysis.ipynb").click()
+    assert "inserted before /cells/0" in page.get_by_test_id("git-diff").inner_text()
+    page.get_by_test_id("git-select-e2e_git/analysis.ipynb").click()
+    page.get_by_test_id("git-message").fill("Analysis from the browser")
+    page.get_by_test_id("git-commit").click()
+    page.get_by_test_id("git-log").get_by_text("Analysis from the browser").wait_for()
+    page.get_by_test_id("git-push").click()
+    page.get_by_test_id("git-outcome-message").get_by_text("pushed").wait_for()
+    pushed = subprocess.run(
+        ["git", "--git-dir", str(bare), "log", "--format=%s|%an", "main"], capture_output=True, text=True
+    )
+    assert pushed.stdout.strip() == "Analysis from the browser|Dev User"
