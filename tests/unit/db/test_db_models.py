@@ -34,6 +34,7 @@ def test_tables_are_ours_only() -> None:
         "wfo_login_failure",
         "wfo_sla_miss",
         "wfo_eda_source",
+        "wfo_notebook_git_config",
     }
     # Foreign keys never point into Airflow's tables (DESIGN §9).
     targets = {fk.column.table.name for table in metadata.tables.values() for fk in table.foreign_keys}
