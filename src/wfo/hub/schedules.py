@@ -272,9 +272,17 @@ def wait_until_parsed(folder: DagFolder, name: str, timeout: float = PARSE_TIMEO
         time.sleep(0.1)
 
 
-def list_schedules(folder: DagFolder, base_url: str) -> list[NotebookSchedule]:
+def list_schedules(
+    folder: DagFolder, base_url: str, access: DagCodeAccess | None = None
+) -> list[NotebookSchedule]:
+    """Every schedule (with `access`: those whose DAG file the user may read, as in the DAG-files list)."""
+    from wfo.dagfiles import reading
+
+    files = (
+        [entry.file for entry in reading.list_files(folder, access)] if access is not None else folder.files()
+    )
     found = []
-    for entry in folder.files():
+    for entry in files:
         if entry.name.startswith(f"{FOLDER}/"):
             _, content = folder.read(entry.name)
             spec = read_spec(content)

@@ -152,10 +152,11 @@ def next_runs(
 
 
 @router.get("/schedules")
-def list_schedules(_: CanRead) -> NotebookScheduleList:
-    return NotebookScheduleList(
-        schedules=schedules.list_schedules(DagFolder.from_settings(), get_settings().base_url)
-    )
+def list_schedules(session: SessionDep, current: CanRead) -> NotebookScheduleList:
+    """The notebook schedules whose DAG file the caller may read."""
+    access = DagCodeAccess.of_user(session, current.user)
+    found = schedules.list_schedules(DagFolder.from_settings(), get_settings().base_url, access)
+    return NotebookScheduleList(schedules=found)
 
 
 @router.post("/schedules", status_code=201, responses=errors(404, 409, 422, 503))
