@@ -96,6 +96,10 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"  health {part:<20} {status}")
     connect = report.get("spark_connect")
     if connect:
-        jvm = f" (JVM pid {connect['pid']}, {connect.get('memory')}, restarts {connect.get('restarts')})"
-        detail = jvm if connect.get("pid") else f" ({connect['reason']})" if connect.get("reason") else ""
-        print(f"  spark connect {connect.get('url', '')} {connect['state']}{detail}")
+        print(f"  spark connect  {connect.get('url') or ''} {connect['state']}{_connect_detail(connect)}")
+
+
+def _connect_detail(connect: dict[str, Any]) -> str:
+    if connect.get("pid"):
+        return f" (JVM pid {connect['pid']}, memory {connect.get('memory')}, restarts {connect.get('restarts')})"
+    return f" ({connect['reason']})" if connect.get("reason") else ""
