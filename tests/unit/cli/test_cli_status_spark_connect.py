@@ -27,4 +27,4 @@ RUNNING = {"running": True, "home": "/h", "pid": 1, "url": "http://x", "componen
 )
 def test_the_server_line(state: dict[str, Any], line: str, capsys: pytest.CaptureFixture[str]) -> None:
     print_report({**RUNNING, "spark_connect": state})
-    assert line in capsys.readouterr().out.splitlines()
+    assert line in [text.strip() for text in capsys.readouterr().out.splitlines()]
