@@ -137,6 +137,34 @@ def test_the_pyspark_pipeline_example_gives_the_same_output_as_with_spark_submit
     assert outputs["connect"] == outputs["submit"]
 
 
+def test_example_schema_generation_runs_through_connect_with_the_submit_results(
+    platform: Platform, connect_group: str
+) -> None:
+    """What its spark-submit run gives (tests/integration/dagfiles/test_dagfiles_manual_master_dag.py)."""
+    dag_id = "wfo_test_connect_schema"
+    code = (
+        (EXAMPLES / "dags" / "example_schema_generation.py")
+        .read_text()
+        .replace('dag_id="ExampleSchemaGeneration"', f'dag_id="{dag_id}"')
+        .replace("/output/schema_generation/", "/output/schema_generation-connect/")
+        .replace('        description="Infer schemas and count rows",', '        config_group="connect",')
+    )
+    assert f'dag_id="{dag_id}"' in code and 'config_group="connect"' in code
+    run_id, state = _run(platform, dag_id, code)
+    log = platform.task_log(dag_id, run_id, "SchemaGeneration")
+    assert state == "success", log
+    assert "Spark Connect: sc://localhost:" in log
+    out = platform.home / "examples-data" / "output" / "schema_generation-connect"
+    reports = {
+        name: json.loads("".join(p.read_text() for p in sorted((out / f"{name}_schema").glob("part-*"))))
+        for name in ("ratings", "videos")
+    }
+    assert reports["ratings"]["rows"] == 2000 and reports["videos"]["rows"] == 500
+    assert [c["name"] for c in reports["ratings"]["columns"]] == ["user_id", "item_id", "rating", "timestamp"]
+    assert {c["name"]: c["type"] for c in reports["videos"]["columns"]}["duration_s"] == "double"
+    assert (reports["ratings"]["task_id"], reports["ratings"]["dag_id"]) == ("SchemaGeneration", dag_id)
+
+
 VIEW_JOB = b"""
 import json, os, sys, time
 from pyspark.sql import SparkSession
