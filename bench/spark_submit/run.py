@@ -1,6 +1,6 @@
 """Overhead of wfo's Spark operators over a bare `spark-submit` of the same job.
 
-    .venv/bin/python bench/spark_submit/run.py [--pairs 10] [--platform]
+    .venv/bin/python bench/spark_submit/run.py [--pairs 10] [--platform N [--platform-connect]]
 
 Runs the same small PySpark job (a code artifact) `--pairs` times each way, interleaved (bare, operator,
 operator, bare, ...): `spark-submit` started directly, and `CouturePySparkOperator.execute()` in-process
@@ -8,7 +8,8 @@ operator, bare, ...): `spark-submit` started directly, and `CouturePySparkOperat
 submits through the provider's hook). Reports medians and their difference. With `--platform N` it
 also starts `wfo up` on a temporary home and triggers the same job N times as a DAG task through the REST
 API (the embedded default: Spark master local[*]), reporting the run's wall time (trigger to success) and
-the task's own duration.
+the task's own duration; `--platform-connect` then sets the default group's Spark engine to `connect` (wfo's
+own server, started lazily by the first of those runs, which is not counted) and runs the job N times again.
 
 With `--connect N` it also starts wfo's Spark Connect server (`wfo.sparkconnect.server`, as `wfo up` runs it)
 and runs the same task N times each way, interleaved: `spark_engine="submit"` and `spark_engine="connect"`
@@ -136,8 +137,32 @@ with DAG("bench_spark", schedule=None, catchup=False):
 """
 
 
-def platform_runs(runs: int, work: Path) -> dict[str, float]:
-    """Median wall time of the job as a DAG task on `wfo up` (trigger to success) and of the task itself."""
+def _timed_runs(platform: Any, runs: int, label: str) -> tuple[list[float], list[float]]:
+    """Trigger `bench_spark` runs + 1 times (the first warms up, not counted): run wall and task durations."""
+    walls, tasks = [], []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        run_id = platform.trigger("bench_spark")
+        assert platform.wait_for_run("bench_spark", run_id, timeout=600) == "success"
+        wall = time.perf_counter() - start
+        ti = platform.request(
+            "GET",
+            f"/api/v2/dags/bench_spark/dagRuns/{run_id}/taskInstances/count_rows",
+            token=platform.token(),
+            expected=(200,),
+        ).json()
+        if i:
+            walls.append(wall)
+            tasks.append(float(ti["duration"]))
+        print(
+            f"platform run {i} ({label}): wall {wall:.2f} s, task {float(ti['duration']):.2f} s", flush=True
+        )
+    return walls, tasks
+
+
+def platform_runs(runs: int, work: Path, connect: bool = False) -> dict[str, Any]:
+    """Median wall time of the job as a DAG task on `wfo up` (trigger to success) and of the task itself;
+    with `connect`, then the same with the default group's Spark engine set to wfo's Spark Connect server."""
     import secrets as _secrets
 
     sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
@@ -147,32 +172,28 @@ def platform_runs(runs: int, work: Path) -> dict[str, float]:
 
     platform = Platform(home=work / "platform", port=free_port(), admin_password=_secrets.token_urlsafe(12))
     platform.start()
+    result: dict[str, Any] = {}
     try:
         platform.upload("/wfo/api/v1/code-artifacts", [("bench_job.py", JOB)])
         platform.deploy_dag("bench_spark.py", PLATFORM_DAG)
-        walls, tasks = [], []
-        for i in range(runs + 1):  # the first run warms up and is not counted
-            start = time.perf_counter()
-            run_id = platform.trigger("bench_spark")
-            assert platform.wait_for_run("bench_spark", run_id, timeout=600) == "success"
-            wall = time.perf_counter() - start
-            ti = platform.request(
-                "GET",
-                f"/api/v2/dags/bench_spark/dagRuns/{run_id}/taskInstances/count_rows",
-                token=platform.token(),
-                expected=(200,),
-            ).json()
-            if i:
-                walls.append(wall)
-                tasks.append(float(ti["duration"]))
-            print(f"platform run {i}: wall {wall:.2f} s, task {float(ti['duration']):.2f} s", flush=True)
-        idle = platform_idle(platform.home)
+        walls, tasks = _timed_runs(platform, runs, "spark-submit")
+        result["platform_idle"] = platform_idle(platform.home)
+        if connect:
+            body = {"engine": "connect", "url": None}
+            platform.api("PUT", "/config-groups/default/spark-engine", json_body=body, expected=(200,))
+            connect_walls, connect_tasks = _timed_runs(platform, runs, "Spark Connect")
+            result |= {
+                "platform_connect_wall_median_s": statistics.median(connect_walls),
+                "platform_connect_task_median_s": statistics.median(connect_tasks),
+                "platform_connect_walls": connect_walls,
+                "platform_connect_tasks": connect_tasks,
+            }
     finally:
         platform.stop()
     return {
         "platform_wall_median_s": statistics.median(walls),
         "platform_task_median_s": statistics.median(tasks),
-        "platform_idle": idle,
+        **result,
     }
 
 
@@ -252,6 +273,9 @@ def main() -> None:
     )
     parser.add_argument("--connect", type=int, default=0, metavar="N", help="also N pairs submit vs connect")
     parser.add_argument(
+        "--platform-connect", action="store_true", help="with --platform: the same runs through Spark Connect"
+    )
+    parser.add_argument(
         "--concurrent", type=int, default=0, metavar="K", help="with --connect: K tasks at once"
     )
     args = parser.parse_args()
@@ -273,10 +297,10 @@ def main() -> None:
                 elapsed = run(script) if run is bare else run()  # type: ignore[operator]
                 (bare_times if run is bare else op_times).append(elapsed)
             print(f"pair {i + 1}: bare {bare_times[-1]:.2f} s, operator {op_times[-1]:.2f} s", flush=True)
-    platform: dict[str, float] = {}
+    platform: dict[str, Any] = {}
     if args.platform:
         with tempfile.TemporaryDirectory(prefix="wfo-bench-spark-platform-") as tmp:
-            platform = platform_runs(args.platform, Path(tmp))
+            platform = platform_runs(args.platform, Path(tmp), connect=args.platform_connect)
     result: dict[str, Any] = {
         **platform,
         **connect,
@@ -320,6 +344,12 @@ def main() -> None:
             f"{platform['platform_wall_median_s']:.2f} s |\n"
             f"| ... the task's own duration | {platform['platform_task_median_s']:.2f} s |"
         )
+        if "platform_connect_task_median_s" in platform:
+            print(
+                "| the same DAG through Spark Connect (group engine `connect`), run wall time | "
+                f"{platform['platform_connect_wall_median_s']:.2f} s |\n"
+                f"| ... the task's own duration | {platform['platform_connect_task_median_s']:.2f} s |"
+            )
 
 
 if __name__ == "__main__":
