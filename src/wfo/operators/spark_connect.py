@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -89,6 +89,7 @@ class ConnectRun:
     def __init__(self, log: Callable[[str], None]) -> None:
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        self.forked_pid: int | None = None
         self.session_id = str(uuid.uuid4())
 
     def environment(
@@ -102,12 +103,18 @@ class ConnectRun:
         env[ARTIFACTS_ENV] = json.dumps(artifacts)
         return env
 
-    def run(
-        self, script: Path, arguments: list[str], env: dict[str, str], cwd: Path
-    ) -> tuple[int, list[str]]:
-        """Run the script; return its exit code and the last lines it printed."""
+    def run(self, script: Path, arguments: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
+        """Run the script; return its exit code and the last lines it printed.
+
+        Forked from the instance's pre-imported runner when it runs (`wfo.sparkconnect.forkserver`), else a
+        child process of this task.
+        """
+        argv = [str(script), *arguments]
+        forked = self._run_forked(argv, env, cwd)
+        if forked is not None:
+            return forked
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "wfo.sparkconnect.script", str(script), *arguments],
+            [sys.executable, "-m", "wfo.sparkconnect.script", *argv],
             env=env,
             cwd=cwd,
             stdin=subprocess.DEVNULL,
@@ -115,13 +122,52 @@ class ConnectRun:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        tail: deque[str] = deque(maxlen=40)
         assert self.process.stdout is not None
-        for raw in self.process.stdout:
+        tail = self._log_lines(self.process.stdout)
+        return self.process.wait(), tail
+
+    def _log_lines(self, output: IO[bytes]) -> list[str]:
+        tail: deque[str] = deque(maxlen=40)
+        for raw in output:
             line = raw.decode(errors="replace").rstrip("\n")
             tail.append(line)
             self.log(line)
-        return self.process.wait(), list(tail)
+        return list(tail)
+
+    def _run_forked(self, argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str]] | None:
+        """Through the runner's socket; None when there is no runner to ask (nothing was started then)."""
+        import socket
+
+        from wfo.settings import get_settings
+        from wfo.sparkconnect.forkserver import socket_path
+
+        path = socket_path(get_settings().run_dir)
+        if not path.exists():
+            return None
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        read_end, write_end = os.pipe()
+        started = ""
+        try:
+            conn.connect(str(path))
+            request = json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}).encode() + b"\n"
+            socket.send_fds(conn, [request], [write_end])
+            answers = conn.makefile("r", encoding="utf-8")
+            started = answers.readline().strip()
+        except OSError:
+            pass
+        finally:
+            os.close(write_end)
+        if not started.startswith("pid "):
+            os.close(read_end)
+            conn.close()
+            return None
+        self.forked_pid = int(started.removeprefix("pid "))
+        self.log(f"wfo: the client was forked from the instance's pre-imported runner (pid {self.forked_pid})")
+        with os.fdopen(read_end, "rb") as output:
+            tail = self._log_lines(output)
+        ended = answers.readline().strip()
+        conn.close()
+        return (int(ended.removeprefix("exit ")) if ended.startswith("exit ") else 1), tail
 
     def kill(self) -> None:
         """SIGTERM: the client interrupts its session's operations on the server and releases the session."""
@@ -129,6 +175,27 @@ class ConnectRun:
 
         if self.process is not None and self.process.poll() is None:
             kill_process_group(self.process, grace_seconds=15)
+        if self.forked_pid is not None:
+            _kill_group(self.forked_pid, grace_seconds=15)
+
+
+def _kill_group(pid: int, grace_seconds: float) -> None:
+    """SIGTERM the process group `pid` leads (not our child: polled, not waited for), SIGKILL what is left."""
+    import signal
+    import time
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace_seconds
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
 
 def failure_message(code: int, tail: list[str], group: str, task_id: str) -> str:

@@ -74,6 +74,9 @@ def main(argv: list[str]) -> int:
         print("usage: python -m wfo.sparkconnect.script <script.py> [args...]", file=sys.stderr)
         return 2
     script = Path(argv[0])
+    if not script.is_file():
+        print(f"wfo: the PySpark script {script} does not exist", file=sys.stderr)
+        return 2
     confs: dict[str, str] = json.loads(os.environ.pop(CONFS_ENV, "{}"))
     artifacts: dict[str, list[str]] = json.loads(os.environ.pop(ARTIFACTS_ENV, "{}"))
     from pyspark.errors import PySparkAttributeError, PySparkNotImplementedError

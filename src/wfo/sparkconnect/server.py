@@ -87,6 +87,8 @@ class Keeper:
         self.state = "idle"
         self.reason = ""
         self.process: subprocess.Popen[bytes] | None = None
+        # The pre-imported runner tasks fork their clients from (wfo.sparkconnect.forkserver).
+        self.runner: subprocess.Popen[bytes] | None = None
         self.started_at: float | None = None
         self.restarts = 0
         self._wanted = False
@@ -102,6 +104,15 @@ class Keeper:
                 self._ends.clear()
             self._wanted = True
             self._changed.notify_all()
+            self._ensure_runner()
+
+    def _ensure_runner(self) -> None:
+        """Start the runner (again, if it ended); tasks start their own client process while it is missing."""
+        if self._stopping or (self.runner is not None and self.runner.poll() is None):
+            return
+        env = {key: value for key, value in os.environ.items() if key != "SPARK_REMOTE"}
+        argv = [sys.executable, "-m", "wfo.sparkconnect.forkserver"]
+        self.runner = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
 
     def want(self, timeout: float) -> str:
         """Ask for the server; wait until it runs. Returns "ready" or "error <why>"."""
@@ -145,6 +156,8 @@ class Keeper:
             self.restarts += 1
         env = {**os.environ, "SPARK_CONNECT_AUTHENTICATE_TOKEN": self.token}
         env.pop("SPARK_REMOTE", None)
+        # Python UDFs run in the server's Python workers: wfo's Python (pyarrow ...) unless the admin says.
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
         work_dir(self.settings).mkdir(parents=True, exist_ok=True)
         log.info("starting the Spark Connect server (%s)", " ".join(server_argv(self.settings)))
         self.process = subprocess.Popen(
@@ -199,13 +212,13 @@ class Keeper:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
-        process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for process in (self.runner, self.process):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 class _Control(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):

@@ -154,6 +154,8 @@ def test_example_schema_generation_runs_through_connect_with_the_submit_results(
     log = platform.task_log(dag_id, run_id, "SchemaGeneration")
     assert state == "success", log
     assert "Spark Connect: sc://localhost:" in log
+    # Not the first task on the server: its client came from the pre-imported runner, not a fresh Python.
+    assert "the client was forked from the instance's pre-imported runner" in log
     out = platform.home / "examples-data" / "output" / "schema_generation-connect"
     reports = {
         name: json.loads("".join(p.read_text() for p in sorted((out / f"{name}_schema").glob("part-*"))))
