@@ -16,7 +16,7 @@ import secrets
 import signal
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg2
@@ -25,6 +25,7 @@ import pytest
 from wfo.cli import processes
 
 from helpers.platform_runner import Platform, env_dump_dag, free_port, instance_processes
+from helpers.services import CuttableProxy, PrivateRedis
 
 pytestmark = pytest.mark.integration
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -52,6 +53,99 @@ def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
         time.sleep(0.2)
         left = instance_processes(home)
     return left
+
+
+LEDGER_TASKS = 12
+LEDGER_DAG = """
+import datetime as dt
+import time
+
+from airflow.sdk import dag, task
+
+LEDGER = {ledger!r}
+
+
+@dag(dag_id="wfo_ledger", schedule=None, catchup=False, max_active_tasks=4,
+     default_args={{"retries": 4, "retry_delay": dt.timedelta(seconds=2)}})
+def wfo_ledger():
+    for number in range({tasks}):
+
+        @task(task_id=f"step_{{number:02d}}")
+        def step(**context):
+            import psycopg2
+
+            time.sleep(3)
+            ti = context["ti"]
+            with psycopg2.connect(LEDGER) as conn, conn.cursor() as cur:
+                cur.execute("INSERT INTO ledger VALUES (%s, %s, %s)", (ti.run_id, ti.task_id, ti.try_number))
+
+        step()
+
+
+wfo_ledger()
+"""
+
+
+@pytest.fixture
+def ledger() -> Iterator[str]:
+    """A database of its own for the ledger DAG (reached directly, not through the cut proxy)."""
+    name = f"wfo_ledger_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(f"{SERVER}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    with psycopg2.connect(f"{SERVER}/{name}") as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE ledger (run_id TEXT, task_id TEXT, try_number INT)")
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _busiest_worker(home: Path) -> str:
+    """The Celery worker running the most tasks now (task processes are its pool processes' children)."""
+    import psutil
+
+    def running(name: str) -> int:
+        worker = psutil.Process(_component_pid(home, name))
+        pool = {child.pid for child in worker.children()}
+        return sum(1 for p in worker.children(recursive=True) if p.pid not in pool)
+
+    busiest = max(("celery-worker-1", "celery-worker-2"), key=running)
+    assert running(busiest) > 0, "no task runs on a worker"
+    return busiest
+
+
+def _ledger_rows(url: str) -> list[tuple[str, str, int]]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT run_id, task_id, try_number FROM ledger")
+        return list(cur.fetchall())
+
+
+def _run_state(url: str, dag_id: str, run_id: str) -> str | None:
+    """The run's state once it ended (read from the database directly: the API may be cut off)."""
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
+        found = cur.fetchone()
+    return found[0] if found and found[0] in ("success", "failed") else None
+
+
+def _task_states(url: str, dag_id: str, run_id: str) -> dict[str, str]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT task_id, state FROM task_instance WHERE dag_id = %s AND run_id = %s", (dag_id, run_id)
+        )
+        return dict(cur.fetchall())
+
+
+def _wait_for(check: Callable[[], object], timeout: float, what: str, platform: Platform) -> object:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, f"{what}:\n{platform.output()[-3000:]}"
+        time.sleep(0.5)
+    return value
 
 
 def _status_components(platform: Platform, prefix: str) -> dict[str, dict[str, object]]:
@@ -98,14 +192,30 @@ def _cookie_attributes(set_cookie: str) -> set[str]:
 
 @pytest.mark.postgres
 def test_first_start_failure_restart_and_clean_stop(
-    tmp_path: Path, platform: Platform, database: str
+    tmp_path: Path, platform: Platform, database: str, ledger: str, request: pytest.FixtureRequest
 ) -> None:
     home = tmp_path / "second"
     port = free_port()
     assert port != platform.port
     second = Platform(home=home, port=port, admin_password="")
-    # On PostgreSQL, as behind a TLS proxy on this host (the proxy is trusted, see the Secure cookies below).
-    env = {"WFO_DATABASE_URL": database, "WFO_TRUSTED_PROXIES": "127.0.0.1/32,::1", "WFO_JUPYTER": "off"}
+    # On PostgreSQL (reached through a proxy this test can cut), as behind a TLS proxy on this host (the
+    # proxy is trusted, see the Secure cookies below), with Celery on a Redis of the test's own (restarted
+    # below). A task whose worker died is noticed after 20 s without a heartbeat (Airflow's default: 5 min),
+    # a restarted scheduler takes over the dead one's tasks within 10 s of noticing it (wfo: 60 s), and a
+    # task the killed worker had taken but not started is queued again after 30 s (Airflow: 10 min).
+    redis = PrivateRedis(tmp_path / "redis")
+    redis.start()
+    request.addfinalizer(redis.stop)
+    pg = CuttableProxy(("127.0.0.1", 5432))
+    request.addfinalizer(pg.close)
+    db_url = database.replace("127.0.0.1:5432", f"127.0.0.1:{pg.port}")
+    env = {
+        "WFO_DATABASE_URL": db_url, "WFO_TRUSTED_PROXIES": "127.0.0.1/32,::1", "WFO_JUPYTER": "off",
+        "WFO_BROKER_URL": redis.url, "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "10",
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "30",
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "10",
+    }  # fmt: skip
     env_password = os.environ.pop("WFO_ADMIN_PASSWORD", None)
     try:
         second.start(args=("--executor", "celery", "--workers", "2"), **env)
@@ -180,7 +290,7 @@ def test_first_start_failure_restart_and_clean_stop(
 
     # Production settings are the same program: the API, the DAG processor and a task on PostgreSQL,
     # run by a Celery worker; `wfo status --json` lists each worker with its pid (the Contract).
-    assert second.config_value("database", "sql_alchemy_conn") == database
+    assert second.config_value("database", "sql_alchemy_conn") == db_url
     assert second.config_value("core", "executor") == "CeleryExecutor"
     workers = _status_components(second, "celery-worker")
     assert sorted(workers) == ["celery-worker-1", "celery-worker-2"]
@@ -193,16 +303,40 @@ def test_first_start_failure_restart_and_clean_stop(
     worker_logs = "".join((home / "logs" / "wfo" / f"{name}.log").read_text() for name in workers)
     assert "wfo_pg_probe" in worker_logs, "no Celery worker ran the task"
 
-    # Components that die are started again (the scheduler, a worker), with what they left behind
-    # killed; the platform keeps running tasks.
-    for name in ("scheduler", "celery-worker-2"):
+    # Chaos, bounded: while a ledger DAG runs (each task appends (run, task, try) to a table), a worker
+    # and the scheduler are killed with SIGKILL (wfo up starts them again, with what they left behind
+    # killed), the broker restarts, and PostgreSQL refuses connections for a few seconds. Every task
+    # ends in success, none is lost; duplicates (a task that ran again after its worker died or its
+    # state could not be reported) are counted and reported.
+    second.deploy_dag("wfo_ledger.py", LEDGER_DAG.format(ledger=ledger, tasks=LEDGER_TASKS))
+    run_id = second.trigger("wfo_ledger")
+    chaos_started = time.monotonic()
+    _wait_for(lambda: len(_ledger_rows(ledger)) >= 2, 180, "no ledger task ran", second)
+    # Four tasks at a time, three seconds each: most of the run is still ahead when the chaos begins.
+    assert len(_ledger_rows(ledger)) < LEDGER_TASKS - 4
+    for name in (_busiest_worker(home), "scheduler"):
         before = _component_pid(home, name)
         os.kill(before, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while _component_pid(home, name) == before:
-            assert time.monotonic() < deadline, second.output()
-            time.sleep(0.2)
+        restarted = lambda name=name, before=before: _component_pid(home, name) != before  # noqa: E731
+        _wait_for(restarted, 60, f"{name} not restarted", second)
         assert f"component '{name}' exited with code -9; starting it again" in second.output()
+    redis.restart(down_seconds=2)
+    pg.cut()
+    time.sleep(3)
+    pg.restore()
+    state = _wait_for(
+        lambda: _run_state(database, "wfo_ledger", run_id), 420, "the ledger run did not end", second
+    )
+    tasks = _task_states(database, "wfo_ledger", run_id)
+    rows = _ledger_rows(ledger)
+    ran = {task for _run, task, _try in rows}
+    report = {
+        "tasks": len(tasks), "lost": LEDGER_TASKS - len(ran), "duplicates": len(rows) - len(ran),
+        "run_seconds": round(time.monotonic() - chaos_started, 1),
+    }  # fmt: skip
+    print(f"chaos ledger: {report}; tries: {sorted(t for t in rows if t[2] > 1)}")
+    assert state == "success" and set(tasks.values()) == {"success"}, (state, tasks, second.output()[-3000:])
+    assert report["lost"] == 0 and len(tasks) == LEDGER_TASKS
     out.unlink()
     assert second.trigger_and_wait("wfo_pg_probe") == "success"
 
@@ -244,7 +378,8 @@ def test_first_start_failure_restart_and_clean_stop(
         cur.execute("SELECT count(*) FROM ab_user")
         assert cur.fetchone()[0] == 1
     task_env = json.loads(out.read_text())
-    assert not [k for k, v in task_env.items() if database in v], "the task saw the PostgreSQL URL"
+    assert not [k for k, v in task_env.items() if database in v or db_url in v], "the task saw the DB URL"
+    assert not [k for k, v in task_env.items() if redis.url in v], "the task saw the broker URL"
 
 
 def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:

@@ -136,6 +136,10 @@ def render_config(
             # api-server (wfo.executor, wfo.wakeup), so the loop's own idle sleep is only a short pause.
             # Other executors poll: 0.2 s (stock 1 s) trades idle CPU for hand-over latency (DESIGN §8).
             "scheduler_idle_sleep_time": "0.05" if settings.executor == "LocalExecutor" else "0.2",
+            # `wfo up` starts a dead scheduler again within seconds; the new one takes over the tasks the
+            # dead one queued (a Celery task whose worker died too is then failed for its missing
+            # heartbeat and retried) at its first orphan check: every minute instead of every 5.
+            "orphaned_tasks_check_interval": "60",
         },
         "dag_processor": {
             "dag_bundle_config_list": json.dumps(bundle_config(settings)),

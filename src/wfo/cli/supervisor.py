@@ -64,6 +64,8 @@ class Component:
     env: dict[str, str] | None = field(default=None, repr=False)
     # Lines of the component's output not to keep in its log (read through a pipe when set).
     drop_line: Callable[[bytes], bool] | None = field(default=None, repr=False)
+    # Size of its log when it was last started: what it wrote since begins there.
+    log_start: int = field(default=0, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
     _copier: threading.Thread | None = field(default=None, repr=False)
 
@@ -73,6 +75,7 @@ class Component:
 
     def start(self, env: dict[str, str]) -> None:
         self._log = open_private_log(self.log_path)  # closed in stop()
+        self.log_start = self._log.seek(0, os.SEEK_END)
         self.process = subprocess.Popen(
             self.argv,
             env=self.env if self.env is not None else env,

@@ -342,8 +342,10 @@ def _accepts(address: tuple[str, int] | str) -> bool:
 _HEALTH_PARTS = {"scheduler": "scheduler", "dag-processor": "dag_processor", "triggerer": "triggerer"}
 
 
-def ready_checks(settings: Settings) -> dict[str, Any]:
-    """Component name -> a check of the health answer (None before the api-server answers) -> ready."""
+def ready_checks(settings: Settings, started: dict[str, Component] | None = None) -> dict[str, Any]:
+    """Component name -> a check of the health answer (None before the api-server answers) -> ready.
+
+    `started`: the components by name (a check may read what one logged since its start)."""
     from wfo.dagfiles.validation import socket_path
 
     local = "127.0.0.1" if settings.host in WILDCARD_HOSTS else settings.host
@@ -356,7 +358,8 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
     checks |= {f"scheduler-{n}": part_healthy("scheduler") for n in range(2, settings.schedulers + 1)}
     for number in range(1, settings.workers + 1 if settings.celery else 1):
         name = celery_worker_name(number)
-        checks[name] = _celery_ready(settings.logs_dir / "wfo" / f"{name}.log", f"{name}@")
+        component = (started or {}).get(name)
+        checks[name] = _celery_ready(component, f"{name}@") if component else (lambda _health: False)
     checks["log-server"] = lambda _health: _accepts((local, settings.worker_log_server_port))
     checks["dag-validator"] = lambda _health: _accepts(str(socket_path(settings)))
     checks["sla-monitor"] = lambda _health: _ready_file_alive(settings.run_dir / READY_FILE)
@@ -370,13 +373,14 @@ def ready_checks(settings: Settings) -> dict[str, Any]:
     return checks
 
 
-def _celery_ready(log: Path, node: str) -> Any:
-    """Ready once the worker logged `<node>@<host> ready.` (connected to the broker, consuming)."""
+def _celery_ready(component: Component, node: str) -> Any:
+    """Ready once the worker logged `<node>@<host> ready.` (connected to the broker, consuming) since its
+    start (the log keeps earlier starts)."""
 
     def check(_health: Any) -> bool:
         try:
-            with open(log, "rb") as handle:
-                handle.seek(max(0, handle.seek(0, os.SEEK_END) - 65536))
+            with open(component.log_path, "rb") as handle:
+                handle.seek(component.log_start)
                 return any(node.encode() in line and b" ready." in line for line in handle)
         except OSError:
             return False
@@ -431,8 +435,8 @@ def watch_start(
     thread: that takes seconds of the api-server's CPU). Returns once everything is ready (or at the
     timeout, naming what is not).
     """
-    checks = ready_checks(settings)
     by_name = {c.name: c for c in supervisor.components}
+    checks = ready_checks(settings, by_name)
     waiting = [name for name in by_name if name in checks and (only is None or name in only)]
     waiting += ["UI"] if only is None or "api-server" in only else []
     warm_up: threading.Thread | None = None
