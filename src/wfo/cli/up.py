@@ -566,14 +566,14 @@ def write_timings(settings: Settings, clock: StartClock, first_start: bool) -> P
 
 
 def up(settings: Settings) -> int:
-    refusal = scale_out_refusal(settings)
-    if refusal is not None:
-        raise SystemExit(f"wfo: {refusal}")
     for extra, feature in required_extras(settings):
         try:
             require_extra(extra, feature)
         except MissingExtraError as exc:
             raise SystemExit(f"wfo: {exc}") from None
+    refusal = scale_out_refusal(settings)
+    if refusal is not None:
+        raise SystemExit(f"wfo: {refusal}")
     with instance_lock(settings):
         clock = StartClock()
         first_start = not settings.airflow_cfg.is_file()
