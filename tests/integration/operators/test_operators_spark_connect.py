@@ -167,6 +167,43 @@ def test_example_schema_generation_runs_through_connect_with_the_submit_results(
     assert (reports["ratings"]["task_id"], reports["ratings"]["dag_id"]) == ("SchemaGeneration", dag_id)
 
 
+def test_the_recommendation_bricks_run_through_connect(platform: Platform, connect_group: str) -> None:
+    """The three shipped recommendation bricks (Spark SQL, Bucketizer, ALS) on the connect group: the outputs
+    their spark-submit run is checked for (tests/integration/dagfiles/test_dagfiles_bricks_run.py)."""
+    import pyarrow.parquet as pq
+
+    from wfo.dagfiles.bricks import shipped_bricks
+
+    titles = (
+        "compute similarity based on feature vectors",
+        "generate buckets from a numerical feature",
+        "generate latent features for items",
+    )
+    by_title = {b.title: b for b in shipped_bricks()}
+    header = (
+        "from datetime import datetime\nfrom airflow.sdk import DAG\n\nappName = 'BricksConnect'\n"
+        "dag = DAG('wfo_test_connect_bricks', schedule=None, start_date=datetime(2024, 1, 1), catchup=False)\n"
+    )
+    bricks = [
+        by_title[t]
+        .code.replace("/output/", "/output-connect/")
+        .replace("    dag=dag,", '    dag=dag,\n    config_group="connect",')
+        for t in titles
+    ]
+    assert all('config_group="connect"' in brick for brick in bricks)
+    run_id, state = _run(platform, "wfo_test_connect_bricks", "\n\n".join([header, *bricks]))
+    assert state == "success", platform.task_log("wfo_test_connect_bricks", run_id, "ItemSimilarity")
+    output = platform.home / "examples-data" / "output-connect"
+    similar = pq.read_table(output / "item_similarity").to_pylist()
+    per_item: dict[int, int] = {}
+    for row in similar:
+        per_item[int(row["item_id"])] = per_item.get(int(row["item_id"]), 0) + 1
+    assert len(per_item) > 50 and max(per_item.values()) <= 5
+    assert len(pq.read_table(output / "duration_buckets").to_pylist()) == 500
+    factors = pq.read_table(output / "item_latent_features").to_pylist()
+    assert len(factors) > 50 and all(len(row["features"]) == 8 for row in factors)
+
+
 VIEW_JOB = b"""
 import json, os, sys, time
 from pyspark.sql import SparkSession
