@@ -15,6 +15,7 @@ import re
 import secrets
 import signal
 import stat
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ import pytest
 
 from wfo.cli import processes
 
-from helpers.platform_runner import Platform, env_dump_dag, free_port, instance_processes
+from helpers.platform_runner import WFO, Platform, env_dump_dag, free_port, instance_processes
 from helpers.services import CuttableProxy, PrivateRedis
 
 pytestmark = pytest.mark.integration
@@ -53,6 +54,33 @@ def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
         time.sleep(0.2)
         left = instance_processes(home)
     return left
+
+
+EDGE_DAG = """
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="wfo_edge_probe", schedule=None, catchup=False)
+def wfo_edge_probe():
+    @task(queue="edge")
+    def on_the_edge_node():
+        return "edge"
+
+    on_the_edge_node()
+
+
+wfo_edge_probe()
+"""
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 LEDGER_TASKS = 12
@@ -149,10 +177,6 @@ def _wait_for(check: Callable[[], object], timeout: float, what: str, platform: 
 
 
 def _status_components(platform: Platform, prefix: str) -> dict[str, dict[str, object]]:
-    import subprocess
-
-    from helpers.platform_runner import WFO
-
     done = subprocess.run([WFO, "status", "--json"], env=platform.env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     components = json.loads(done.stdout)["components"]
@@ -340,6 +364,24 @@ def test_first_start_failure_restart_and_clean_stop(
     out.unlink()
     assert second.trigger_and_wait("wfo_pg_probe") == "success"
 
+    # A task's queue reaches the workers of that queue: a worker joined with `wfo worker --queues edge`
+    # (as on a cluster's edge node) runs the task of queue "edge"; the platform's workers do not take it.
+    edge_log = open(tmp_path / "edge-worker.log", "wb")
+    edge = subprocess.Popen(
+        [WFO, "worker", "--name", "edge-worker", "--queues", "edge"], env=second.env(),
+        stdout=edge_log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    request.addfinalizer(lambda: _end(edge))
+    _wait_for(
+        lambda: b"edge-worker@" in (tmp_path / "edge-worker.log").read_bytes(), 120, "edge worker", second
+    )
+    second.deploy_dag("wfo_edge_probe.py", EDGE_DAG)
+    assert second.trigger_and_wait("wfo_edge_probe") == "success"
+    assert "wfo_edge_probe" in (tmp_path / "edge-worker.log").read_text(errors="replace")
+    platform_workers = "".join((home / "logs" / "wfo" / f"{name}.log").read_text() for name in workers)
+    assert "wfo_edge_probe" not in platform_workers
+    _end(edge)
+
     # SIGTERM stops everything, children of children included.
     assert second.stop() == 0
     assert "wfo: stopped." in second.output()
@@ -383,10 +425,6 @@ def test_first_start_failure_restart_and_clean_stop(
 
 
 def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:
-    import subprocess
-
-    from helpers.platform_runner import WFO
-
     result = subprocess.run(
         [WFO, "up", "--port", str(free_port())],
         env=platform.env(),
@@ -400,10 +438,6 @@ def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:
 
 
 def test_bad_port_is_refused_with_a_message(tmp_path: Path) -> None:
-    import subprocess
-
-    from helpers.platform_runner import WFO
-
     env = {**os.environ, "WFO_HOME": str(tmp_path / "h")}
     result = subprocess.run(
         [WFO, "up", "--port", "70000"], env=env, capture_output=True, text=True, timeout=60

@@ -73,13 +73,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         )
     name = args.name or f"celery-worker-{socket.gethostname()}"
     settings.run_dir.mkdir(parents=True, exist_ok=True)
-    argv = celery_worker_argv(settings, name, serve_logs=True)
     if settings.airflow_cfg.is_file():
-        # The instance's own (shared) home: its 0600 airflow.cfg holds the broker; tasks never see it.
+        # The instance's own home: its 0600 airflow.cfg holds the broker (tasks never see it) and wfo's
+        # log-server already serves this host's task logs.
         from wfo.cli.airflow_config import child_environment
 
+        argv = celery_worker_argv(settings, name)
         os.execve(argv[0], argv, child_environment(settings))
-    # Another host, configured by the exports of `wfo env` (its tasks inherit them: docs/production.md).
+    # Another host, configured by the exports of `wfo env` (its tasks inherit them: docs/production.md);
+    # the worker serves its task logs itself.
+    argv = celery_worker_argv(settings, name, serve_logs=True)
     os.execve(argv[0], argv, dict(os.environ))
     return 0  # pragma: no cover - execve does not return
 
