@@ -16,20 +16,24 @@ from helpers.platform_runner import free_port
 
 
 class PrivateRedis:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, password: str = "") -> None:
         self.folder = folder
+        self.password = password
         self.port = free_port(25000, 25400)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         redis = shutil.which("redis-server") or "/usr/bin/redis-server"
         argv = [redis, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
                 "--appendonly", "yes", "--save", "", "--protected-mode", "yes"]  # fmt: skip
+        if self.password:
+            argv += ["--requirepass", self.password]
         log = open(self.folder / "redis.log", "ab")
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()

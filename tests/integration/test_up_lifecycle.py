@@ -227,7 +227,8 @@ def test_first_start_failure_restart_and_clean_stop(
     # below). A task whose worker died is noticed after 20 s without a heartbeat (Airflow's default: 5 min),
     # a restarted scheduler takes over the dead one's tasks within 10 s of noticing it (wfo: 60 s), and a
     # task the killed worker had taken but not started is queued again after 30 s (Airflow: 10 min).
-    redis = PrivateRedis(tmp_path / "redis")
+    broker_canary = f"canary-broker-{secrets.token_hex(6)}"
+    redis = PrivateRedis(tmp_path / "redis", password=broker_canary)
     redis.start()
     request.addfinalizer(redis.stop)
     pg = CuttableProxy(("127.0.0.1", 5432))
@@ -386,6 +387,16 @@ def test_first_start_failure_restart_and_clean_stop(
     assert second.stop() == 0
     assert "wfo: stopped." in second.output()
     assert _wait_gone(home, timeout=1.0) == []
+    # The broker's password is in the 0600 airflow.cfg and in what `wfo env` prints for workers; in no
+    # log (the platform's, the workers', the tasks'), nor what `wfo status` and `wfo settings` show.
+    leaking = [str(path) for path in home.rglob("*") if path.is_file() and path != home / "airflow.cfg"
+               and broker_canary.encode() in path.read_bytes()]  # fmt: skip
+    assert leaking == [] and broker_canary not in second.output()
+    for command in ("status", "settings"):
+        shown = subprocess.run([WFO, command], env=second.env(), capture_output=True, text=True)
+        assert broker_canary not in shown.stdout + shown.stderr, command
+    exported = subprocess.run([WFO, "env"], env=second.env(), capture_output=True, text=True, check=True)
+    assert f"AIRFLOW__CELERY__BROKER_URL={redis.url}" in exported.stdout
 
     # Restart: same secrets, no password shown again, and nothing changed since the first start: no
     # migration, no role sync. (With WFO_RESTARTS=0 a death stops the platform: checked below.)
