@@ -344,6 +344,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/config-groups/{group}/spark-engine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Spark Engine */
+        get: operations["read_spark_engine_api_v1_config_groups__group__spark_engine_get"];
+        /**
+         * Update Spark Engine
+         * @description How the group runs PySpark: 'submit' or 'connect' (url null: wfo's own server); a code setting.
+         */
+        put: operations["update_spark_engine_api_v1_config_groups__group__spark_engine_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/spark-dependencies": {
         parameters: {
             query?: never;
@@ -964,6 +985,136 @@ export interface paths {
          */
         get: operations["list_notebooks_api_v1_notebooks_get"];
         put?: never;
+        /**
+         * Create
+         * @description Store one notebook (field `file`) at `path` relative to the notebook root (the hub's view: your
+         *     folder, with common_workspace inside it).
+         */
+        post: operations["create_api_v1_notebooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Content
+         * @description The notebook at `path` (relative to the notebook root, e.g. a run's `output`) as .ipynb.
+         */
+        get: operations["content_api_v1_notebooks_content_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/parameters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Parameters
+         * @description The names, types and defaults the notebook's `parameters` cell declares (for the Schedule form).
+         */
+        get: operations["parameters_api_v1_notebooks_parameters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/schedules/next-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Next Runs
+         * @description When a schedule would run next (five times, UTC); 422 for an expression that is not cron.
+         */
+        get: operations["next_runs_api_v1_notebooks_schedules_next_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Schedules
+         * @description The notebook schedules whose DAG file the caller may read.
+         */
+        get: operations["list_schedules_api_v1_notebooks_schedules_get"];
+        put?: never;
+        /**
+         * Save Schedule
+         * @description Create, or rewrite, the notebook's schedule: a DAG file saved through the DAG-files service (validated,
+         *     committed with you as author, parsed at once). Answers when the DAG can be triggered.
+         */
+        post: operations["save_schedule_api_v1_notebooks_schedules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/schedules/{dag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Schedule
+         * @description Delete the schedule's DAG file (its history stays); the outputs of past runs stay.
+         */
+        delete: operations["delete_schedule_api_v1_notebooks_schedules__dag_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs
+         * @description The runs of the notebook's schedule, newest first; `output` opens with GET /notebooks/content.
+         */
+        get: operations["runs_api_v1_notebooks_runs_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1023,6 +1174,158 @@ export interface paths {
         get: operations["view_api_v1_notebooks_view__folder___path__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Config
+         * @description The caller's git configuration (which credential is stored, never its value).
+         */
+        get: operations["read_config_api_v1_notebooks_git_config_get"];
+        /**
+         * Save Config
+         * @description Save the caller's git configuration; a token or key left out keeps the stored one.
+         */
+        put: operations["save_config_api_v1_notebooks_git_config_put"];
+        post?: never;
+        /**
+         * Delete Config
+         * @description Forget the caller's git configuration and credential (the folder's history stays).
+         */
+        delete: operations["delete_config_api_v1_notebooks_git_config_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status
+         * @description Changed, added, deleted and untracked files of the caller's notebook folder.
+         */
+        get: operations["status_api_v1_notebooks_git_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff
+         * @description What changed since the last commit; notebooks cell by cell (nbdime).
+         */
+        get: operations["diff_api_v1_notebooks_git_diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/commits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Log
+         * @description The latest commits, newest first.
+         */
+        get: operations["log_api_v1_notebooks_git_commits_get"];
+        put?: never;
+        /**
+         * Commit
+         * @description Commit the selected files with the configured author.
+         */
+        post: operations["commit_api_v1_notebooks_git_commits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/commits/{commit}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show
+         * @description One commit with the diff of each file it changed.
+         */
+        get: operations["show_api_v1_notebooks_git_commits__commit__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/pull": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pull
+         * @description Fast-forward to the remote branch; diverged histories change nothing (409 naming the files).
+         */
+        post: operations["pull_api_v1_notebooks_git_pull_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notebooks/git/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push
+         * @description Push the folder's commits to the configured branch (409 when the remote moved on: pull first).
+         */
+        post: operations["push_api_v1_notebooks_git_push_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2099,6 +2402,175 @@ export interface components {
             /** Detail */
             detail: unknown;
         };
+        /** GitCommitCreate */
+        GitCommitCreate: {
+            /**
+             * Files
+             * @description paths from the status, to commit
+             */
+            files: string[];
+            /** Message */
+            message: string;
+        };
+        /** GitCommitDetail */
+        GitCommitDetail: {
+            /** Commit */
+            commit: string;
+            /** Author */
+            author: string;
+            /** Email */
+            email: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** Message */
+            message: string;
+            /** Files */
+            files: components["schemas"]["GitFileDiff"][];
+        };
+        /** GitCommitInfo */
+        GitCommitInfo: {
+            /** Commit */
+            commit: string;
+            /** Author */
+            author: string;
+            /** Email */
+            email: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** Message */
+            message: string;
+        };
+        /** GitConfigPublic */
+        GitConfigPublic: {
+            /** Configured */
+            configured: boolean;
+            /** Remote Url */
+            remote_url?: string | null;
+            /** Branch */
+            branch?: string | null;
+            /** Author Name */
+            author_name?: string | null;
+            /** Author Email */
+            author_email?: string | null;
+            /**
+             * Credential
+             * @description which credential is stored (its value is never returned)
+             */
+            credential?: ("token" | "ssh_key") | null;
+            /** Token User */
+            token_user?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /**
+         * GitConfigUpdate
+         * @description A git configuration; `token` and `ssh_key` are write-only (stored encrypted, never returned).
+         */
+        GitConfigUpdate: {
+            /**
+             * Remote Url
+             * @description https://..., ssh://..., git@host:path or file:///...
+             */
+            remote_url: string;
+            /**
+             * Branch
+             * @default main
+             */
+            branch?: string;
+            /** Author Name */
+            author_name: string;
+            /** Author Email */
+            author_email: string;
+            /**
+             * Token
+             * @description HTTPS token (write-only)
+             */
+            token?: string | null;
+            /**
+             * Token User
+             * @description the token's user name (default git)
+             */
+            token_user?: string | null;
+            /**
+             * Ssh Key
+             * @description SSH private key without passphrase (write-only)
+             */
+            ssh_key?: string | null;
+            /**
+             * Clear Credential
+             * @description forget the stored token or key
+             * @default false
+             */
+            clear_credential?: boolean;
+        };
+        /** GitDiff */
+        GitDiff: {
+            /** Files */
+            files: components["schemas"]["GitFileDiff"][];
+        };
+        /** GitFileDiff */
+        GitFileDiff: {
+            /** Path */
+            path: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "notebook" | "text" | "binary";
+            /**
+             * Diff
+             * @description notebook: nbdime's cell-by-cell diff; text: a unified diff
+             */
+            diff: string;
+        };
+        /** GitFileStatus */
+        GitFileStatus: {
+            /** Path */
+            path: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "modified" | "added" | "deleted" | "untracked" | "renamed" | "conflicted";
+        };
+        /** GitLog */
+        GitLog: {
+            /** Commits */
+            commits: components["schemas"]["GitCommitInfo"][];
+        };
+        /** GitStatus */
+        GitStatus: {
+            /** Branch */
+            branch: string;
+            /**
+             * Commits
+             * @description whether the folder has any commit yet
+             */
+            commits: boolean;
+            /** Files */
+            files: components["schemas"]["GitFileStatus"][];
+        };
+        /**
+         * GitSyncResult
+         * @description What a pull or push did.
+         */
+        GitSyncResult: {
+            /**
+             * Changed
+             * @description false: already up to date
+             */
+            changed: boolean;
+            /** Message */
+            message: string;
+            /** Commit */
+            commit?: string | null;
+        };
         /** GroupCreate */
         GroupCreate: {
             /**
@@ -2481,6 +2953,13 @@ export interface components {
             /** Restored From */
             restored_from?: number | null;
         };
+        /** NextRuns */
+        NextRuns: {
+            /** Schedule */
+            schedule: string;
+            /** Next Runs */
+            next_runs: string[];
+        };
         /** NotebookEntry */
         NotebookEntry: {
             /**
@@ -2519,6 +2998,155 @@ export interface components {
              * @description absolute URL of the hub's login with a ticket for the current user
              */
             url: string;
+        };
+        /**
+         * NotebookParameter
+         * @description One assignment of the notebook's `parameters` cell: its name, the type its default suggests.
+         */
+        NotebookParameter: {
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @description from the default's literal; null when it is not one
+             */
+            type: ("bool" | "int" | "float" | "str" | "list" | "dict") | null;
+            /** Default */
+            default?: unknown;
+        };
+        /** NotebookParameters */
+        NotebookParameters: {
+            /** Notebook */
+            notebook: string;
+            /** Parameters */
+            parameters: components["schemas"]["NotebookParameter"][];
+        };
+        /** NotebookRun */
+        NotebookRun: {
+            /** Dag Run Id */
+            dag_run_id: string;
+            /** State */
+            state: string | null;
+            /**
+             * Output
+             * @description the executed notebook, readable with GET /notebooks/content?path=
+             */
+            output: string;
+            /** Logical Date */
+            logical_date?: string | null;
+            /** Start Date */
+            start_date?: string | null;
+            /** End Date */
+            end_date?: string | null;
+        };
+        /** NotebookRuns */
+        NotebookRuns: {
+            /** Dag Id */
+            dag_id: string;
+            /** Runs */
+            runs: components["schemas"]["NotebookRun"][];
+        };
+        /**
+         * NotebookSchedule
+         * @description A saved schedule, as its DAG file records it.
+         */
+        NotebookSchedule: {
+            /** Dag Id */
+            dag_id: string;
+            /** Dag Url */
+            dag_url: string;
+            /**
+             * File
+             * @description the generated file in the DAGs folder
+             */
+            file: string;
+            /** Notebook */
+            notebook: string;
+            /** Schedule */
+            schedule: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Config Group */
+            config_group?: string | null;
+            /** Owner */
+            owner: string;
+            /** Output Folder */
+            output_folder: string;
+            /** Next Runs */
+            next_runs?: string[];
+        };
+        /**
+         * NotebookScheduleCreate
+         * @description A schedule: the notebook (in common_workspace), "@once" or a cron expression, parameters.
+         */
+        NotebookScheduleCreate: {
+            /**
+             * Notebook
+             * @description e.g. common_workspace/report.ipynb
+             */
+            notebook: string;
+            /**
+             * Schedule
+             * @description "@once" or a cron expression, e.g. "0 6 * * 1-5"
+             */
+            schedule: string;
+            /**
+             * Parameters
+             * @description injected after the parameters cell
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Config Group
+             * @description default: none
+             */
+            config_group?: string | null;
+            /**
+             * Output Folder
+             * @description where each run writes its executed notebook (in common_workspace); default common_workspace/runs/<dag id>
+             */
+            output_folder?: string | null;
+        };
+        /** NotebookScheduleList */
+        NotebookScheduleList: {
+            /** Schedules */
+            schedules: components["schemas"]["NotebookSchedule"][];
+        };
+        /** NotebookScheduleSaved */
+        NotebookScheduleSaved: {
+            /** Dag Id */
+            dag_id: string;
+            /** Dag Url */
+            dag_url: string;
+            /**
+             * File
+             * @description the generated file in the DAGs folder
+             */
+            file: string;
+            /** Notebook */
+            notebook: string;
+            /** Schedule */
+            schedule: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Config Group */
+            config_group?: string | null;
+            /** Owner */
+            owner: string;
+            /** Output Folder */
+            output_folder: string;
+            /** Next Runs */
+            next_runs?: string[];
+            /**
+             * State
+             * @description ok: parsed, triggerable; pending: not parsed yet; error: see the DAG page
+             */
+            state: string;
         };
         /**
          * Problem
@@ -2673,6 +3301,47 @@ export interface components {
              * @enum {string}
              */
             kind: "jar" | "py" | "zip" | "egg";
+        };
+        /**
+         * SparkEngine
+         * @description How the group runs PySpark tasks (JVM `SparkOperator` jobs always use spark-submit).
+         */
+        SparkEngine: {
+            /**
+             * Engine
+             * @description 'submit' (spark-submit, a driver per task) or 'connect' (a Spark Connect server)
+             * @default submit
+             * @enum {string}
+             */
+            engine: "submit" | "connect";
+            /**
+             * Url
+             * @description null: the server wfo runs itself; else the remote server's sc://host:port
+             */
+            url: string | null;
+        };
+        /**
+         * SparkEngineUpdate
+         * @description PUT's body: the engine and url, and optionally the remote server's token (never shown again).
+         */
+        SparkEngineUpdate: {
+            /**
+             * Engine
+             * @description 'submit' (spark-submit, a driver per task) or 'connect' (a Spark Connect server)
+             * @default submit
+             * @enum {string}
+             */
+            engine?: "submit" | "connect";
+            /**
+             * Url
+             * @description null: the server wfo runs itself; else the remote server's sc://host:port
+             */
+            url?: string | null;
+            /**
+             * Token
+             * @description the remote server's token (sent over TLS); null keeps the stored one while the URL's host stays the same, '' removes it
+             */
+            token?: string | null;
         };
         /** SparkSection */
         SparkSection: {
@@ -4841,6 +5510,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuntimeSection-Output"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_spark_engine_api_v1_config_groups__group__spark_engine_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SparkEngine"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_spark_engine_api_v1_config_groups__group__spark_engine_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SparkEngineUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SparkEngine"];
                 };
             };
             /** @description The request is malformed */
@@ -7691,6 +8516,506 @@ export interface operations {
             };
         };
     };
+    create_api_v1_notebooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    /** @description relative to the notebook root: common_workspace/report.ipynb, or team/q3.ipynb (your own folder) */
+                    path: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotebookEntry"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    content_api_v1_notebooks_content_get: {
+        parameters: {
+            query: {
+                /** @description relative to the notebook root, e.g. common_workspace/report.ipynb */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the .ipynb */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ipynb+json": unknown;
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    parameters_api_v1_notebooks_parameters_get: {
+        parameters: {
+            query: {
+                /** @description relative to the notebook root, e.g. common_workspace/report.ipynb */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotebookParameters"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    next_runs_api_v1_notebooks_schedules_next_runs_get: {
+        parameters: {
+            query: {
+                /** @description "@once" or a cron expression */
+                schedule: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NextRuns"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_schedules_api_v1_notebooks_schedules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotebookScheduleList"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_schedule_api_v1_notebooks_schedules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotebookScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotebookScheduleSaved"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A component the request needs is not available; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_schedule_api_v1_notebooks_schedules__dag_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dag_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runs_api_v1_notebooks_runs_get: {
+        parameters: {
+            query: {
+                /** @description e.g. common_workspace/report.ipynb */
+                notebook: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotebookRuns"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload_api_v1_notebooks_uploads_post: {
         parameters: {
             query?: never;
@@ -7934,6 +9259,588 @@ export interface operations {
             };
             /** @description No such object (or not visible to you) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_config_api_v1_notebooks_git_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitConfigPublic"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_config_api_v1_notebooks_git_config_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GitConfigUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitConfigPublic"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_config_api_v1_notebooks_git_config_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object (or not visible to you) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    status_api_v1_notebooks_git_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitStatus"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    diff_api_v1_notebooks_git_diff_get: {
+        parameters: {
+            query?: {
+                /** @description one changed file (default: all) */
+                path?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitDiff"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_api_v1_notebooks_git_commits_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitLog"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    commit_api_v1_notebooks_git_commits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GitCommitCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSyncResult"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    show_api_v1_notebooks_git_commits__commit__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                commit: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitCommitDetail"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pull_api_v1_notebooks_git_pull_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSyncResult"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    push_api_v1_notebooks_git_push_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSyncResult"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
