@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from helpers.notebooks import greeting_notebook
 from helpers.platform_runner import Platform, role_password
 
 pytestmark = pytest.mark.e2e
@@ -129,36 +130,11 @@ def test_a_viewer_has_no_entry_and_the_hub_refuses_them(page: Any, platform: Pla
 SCHEDULED = "common_workspace/e2e_sched/greet.ipynb"
 
 
-def _greeting_notebook() -> bytes:
-    cells = [
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": "params",
-            "metadata": {"tags": ["parameters"]},
-            "outputs": [],
-            "source": 'greeting = "hello"\ntimes = 1\n',
-        },
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": "effect",
-            "metadata": {},
-            "outputs": [],
-            "source": 'print("|".join([greeting] * times))\n',
-        },
-    ]
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return json.dumps(
-        {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
-    ).encode()
-
-
 def test_schedule_a_notebook_with_a_parameter_and_a_cron(page: Any, platform: Platform) -> None:
     from urllib3 import encode_multipart_formdata
 
     body, content_type = encode_multipart_formdata(
-        [("path", SCHEDULED), ("file", ("greet.ipynb", _greeting_notebook()))]
+        [("path", SCHEDULED), ("file", ("greet.ipynb", greeting_notebook()))]
     )
     platform.request(
         "POST",
@@ -216,7 +192,7 @@ def test_git_tab_configure_commit_push_and_history(
     bare = tmp_path / "team.git"
     subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(bare)], check=True)
     body, content_type = encode_multipart_formdata(
-        [("path", "e2e_git/analysis.ipynb"), ("file", ("analysis.ipynb", _greeting_notebook()))]
+        [("path", "e2e_git/analysis.ipynb"), ("file", ("analysis.ipynb", greeting_notebook()))]
     )
     dev_token = platform.token("dev_user", role_password("dev_user"))
     platform.request(

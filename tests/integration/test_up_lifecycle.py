@@ -8,6 +8,7 @@ instance runs the production path — PostgreSQL, the Celery executor with two w
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -32,9 +33,10 @@ pytestmark = pytest.mark.integration
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
-@pytest.fixture
-def database() -> Iterator[str]:
-    name = f"wfo_platform_{secrets.token_hex(4)}"
+@contextlib.contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A throwaway PostgreSQL database on the local server: its URL, dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = psycopg2.connect(f"{SERVER}/postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
@@ -45,6 +47,12 @@ def database() -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    with scratch_database("wfo_platform") as url:
+        yield url
 
 
 def _wait_gone(home: Path, timeout: float = 20.0) -> list[str]:
@@ -117,19 +125,10 @@ wfo_ledger()
 @pytest.fixture
 def ledger() -> Iterator[str]:
     """A database of its own for the ledger DAG (reached directly, not through the cut proxy)."""
-    name = f"wfo_ledger_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    with psycopg2.connect(f"{SERVER}/{name}") as conn, conn.cursor() as cur:
-        cur.execute("CREATE TABLE ledger (run_id TEXT, task_id TEXT, try_number INT)")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_database("wfo_ledger") as url:
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE ledger (run_id TEXT, task_id TEXT, try_number INT)")
+        yield url
 
 
 def _busiest_worker(home: Path) -> str:

@@ -13,36 +13,13 @@ import json
 import pytest
 from urllib3 import encode_multipart_formdata
 
+from helpers.notebooks import greeting_notebook
 from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 
 NOTEBOOKS = "/wfo/api/v1/notebooks"
 PATH = "common_workspace/sched/greet.ipynb"
-
-
-def _notebook() -> bytes:
-    cells = [
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": "params",
-            "metadata": {"tags": ["parameters"]},
-            "outputs": [],
-            "source": 'greeting = "hello"\ntimes = 1\n',
-        },
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": "effect",
-            "metadata": {},
-            "outputs": [],
-            "source": 'print("|".join([greeting] * times))\n',
-        },
-    ]
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    document = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
-    return json.dumps(document).encode()
 
 
 def _post_notebook(platform: Platform, path: str, data: bytes) -> tuple[int, dict]:
@@ -54,15 +31,15 @@ def _post_notebook(platform: Platform, path: str, data: bytes) -> tuple[int, dic
 
 
 def test_upload_and_read_back_through_the_contract(platform: Platform) -> None:
-    status, entry = _post_notebook(platform, PATH, _notebook())
+    status, entry = _post_notebook(platform, PATH, greeting_notebook())
     assert status == 201, entry
     assert entry["folder"] == "common" and entry["path"] == "sched/greet.ipynb"
     read = platform.request(
         "GET", f"{NOTEBOOKS}/content?path={PATH}", token=platform.token(), expected=(200,)
     )
-    assert read.body == _notebook()
+    assert read.body == greeting_notebook()
     # Outside the root, or not a notebook: refused before anything is stored.
-    status, refused = _post_notebook(platform, "../escape.ipynb", _notebook())
+    status, refused = _post_notebook(platform, "../escape.ipynb", greeting_notebook())
     assert status == 422 and "refused" in refused["detail"]
     status, refused = _post_notebook(platform, "common_workspace/x.ipynb", b"not json")
     assert status == 422 and "not a Jupyter notebook" in refused["detail"]
