@@ -82,7 +82,10 @@ def update_engine(
     else:
         token = secrets.encrypt(update.token.encode()).decode("ascii") if update.token else None
     new = {"engine": update.engine, "url": update.url, "token": token}
-    changed = sorted(key for key in ("engine", "url") if (old.get(key) or None) != (new[key] or None))
+    # A group that never set it runs spark-submit: setting "submit" on it (an import of its own export)
+    # changes nothing.
+    effective = {"engine": old.get("engine") or "submit", "url": old.get("url")}
+    changed = sorted(key for key in ("engine", "url") if (effective[key] or None) != (new[key] or None))
     if (old.get("token") or None) != token:
         changed.append("token")
     permissions.check_code(

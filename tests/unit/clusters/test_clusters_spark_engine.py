@@ -50,3 +50,21 @@ def test_a_snapshot_published_before_the_setting_means_spark_submit() -> None:
     assert engine_from_snapshot({"name": "old"}) == {"engine": "submit", "url": None, "token": ""}
     published = {"spark_engine": {"engine": "connect", "url": None, "token": ""}}
     assert engine_from_snapshot(published)["engine"] == "connect"
+
+
+def test_setting_the_default_engine_on_a_group_that_never_set_one_is_no_change(session: Any) -> None:
+    """An Op imports an unchanged export (its engine: "submit") of a group that never set one: nothing
+    changes, so nothing is refused; choosing Spark Connect is a code setting and is."""
+    from wfo.clusters.errors import ChangeForbidden
+    from wfo.clusters.permissions import Permissions
+    from wfo.clusters.spark_engine import update_engine
+    from wfo.db.models import ConfigGroup
+
+    group = ConfigGroup(name="plain", runtime={})
+    session.add(group)
+    session.flush()
+    op = Permissions(can_edit_cluster=True, can_edit_code=False)
+    saved = update_engine(session, group, SparkEngineUpdate(engine="submit", url=None), "op", op)
+    assert saved.changes["changed"] == []
+    with pytest.raises(ChangeForbidden, match="the Spark engine decides where PySpark code runs"):
+        update_engine(session, group, SparkEngineUpdate(engine="connect", url=None), "op", op)
