@@ -42,6 +42,10 @@ class GitConfigInvalid(InvalidInput):
     """A git configuration that is refused (a remote URL scheme, a branch name, a credential)."""
 
 
+class CommitMissing(NotFound):
+    """No commit with that id in the user's notebook repository."""
+
+
 class GitActionFailed(Conflict):
     """A git action the repository's state refuses (nothing to commit, a non-fast-forward, a conflict)."""
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from wfo.hub.errors import GitActionFailed, GitRemoteFailed
+from wfo.hub.errors import CommitMissing, GitActionFailed, GitRemoteFailed
 from wfo.hub.git_config import Credential, GitSettings
 from wfo.hub.git_credentials import credential_env, mask
 from wfo.hub.notebook_diff import MAX_DIFF_BYTES, TOO_LARGE, file_diff
@@ -241,11 +241,11 @@ class NotebookRepo:
     def show(self, commit: str) -> GitCommitDetail:
         """A commit and the diff of each file it changed (notebooks cell by cell)."""
         if not (_COMMIT_ID.fullmatch(commit) or commit == "HEAD") or not self._has_commits():
-            raise GitActionFailed(f"there is no commit {commit!r}")
+            raise CommitMissing(f"there is no commit {commit!r}")
         done = self._git("rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", ok_codes=(0, 1))
         full = done.stdout.decode().strip()
         if not full:
-            raise GitActionFailed(f"there is no commit {commit!r}")
+            raise CommitMissing(f"there is no commit {commit!r}")
         info = _commit_info(
             self._out("log", "-n1", f"--format=%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%B", full)
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wfo.hub.errors import GitActionFailed, GitConfigInvalid, GitRemoteFailed
+from wfo.hub.errors import CommitMissing, GitActionFailed, GitConfigInvalid, GitRemoteFailed
 from wfo.hub.git_config import Credential, GitSettings, check_branch, check_remote_url
 from wfo.hub.git_credentials import credential_env
 from wfo.hub.notebook_git import NotebookRepo
@@ -82,6 +82,9 @@ def test_commit_push_pull_log_and_notebook_diff(tmp_path: Path, remote: str) -> 
     assert [c.message for c in log] == ["Answer", "First report"] and log[0].author == "Ada"
     detail = bob.show(log[0].commit)
     assert detail.files[0].path == "report.ipynb" and "x = 42" in detail.files[0].diff
+    for unknown in ("0" * 40, "not-a-commit"):  # a 404 on the API
+        with pytest.raises(CommitMissing, match="there is no commit"):
+            bob.show(unknown)
 
 
 def test_diverged_pull_changes_nothing_and_names_the_conflict(tmp_path: Path, remote: str) -> None:

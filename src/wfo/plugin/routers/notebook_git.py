@@ -120,7 +120,7 @@ def log(session: SessionDep, current: CanRead, limit: Annotated[int, Query(ge=1,
     return repo.log(limit)
 
 
-@router.get("/commits/{commit}", responses=errors(409))
+@router.get("/commits/{commit}", responses=errors(404, 409))
 def show(
     commit: Annotated[str, Path(max_length=64)], session: SessionDep, current: CanRead
 ) -> GitCommitDetail:
