@@ -53,7 +53,7 @@ class Settings:
     # Empty means the embedded SQLite database under `home`.
     database_url: str = ""
     executor: str = "LocalExecutor"
-    parallelism: int = 16
+    parallelism: int = 12
     # fsspec URL of the object store root; empty means `<home>/store`.
     object_store_url: str = ""
     # Airflow connection holding the object store's credentials (s3, gcs, ...); empty: none needed.
@@ -234,7 +234,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
 
     try:
         port = int(pick("port", str(DEFAULT_PORT)))
-        parallelism = int(pick("parallelism", "16"))
+        parallelism = int(pick("parallelism", "12"))
     except ValueError as exc:
         raise SettingsError(f"WFO_PORT and WFO_PARALLELISM must be integers: {exc}") from exc
     try:
