@@ -52,6 +52,20 @@ def open_private_log(path: Path, *, append: bool = True) -> IO[bytes]:
     return os.fdopen(fd, "ab" if append else "wb")
 
 
+def running_groups() -> set[int]:
+    """Process groups with a running process (zombies left to an init that does not reap them: not)."""
+    import psutil
+
+    groups = set()
+    for proc in psutil.process_iter(["status"]):
+        try:
+            if proc.info["status"] != psutil.STATUS_ZOMBIE:
+                groups.add(os.getpgid(proc.pid))
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return groups
+
+
 @dataclass
 class Component:
     name: str
@@ -113,20 +127,13 @@ class Component:
         except ProcessLookupError:
             pass
 
-    def group_running(self) -> bool:
-        """True while a process of the group runs (zombies left to an init that does not reap: no)."""
-        import psutil
-
+    def group_running(self, groups: set[int] | None = None) -> bool:
+        """True while a process of the group runs; `groups`: what `running_groups()` just read, when
+        several components are asked at once."""
         if self.process is None:
             return False
         self.process.poll()
-        for proc in psutil.process_iter(["status"]):
-            try:
-                if proc.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(proc.pid) == self.process.pid:
-                    return True
-            except (ProcessLookupError, psutil.Error):
-                continue
-        return False
+        return self.process.pid in (running_groups() if groups is None else groups)
 
     def tail(self, lines: int = 20) -> str:
         try:
@@ -236,11 +243,15 @@ class Supervisor:
         for component in reversed(self.components):
             component.signal_group(signal.SIGTERM)
         deadline = time.monotonic() + self.grace_seconds
-        while time.monotonic() < deadline and any(c.group_running() for c in self.components):
+        while time.monotonic() < deadline:
+            groups = running_groups()  # one read of the process table per tick, not one per component
+            if not any(c.group_running(groups) for c in self.components):
+                break
             time.sleep(0.1)
         killed = []
+        groups = running_groups()
         for component in self.components:
-            if component.group_running():
+            if component.group_running(groups):
                 killed.append(component.name)
                 component.signal_group(signal.SIGKILL)
         for component in self.components:
