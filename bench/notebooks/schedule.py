@@ -47,17 +47,11 @@ def notebook() -> bytes:
 
 
 def upload(platform: Platform, path: str) -> None:
-    from urllib3 import encode_multipart_formdata
-
-    body, content_type = encode_multipart_formdata([("path", path), ("file", ("n.ipynb", notebook()))])
-    platform.request(
-        "POST",
-        "/wfo/api/v1/notebooks",
-        data=body,
-        token=platform.token(),
-        headers={"Content-Type": content_type},
-        expected=(201,),
+    uploaded = platform.upload(
+        "/wfo/api/v1/notebooks", [("n.ipynb", notebook())], field="file", fields={"path": path}
     )
+    if uploaded.status != 201:
+        raise RuntimeError(f"upload of {path} answered {uploaded.status}: {uploaded.body[:300]!r}")
 
 
 def trigger_until_accepted(platform: Platform, dag_id: str, started: float) -> float:

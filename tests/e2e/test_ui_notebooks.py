@@ -133,19 +133,13 @@ SCHEDULED = "common_workspace/e2e_sched/greet.ipynb"
 
 
 def test_schedule_a_notebook_with_a_parameter_and_a_cron(page: Any, platform: Platform) -> None:
-    from urllib3 import encode_multipart_formdata
-
-    body, content_type = encode_multipart_formdata(
-        [("path", SCHEDULED), ("file", ("greet.ipynb", greeting_notebook()))]
-    )
-    platform.request(
-        "POST",
+    uploaded = platform.upload(
         "/wfo/api/v1/notebooks",
-        data=body,
-        token=platform.token(),
-        headers={"Content-Type": content_type},
-        expected=(201,),
+        [("greet.ipynb", greeting_notebook())],
+        field="file",
+        fields={"path": SCHEDULED},
     )
+    assert uploaded.status == 201, uploaded.body
     login(page, platform, "dev_user", role_password("dev_user"))
     page.goto(platform.base_url + "/plugin/wfo/notebooks")
     page.get_by_test_id(f"notebook-schedule-{SCHEDULED}").click()

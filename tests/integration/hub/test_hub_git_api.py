@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from urllib3 import encode_multipart_formdata
 
 from wfo.hub.git_config import Credential, GitSettings
 from wfo.hub.notebook_git import NotebookRepo
@@ -62,15 +61,10 @@ def call(platform: Platform, method: str, path: str, **kwargs: object) -> tuple[
 
 
 def put_notebook(platform: Platform, data: bytes) -> None:
-    body, content_type = encode_multipart_formdata([("path", PATH), ("file", ("report.ipynb", data))])
-    platform.request(
-        "POST",
-        "/wfo/api/v1/notebooks",
-        data=body,
-        token=platform.token(),
-        headers={"Content-Type": content_type},
-        expected=(201,),
+    uploaded = platform.upload(
+        "/wfo/api/v1/notebooks", [("report.ipynb", data)], field="file", fields={"path": PATH}
     )
+    assert uploaded.status == 201, uploaded.body
 
 
 def config(server: GitHttpServer, token: str | None) -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from urllib3 import encode_multipart_formdata
 
 from helpers.notebooks import greeting_notebook
 from helpers.platform_runner import Platform
@@ -23,10 +22,7 @@ PATH = "common_workspace/sched/greet.ipynb"
 
 
 def _post_notebook(platform: Platform, path: str, data: bytes) -> tuple[int, dict]:
-    body, content_type = encode_multipart_formdata([("path", path), ("file", ("greet.ipynb", data))])
-    resp = platform.request(
-        "POST", NOTEBOOKS, data=body, token=platform.token(), headers={"Content-Type": content_type}
-    )
+    resp = platform.upload(NOTEBOOKS, [("greet.ipynb", data)], field="file", fields={"path": path})
     return resp.status, resp.json()
 
 
