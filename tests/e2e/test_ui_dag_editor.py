@@ -35,7 +35,13 @@ def _brick(platform: Platform, tag: str) -> dict[str, Any]:
     return brick
 
 
-def _editor_lines(page: Any) -> list[str]:
+def _editor_lines(page: Any, showing: str | None = None) -> list[str]:
+    """The editor's lines. With `showing`, first wait until that text is on screen: the editor
+    appears before the file's text has arrived, so a single read can see it empty."""
+    if showing is not None:
+        from playwright.sync_api import expect
+
+        expect(page.locator("[data-testid=dag-editor] .cm-content")).to_contain_text(showing)
     return [
         str(text) for text in page.locator("[data-testid=dag-editor] .cm-content .cm-line").all_inner_texts()
     ]
@@ -69,7 +75,7 @@ def test_create_a_dag_from_a_brick_fix_it_review_save_and_run(page: Any, platfor
     card = page.get_by_test_id("brick-card").filter(has_text=brick["title"])
     card.wait_for()
     page.get_by_test_id(f"brick-insert-{brick['id']}").click()
-    lines = _editor_lines(page)
+    lines = _editor_lines(page, showing=f"brick-{tag}-ran")
     assert any(f"brick-{tag}-ran" in line for line in lines)
     # The brick's import joins the file's import block at the top, not the middle of the file.
     bash_import = "from airflow.providers.standard.operators.bash import BashOperator"
@@ -105,7 +111,7 @@ def test_create_a_dag_from_a_brick_fix_it_review_save_and_run(page: Any, platfor
     assert "fixed = 1 + 1" in review.inner_text() and f"brick-{tag}-ran" in review.inner_text()
     # Back to the editor keeps the text; review again and save with a message.
     page.get_by_test_id("dag-review-back").click()
-    assert "fixed = 1 + 1" in _editor_lines(page)
+    assert "fixed = 1 + 1" in _editor_lines(page, showing="fixed = 1 + 1")
     page.get_by_test_id("dag-review").click()
     # The default message is the one the commit gets: a new file is created.
     assert page.get_by_test_id("dag-save-message").get_attribute("placeholder") == (
@@ -261,7 +267,7 @@ def test_a_viewer_reads_dag_files_without_write_controls(page: Any, platform: Pl
     page.get_by_test_id(f"dag-file-edit-{name}").click()
     page.get_by_test_id("dag-editor-read-only").wait_for()
     assert page.get_by_test_id("dag-review").count() == 0
-    assert "x = 1" in _editor_lines(page)
+    assert "x = 1" in _editor_lines(page, showing="x = 1")
     background = page.locator("[data-testid=dag-editor] .cm-editor").evaluate(
         "el => getComputedStyle(el).backgroundColor"
     )
@@ -387,7 +393,7 @@ def test_examples_are_listed_viewed_and_copied(page: Any, platform: Platform) ->
     # Viewed read-only in the editor, with the copy action.
     page.get_by_test_id("dag-example-view-example_spark_pi.py").click()
     page.get_by_test_id("dag-editor-example").wait_for()
-    assert 'dag_id="ExampleSparkPi",' in " ".join(_editor_lines(page))
+    assert 'dag_id="ExampleSparkPi",' in " ".join(_editor_lines(page, showing="ExampleSparkPi"))
     assert page.get_by_test_id("dag-review").count() == 0 and page.get_by_test_id("dag-validate").count() == 0
     page.get_by_test_id("dag-example-copy").click()
     assert page.get_by_test_id("copy-example-name").input_value() == "example_spark_pi.py"
@@ -397,7 +403,7 @@ def test_examples_are_listed_viewed_and_copied(page: Any, platform: Platform) ->
     page.wait_for_url(re.compile(rf".*/dag-files/edit/{target}$"))
     page.get_by_test_id("dag-editor-history").wait_for()
     dag_id = target.removesuffix(".py")
-    assert f'dag_id="{dag_id}",' in " ".join(_editor_lines(page))
+    assert f'dag_id="{dag_id}",' in " ".join(_editor_lines(page, showing=dag_id))
     history = platform.api("GET", f"/dag-files/{target}/history", expected=(200,)).json()["revisions"]
     assert history[0]["author"] == "dev_user" and history[0]["action"] == "create"
 
