@@ -5,7 +5,8 @@ gunicorn workers, are signalled with it), writes to its own log file, and is wat
 the supervisor names it and shows the end of its log, kills what its group left behind, and starts it
 again after a short back-off (1, 2, 4 ... s) — up to `restarts` times within ten minutes; past that (or
 with `restarts=0`) it stops the others. Stopping is SIGTERM to every group, then SIGKILL to whatever is
-left after a grace period.
+left after a grace period. A running component is also restarted when the instance asks for it
+(`wfo.restarts`: the api-server after a change of its login settings); that counts as no death.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from wfo import restarts as restart_requests
+
 # Logs can name users, hosts and paths: readable by the instance's owner only.
 LOG_MODE = 0o600
 # Restarts of one component are counted within this window.
 RESTART_WINDOW_SECONDS = 600.0
 MAX_BACKOFF_SECONDS = 16.0
+# Components the instance may ask to restart (wfo.restarts): the api-server reads FAB's login settings at start.
+RESTARTABLE_ON_REQUEST = frozenset({"api-server"})
 
 
 # What a task printed, as Airflow's LocalExecutor echoes it into the scheduler's own output
@@ -161,6 +166,7 @@ class Supervisor:
         restarts: int = 0,
         on_restart: Callable[[Component], object] | None = None,
         backoff_seconds: float = 1.0,
+        requests_home: Path | None = None,
     ):
         self.components = components
         self.env = env
@@ -170,6 +176,10 @@ class Supervisor:
         self.backoff_seconds = backoff_seconds
         self._stop_requested: int | None = None
         self._deaths: dict[str, deque[float]] = {}
+        # Where restart requests arrive (wfo.restarts); those left from an earlier run are dropped: what
+        # starts now reads the current settings anyway.
+        self.requests_home = requests_home
+        self.requested_restarts()
 
     def request_stop(self, signum: int, _frame: object = None) -> None:
         self._stop_requested = signum
@@ -193,6 +203,8 @@ class Supervisor:
         """Block until a stop is requested (returns None) or a component dies more often than it may be
         restarted (returns it); restart the others that die."""
         while self._stop_requested is None:
+            for name in self.requested_restarts():
+                self.restart_on_request(name)
             dead = self.first_dead()
             if dead is not None and not self.restart(dead):
                 return dead
@@ -237,6 +249,37 @@ class Supervisor:
         if self.on_restart is not None:
             self.on_restart(component)
         return True
+
+    def requested_restarts(self) -> list[str]:
+        """Names of running components the instance asked to restart since the last call."""
+        if self.requests_home is None:
+            return []
+        ours = {c.name for c in self.components} & RESTARTABLE_ON_REQUEST
+        return restart_requests.take_requests(self.requests_home, ours)
+
+    def restart_on_request(self, name: str) -> None:
+        """Stop a running component gracefully (SIGTERM, SIGKILL after the grace period) and start it again."""
+        component = next(c for c in self.components if c.name == name)
+        if component.process is None:
+            return  # not started yet: it will read the new settings when it starts
+        print(f"wfo: restarting '{name}' as requested (its settings changed)", file=sys.stderr, flush=True)
+        component.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace_seconds
+        while component.group_running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        component.signal_group(signal.SIGKILL)
+        if component.process is not None:
+            try:
+                component.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        component.close_log()
+        if self._stop_requested is not None:
+            return
+        component.process = None
+        component.start(self.env)
+        if self.on_restart is not None:
+            self.on_restart(component)
 
     def stop_all(self) -> list[str]:
         """SIGTERM every group, SIGKILL what is left after the grace period. Returns killed names."""

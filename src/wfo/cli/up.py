@@ -583,7 +583,12 @@ def up(settings: Settings) -> int:
         env = child_environment(settings)
         comps = components(settings, env)
         supervisor = Supervisor(
-            comps, env, restarts=settings.restarts, on_restart=lambda _c: write_state(settings, comps)
+            comps,
+            env,
+            restarts=settings.restarts,
+            on_restart=lambda _c: write_state(settings, comps),
+            # The api-server asks for its own restart after a change of its login settings (wfo.ldapconfig).
+            requests_home=settings.home,
         )
         init_process: list[subprocess.Popen[bytes]] = []
 
