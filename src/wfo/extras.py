@@ -18,6 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "models": ("onnxruntime", "jpmml_evaluator", "jpype"),
     "torch": ("torch",),
     "tensorflow": ("tensorflow",),
+    "ldap": ("ldap",),
 }
 
 
