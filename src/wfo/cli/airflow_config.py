@@ -218,7 +218,8 @@ def render_config(
     return cfg
 
 
-WEBSERVER_CONFIG = '''"""FAB settings of this wfo instance (authentication type, LDAP, ...).
+# What earlier versions generated: replaced by WEBSERVER_CONFIG when found unchanged.
+_FIRST_WEBSERVER_CONFIG = '''"""FAB settings of this wfo instance (authentication type, LDAP, ...).
 
 Generated once by `wfo up`; edit freely, it is not overwritten. See docs/admin-guide.md.
 """
@@ -228,6 +229,24 @@ from flask_appbuilder.const import AUTH_DB
 AUTH_TYPE = AUTH_DB
 # Nobody may register themselves; admins create users (`wfo airflow users create ...`).
 AUTH_USER_REGISTRATION = False
+'''
+
+WEBSERVER_CONFIG = '''"""FAB settings of this wfo instance (authentication type, LDAP, ...).
+
+Generated once by `wfo up`; edit freely, it is not overwritten. See docs/admin-guide.md and docs/ldap.md.
+"""
+
+from flask_appbuilder.const import AUTH_DB
+
+AUTH_TYPE = AUTH_DB
+# Nobody may register themselves; admins create users (`wfo airflow users create ...`).
+AUTH_USER_REGISTRATION = False
+
+# The LDAP configuration page's settings ($WFO_HOME/ldap.json, wfo.ldapconfig): with LDAP chosen there they
+# replace the two above. Remove these two lines to manage FAB's login settings in this file by hand.
+from wfo.ldapconfig.fab import fab_settings as _wfo_fab_settings  # noqa: E402
+
+globals().update(_wfo_fab_settings())
 '''
 
 
@@ -247,7 +266,10 @@ def write_config(settings: Settings) -> Path:
         cfg.write(handle)
     os.replace(tmp, settings.airflow_cfg)
     webserver_config = home / "webserver_config.py"
-    if not webserver_config.exists():
+    if (
+        not webserver_config.exists()
+        or webserver_config.read_text(encoding="utf-8") == _FIRST_WEBSERVER_CONFIG
+    ):
         webserver_config.write_text(WEBSERVER_CONFIG, encoding="utf-8")
     return settings.airflow_cfg
 
