@@ -23,7 +23,7 @@ DEFAULT_HOME = Path("~/.wfo")
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 MiB = 1024 * 1024
 # Ports derived from --port: the log servers (+1000, +2000), the notebook hub (+3000..+3009), the model
-# server (+4000), Spark Connect (+5000).
+# server (+4000), Spark Connect (+5000) and its Spark UI (+5001).
 PORT_SPAN = 5009
 
 SPARK_CONNECT_MODES = ("lazy", "on", "off")
@@ -175,6 +175,11 @@ class Settings:
     @property
     def spark_connect_port(self) -> int:
         return self.port + 5000
+
+    @property
+    def spark_ui_port(self) -> int:
+        """The Spark UI of the Spark Connect server, on loopback; wfo serves it at /wfo/spark-ui/."""
+        return self.port + 5001
 
     @property
     def admin_password_file(self) -> Path:

@@ -77,7 +77,7 @@ def _port_free(port: int) -> bool:
 
 
 # The api-server's port and those wfo derives from it (wfo.settings.PORT_SPAN).
-DERIVED_PORT_OFFSETS = (0, 1000, 2000, 3000, 3001, 3002, 4000, 5000)
+DERIVED_PORT_OFFSETS = (0, 1000, 2000, 3000, 3001, 3002, 4000, 5000, 5001)
 
 
 def free_port(start: int = 18100, end: int = 19000) -> int:

@@ -50,6 +50,10 @@ NOTEBOOKS: Final = "WFO Notebooks"
 MODELS: Final = "WFO Models"
 PUBLIC_MODELS: Final = "WFO Public Models"
 
+# Spark's own web UI of wfo's Spark Connect server (`/wfo/spark-ui/`, wfo.sparkconnect.ui): it shows every
+# session's queries, plans and data samples, so Developer/Admin only (those who may run Spark code anyway).
+SPARK_UI: Final = "WFO Spark UI"
+
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
 ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
@@ -75,6 +79,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         MODELS: READ_WRITE,
         PUBLIC_MODELS: (CAN_EDIT,),
         NOTEBOOKS: READ_WRITE,
+        SPARK_UI: READ,
     },
     OP: {
         AUDIT_LOG: READ,
@@ -100,6 +105,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         EDA: READ_WRITE,
         MODELS: READ_WRITE,
         NOTEBOOKS: READ_WRITE,
+        SPARK_UI: READ,
     },
     USER: {
         VISUALISATIONS: READ,

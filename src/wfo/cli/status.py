@@ -5,9 +5,12 @@
     {"running": true, "home": ..., "pid": ..., "url": ...,
      "components": [{"name": "api-server", "pid": 123, "state": "running", "url": "http://..."}, ...],
      "health": {"scheduler": "healthy", ...} | null,
-     "spark_connect": {"state": "idle" | "starting" | "running" | "failed", "pid": ..., "url": "sc://...", ...}}
+     "spark_connect": {"state": "idle" | "starting" | "running" | "failed", "pid": ..., "url": "sc://...",
+                       "ui": "http://.../wfo/spark-ui/",
+                       "sessions": [{"id": ..., "user": ..., "started": ...}, ...] | null, ...}}
 
-`spark_connect` is there while the spark-connect component runs (WFO_SPARK_CONNECT lazy or on).
+`spark_connect` is there while the spark-connect component runs (WFO_SPARK_CONNECT lazy or on); `sessions`
+are those open on the server (from its UI's Connect tab; null with `sessions_reason` if it did not answer).
 
 A component that serves HTTP (the api-server, the notebook hub, the model server) carries its `url`;
 the others have `"url": null`. `state` is `running` or `stopped` (its process is gone: the supervisor is
@@ -97,9 +100,23 @@ def print_report(report: dict[str, Any]) -> None:
     connect = report.get("spark_connect")
     if connect:
         print(f"  spark connect  {connect.get('url') or ''} {connect['state']}{_connect_detail(connect)}")
+        _print_sessions(connect)
 
 
 def _connect_detail(connect: dict[str, Any]) -> str:
     if connect.get("pid"):
         return f" (JVM pid {connect['pid']}, memory {connect.get('memory')}, restarts {connect.get('restarts')})"
     return f" ({connect['reason']})" if connect.get("reason") else ""
+
+
+def _print_sessions(connect: dict[str, Any]) -> None:
+    if connect["state"] != "running":
+        return
+    print(f"    spark ui     {connect.get('ui')} (Developer, Admin)")
+    sessions = connect.get("sessions")
+    if sessions is None:
+        print(f"    sessions     unknown ({connect.get('sessions_reason')})")
+        return
+    print(f"    sessions     {len(sessions)} open")
+    for session in sessions:
+        print(f"      {session['id']}  {session['user']}  since {session['started']}")

@@ -122,7 +122,7 @@ def _connect_environment(snapshot: dict[str, Any], rendered: RenderedGroup) -> l
 
     from wfo.clusters.spark_engine import engine_from_snapshot
     from wfo.operators.spark_connect import artifacts_of, server_of
-    from wfo.sparkconnect.local import ServerUnavailable
+    from wfo.sparkconnect.local import ServerUnavailable, session_remote
     from wfo.sparkconnect.script import ARTIFACTS_ENV, CONFS_ENV
 
     group = str(snapshot.get("name"))
@@ -130,7 +130,8 @@ def _connect_environment(snapshot: dict[str, Any], rendered: RenderedGroup) -> l
         url, token = server_of(engine_from_snapshot(snapshot))
     except ServerUnavailable as exc:
         return _failure_lines(f"no Spark session: config group {group!r}: {exc}")
-    os.environ["SPARK_REMOTE"] = f"{url}/;session_id={uuid.uuid4()};user_id=wfo"
+    label = f"notebook:{os.environ.get('JUPYTERHUB_USER', 'unknown')}"
+    os.environ["SPARK_REMOTE"] = session_remote(url, str(uuid.uuid4()), label)
     if token:
         os.environ["SPARK_CONNECT_AUTHENTICATE_TOKEN"] = token
     os.environ[CONFS_ENV] = json.dumps({str(k): str(v) for k, v in rendered.spark_confs.items()})

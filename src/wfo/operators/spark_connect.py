@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from wfo.sparkconnect.local import session_remote
 from wfo.sparkconnect.script import ARTIFACTS_ENV, CONFS_ENV, UNSUPPORTED_MARK
 
 # Names whose use means the JVM-side API (SparkContext, RDDs), which a Spark Connect client does not have.
@@ -96,7 +97,8 @@ class ConnectRun:
         self, url: str, token: str, confs: dict[str, str], artifacts: dict[str, Any]
     ) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if key != "SPARK_CONNECT_AUTHENTICATE_TOKEN"}
-        env["SPARK_REMOTE"] = f"{url}/;session_id={self.session_id};user_id=wfo"
+        label = f"{confs.get('spark.workflow.dagId', 'wfo')}:{confs.get('spark.workflow.taskId', 'task')}"
+        env["SPARK_REMOTE"] = session_remote(url, self.session_id, label)
         if token:
             env["SPARK_CONNECT_AUTHENTICATE_TOKEN"] = token
         env[CONFS_ENV] = json.dumps(confs)

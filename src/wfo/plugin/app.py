@@ -23,6 +23,7 @@ from wfo.plugin.routers import (
     notebooks,
     sla_misses,
     spark_dependencies,
+    spark_ui,
     static,
     visualisations,
 )
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
     api.include_router(dag_files.examples_router)
     app.include_router(api)
     app.include_router(static.router)
+    app.include_router(spark_ui.router)
     errors.install(app)
     # Bodies are read only for callers who logged in, and bounded before they are read (DESIGN §5).
     app.add_middleware(AppBodyGuard)

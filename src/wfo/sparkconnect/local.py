@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 from pathlib import Path
@@ -40,6 +41,13 @@ def token_path(settings: Settings) -> Path:
 def remote_url(settings: Settings) -> str:
     """The server's `sc://` address: localhost (the client then sends its token over a local channel)."""
     return f"sc://localhost:{settings.spark_connect_port}"
+
+
+def session_remote(url: str, session_id: str, label: str) -> str:
+    """`SPARK_REMOTE` for a session of its own, whose user id is `label` (the task, the notebook's user): the
+    Spark UI's Connect tab and `wfo status` show it next to the session."""
+    user = re.sub(r"[^A-Za-z0-9._:@-]", "_", label)[:120] or "wfo"
+    return f"{url}/;session_id={session_id};user_id={user}"
 
 
 def ensure_token(settings: Settings) -> str:
@@ -96,8 +104,8 @@ def ensure_started(settings: Settings, timeout: float = START_TIMEOUT) -> tuple[
     return remote_url(settings), read_token(settings)
 
 
-def server_status(settings: Settings, timeout: float = 2.0) -> dict[str, Any]:
-    """The component's state (`wfo status`): {"state": idle|starting|running|failed, "pid", "port", ...}."""
+def server_status(settings: Settings, timeout: float = 5.0) -> dict[str, Any]:
+    """The component's state (`wfo status`): {"state": idle|starting|running|failed, "pid", "sessions", ...}."""
     answer = _ask(settings, "status", timeout)
     found: dict[str, Any] = json.loads(answer)
     return found

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wfo.settings import Settings, get_settings
-from wfo.sparkconnect import local
+from wfo.sparkconnect import local, ui
 
 log = logging.getLogger("wfo.sparkconnect")
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
@@ -32,8 +32,12 @@ SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 # get the reason, and the next `start` after the window tries again.
 MAX_FAILURES = 3
 FAILURE_WINDOW = 120.0
-# The first query of a fresh server costs seconds of JIT and class loading: paid here, not by a task.
-WARM_UP = "from pyspark.sql import SparkSession; SparkSession.builder.getOrCreate().range(1).collect()"
+# The first query of a fresh server costs seconds of JIT and class loading: paid here, not by a task. Its
+# session is released (else `wfo status` lists it until the server's idle timeout).
+WARM_UP = (
+    "from pyspark.sql import SparkSession; spark = SparkSession.builder.getOrCreate(); "
+    "spark.range(1).collect(); spark.stop()"
+)
 
 
 def spark_home() -> Path:
@@ -46,11 +50,12 @@ def spark_home() -> Path:
 
 
 def server_argv(settings: Settings) -> list[str]:
-    """spark-submit's command line for the server: loopback only, no Spark UI (it would be unauthenticated)."""
+    """spark-submit's command line for the server: loopback only; its UI too, served by wfo behind its login."""
     confs = {
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(settings.spark_connect_port),
-        "spark.ui.enabled": "false",
+        # Its UI on 127.0.0.1 too (SPARK_LOCAL_IP below), under wfo's route, without kill links.
+        **ui.server_confs(settings),
         # The driver's own RPC and block-manager ports too (by default on the host's address, unauthenticated).
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
@@ -124,8 +129,9 @@ class Keeper:
             return "ready" if self.state == "running" else f"error {self.reason}"
 
     def status(self) -> dict[str, Any]:
+        """The JVM's state and, while it runs, the sessions open on it (read from its UI's Connect tab)."""
         with self._changed:
-            return {
+            found: dict[str, Any] = {
                 "state": self.state,
                 "mode": self.settings.spark_connect,
                 "pid": self.process.pid if self.process is not None and self.state != "idle" else None,
@@ -134,7 +140,15 @@ class Keeper:
                 "restarts": self.restarts,
                 "started": self.started_at,
                 "reason": self.reason or None,
+                "ui": f"{self.settings.base_url}{ui.PREFIX}/",
+                "sessions": [],
             }
+        if found["state"] == "running":
+            try:
+                found["sessions"] = ui.open_sessions(self.settings)
+            except OSError as exc:
+                found["sessions"], found["sessions_reason"] = None, str(exc)
+        return found
 
     def _set(self, state: str, reason: str = "") -> None:
         with self._changed:
@@ -154,7 +168,8 @@ class Keeper:
         self._set("starting")
         if self.started_at is not None:
             self.restarts += 1
-        env = {**os.environ, "SPARK_CONNECT_AUTHENTICATE_TOKEN": self.token}
+        # SPARK_LOCAL_IP: the address the Spark UI binds (it has no conf of its own for that).
+        env = {**os.environ, "SPARK_CONNECT_AUTHENTICATE_TOKEN": self.token, "SPARK_LOCAL_IP": "127.0.0.1"}
         env.pop("SPARK_REMOTE", None)
         # Python UDFs run in the server's Python workers: wfo's Python (pyarrow ...) unless the admin says.
         env.setdefault("PYSPARK_PYTHON", sys.executable)

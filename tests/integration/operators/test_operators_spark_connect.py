@@ -10,7 +10,9 @@ import csv
 import io
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 import tarfile
 import time
@@ -20,9 +22,9 @@ from typing import Any
 import pytest
 
 from wfo.settings import Settings
-from wfo.sparkconnect.local import server_status
+from wfo.sparkconnect.local import read_token, remote_url, server_status, session_remote
 
-from helpers.platform_runner import Platform, multipart
+from helpers.platform_runner import ROLE_USERS, WFO, Platform, multipart, role_password
 
 pytestmark = pytest.mark.integration
 SPARK_TIMEOUT = 420.0
@@ -110,6 +112,85 @@ def test_a_pyspark_task_runs_through_the_warm_server(platform: Platform, connect
     assert "total=4950 task=trivial kind=pyspark.sql.connect.session" in log
     assert f"Spark Connect: sc://localhost:{platform.port + 5000}" in log and "Spark-Submit cmd" not in log
     assert server_status(_settings(platform))["state"] == "running"
+
+
+def _role_token(platform: Platform, username: str) -> str:
+    return platform.token(username, None if username == "admin" else role_password(username))
+
+
+def test_developers_and_admins_see_the_spark_ui_of_the_server(platform: Platform, connect_group: str) -> None:
+    """After the task above ran on the server: its jobs page through wfo, links kept under wfo's prefix."""
+    for username, role in ROLE_USERS.items():
+        answer = platform.request("GET", "/wfo/spark-ui/jobs/", token=_role_token(platform, username))
+        if role in ("Admin", "Developer"):
+            page = answer.body.decode()
+            assert answer.status == 200 and "Spark Jobs" in page, (role, answer.status, page[:300])
+            assert "Completed Jobs" in page  # the trivial task's sum
+            links = re.findall(r'(?:href|src)="(/[^"]*)"', page)
+            assert links and all(link.startswith("/wfo/spark-ui/") for link in links), links
+            assert "/kill/" not in page  # spark.ui.killEnabled=false
+        else:
+            assert answer.status == 403, (role, answer.status)
+    token = _role_token(platform, "dev_user")
+    # Spark's own redirect (/ -> /jobs/, to its loopback address) stays under the prefix.
+    root = platform.request("GET", "/wfo/spark-ui/", token=token)
+    assert root.status == 200 and "Spark Jobs" in root.body.decode()
+    # The Connect tab, and its REST API.
+    assert "Session Statistics" in platform.request("GET", "/wfo/spark-ui/connect/", token=token).body.decode()
+    apps = platform.request("GET", "/wfo/spark-ui/api/v1/applications", token=token, expected=(200,)).json()
+    assert apps[0]["name"] == "wfo Spark Connect"
+    assert platform.request("GET", "/wfo/spark-ui/jobs/", expected=None).status == 401
+    assert platform.request("POST", "/wfo/spark-ui/jobs/job/kill/", token=token).status == 405
+
+
+def test_the_spark_ui_route_does_not_leave_the_spark_ui(platform: Platform, connect_group: str) -> None:
+    token = _role_token(platform, "dev_user")
+    for path in ("../api/v1/me", "..%2fapi/v1/me", "%2e%2e/%2e%2e/api/v1/me", "jobs/./", "jobs/..%5c..%5c"):
+        answer = platform.request("GET", f"/wfo/spark-ui/{path}", token=token)
+        assert answer.status == 400, (path, answer.status, answer.body[:200])
+        assert "not a Spark UI page" in answer.json()["detail"]
+
+
+def test_status_lists_the_sessions_open_on_the_server(platform: Platform, connect_group: str) -> None:
+    """A session opened by a client is listed with its user id by `wfo status`, and gone once it is closed."""
+    settings = _settings(platform)
+    session_id = "5e55105e-0000-4000-8000-000000000019"
+    env = {**platform.env(), "SPARK_CONNECT_AUTHENTICATE_TOKEN": read_token(settings)}
+    remote = session_remote(remote_url(settings), session_id, "wfo_test:status")
+    client = subprocess.Popen(
+        [sys.executable, "-c", SESSION_CLIENT, remote], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert client.stdout is not None and client.stdout.readline().strip() == b"open"
+        listed = _connect_status(platform)["sessions"]
+        assert {"id": session_id, "user": "wfo_test:status"} in [
+            {"id": s["id"], "user": s["user"]} for s in listed
+        ], listed
+        text = subprocess.run([WFO, "status"], env=platform.env(), capture_output=True, text=True).stdout
+        assert f"{session_id}  wfo_test:status" in text and "/wfo/spark-ui/" in text, text
+        client.communicate(b"close\n", timeout=60)
+    finally:
+        client.kill()
+    assert client.returncode == 0
+    assert session_id not in [s["id"] for s in _connect_status(platform)["sessions"]]
+
+
+SESSION_CLIENT = """
+import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.remote(sys.argv[1]).getOrCreate()
+spark.range(1).collect()
+print("open", flush=True)
+sys.stdin.readline()
+spark.stop()
+"""
+
+
+def _connect_status(platform: Platform) -> dict[str, Any]:
+    done = subprocess.run([WFO, "status", "--json"], env=platform.env(), capture_output=True, text=True)
+    connect: dict[str, Any] = json.loads(done.stdout)["spark_connect"]
+    assert connect["state"] == "running" and connect["sessions"] is not None, connect
+    return connect
 
 
 def test_the_pyspark_pipeline_example_gives_the_same_output_as_with_spark_submit(
