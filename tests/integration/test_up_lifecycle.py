@@ -433,6 +433,25 @@ def test_first_start_failure_restart_and_clean_stop(
     assert not [k for k, v in task_env.items() if database in v or db_url in v], "the task saw the DB URL"
     assert not [k for k, v in task_env.items() if redis.url in v], "the task saw the broker URL"
 
+    # A database migrated by a newer version (a revision these scripts do not know): `wfo up` refuses
+    # with the reason alone, starts nothing, and leaves the database as it was.
+    with psycopg2.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT version_num FROM alembic_version_wfo")
+        (head,) = cur.fetchone()
+        cur.execute("UPDATE alembic_version_wfo SET version_num = 'ffffffffffff'")
+    refused = subprocess.run(
+        [WFO, "up", "--port", str(port)], env={**second.env(), **env}, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    assert "wfo: not started: the database's `alembic_version_wfo` is at revision ffffffffffff" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert _wait_gone(home) == []
+    with psycopg2.connect(database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT version_num FROM alembic_version_wfo")
+        assert cur.fetchall() == [("ffffffffffff",)]
+        cur.execute("UPDATE alembic_version_wfo SET version_num = %s", (head,))
+
 
 def test_second_up_on_the_same_home_is_refused(platform: Platform) -> None:
     result = subprocess.run(

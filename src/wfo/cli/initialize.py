@@ -36,6 +36,8 @@ from wfo.settings import get_settings
 
 # What a later start can skip, and why (see the module docstring); in $WFO_HOME/run/.
 CACHE_FILE = "init-cache.json"
+# The one line the init step prints when it refuses the database; `wfo up` shows its text alone.
+REFUSED_PREFIX = "WFO_REFUSED "
 
 
 @contextlib.contextmanager
@@ -112,24 +114,75 @@ def _script_heads(tables: dict[str, str]) -> dict[str, list[str]]:
     return {table: sorted(ScriptDirectory(folder).get_heads()) for table, folder in tables.items()}
 
 
-def _database_revisions(tables: dict[str, str]) -> dict[str, list[str]] | None:
-    """The revisions the database is at (None when a version table is missing: a new database)."""
+def _script_revisions(tables: dict[str, str]) -> dict[str, list[str]]:
+    """Every revision the installed scripts know, per version table."""
+    from alembic.script import ScriptDirectory
+
+    return {
+        table: sorted(script.revision for script in ScriptDirectory(folder).walk_revisions())
+        for table, folder in tables.items()
+    }
+
+
+# Tables of Airflow's own schema: with them present and Airflow's version table missing, a first
+# migration stopped between creating the tables and stamping them (or something else made them).
+_AIRFLOW_MARKER_TABLES = frozenset({"dag_run", "task_instance"})
+
+
+class DatabaseStateError(Exception):
+    """The database is in a state the init step must not migrate or start on; the message says why and
+    what to do. `main` prints it as one `WFO_REFUSED` line and `wfo up` shows only that."""
+
+
+def _database_state(tables: dict[str, str]) -> tuple[set[str], dict[str, list[str]]]:
+    """The database's table names, and the revisions of the version tables that exist."""
     from airflow import settings
     from sqlalchemy import inspect, text
 
     assert settings.engine is not None  # configured by importing airflow
     with settings.engine.connect() as conn:
         existing = set(inspect(conn).get_table_names())
-        if not set(tables) <= existing:
-            return None
-        return {
+        revisions = {
             table: sorted(row[0] for row in conn.execute(text(f"SELECT version_num FROM {table}")))
             for table in tables
+            if table in existing
         }
+    return existing, revisions
+
+
+def _refuse_unknown_state(
+    existing: set[str], revisions: dict[str, list[str]], known: dict[str, list[str]]
+) -> None:
+    """Refuse a database that no migration of this installation can safely continue."""
+    for table, at in revisions.items():
+        unknown = sorted(set(at) - set(known.get(table, ())))
+        if unknown:
+            raise DatabaseStateError(
+                f"the database's `{table}` is at revision {', '.join(unknown)}, which this installation "
+                f"({_versions_text()}) does not know: a newer version migrated it, or its migration was "
+                "edited. Start the version that migrated it, or restore the backup taken before. "
+                "Nothing was changed."
+            )
+    if "alembic_version" not in existing and existing & _AIRFLOW_MARKER_TABLES:
+        raise DatabaseStateError(
+            "the database holds Airflow's tables but no `alembic_version` table: an earlier first "
+            "migration stopped before it finished, or the tables were made by something else. Start on "
+            "an empty database (or drop these tables), or restore a backup. Nothing was changed."
+        )
+
+
+def _versions_text() -> str:
+    return ", ".join(f"{name} {version}" for name, version in _installed_versions().items() if version)
 
 
 def migrate_database(cache: dict[str, Any]) -> str:
-    """`airflow db migrate`, unless every version table is at its head already. Returns what it did."""
+    """`airflow db migrate`, unless every version table is at its head already. Returns what it did.
+
+    Refuses (`DatabaseStateError`, nothing changed) a database at a revision the installed scripts do
+    not know, or holding Airflow's tables without its version table. A migration that fails is reported
+    with the revisions the database stays at: each step runs in a transaction of its own, so on
+    PostgreSQL the failed step is rolled back and the next start continues from there.
+    """
     try:
         # With the same installed versions and scripts, the tables and heads of the last start hold: the
         # check then needs neither Airflow's models nor the DB managers imported (≈ 2 s CPU).
@@ -142,14 +195,48 @@ def migrate_database(cache: dict[str, Any]) -> str:
             tables = _version_tables()
             heads = _script_heads(tables)
             cache.update(version_tables=tables, heads=heads, scripts_fingerprint=_scripts_fingerprint(tables))
-        if _database_revisions(tables) == heads:
-            return "skipped: the database is at its head revisions"
+        existing, revisions = _database_state(tables)
     except Exception as exc:  # noqa: BLE001 - the check is an optimisation; the migration decides
         print(f"wfo: could not compare the database with its head revisions ({exc}); migrating", flush=True)
+    else:
+        if set(tables) <= existing and revisions == heads:
+            return "skipped: the database is at its head revisions"
+        # Only a database that needs migrating pays for reading every script's revision.
+        _refuse_unknown_state(existing, revisions, _script_revisions(tables))
     from airflow.utils import db
 
-    db.upgradedb()
+    try:
+        db.upgradedb()
+    except Exception as exc:
+        raise DatabaseStateError(_migration_failure(exc)) from exc
     return "migrated"
+
+
+def _migration_failure(exc: BaseException) -> str:
+    from airflow import settings
+
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
+    try:
+        _, revisions = _database_state(_version_tables())
+        at = "; ".join(
+            f"`{table}` at {', '.join(revs) or 'no revision'}" for table, revs in revisions.items()
+        )
+    except Exception as state_exc:  # noqa: BLE001 - the report must not hide the migration's own error
+        at = f"unknown ({state_exc})"
+    assert settings.engine is not None
+    if settings.engine.dialect.name == "postgresql":
+        undo = (
+            "The step that failed was rolled back (each step is a transaction of its own); the steps "
+            "before it stay. Fix the cause and start again: the migration continues from there."
+        )
+    else:
+        undo = (
+            f"{settings.engine.dialect.name} cannot undo every schema change of a failed step: restore "
+            "the database from a backup before starting again."
+        )
+    return (
+        f"the database migration failed: {type(exc).__name__}: {reason}. The database stays with {at}. {undo}"
+    )
 
 
 def _developer_base_permissions(sm: Any) -> list[tuple[str, str]]:
@@ -342,7 +429,12 @@ def main() -> None:
     timings: list[dict[str, Any]] = []
     with phase("import Airflow", timings):
         import airflow.settings  # noqa: F401 - the cold import, timed on its own
-    result = run(admin_password, timings)
+    try:
+        result = run(admin_password, timings)
+    except DatabaseStateError as refused:
+        print(f"{REFUSED_PREFIX}{refused}", flush=True)
+        sys.stderr.flush()
+        os._exit(3)
     print("WFO_INIT " + json.dumps(result), flush=True)
     sys.stderr.flush()
     # Everything is committed and reported: skip the interpreter's teardown of Airflow's modules and

@@ -20,6 +20,7 @@ from typing import Any
 
 from wfo.cli import processes
 from wfo.cli.airflow_config import child_environment, write_config
+from wfo.cli.initialize import REFUSED_PREFIX
 from wfo.cli.supervisor import Component, Supervisor, is_forwarded_task_output, open_private_log
 from wfo.dagfiles.validation import scrubbed_environment, server_argv
 from wfo.extras import MissingExtraError, require_extra
@@ -258,6 +259,7 @@ def run_init(
     log_path = settings.logs_dir / "wfo" / "init.log"
     password = os.environ.get("WFO_ADMIN_PASSWORD", "")
     report: dict[str, Any] = {}
+    refused = ""
     lines: list[bytes] = []
     with open_private_log(log_path, append=False) as log:
         proc = subprocess.Popen(
@@ -285,7 +287,11 @@ def run_init(
                 clock.say(f"init: {entry['phase']} done in {entry['seconds']:.1f} s{result}")
             elif text.startswith("WFO_INIT "):
                 report = json.loads(text.removeprefix("WFO_INIT "))
+            elif text.startswith(REFUSED_PREFIX):
+                refused = text.removeprefix(REFUSED_PREFIX)
         returncode = proc.wait()
+    if refused:
+        raise SystemExit(f"wfo: not started: {refused}")
     if returncode != 0:
         tail = b"".join(lines).decode(errors="replace").splitlines()[-25:]
         raise SystemExit("wfo: the init step (DB migration, roles, admin user) failed:\n" + "\n".join(tail))
