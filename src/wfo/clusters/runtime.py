@@ -73,6 +73,17 @@ def environment_name(value: Any) -> str:
     return value
 
 
+def queue_name(value: Any) -> str | None:
+    """A Celery queue name (1 to 64 letters, digits, '_', '.' or '-'), or None for blank or null."""
+    name = optional_text(value, 64)
+    if name is not None and not ENV_NAME_PATTERN.fullmatch(name):
+        raise ValueError(
+            f"{name!r} is not a valid queue name: use 1 to 64 letters, digits, '_', '.' or '-', starting with "
+            "a letter or digit"
+        )
+    return name
+
+
 def _memory(value: Any) -> str:
     memory = optional_text(value)
     if memory is None or not MEMORY_PATTERN.fullmatch(memory):
@@ -154,7 +165,7 @@ class DaskSettings(BaseModel):
 
 
 class RuntimeSection(BaseModel):
-    """Where Python tasks run: the Dask cluster and the named Python interpreters.
+    """Where Python tasks run: the Dask cluster, the named Python interpreters, the workers' queue.
 
     PUT takes the same shape (missing keys take the defaults); changing it needs can_edit on
     `WFO Cluster Code Settings` (Developer or Admin), because interpreter paths decide what code runs.
@@ -173,6 +184,12 @@ class RuntimeSection(BaseModel):
     default_python: Annotated[str | None, BeforeValidator(rule(lambda v: optional_text(v, 64)))] = Field(
         default=None,
         description="the environment TensorflowOperator tasks use when they name none (null: wfo's Python)",
+    )
+
+    queue: Annotated[str | None, BeforeValidator(rule(queue_name))] = Field(
+        default=None,
+        description="the Celery queue of this group's tasks when a task names none (a cluster's edge node "
+        "runs a worker for it: `wfo worker --queues NAME`); null: the platform's default queue",
     )
 
     @field_validator("python_environments")
@@ -272,6 +289,7 @@ def merged(stored: Any) -> dict[str, Any]:
             result["dask"]["yarn"].update(yarn)
     if isinstance(stored.get("python_environments"), dict):
         result["python_environments"] = dict(stored["python_environments"])
-    if "default_python" in stored:
-        result["default_python"] = stored["default_python"]
+    for key in ("default_python", "queue"):
+        if key in stored:
+            result[key] = stored[key]
     return result

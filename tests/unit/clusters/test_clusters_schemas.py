@@ -28,6 +28,7 @@ DEFAULTS = {
     },
     "python_environments": {},
     "default_python": None,
+    "queue": None,
 }
 
 
@@ -40,7 +41,7 @@ def test_the_runtime_section_keeps_its_shape_and_missing_keys_take_the_defaults(
 def test_answers_document_every_runtime_field_as_present_and_requests_none_as_required() -> None:
     answer = RuntimeSection.model_json_schema(mode="serialization")
     request = RuntimeSection.model_json_schema(mode="validation")
-    assert answer["required"] == ["dask", "python_environments", "default_python"]
+    assert answer["required"] == ["dask", "python_environments", "default_python", "queue"]
     assert "required" not in request
     assert answer["additionalProperties"] is False
 
