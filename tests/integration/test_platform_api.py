@@ -109,6 +109,10 @@ MATRIX: dict[tuple[str, str], tuple[set[str], object]] = {
     ("GET", "/wfo/api/v1/audit/actions"): ({"Admin", "Op"}, None),
     ("GET", "/wfo/api/v1/visualisations"): (ALL - {"Public"}, None),
     ("PUT", "/wfo/api/v1/visualisations"): ({"Admin"}, {"url": "https://bi.example.com/matrix"}),
+    ("GET", "/wfo/api/v1/ldap"): ({"Admin"}, None),
+    # The DB login, as saved already: nothing FAB reads changes, the api-server is not restarted.
+    ("PUT", "/wfo/api/v1/ldap"): ({"Admin"}, {"auth_type": "db"}),
+    ("POST", "/wfo/api/v1/ldap/test"): ({"Admin"}, {"settings": {"server": "ldap://127.0.0.1:9"}}),
     ("GET", "/wfo/openapi.json"): (ALL, None),
     ("GET", "/wfo/static/wfo-ui.umd.cjs"): (ALL, None),
     ("GET", DEPS): (ALL - {"Public"}, None),
@@ -320,6 +324,7 @@ OVER_HTTP = {
     ("GET", "/wfo/api/v1/me"),
     ("GET", "/wfo/api/v1/audit/events"),
     ("PUT", "/wfo/api/v1/visualisations"),
+    ("GET", "/wfo/api/v1/ldap"),
     ("PUT", f"{GROUP}/livy"),
     ("PUT", f"{GROUP}/runtime"),
     ("PUT", f"{GROUP}/spark-engine"),

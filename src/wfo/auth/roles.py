@@ -54,6 +54,10 @@ PUBLIC_MODELS: Final = "WFO Public Models"
 # session's queries, plans and data samples, so Developer/Admin only (those who may run Spark code anyway).
 SPARK_UI: Final = "WFO Spark UI"
 
+# The login settings (wfo.ldapconfig, the manual's "LDAP Configuration"): who can log in and with which role,
+# and a bind password sent to the directory. Admin only.
+LDAP_CONFIG: Final = "WFO LDAP Configuration"
+
 # The roles FAB ships, plus ours.
 ADMIN, OP, USER, VIEWER, PUBLIC, DEVELOPER = "Admin", "Op", "User", "Viewer", "Public", "Developer"
 ALL_ROLES: Final = (ADMIN, OP, DEVELOPER, USER, VIEWER, PUBLIC)
@@ -80,6 +84,7 @@ GRANTS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         PUBLIC_MODELS: (CAN_EDIT,),
         NOTEBOOKS: READ_WRITE,
         SPARK_UI: READ,
+        LDAP_CONFIG: (CAN_READ, CAN_EDIT),
     },
     OP: {
         AUDIT_LOG: READ,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wfo.ldapconfig import fab, probe, validation
-from wfo.ldapconfig.errors import LdapTestFailed, WebserverConfigNotLinked
+from wfo.ldapconfig.errors import InvalidLdapSetting, LdapTestFailed, WebserverConfigNotLinked
 from wfo.ldapconfig.schemas import (
     LdapSaveResult,
     LdapSettingsBase,
@@ -69,9 +69,27 @@ def _base(update: LdapSettingsUpdate) -> LdapSettingsBase:
     return LdapSettingsBase(**update.model_dump(exclude={"bind_password", "force"}))
 
 
-def _password(update: LdapSettingsUpdate, stored: StoredLdap) -> str:
-    """The bind password the update means: the given one, or the stored one when it gives none."""
-    return update.bind_password if update.bind_password is not None else stored.bind_password()
+def _password(
+    update: LdapSettingsUpdate, stored: StoredLdap, settings: LdapSettingsBase, *, drop_if_moved: bool = False
+) -> str:
+    """The bind password the update means: the given one, or the stored one when it gives none.
+
+    The stored one goes only to the server and bind user it was saved for: otherwise a changed server name
+    would send it to any host (the page never shows it, so it must not leak through a test either).
+    """
+    if update.bind_password is not None:
+        return update.bind_password
+    if not stored.password_set:
+        return ""
+    same = (settings.server, settings.bind_user) == (stored.settings.server, stored.settings.bind_user)
+    if not same and drop_if_moved:
+        return ""  # the DB login saved with another server: the old password is forgotten, not carried along
+    if not same:
+        raise InvalidLdapSetting(
+            "give the bind password again: the stored one is only sent to the server and bind user it was "
+            "saved for"
+        )
+    return stored.bind_password()
 
 
 def test_settings(home: Path, request: LdapTestRequest, known_roles: Collection[str]) -> LdapTestResult:
@@ -82,7 +100,8 @@ def test_settings(home: Path, request: LdapTestRequest, known_roles: Collection[
     )
     stored = read_stored(home)
     username = request.username.strip()
-    return probe.run_test(settings, _password(request.settings, stored), username, request.password, home)
+    password = _password(request.settings, stored, settings)
+    return probe.run_test(settings, password, username, request.password, home)
 
 
 def save_settings(
@@ -92,7 +111,7 @@ def save_settings(
     changed. Returns the result and the audit details (no secret in them)."""
     settings = validation.validated(_base(update), known_roles)
     stored = read_stored(home)
-    password = _password(update, stored)
+    password = _password(update, stored, settings, drop_if_moved=settings.auth_type == "db")
     details: dict[str, Any] = {
         "auth_type": settings.auth_type,
         "server": settings.server,
@@ -125,3 +144,15 @@ def save_settings(
         request_restart(home, API_SERVER)
     details["api_server_restart"] = restart
     return LdapSaveResult(settings=public(new, home), api_server_restart=restart), details
+
+
+def test(session: Session, home: Path, request: LdapTestRequest) -> LdapTestResult:
+    """`test_settings` with the roles FAB knows."""
+    return test_settings(home, request, known_roles(session))
+
+
+def save(
+    session: Session, home: Path, update: LdapSettingsUpdate, username: str
+) -> tuple[LdapSaveResult, dict[str, Any]]:
+    """`save_settings` with the roles FAB knows."""
+    return save_settings(home, update, known_roles(session), username)

@@ -17,6 +17,7 @@ from wfo.plugin.routers import (
     config_groups,
     dag_files,
     eda,
+    ldap,
     me,
     models,
     notebook_git,
@@ -58,6 +59,7 @@ def create_app() -> FastAPI:
         notebooks,
         notebook_git,
         models,
+        ldap,
     ):
         api.include_router(module.router)
     api.include_router(dag_files.examples_router)

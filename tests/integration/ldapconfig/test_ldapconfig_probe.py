@@ -211,3 +211,17 @@ def test_an_edited_webserver_config_is_named_instead_of_saving_in_vain(
 def test_an_unreadable_file_leaves_the_db_login(home: Path) -> None:
     store.settings_path(home).write_text("{not json")
     assert fab.fab_settings(home) == {}
+
+
+def test_the_stored_password_goes_only_to_the_server_it_was_saved_for(
+    directory: LdapServer, home: Path
+) -> None:
+    service.save_settings(home, _settings(directory), ROLES, "admin")
+    same = _settings(directory, bind_password=None)
+    assert _test(home, same).ok  # the stored password is used for the saved server
+    elsewhere = _settings(directory, bind_password=None, server="ldap://attacker.example.org:389")
+    with pytest.raises(InvalidLdapSetting) as refused:
+        _test(home, elsewhere)
+    assert "bind password again" in str(refused.value)
+    with pytest.raises(InvalidLdapSetting):
+        service.save_settings(home, elsewhere.model_copy(update={"force": True}), ROLES, "admin")
