@@ -30,6 +30,7 @@ const FIELD_KEYS = [
   "dask.yarn.n_workers",
   "python_environments",
   "default_python",
+  "queue",
 ] as const;
 
 type FieldKey = (typeof FIELD_KEYS)[number];
@@ -62,6 +63,15 @@ const YARN_ROWS: TextField[][] = [
     { key: "yarnMemory", label: "Memory per worker", name: "dask.yarn.worker_memory", placeholder: "2 GiB", testId: "runtime-yarn-memory" },
   ],
 ];
+
+const QUEUE_FIELD: TextField = {
+  hint: "The Celery queue of this group's tasks when a task names none (a worker on the cluster's edge node: wfo worker --queues NAME). Empty: the platform's default queue. Applies when a DAG file is next parsed.",
+  key: "queue",
+  label: "Queue",
+  name: "queue",
+  placeholder: "default",
+  testId: "runtime-queue",
+};
 
 const MODE_HINTS: Record<DaskMode, string> = {
   local: "Each task starts its own scheduler and worker processes on the Airflow worker, and stops them when it ends.",
@@ -303,6 +313,15 @@ export function RuntimeTab({ group }: { group: string }) {
                   </NativeSelect.Root>
                 </Setting>
               </Box>
+            </Card.Body>
+          </Card.Root>
+
+          <Card.Root data-testid="runtime-workers-section" maxW="64rem" mt={4} size="sm" variant="outline">
+            <Card.Header>
+              <Card.Title>Workers</Card.Title>
+            </Card.Header>
+            <Card.Body>
+              <Box maxW="24rem">{textSetting(QUEUE_FIELD)}</Box>
             </Card.Body>
           </Card.Root>
 

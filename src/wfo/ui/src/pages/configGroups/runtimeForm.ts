@@ -18,6 +18,8 @@ export interface RuntimeDraft {
   environments: EnvironmentRow[];
   /** "" for wfo's own Python. */
   defaultPython: string;
+  /** "" for the platform's default queue. */
+  queue: string;
 }
 
 export function runtimeDraftOf(config: RuntimeConfig): RuntimeDraft {
@@ -27,6 +29,7 @@ export function runtimeDraftOf(config: RuntimeConfig): RuntimeDraft {
     environments: Object.entries(config.python_environments).map(([name, path]) => ({ name, path })),
     localWorkers: String(dask.local_workers),
     mode: dask.mode,
+    queue: config.queue ?? "",
     schedulerAddress: dask.scheduler_address ?? "",
     threadsPerWorker: String(dask.threads_per_worker),
     yarnEnvironment: dask.yarn.environment ?? "",
@@ -67,5 +70,6 @@ export function runtimeUpdate(draft: RuntimeDraft): RuntimeUpdate {
     },
     default_python: orNull(draft.defaultPython),
     python_environments: environments,
+    queue: orNull(draft.queue),
   };
 }
