@@ -13,6 +13,7 @@ import { CodeBricksPage } from "./pages/codeBricks/CodeBricksPage";
 import { ConfigGroupsPage } from "./pages/configGroups/ConfigGroupsPage";
 import { DagFilesPage } from "./pages/dagFiles/DagFilesPage";
 import { EdaPage } from "./pages/EdaPage";
+import { LdapPage } from "./pages/LdapPage";
 import { NotebooksPage } from "./pages/NotebooksPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { SlaMissesPage } from "./pages/SlaMissesPage";
@@ -47,6 +48,9 @@ export const RESOURCES = {
   /** No page of its own: can_edit allows marking a model public (its serving routes need no token). */
   publicModels: "WFO Public Models",
   notebooks: "WFO Notebooks",
+  /** No page of its own: can_read opens Spark's UI of wfo's Spark Connect server (`/wfo/spark-ui/`). */
+  sparkUi: "WFO Spark UI",
+  ldapConfig: "WFO LDAP Configuration",
 } as const;
 
 export const PAGES: readonly WfoPage[] = [
@@ -61,6 +65,7 @@ export const PAGES: readonly WfoPage[] = [
   { path: "models", label: "Models and datasets", tab: "Models", description: "Versioned models and datasets; TF, PMML, PyTorch and ONNX models served over REST within seconds.", resource: RESOURCES.models, element: <ModelsPage /> },
   { path: "audit", label: "Audit log", tab: "Audit", description: "Who changed what in wfo, when, and from where.", resource: RESOURCES.auditLog, element: <AuditLogPage /> },
   { path: "visualisations", label: "Visualisations", description: "Open the team's BI dashboard.", resource: RESOURCES.visualisations, element: <VisualisationsPage /> },
+  { path: "ldap", label: "LDAP configuration", tab: "LDAP", description: "How users log in: wfo's own accounts or LDAP, groups mapped to roles; test before saving.", resource: RESOURCES.ldapConfig, element: <LdapPage /> },
 ];
 
 export function visiblePages(me: Me): WfoPage[] {
