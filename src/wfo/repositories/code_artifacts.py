@@ -207,7 +207,7 @@ class CodeArtifacts:
         return cls(ObjectStore.from_settings(), lock_dir=get_settings().run_dir / "locks")
 
     def _locked(self, name: str) -> contextlib.AbstractContextManager[None]:
-        return name_lock(self.lock_dir, "code-artifact", name)
+        return name_lock(self.lock_dir, "code-artifact", name, across_hosts=True)
 
     def _manifest_or_none(self, name: str) -> Manifest | None:
         try:

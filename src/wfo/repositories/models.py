@@ -275,7 +275,7 @@ class ModelRepository:
         )
 
     def _locked(self, name: str) -> contextlib.AbstractContextManager[None]:
-        return name_lock(self.lock_dir, "model", name)
+        return name_lock(self.lock_dir, "model", name, across_hosts=True)
 
     def _manifest_or_none(self, name: str) -> ModelManifest | None:
         try:
