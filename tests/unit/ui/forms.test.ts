@@ -3,6 +3,11 @@ import type { KnownSparkArgument, SparkConfig } from "../../../src/wfo/ui/src/ap
 import { formatSize, shortHash } from "../../../src/wfo/ui/src/format";
 import { draftOf, endpointUpdate } from "../../../src/wfo/ui/src/pages/configGroups/livyForm";
 import { draftFrom, emptyValue, settingsFrom } from "../../../src/wfo/ui/src/pages/configGroups/sparkForm";
+import {
+  engineDraftOf,
+  engineSummary,
+  engineUpdate,
+} from "../../../src/wfo/ui/src/pages/configGroups/sparkEngineForm";
 
 const known: KnownSparkArgument[] = [
   { choices: null, code: false, kind: "string", name: "master" },
@@ -78,5 +83,33 @@ describe("livy form", () => {
 
   it("clears the stored password with an empty string", () => {
     expect(endpointUpdate({ ...draftOf(stored), clear: true })).toHaveProperty("password", "");
+  });
+});
+
+describe("spark engine form", () => {
+  it("sends a url and token only for a remote server, the token only when it changes", () => {
+    const remote = engineDraftOf({ engine: "connect", url: "sc://spark.lan:15002" });
+    expect(remote.server).toBe("remote");
+    expect(engineUpdate(remote)).toEqual({ engine: "connect", url: "sc://spark.lan:15002" });
+    expect(engineUpdate({ ...remote, token: "s3cret" })).toEqual({
+      engine: "connect",
+      token: "s3cret",
+      url: "sc://spark.lan:15002",
+    });
+    expect(engineUpdate({ ...remote, clearToken: true, url: " sc://other:1 " })).toEqual({
+      engine: "connect",
+      token: "",
+      url: "sc://other:1",
+    });
+    // Switching to wfo's own server or to spark-submit sends no url, no token.
+    expect(engineUpdate({ ...remote, server: "wfo", token: "s3cret" })).toEqual({ engine: "connect", url: null });
+    expect(engineUpdate({ ...remote, engine: "submit", token: "s3cret" })).toEqual({ engine: "submit", url: null });
+  });
+
+  it("says where PySpark runs in one line", () => {
+    expect(engineSummary({ engine: "submit", url: null })).toBe("spark-submit (a driver per task)");
+    expect(engineSummary({ engine: "connect", url: null })).toBe("Spark Connect: the server wfo runs");
+    expect(engineSummary({ engine: "connect", url: "sc://h:1" })).toBe("Spark Connect: sc://h:1");
+    expect(engineDraftOf({ engine: "connect", url: null })).toMatchObject({ server: "wfo", url: "" });
   });
 });

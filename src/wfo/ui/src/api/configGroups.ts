@@ -54,6 +54,16 @@ export type LivyEndpointUpdate = Body<"LivyEndpointUpdate">;
 export type LivyUpdate = Body<"LivyUpdate">;
 
 /**
+ * How the group runs PySpark tasks: `submit` (spark-submit, a driver per task) or `connect` (a Spark Connect
+ * server; `url` null: the one wfo runs itself). A code setting: can_edit on "WFO Cluster Code Settings".
+ */
+export type SparkEngine = Model<"SparkEngine">;
+export type SparkEngineName = SparkEngine["engine"];
+export const SPARK_ENGINES = everyMember<SparkEngineName>()(["submit", "connect"]);
+/** `token` (a remote server's, write-only): absent or null keeps the stored one, "" removes it. */
+export type SparkEngineUpdate = Body<"SparkEngineUpdate">;
+
+/**
  * Where Python tasks run (CoutureDaskYarnOperator, TensorflowOperator). Changing it needs can_edit on
  * "WFO Cluster Code Settings": interpreter paths decide what code runs.
  */
@@ -114,6 +124,10 @@ export function configGroupsApi(http: HttpClient) {
     saveLivy: (name: string, settings: LivyUpdate) =>
       http.request<LivyConfig>("PUT", `${group(name)}/livy`, { body: settings }),
 
+    sparkEngine: (name: string, signal?: AbortSignal) =>
+      http.request<SparkEngine>("GET", `${group(name)}/spark-engine`, withSignal(signal)),
+    saveSparkEngine: (name: string, settings: SparkEngineUpdate) =>
+      http.request<SparkEngine>("PUT", `${group(name)}/spark-engine`, { body: settings }),
     runtime: (name: string, signal?: AbortSignal) =>
       http.request<RuntimeConfig>("GET", `${group(name)}/runtime`, withSignal(signal)),
     /** Full replace of the runtime section. */

@@ -19,6 +19,7 @@ import { can, useCurrentUser } from "../../hooks/useMe";
 import { RESOURCES } from "../../nav";
 import { useGroupChanged } from "./groupChanged";
 import { SectionHeading } from "./SectionHeading";
+import { SparkEngineSection } from "./SparkEngineSection";
 import { draftFrom, emptyValue, settingsFrom, type SparkDraft } from "./sparkForm";
 import { ArgumentInput, Select } from "./SparkArgumentInput";
 
@@ -380,6 +381,7 @@ export function SparkTab({ group }: { group: string }) {
         hint="What spark-submit gets for this group's jobs: Arguments (master, deploy-mode, memory, jars, ...) and Configurations (--conf key=value). At the very least set master to yarn for a YARN cluster."
         title="Spark configuration"
       />
+      <SparkEngineSection group={group} />
       {loaded.status === "error" ? <ErrorAlert error={loaded.error} onRetry={loaded.reload} testId="spark-load-error" /> : null}
       {loaded.data === undefined ? (
         loaded.status === "loading" ? <Spinner data-testid="spark-loading" /> : null
