@@ -103,7 +103,10 @@ def run_test(
     server = settings.server
     ldaps = server.lower().startswith("ldaps://")
     with _ca_file(settings.tls_ca_certificate, temp_folder) as ca_file:
-        con = _connect(settings, ca_file)
+        try:
+            con = _connect(settings, ca_file)
+        except ldap.LDAPError as exc:  # a URL libldap reads otherwise than the check before
+            return test.fail("connect", f"the server address {server} cannot be used: {_info(exc)}")
         try:
             if settings.use_starttls:
                 try:

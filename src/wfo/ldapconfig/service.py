@@ -99,9 +99,11 @@ def test_settings(home: Path, request: LdapTestRequest, known_roles: Collection[
         _base(request.settings).model_copy(update={"auth_type": "ldap"}), known_roles
     )
     stored = read_stored(home)
-    username = request.username.strip()
+    username = validation.check_username(request.username)
+    user_password = validation.check_secret("password", request.password)
+    validation.check_secret("bind_password", request.settings.bind_password)
     password = _password(request.settings, stored, settings)
-    return probe.run_test(settings, password, username, request.password, home)
+    return probe.run_test(settings, password, username, user_password, home)
 
 
 def save_settings(
@@ -110,6 +112,7 @@ def save_settings(
     """Validate, test (LDAP, unless forced), write, and ask for an api-server restart when FAB's settings
     changed. Returns the result and the audit details (no secret in them)."""
     settings = validation.validated(_base(update), known_roles)
+    validation.check_secret("bind_password", update.bind_password)
     stored = read_stored(home)
     password = _password(update, stored, settings, drop_if_moved=settings.auth_type == "db")
     details: dict[str, Any] = {

@@ -24,6 +24,26 @@ def _clean(field: str, value: str) -> str:
     return value.strip()
 
 
+def check_secret(field: str, value: str | None) -> str | None:
+    """A password as python-ldap can send it: text without NUL or lone surrogates (kept as typed otherwise)."""
+    if value is None:
+        return None
+    if "\x00" in value:
+        raise InvalidLdapSetting(f"{field} must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidLdapSetting(f"{field} is not valid text") from None
+    return value
+
+
+def check_username(value: str) -> str:
+    value = _clean("username", value)
+    if "\x00" in value:
+        raise InvalidLdapSetting("username must not contain a NUL character")
+    return value
+
+
 def check_server(url: str) -> str:
     url = _clean("server", url)
     if not url:

@@ -225,3 +225,16 @@ def test_the_stored_password_goes_only_to_the_server_it_was_saved_for(
     assert "bind password again" in str(refused.value)
     with pytest.raises(InvalidLdapSetting):
         service.save_settings(home, elsewhere.model_copy(update={"force": True}), ROLES, "admin")
+
+
+def test_hostile_text_is_refused_not_a_server_error(directory: LdapServer, home: Path) -> None:
+    # (A lone surrogate never gets this far: the request's model refuses it, a 422.)
+    for change in ({"bind_password": "a\x00b"}, {"server": "ldap://h\x00st"}):
+        with pytest.raises(InvalidLdapSetting):
+            _test(home, _settings(directory, **change))
+    for username in ("al\x00ice", "al\nice"):
+        with pytest.raises(InvalidLdapSetting):
+            _test(home, _settings(directory), username)
+    # A host name nobody can resolve is an answer, not an error.
+    result = _test(home, _settings(directory, server="ldap://no-such-host.invalid"))
+    assert not result.ok and "cannot reach" in result.message
