@@ -12,8 +12,9 @@ It acts only where Airflow parses for real (the dag-processor, and a task re-par
 the Task SDK reaches connections through its supervisor. Elsewhere (wfo's validator, the CLI) and whenever
 the snapshot cannot be read, the task keeps the queue it has: a parse never fails because of this.
 
-A change of the group's queue reaches a DAG the next time its file is parsed (`min_file_process_interval`,
-30 s on wfo). Imported by every Airflow process: standard library and pluggy only at import.
+A change of the group's queue reaches a DAG the next time its file is parsed: when it is saved, or at the
+dag-processor's periodic re-parse (`min_file_process_interval`, 600 s on wfo); `wfo airflow dags
+reserialize` applies it to every DAG at once. Imported by every Airflow process: standard library and pluggy only at import.
 """
 
 from __future__ import annotations

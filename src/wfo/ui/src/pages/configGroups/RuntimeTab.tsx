@@ -65,7 +65,7 @@ const YARN_ROWS: TextField[][] = [
 ];
 
 const QUEUE_FIELD: TextField = {
-  hint: "The Celery queue of this group's tasks when a task names none (a worker on the cluster's edge node: wfo worker --queues NAME). Empty: the platform's default queue. Applies when a DAG file is next parsed.",
+  hint: "The Celery queue of this group's tasks when a task names none (a worker on the cluster's edge node: wfo worker --queues NAME). Empty: the platform's default queue. Applies when a DAG file is next parsed (saved, or within 10 minutes).",
   key: "queue",
   label: "Queue",
   name: "queue",
