@@ -18,6 +18,7 @@ from wfo.ldapconfig.schemas import (
 )
 from wfo.plugin.audit import AuditRecord, audited
 from wfo.plugin.deps import CurrentUser, require
+from wfo.plugin.errors import errors
 from wfo.settings import get_settings
 
 router = APIRouter(prefix="/ldap", tags=["ldap"])
@@ -32,7 +33,7 @@ def read_settings(_: CanRead) -> LdapSettingsPublic:
     return service.get_settings(get_settings().home)
 
 
-@router.put("")
+@router.put("", responses=errors(409))
 def save_settings(
     body: LdapSettingsUpdate,
     session: SessionDep,
@@ -40,7 +41,8 @@ def save_settings(
     audit: Annotated[AuditRecord, audited("ldap_config.update")],
 ) -> LdapSaveResult:
     """Save (422 with the reason for a bad setting, or LDAP settings whose connection test fails without
-    `force`); when what FAB reads changed, the api-server restarts (`api_server_restart`), nothing else."""
+    `force`; 409 when webserver_config.py no longer loads these settings); when what FAB reads changed, the
+    api-server restarts (`api_server_restart`), nothing else."""
     result, details = service.save(session, get_settings().home, body, current.username)
     audit.object_id, audit.details = result.settings.auth_type, details
     return result
