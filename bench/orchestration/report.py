@@ -1,4 +1,5 @@
-"""The orchestration bench's markdown table (wfo, stock, and their ratio)."""
+"""The orchestration bench's markdown table (wfo, the other platform — stock or a second wfo with
+`--versus` settings — and their ratio)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ ROWS = (
 
 def render_table(results: dict[str, Any]) -> str:
     platforms = results["platforms"]
-    wfo, stock = platforms.get("wfo", {}), platforms.get("stock", {})
+    other_name = "versus" if "versus" in platforms else "stock"
+    wfo, stock = platforms.get("wfo", {}), platforms.get(other_name, {})
+    if other_name == "versus":
+        # Setting names only: a value may hold a password (a broker URL).
+        other_label = "wfo + " + ", ".join(sorted(results.get("versus_overrides", {})))
+        ratio_label = "wfo / versus"
+    else:
+        other_label, ratio_label = "stock standalone", "wfo / stock"
 
     def cell(values: dict[str, Any], key: str, fmt: str) -> str:
         return fmt.format(values[key]) if values.get(key) is not None else "–"
@@ -31,11 +39,13 @@ def render_table(results: dict[str, Any]) -> str:
         f"{results['runs_per_dag']} runs per DAG, idle window {results['idle_window_s']:.0f} s, "
         f"load at start {results['machine']['load_average_1m']}",
         "",
-        "| metric | wfo | stock standalone | wfo / stock |",
+        f"| metric | wfo | {other_label} | {ratio_label} |",
         "|---|---:|---:|---:|",
     ]
     for label, key, fmt in ROWS:
         lines.append(f"| {label} | {cell(wfo, key, fmt)} | {cell(stock, key, fmt)} | {ratio(key)} |")
+    for name, values in (results.get("recovery") or {}).items():
+        lines.append(f"\nscheduler SIGKILL, {name}: {values}")
     for name, values in platforms.items():
         parts = ", ".join(f"{k} {v:.3f}" for k, v in values.get("chain_task_breakdown_s", {}).items())
         lines.append(f"\nchain task breakdown (median s), {name}: {parts}")

@@ -1,6 +1,7 @@
 """Orchestration overhead: `wfo up` vs stock `airflow standalone`, side by side in one run.
 
     .venv/bin/python bench/orchestration/run.py [--quick] [--runs N] [--idle S] [--wfo-env K=V ...]
+    .venv/bin/python bench/orchestration/run.py --quick --postgres --versus WFO_EXECUTOR=celery [--versus K=V ...]
 
 Both platforms start at the same time on this machine. For each:
   * wall time from trigger to success of a 20-task no-op chain (-> per-task overhead, with a breakdown
@@ -8,6 +9,9 @@ Both platforms start at the same time on this machine. For each:
   * idle CPU of every process of the instance over the same window, as a fraction of one core, per
     component; RSS and PSS idle and the peak during the fan-out (bench/common/accounting.py);
   * what importing wfo adds over `import airflow` in fresh interpreters.
+With `--versus`, the other platform is a second `wfo up` with those settings added (instead of stock
+Airflow): LocalExecutor vs Celery, say; `--postgres` gives each wfo platform a fresh PostgreSQL database,
+and `--recovery` also times a scheduler SIGKILL on each (restart, then a chain run).
 Writes bench/results/orchestration-<timestamp>.json and prints a markdown table (see README.md here).
 `--quick` (2 runs per DAG, 20 s idle window) finishes in well under 10 minutes.
 """
@@ -15,9 +19,13 @@ Writes bench/results/orchestration-<timestamp>.json and prints a markdown table 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import secrets
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +42,8 @@ from report import render_table  # noqa: E402
 from stock import StockAirflow  # noqa: E402
 from workload import CHAIN_TASKS, DAGS, chain_breakdown, deploy, run_once  # noqa: E402
 
-from helpers.platform_runner import Platform, free_port  # noqa: E402
+from helpers.platform_runner import WFO, Platform, free_port  # noqa: E402
+from helpers.services import scratch_database  # noqa: E402
 
 # Settings read back from each platform's configuration, for the record.
 CONFIG_KEYS = (
@@ -64,6 +73,21 @@ def parse_args() -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra environment for wfo up (e.g. AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=0.2)",
     )
+    parser.add_argument(
+        "--versus",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="compare with a second wfo up with these settings added, instead of stock Airflow",
+    )
+    parser.add_argument(
+        "--postgres", action="store_true", help="a fresh PostgreSQL database per wfo platform"
+    )
+    parser.add_argument(
+        "--recovery",
+        action="store_true",
+        help="SIGKILL each wfo platform's scheduler: restart and chain times",
+    )
     parser.add_argument("--no-stock", action="store_true", help="exploration only: skip stock Airflow")
     parser.add_argument("--no-imports", action="store_true", help="skip the import-cost measurement")
     parser.add_argument("--tag", default="", help="label stored in the results file name")
@@ -83,11 +107,22 @@ def main() -> int:
 
     import airflow
 
+    versus = dict(item.split("=", 1) for item in args.versus)
+
     root = Path(tempfile.mkdtemp(prefix="wfo-bench-orch-"))
     wfo = Platform(root / "wfo-home", free_port(18100, 18500), "Bench-" + secrets.token_urlsafe(12))
     platforms: dict[str, Platform] = {"wfo": wfo}
     members = {"wfo": wfo_members(wfo.home)}
-    if not args.no_stock:
+    envs = {"wfo": {"AIRFLOW__API__HOST": "127.0.0.1", **overrides}}
+    databases = contextlib.ExitStack()
+    if versus:
+        other = Platform(root / "versus-home", free_port(18500, 18999), "Bench-" + secrets.token_urlsafe(12))
+        platforms["versus"], members["versus"] = other, wfo_members(other.home)
+        envs["versus"] = {**envs["wfo"], **versus}
+    if args.postgres:
+        for name in envs:
+            envs[name]["WFO_DATABASE_URL"] = databases.enter_context(scratch_database(f"wfo_bench_{name}"))
+    if not versus and not args.no_stock:
         stock = StockAirflow(root / "stock-home", free_port(18500, 18999), "")
         platforms["stock"] = stock
         members["stock"] = env_members("AIRFLOW_HOME", str(stock.home))
@@ -98,6 +133,8 @@ def main() -> int:
         "runs_per_dag": runs,
         "idle_window_s": idle_s,
         "wfo_overrides": overrides,
+        "versus_overrides": versus,
+        "postgres": args.postgres,
         "platforms": {},
     }
     times = {name: {dag_id: [] for dag_id in DAGS} for name in platforms}
@@ -107,9 +144,14 @@ def main() -> int:
     try:
         print(f"bench root {root}; starting platforms ...", flush=True)
         started = time.monotonic()
-        wfo.start(**{"AIRFLOW__API__HOST": "127.0.0.1", **overrides})
-        if "stock" in platforms:
-            platforms["stock"].start()
+        for name, platform in platforms.items():
+            if name == "stock":
+                platform.start()
+            else:
+                _start_without_waiting(platform, envs[name])
+        for name, platform in platforms.items():
+            if name != "stock":
+                platform.wait_ready()
         print(f"  both ready after {time.monotonic() - started:.0f} s", flush=True)
         for name, platform in platforms.items():
             deploy(platform)
@@ -148,6 +190,12 @@ def main() -> int:
                         f"  run {i + 1}/{runs} {name:5s} {dag_id:13s} {outcome['wall_s']:7.2f} s", flush=True
                     )
 
+        if args.recovery:
+            for name, platform in platforms.items():
+                if name != "stock":
+                    results.setdefault("recovery", {})[name] = _scheduler_recovery(platform)
+                    print(f"  recovery {name}: {results['recovery'][name]}", flush=True)
+
         print(f"  idle window {idle_s:.0f} s ...", flush=True)
         idle = idle_usage(members, idle_s)
         for name in platforms:
@@ -177,6 +225,7 @@ def main() -> int:
             left = kill_leftovers(members[name])
             if left:
                 results.setdefault("leftovers_after_sigterm", {})[name] = left
+        databases.close()
     if not args.no_imports:
         print("  import cost ...", flush=True)
         results["imports"] = import_cost(3 if args.quick else 10)
@@ -185,6 +234,37 @@ def main() -> int:
     print(render_table(results))
     print(f"\nresults: {out}")
     return 0
+
+
+def _start_without_waiting(platform: Platform, env: dict[str, str]) -> None:
+    platform.start(wait=False, **env)
+
+
+def _scheduler_pid(platform: Platform) -> int | None:
+    shown = subprocess.run([WFO, "status", "--json"], env=platform.env(), capture_output=True, text=True)
+    for component in json.loads(shown.stdout or "{}").get("components", []):
+        if component.get("name") == "scheduler" and component.get("state") == "running":
+            return int(component["pid"])
+    return None
+
+
+def _scheduler_recovery(platform: Platform, timeout: float = 180.0) -> dict[str, float]:
+    """SIGKILL the scheduler: seconds until `wfo up` runs a new one, then a chain run's wall time."""
+    before = _scheduler_pid(platform)
+    assert before is not None, "no running scheduler"
+    killed = time.monotonic()
+    os.kill(before, signal.SIGKILL)
+    while _scheduler_pid(platform) in (None, before):
+        if time.monotonic() - killed > timeout:
+            raise TimeoutError("the scheduler was not restarted")
+        time.sleep(0.2)
+    restarted = time.monotonic() - killed
+    chain = run_once(platform, "bench_chain")["wall_s"]
+    return {
+        "restart_s": round(restarted, 2),
+        "chain_after_s": chain,
+        "kill_to_chain_done_s": round(time.monotonic() - killed, 2),
+    }
 
 
 def _config(platform: Platform, section: str, key: str) -> str:

@@ -177,9 +177,10 @@ class Platform:
         return env
 
     # --- lifecycle -------------------------------------------------------------------------------
-    def start(self, timeout: float = 480.0, args: tuple[str, ...] = (), **extra_env: str) -> None:
-        # The timeout only catches a hang: on a 2-core machine shared by several test sessions a start
-        # takes minutes.
+    def start(
+        self, timeout: float = 480.0, args: tuple[str, ...] = (), wait: bool = True, **extra_env: str
+    ) -> None:
+        """`wfo up`; with `wait`, until it says it is up (else call `wait_ready`, e.g. to start two at once)."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.output_path = self.home.parent / f"{self.home.name}-up.log"
         out = open(self.output_path, "ab")  # closed with the process
@@ -192,6 +193,13 @@ class Platform:
             stdin=subprocess.DEVNULL,
         )
         out.close()
+        if wait:
+            self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 480.0) -> None:
+        # The timeout only catches a hang: on a 2-core machine shared by several test sessions a start
+        # takes minutes.
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

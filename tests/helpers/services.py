@@ -1,18 +1,41 @@
-"""Services a test owns, so it may break them without touching what other tests use: a private Redis
-(restartable, its data kept across restarts as a production broker keeps it) and a TCP proxy in front of
-PostgreSQL that the test can cut (every connection dropped, new ones refused) and restore."""
+"""Services a test owns, so it may break them without touching what other tests use: a private Redis and
+a private RabbitMQ node (restartable, their data kept across restarts as a production broker keeps it) and a TCP proxy in front of
+PostgreSQL that the test can cut (every connection dropped, new ones refused) and restore; a throwaway
+PostgreSQL database (also used by the benches)."""
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 import shutil
 import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from helpers.platform_runner import free_port
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@contextlib.contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """A throwaway PostgreSQL database on the local server: its URL, dropped afterwards."""
+    import psycopg2
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(f"{POSTGRES_SERVER}/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 class PrivateRedis:
@@ -47,6 +70,71 @@ class PrivateRedis:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()  # Redis writes its append-only file and exits
             self.process.wait(timeout=20)
+
+    def restart(self, down_seconds: float = 2.0) -> None:
+        self.stop()
+        time.sleep(down_seconds)
+        self.start()
+
+
+class PrivateRabbitMQ:
+    """A RabbitMQ node of the test's own (own node name, ports, database and Erlang cookie), restartable
+    with its durable queues and persistent messages kept, as a production broker keeps them."""
+
+    SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"  # the real server, run as the current user
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port(25800, 26200)
+        self.dist_port = free_port(26200, 26600)
+        self.node = f"wfo_test_{secrets.token_hex(4)}@localhost"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def start(self, timeout: float = 120.0) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
+        )
+        (self.folder / "enabled_plugins").write_text("[].\n")
+        env = {
+            "PATH": "/usr/sbin:/usr/bin:/bin",
+            "HOME": str(self.folder),  # its Erlang cookie
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+            "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(self.folder / "rabbitmq.pid"),
+        }
+        log = open(self.folder / "rabbitmq.out", "ab")
+        self.process = subprocess.Popen(
+            [self.SERVER], env=env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + timeout
+        while not _accepts(self.port):
+            assert self.process.poll() is None, (self.folder / "rabbitmq.out").read_text()[-3000:]
+            assert time.monotonic() < deadline, "rabbitmq-server did not start"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import os
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # a clean shutdown: queues and messages kept
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
 
     def restart(self, down_seconds: float = 2.0) -> None:
         self.stop()
