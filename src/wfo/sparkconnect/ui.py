@@ -13,9 +13,8 @@ import html.parser
 import re
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from wfo.errors import BadRequest, Unavailable
@@ -88,7 +87,7 @@ def local_location(location: str, settings: Settings) -> str:
         f"localhost:{settings.spark_ui_port}",
     ):
         return base + "/"
-    path = parts.path or "/"
+    path = "/" + parts.path.lstrip("/")
     if not path.startswith(base + "/") and path != base:
         path = base + path
     return path + (f"?{parts.query}" if parts.query else "")
@@ -101,7 +100,7 @@ class Page:
     status: int
     headers: dict[str, str]
     body: AsyncIterator[bytes]
-    close: Any
+    close: Callable[[], Awaitable[None]]
 
 
 async def open_page(
@@ -110,9 +109,12 @@ async def open_page(
     """Ask the Spark UI for `path`; the caller streams `body` and then awaits `close()`."""
     import httpx
 
-    target = httpx.URL(ui_url(settings) + upstream_path(path), query=query)
+    target = httpx.URL(ui_url(settings) + upstream_path(path), query=query or None)
     sent = {name: headers[name] for name in REQUEST_HEADERS if name in headers}
-    client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0), follow_redirects=False)
+    # trust_env=False: never through an HTTP(S)_PROXY of the environment, always straight to the loopback UI.
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(30.0, connect=2.0), follow_redirects=False, trust_env=False
+    )
     try:
         answer = await client.send(client.build_request(method, target, headers=sent), stream=True)
     except httpx.TransportError:
@@ -193,8 +195,10 @@ def parse_sessions(page: str) -> list[dict[str, str]]:
 def open_sessions(settings: Settings, timeout: float = 2.0) -> list[dict[str, str]]:
     """The sessions open on the server now, from its UI's Connect tab (OSError when it does not answer)."""
     url = f"{ui_url(settings)}/connect/?sessionstat.pageSize={SESSIONS_PAGE}"
+    # No proxy of the environment (HTTP_PROXY ...): the UI is on this host's loopback.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:
+        with opener.open(url, timeout=timeout) as answer:
             page = answer.read(16 * 1024 * 1024).decode("utf-8", errors="replace")
     except urllib.error.URLError as exc:
         raise OSError(f"the Spark UI does not answer: {exc.reason}") from None

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import http.server
+import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from wfo.settings import Settings
-from wfo.sparkconnect.ui import BadUiPath, local_location, parse_sessions, server_confs, upstream_path
+from wfo.sparkconnect.ui import (
+    BadUiPath,
+    local_location,
+    open_page,
+    open_sessions,
+    parse_sessions,
+    server_confs,
+    upstream_path,
+)
 
 SETTINGS = Settings(home=Path("/nonexistent"), port=18080)
 
@@ -66,6 +79,7 @@ def test_spark_redirects_to_its_loopback_address_stay_under_the_prefix() -> None
     assert local_location(f"{ui}/jobs/", SETTINGS) == "/wfo/spark-ui/jobs/"
     assert local_location(f"{ui}/wfo/spark-ui/jobs/job/?id=1", SETTINGS) == "/wfo/spark-ui/jobs/job/?id=1"
     assert local_location("/stages/", SETTINGS) == "/wfo/spark-ui/stages/"
+    assert local_location("stages/", SETTINGS) == "/wfo/spark-ui/stages/"
     assert local_location("https://elsewhere.example/x", SETTINGS) == "/wfo/spark-ui/"
 
 
@@ -80,3 +94,67 @@ def test_behind_a_proxy_under_a_sub_path_the_ui_stays_under_it() -> None:
     assert server_confs(settings)["spark.ui.proxyBase"] == "/airflow/wfo/spark-ui"
     ui = f"http://127.0.0.1:{settings.spark_ui_port}"
     assert local_location(f"{ui}/jobs/", settings) == "/airflow/wfo/spark-ui/jobs/"
+
+
+class _StandIn(http.server.BaseHTTPRequestHandler):
+    """Plays the Spark UI on loopback: the Connect tab, a redirect to its own address, and what it was sent."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/connect/"):
+            self._answer(200, CONNECT_TAB.encode())
+        elif self.path == "/":
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_port}/jobs/")
+            self.send_header("Set-Cookie", "spark=1")
+            self.end_headers()
+        else:
+            self._answer(200, json.dumps({"path": self.path, "headers": dict(self.headers)}).encode())
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", "spark=1")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """A stand-in UI at the Spark UI port of the returned settings; the environment names a dead proxy."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    yield Settings(home=tmp_path, port=server.server_port - 5001)
+    server.shutdown()
+    server.server_close()
+
+
+def test_sessions_are_read_from_the_loopback_ui_never_through_a_proxy(stand_in: Settings) -> None:
+    assert [s["user"] for s in open_sessions(stand_in)] == ["dag_a:task.b"]
+
+
+def test_pages_are_relayed_without_the_callers_credentials_and_redirects_stay_under_the_prefix(
+    stand_in: Settings,
+) -> None:
+    async def fetch(path: str, query: bytes) -> tuple[int, dict[str, str], bytes]:
+        headers = {"accept": "text/html", "cookie": "_token=secret", "authorization": "Bearer secret"}
+        page = await open_page(stand_in, "GET", path, query, headers)
+        try:
+            return page.status, page.headers, b"".join([chunk async for chunk in page.body])
+        finally:
+            await page.close()
+
+    status, headers, body = asyncio.run(fetch("stages/stage/", b"id=3&attempt=0"))
+    sent = json.loads(body)
+    assert status == 200 and sent["path"] == "/stages/stage/?id=3&attempt=0"
+    assert {k.lower(): v for k, v in sent["headers"].items()}["accept"] == "text/html"
+    assert "secret" not in json.dumps(sent["headers"])
+    assert "set-cookie" not in headers and headers["x-content-type-options"] == "nosniff"
+    status, headers, _ = asyncio.run(fetch("", b""))
+    assert status == 302 and headers["location"] == "/wfo/spark-ui/jobs/"
