@@ -38,6 +38,11 @@ def _api_server_pid(platform: Platform) -> int | None:
     return int(pid) if pid else None
 
 
+def _component_pids(platform: Platform) -> dict[str, int]:
+    state = json.loads((platform.home / "run" / "wfo.json").read_text())
+    return {name: int(pid) for name, pid in state["components"].items() if pid}
+
+
 def _wait_for_restart(platform: Platform, before: int | None, timeout: float = 300.0) -> None:
     """Until `wfo up` has started a new api-server and it answers (a start takes a while on 2 cores)."""
     deadline = time.monotonic() + timeout
@@ -119,8 +124,13 @@ def ldap_platform(platform: Platform, directory: LdapServer) -> Iterator[Platfor
         "POST", "/ldap/test", json_body={"settings": _settings(directory), "username": LDAP_USER}
     )
     assert good.json()["ok"] and good.json()["roles"] == ["Op", "Viewer"], good.body
+    before = _component_pids(platform)
     saved = _save(platform, _settings(directory))
     assert saved["api_server_restart"] and saved["settings"]["bind_password_set"]
+    after = _component_pids(platform)
+    # Only the api-server was restarted; every other component kept its process.
+    assert after.pop("api-server") != before.pop("api-server")
+    assert after == before
     try:
         yield platform
     finally:
