@@ -8,7 +8,6 @@ instance runs the production path — PostgreSQL, the Celery executor with two w
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import os
@@ -19,6 +18,7 @@ import stat
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
@@ -27,26 +27,9 @@ import pytest
 from wfo.cli import processes
 
 from helpers.platform_runner import WFO, Platform, env_dump_dag, free_port, instance_processes
-from helpers.services import CuttableProxy, PrivateRedis
+from helpers.services import CuttableProxy, PrivateRabbitMQ, PrivateRedis, scratch_database
 
 pytestmark = pytest.mark.integration
-SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-@contextlib.contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
-    """A throwaway PostgreSQL database on the local server: its URL, dropped afterwards."""
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(f"{SERVER}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture
@@ -145,10 +128,33 @@ def _busiest_worker(home: Path) -> str:
     return busiest
 
 
-def _ledger_rows(url: str) -> list[tuple[str, str, int]]:
+def _ledger_rows(url: str, run_id: str) -> list[tuple[str, str, int]]:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT run_id, task_id, try_number FROM ledger")
+        cur.execute("SELECT run_id, task_id, try_number FROM ledger WHERE run_id = %s", (run_id,))
         return list(cur.fetchall())
+
+
+def _assert_ledger_complete(
+    platform: Platform, database: str, ledger: str, run_id: str, started: float, label: str
+) -> None:
+    """Wait for the ledger run to end: every task `success`, none lost; duplicates counted and printed."""
+    state = _wait_for(
+        lambda: _run_state(database, "wfo_ledger", run_id), 420, "the ledger run did not end", platform
+    )
+    tasks = _task_states(database, "wfo_ledger", run_id)
+    rows = _ledger_rows(ledger, run_id)
+    ran = {task for _run, task, _try in rows}
+    report = {
+        "tasks": len(tasks), "lost": LEDGER_TASKS - len(ran), "duplicates": len(rows) - len(ran),
+        "run_seconds": round(time.monotonic() - started, 1),
+    }  # fmt: skip
+    print(f"{label}: {report}; tries: {sorted(t for t in rows if t[2] > 1)}")
+    assert state == "success" and set(tasks.values()) == {"success"}, (
+        state,
+        tasks,
+        platform.output()[-3000:],
+    )
+    assert report["lost"] == 0 and len(tasks) == LEDGER_TASKS
 
 
 def _run_state(url: str, dag_id: str, run_id: str) -> str | None:
@@ -230,6 +236,10 @@ def test_first_start_failure_restart_and_clean_stop(
     redis = PrivateRedis(tmp_path / "redis", password=broker_canary)
     redis.start()
     request.addfinalizer(redis.stop)
+    # The later start's broker: a RabbitMQ node of the test's own, booting while the first part runs.
+    rabbit = PrivateRabbitMQ(tmp_path / "rabbitmq")
+    request.addfinalizer(rabbit.stop)
+    rabbit_started = ThreadPoolExecutor(max_workers=1).submit(rabbit.start)
     pg = CuttableProxy(("127.0.0.1", 5432))
     request.addfinalizer(pg.close)
     db_url = database.replace("127.0.0.1:5432", f"127.0.0.1:{pg.port}")
@@ -335,9 +345,9 @@ def test_first_start_failure_restart_and_clean_stop(
     second.deploy_dag("wfo_ledger.py", LEDGER_DAG.format(ledger=ledger, tasks=LEDGER_TASKS))
     run_id = second.trigger("wfo_ledger")
     chaos_started = time.monotonic()
-    _wait_for(lambda: len(_ledger_rows(ledger)) >= 2, 180, "no ledger task ran", second)
+    _wait_for(lambda: len(_ledger_rows(ledger, run_id)) >= 2, 180, "no ledger task ran", second)
     # Four tasks at a time, three seconds each: most of the run is still ahead when the chaos begins.
-    assert len(_ledger_rows(ledger)) < LEDGER_TASKS - 4
+    assert len(_ledger_rows(ledger, run_id)) < LEDGER_TASKS - 4
     for name in (_busiest_worker(home), "scheduler"):
         before = _component_pid(home, name)
         os.kill(before, signal.SIGKILL)
@@ -348,19 +358,7 @@ def test_first_start_failure_restart_and_clean_stop(
     pg.cut()
     time.sleep(3)
     pg.restore()
-    state = _wait_for(
-        lambda: _run_state(database, "wfo_ledger", run_id), 420, "the ledger run did not end", second
-    )
-    tasks = _task_states(database, "wfo_ledger", run_id)
-    rows = _ledger_rows(ledger)
-    ran = {task for _run, task, _try in rows}
-    report = {
-        "tasks": len(tasks), "lost": LEDGER_TASKS - len(ran), "duplicates": len(rows) - len(ran),
-        "run_seconds": round(time.monotonic() - chaos_started, 1),
-    }  # fmt: skip
-    print(f"chaos ledger: {report}; tries: {sorted(t for t in rows if t[2] > 1)}")
-    assert state == "success" and set(tasks.values()) == {"success"}, (state, tasks, second.output()[-3000:])
-    assert report["lost"] == 0 and len(tasks) == LEDGER_TASKS
+    _assert_ledger_complete(second, database, ledger, run_id, chaos_started, "chaos ledger (Redis)")
     out.unlink()
     assert second.trigger_and_wait("wfo_pg_probe") == "success"
 
@@ -400,7 +398,8 @@ def test_first_start_failure_restart_and_clean_stop(
     # Restart: same secrets, no password shown again, and nothing changed since the first start: no
     # migration, no role sync. (With WFO_RESTARTS=0 a death stops the platform: checked below.)
     second.output_path.unlink()  # type: ignore[union-attr]
-    second.start(**env, WFO_RESTARTS="0")
+    rabbit_started.result()
+    second.start(**{**env, "WFO_BROKER_URL": rabbit.url}, WFO_RESTARTS="0")
     later_output = second.output()
     assert "password:" not in later_output and "first start" not in later_output
     assert "init: migrate done in" in later_output
@@ -411,6 +410,17 @@ def test_first_start_failure_restart_and_clean_stop(
     assert second.request("GET", "/wfo/api/v1/me", token=second.token()).status == 200
     # The executor and workers were kept in the instance's config (no flags this time).
     assert sorted(_status_components(second, "celery-worker")) == ["celery-worker-1", "celery-worker-2"]
+
+    # The broker is now RabbitMQ (WFO_BROKER_URL changed for this start). It restarts while a ledger run is
+    # in flight (durable queues and persistent messages kept, every connection dropped): nothing is lost,
+    # and no component dies of it (WFO_RESTARTS=0 here: a death would stop the platform).
+    assert second.config_value("celery", "broker_url") == rabbit.url
+    run_id = second.trigger("wfo_ledger")
+    chaos_started = time.monotonic()
+    _wait_for(lambda: _ledger_rows(ledger, run_id), 180, "no ledger task ran on RabbitMQ", second)
+    rabbit.restart(down_seconds=2)
+    _assert_ledger_complete(second, database, ledger, run_id, chaos_started, "chaos ledger (RabbitMQ)")
+    assert "exited" not in second.output()
 
     # Without restarts, a component that dies stops the platform: named, the others stopped, exit 1.
     os.kill(_component_pid(home, "scheduler"), signal.SIGKILL)
@@ -444,7 +454,9 @@ def test_first_start_failure_restart_and_clean_stop(
         timeout=180,
     )  # fmt: skip
     assert refused.returncode != 0
-    assert "wfo: not started: the database's `alembic_version_wfo` is at revision ffffffffffff" in refused.stderr
+    assert (
+        "wfo: not started: the database's `alembic_version_wfo` is at revision ffffffffffff" in refused.stderr
+    )
     assert "Traceback" not in refused.stderr
     assert _wait_gone(home) == []
     with psycopg2.connect(database) as conn, conn.cursor() as cur:
