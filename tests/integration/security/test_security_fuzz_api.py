@@ -34,6 +34,12 @@ ROLES = {
 def test_every_operation_as_each_role(platform: Platform, tmp_path: Path, user: str) -> None:
     token = platform.token(user, None if user == "admin" else role_password(user))
     schema = platform.request("GET", "/wfo/openapi.json", token=token, expected=(200,)).json()
+    # Saving LDAP settings restarts the api-server (when forced past a failed test, random data could do
+    # it), which would take the server away from the operations after it; its refusals have tests of
+    # their own (tests/integration/ldapconfig/). The connection test and the read stay in.
+    for path, operations in schema["paths"].items():
+        if path.endswith("/ldap"):
+            operations.pop("put", None)
     schema_file = tmp_path / "openapi.json"
     schema_file.write_text(json.dumps(schema))
     phases, examples = ROLES[user]
