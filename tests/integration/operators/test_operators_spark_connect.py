@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from wfo.settings import Settings
@@ -141,6 +142,11 @@ def test_developers_and_admins_see_the_spark_ui_of_the_server(platform: Platform
     assert apps[0]["name"] == "wfo Spark Connect"
     assert platform.request("GET", "/wfo/spark-ui/jobs/", expected=None).status == 401
     assert platform.request("POST", "/wfo/spark-ui/jobs/job/kill/", token=token).status == 405
+    # Spark's UI itself (and every other port of the server's JVM) listens on loopback only.
+    jvm = psutil.Process(int(server_status(_settings(platform))["pid"]))
+    listening = {c.laddr for c in jvm.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+    assert platform.port + 5001 in {address.port for address in listening}, listening
+    assert all(address.ip in ("127.0.0.1", "::ffff:127.0.0.1") for address in listening), listening
 
 
 def test_the_spark_ui_route_does_not_leave_the_spark_ui(platform: Platform, connect_group: str) -> None:
