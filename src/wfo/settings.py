@@ -37,6 +37,7 @@ QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
 
 # The largest upload a wfo route accepts (the Spark dependency archive import).
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
+DEFAULT_EDA_SPARK_ABOVE_BYTES = 8 * 1024 * MiB
 # Room for the largest DAG file (2 MiB) after JSON escaping.
 DEFAULT_MAX_JSON_BYTES = 4 * MiB
 
@@ -83,6 +84,9 @@ class Settings:
     # kernel that asks for it, "on" at start, "off" never; its driver memory (spark-submit's format).
     spark_connect: str = "lazy"
     spark_connect_memory: str = "1g"
+    # EDA runs with engine "auto" (wfo.eda.task): a CSV/TSV/Excel source larger than this many bytes is
+    # profiled on Spark (the run's config group), smaller ones by polars; 0: auto never picks Spark.
+    eda_spark_above_bytes: int = DEFAULT_EDA_SPARK_ABOVE_BYTES
     # Scale-out (docs/production.md): with the Celery executor `wfo up` also supervises `workers` Celery
     # workers of `worker_concurrency` task slots each, consuming `worker_queues`, on `broker_url`;
     # `result_backend` empty = the broker (Redis) or the metadata DB (RabbitMQ). `schedulers` > 1 runs
@@ -295,6 +299,12 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         raise SettingsError(
             f"WFO_SPARK_CONNECT_MEMORY must be a size like 1g or 512m, not {spark_connect_memory!r}"
         )
+    try:
+        eda_spark_above_bytes = int(pick("eda_spark_above_bytes", str(DEFAULT_EDA_SPARK_ABOVE_BYTES)))
+    except ValueError as exc:
+        raise SettingsError(f"WFO_EDA_SPARK_ABOVE_BYTES must be a number of bytes: {exc}") from exc
+    if eda_spark_above_bytes < 0:
+        raise SettingsError("WFO_EDA_SPARK_ABOVE_BYTES must be 0 (never) or more")
     executor = pick("executor", "LocalExecutor").strip()
     executor = EXECUTOR_ALIASES.get(executor.lower(), executor)
     try:
@@ -346,6 +356,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         jupyter_idle_timeout=jupyter_idle_timeout,
         spark_connect=spark_connect,
         spark_connect_memory=spark_connect_memory,
+        eda_spark_above_bytes=eda_spark_above_bytes,
         broker_url=broker_url,
         result_backend=pick("result_backend", "").strip(),
         workers=scale["workers"],

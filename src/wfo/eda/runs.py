@@ -47,6 +47,16 @@ class EdaRunCreate(BaseModel):
     task: Literal["classification", "regression"] | None = Field(
         default=None, description="Overrides the detected task of a data-importance run."
     )
+    engine: Literal["auto", "polars", "spark"] = Field(
+        default="auto",
+        description="What computes the L0 statistics: polars on the worker, Spark on the config group, or "
+        "auto (Spark for a file larger than WFO_EDA_SPARK_ABOVE_BYTES). Data importance runs on polars.",
+    )
+    config_group: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The config group of the Spark engine (default: the default group).",
+    )
 
 
 class EdaRunCreated(BaseModel):
@@ -84,6 +94,10 @@ def start_run(
         dataset_file(source, ObjectStore.from_settings(settings))
     if body.kind == "data_importance" and not (body.target or "").strip():
         raise BadSource("A data-importance run needs a target column.")
+    if body.kind == "data_importance" and body.engine == "spark":
+        raise BadSource("Data importance runs on polars; the Spark engine computes preliminary reports only.")
+    if body.config_group is not None:
+        _check_group(session, body.config_group)
     now = datetime.now(UTC)
     stamp = now.strftime("%Y-%m-%dT%H-%M-%SZ")
     run_id = f"{RUN_PREFIX}{stamp}__{secrets.token_hex(4)}"
@@ -96,9 +110,22 @@ def start_run(
         "task": body.task,
         "output": output,
         "delete_source": upload_of is not None,
+        "engine": body.engine,
+        "config_group": body.config_group,
+        "run_id": run_id,
     }
     _create_dag_run(session, run_id, conf, username)
     return EdaRunCreated(run_id=run_id, dag_run_id=run_id, output=output)
+
+
+def _check_group(session: Session, name: str) -> None:
+    from wfo.clusters.errors import GroupNotFound, InvalidGroupInput
+    from wfo.clusters.stored import check_name, get_group
+
+    try:
+        get_group(session, check_name(name))
+    except (GroupNotFound, InvalidGroupInput) as exc:
+        raise BadSource(f"config_group: {exc}") from exc
 
 
 UPLOADS = "eda-uploads"

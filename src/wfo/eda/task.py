@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from wfo.eda.schemas import ReportKind
 from wfo.eda.sources import checked_local_path, dataset_file, parse_source
 from wfo.settings import get_settings
 from wfo.storage.objectstore import ObjectStore
@@ -27,16 +28,33 @@ def run_from_conf(conf: dict[str, Any]) -> dict[str, Any]:
         finally:
             if conf.get("delete_source") and source.scheme == "store":  # an upload: not kept
                 store.delete(source.path, missing_ok=True)
-        report = analyse_file(
-            path,
-            source=source.text,
-            kind=conf.get("kind") or "preliminary",
-            target=conf.get("target"),
-            task=conf.get("task"),
-        )
+        kind: ReportKind = conf.get("kind") or "preliminary"
+        engine = choose_engine(str(conf.get("engine") or "auto"), kind, path, settings.eda_spark_above_bytes)
+        print(f"wfo: EDA engine {engine} (asked: {conf.get('engine') or 'auto'})", flush=True)
+        if engine == "spark":
+            from wfo.eda.engine.analyse import profile_file_spark
+
+            label = f"wfo_eda:{conf.get('run_id') or 'run'}"
+            report = profile_file_spark(
+                path, source=source.text, config_group=conf.get("config_group"), label=label
+            )
+        else:
+            report = analyse_file(
+                path, source=source.text, kind=kind, target=conf.get("target"), task=conf.get("task")
+            )
     store.put_bytes(output, render(report).encode("utf-8"))
     store.put_bytes(output.removesuffix(".html") + ".json", report.model_dump_json(indent=1).encode("utf-8"))
     return {"output": output, "rows": report.overview.rows, "columns": report.overview.columns}
+
+
+def choose_engine(asked: str, kind: str, path: Path, spark_above_bytes: int) -> str:
+    """`spark` when asked, or on `auto` for a preliminary report of a file larger than the threshold;
+    data importance (L1) always runs on polars."""
+    if kind != "preliminary":
+        return "polars"
+    if asked in ("polars", "spark"):
+        return asked
+    return "spark" if 0 < spark_above_bytes < path.stat().st_size else "polars"
 
 
 def _local_copy(source: Any, folder: Path, settings: Any, store: ObjectStore) -> Path:

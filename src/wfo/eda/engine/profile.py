@@ -88,7 +88,7 @@ def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> R
     schema = frame.collect_schema()
     columns = [_Column(name, f"c{i}", dtype) for i, (name, dtype) in enumerate(schema.items())]
     if not columns:
-        return _empty_report(source, kind, started)
+        return empty_report(source, kind, started)
 
     first = _first_pass(frame, columns)
     rows = int(first["rows"])
@@ -139,7 +139,7 @@ def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> R
     )
 
 
-def _empty_report(source: str, kind: str, started: float) -> Report:
+def empty_report(source: str, kind: str, started: float) -> Report:
     return Report(
         kind=kind,  # type: ignore[arg-type]
         source=source,

@@ -1,0 +1,305 @@
+"""L0 statistics computed by Spark (DataFrame API only: works on a classic session and on Spark Connect).
+
+The same report as the polars engine (`wfo.eda.engine.profile`), whose type inference, kinds, warnings and
+sample-based parts are reused on the numbers Spark computes. Every column is read as text (as the polars
+engine's text reading), under positional names (`c0`, `c1`, ...) so no column name reaches a Spark expression.
+
+* pass 1 (one aggregation): rows, counts, approximate distinct (HyperLogLog++, `approx_count_distinct`, 1 %
+  relative error), what each column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean,
+  zeros/negatives, text min/max and lengths; the kind of each column follows (`_decide_type`).
+* exact distinct counts and top values of the columns whose sketch is at most `DISTINCT_EXACT_BOUND` (one
+  grouped count over (column, value) pairs);
+* pass 2 (one aggregation): central moments (from pass 1's mean: the same formulas as polars), histogram
+  counts on bins from pass 1's min/max, approximate quantiles (`percentile_approx`, accuracy
+  `QUANTILE_ACCURACY`: rank error at most 1/accuracy of the rows, the value is one of the column's values, not
+  interpolated), Pearson correlations (`corr`, pairwise complete rows);
+* duplicates: exact (`distinct().count()`, a shuffle) up to `DUPLICATES_MAX_ROWS` rows, like polars;
+* a sample of at most `SAMPLE_ROWS` rows, fetched as Arrow, gives Spearman and Cramér's V (the polars code)
+  and the top values of the columns above the bound, as in the polars engine.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from wfo.eda.engine.correlations import MAX_COLUMNS, correlations, high_correlations
+from wfo.eda.engine.profile import (
+    DISTINCT_EXACT_BOUND,
+    DUPLICATES_MAX_ROWS,
+    ISO_DATE,
+    SAMPLE_ROWS,
+    SHOWN_ROWS,
+    TRUE_FALSE,
+    _Column,
+    _column_stats,
+    _decide_type,
+    _finish_kind,
+    _micros,
+    _numeric_bins,
+    _share,
+    _text,
+    _top,
+    empty_report,
+)
+from wfo.eda.schemas import Overview, Quantiles, Report, Sampling, Warning_
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+QUANTILE_ACCURACY = 10_000
+DISTINCT_RSD = 0.01
+SAMPLE_SEED = 20261203
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def engine_label(spark: SparkSession) -> str:
+    connect = type(spark).__module__.startswith("pyspark.sql.connect")
+    return f"spark {spark.version}" + (" (Spark Connect)" if connect else "")
+
+
+def read_csv(spark: SparkSession, path: str, separator: str) -> DataFrame:
+    """A CSV/TSV as a DataFrame of text columns (splittable: a value with a quoted line break is not
+    supported, see docs/eda.md)."""
+    return (
+        spark.read.option("header", True)
+        .option("sep", separator)
+        .option("inferSchema", False)
+        .option("quote", '"')
+        .option("escape", '"')  # RFC 4180: a quote inside a quoted value is doubled
+        .option("encoding", "UTF-8")
+        .option("mode", "PERMISSIVE")
+        .csv(path)
+    )
+
+
+def profile_spark(frame: DataFrame, *, source: str, kind: str = "preliminary") -> Report:
+    """The L0 report of `frame` (see the module's docstring for the passes)."""
+    from pyspark.sql import functions as F
+
+    started = time.monotonic()
+    spark = frame.sparkSession
+    spark.conf.set("spark.sql.session.timeZone", "UTC")  # datetimes read as UTC, as polars reads them
+    names = list(frame.columns)
+    if not names:
+        report = empty_report(source, kind, started)
+        report.engine = engine_label(spark)
+        return report
+    keys = [f"c{i}" for i in range(len(names))]
+    text = frame.toDF(*keys).select([F.col(k).cast("string").alias(k) for k in keys])
+    columns = [_Column(name, key, pl.String()) for name, key in zip(names, keys, strict=True)]
+
+    first = text.agg(*_first_exprs(keys)).collect()[0].asDict()
+    rows = int(first["rows"])
+    for c in columns:
+        c.first = {k.split("|", 1)[1]: v for k, v in first.items() if k.startswith(c.key + "|")}
+        for total in ("numbers", "integers", "booleans", "dates", "zeros", "negatives"):
+            c.first[total] = int(c.first.get(total) or 0)
+        c.first["rows"] = rows
+        _decide_type(c)
+        c.distinct = int(c.first["approx_distinct"])  # Spark's sketch leaves missing values out
+    _exact_counts(text, columns)
+    for c in columns:
+        _finish_kind(c, rows)
+    pearson_names = [c for c in columns if c.kind == "numeric"][:MAX_COLUMNS]
+    second, quantiles, pearson = _second_pass(text, columns, pearson_names)
+
+    sample, sampling = _sample(text, names, rows)
+    stats = {}
+    for c in columns:
+        c.second = second.get(c.key, {})
+        s = _column_stats(c, rows, sample, sampling.rows_used == rows)
+        q = quantiles.get(c.key)
+        if q is not None:
+            s.quantiles = Quantiles(**{f"p{p}": float(v) for p, v in zip(PERCENTILES, q, strict=True)})
+            s.iqr, s.quantiles_exact = s.quantiles.p75 - s.quantiles.p25, False
+        stats[c.name] = s
+    corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
+    corr.pearson = pearson  # over every row, not the sample
+    warnings = [
+        Warning_(column=name, kind=w.split(":", 1)[0], message=w.split(":", 1)[1].strip())
+        for name, s in stats.items()
+        for w in s.warnings
+    ]
+    warnings += high_correlations(corr)
+    duplicates = rows - text.distinct().count() if rows <= DUPLICATES_MAX_ROWS else None
+    missing_cells = sum(s.missing for s in stats.values())
+    kinds: dict[str, int] = {}
+    for s in stats.values():
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    memory = int(sample.estimated_size() * (rows / sample.height)) if sample.height else 0
+    shown = _collect(text.limit(SHOWN_ROWS), names)
+    return Report(
+        kind=kind,  # type: ignore[arg-type]
+        source=source,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        engine=engine_label(spark),
+        seconds=round(time.monotonic() - started, 3),
+        overview=Overview(
+            rows=rows,
+            columns=len(columns),
+            missing_cells=missing_cells,
+            missing_share=_share(missing_cells, rows * len(columns)),
+            duplicate_rows=duplicates,
+            memory_bytes=memory,
+            kinds=kinds,
+        ),
+        columns=stats,
+        correlations=corr,
+        warnings=warnings,
+        sample=[{k: _text(v) for k, v in row.items()} for row in shown.iter_rows(named=True)],
+        statistics_sampling=sampling,
+    )
+
+
+def _number(key: str) -> Column:
+    """The column read as a number (null when it is not one, NaN as missing, as in the polars engine)."""
+    from pyspark.sql import functions as F
+
+    x = F.col(key).try_cast("double")
+    return F.when(F.isnan(x), F.lit(None)).otherwise(x)
+
+
+def _micros_of(key: str) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.unix_micros(F.col(key).try_cast("timestamp")).cast("double")
+
+
+def _count_if(condition: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.sum(condition.cast("int"))
+
+
+def _first_exprs(keys: list[str]) -> list[Column]:
+    from pyspark.sql import functions as F
+
+    exprs = [F.count(F.lit(1)).alias("rows")]
+    for k in keys:
+        col, x, length = F.col(k), _number(k), F.length(F.col(k))
+        exprs += [
+            F.count(col).alias(f"{k}|count"),
+            F.approx_count_distinct(col, rsd=DISTINCT_RSD).alias(f"{k}|approx_distinct"),
+            F.count(x).alias(f"{k}|numbers"),
+            _count_if(x == F.round(x, 0)).alias(f"{k}|integers"),
+            _count_if(col.isin(TRUE_FALSE)).alias(f"{k}|booleans"),
+            _count_if(col.rlike(ISO_DATE)).alias(f"{k}|dates"),
+            F.min(col).alias(f"{k}|text_min"),
+            F.max(col).alias(f"{k}|text_max"),
+            F.min(length).alias(f"{k}|len_min"),
+            F.max(length).alias(f"{k}|len_max"),
+            F.avg(length).alias(f"{k}|len_mean"),
+            F.min(x).alias(f"{k}|min"),
+            F.max(x).alias(f"{k}|max"),
+            F.avg(x).alias(f"{k}|mean"),
+            _count_if(x == 0).alias(f"{k}|zeros"),
+            _count_if(x < 0).alias(f"{k}|negatives"),
+        ]
+    return exprs
+
+
+def _exact_counts(text: DataFrame, columns: list[_Column]) -> None:
+    """Exact distinct counts and top values of the columns under the bound: one grouped count over
+    (column, value) pairs, whose result has at most the sum of their distinct counts rows."""
+    from pyspark.sql import functions as F
+
+    bounded = [c for c in columns if c.first["count"] and c.distinct <= DISTINCT_EXACT_BOUND]
+    if not bounded:
+        return
+    pairs = F.explode(
+        F.array(*[F.struct(F.lit(c.key).alias("column"), F.col(c.key).alias("value")) for c in bounded])
+    )
+    counts = (
+        text.select(pairs.alias("p"))
+        .select("p.column", "p.value")
+        .where(F.col("value").isNotNull())
+        .groupBy("column", "value")
+        .count()
+    )
+    found = pl.from_arrow(counts.toArrow())
+    assert isinstance(found, pl.DataFrame)
+    per_column = found.partition_by("column", as_dict=True, include_key=False)
+    for c in bounded:
+        part = per_column.get((c.key,), pl.DataFrame(schema={"value": pl.String, "count": pl.Int64}))
+        c.distinct, c.distinct_exact = part.height, True
+        c.top = _top(part)
+
+
+def _second_pass(
+    text: DataFrame, columns: list[_Column], pearson_columns: list[_Column]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[float]], dict[str, dict[str, float | None]]]:
+    """Moments, histogram counts, approximate quantiles and Pearson correlations in one aggregation."""
+    from pyspark.sql import functions as F
+
+    exprs: list[Column] = []
+    for c in columns:
+        if not c.first["count"]:
+            continue
+        if c.numeric is not None:
+            x = _number(c.key)
+            exprs += [F.sum((x - F.lit(c.first["mean"])) ** p).alias(f"{c.key}|m{p}") for p in (2, 3, 4)]
+            c.bins = _numeric_bins(c.first["min"], c.first["max"], c.integer)
+            exprs += _bin_exprs(c.key, x, c.bins)
+            exprs.append(
+                F.percentile_approx(x, [p / 100 for p in PERCENTILES], QUANTILE_ACCURACY).alias(f"{c.key}|q")
+            )
+        elif c.when is not None:
+            c.bins = _numeric_bins(_micros(c.first["when_min"]), _micros(c.first["when_max"]), True)
+            exprs += _bin_exprs(c.key, _micros_of(c.key), c.bins)
+    pairs = [(a, b) for i, a in enumerate(pearson_columns) for b in pearson_columns[i + 1 :]]
+    exprs += [F.corr(_number(a.key), _number(b.key)).alias(f"{a.key}|r|{b.key}") for a, b in pairs]
+    row = text.agg(*exprs).collect()[0].asDict() if exprs else {}
+    second: dict[str, dict[str, Any]] = {}
+    quantiles: dict[str, list[float]] = {}
+    for name, value in row.items():
+        key, what = name.split("|", 1)
+        if what == "q":
+            if value is not None:
+                quantiles[key] = [float(v) for v in value]
+        elif not what.startswith("r|"):
+            second.setdefault(key, {})[what] = 0 if value is None and what.startswith("bin") else value
+    names = [c.name for c in pearson_columns]
+    pearson: dict[str, dict[str, float | None]] = {
+        a: {b: 1.0 if a == b else None for b in names} for a in names
+    }
+    for a, b in pairs:
+        value = row[f"{a.key}|r|{b.key}"]
+        usable = value is not None and math.isfinite(value)
+        pearson[a.name][b.name] = pearson[b.name][a.name] = round(value, 6) if usable else None
+    return second, quantiles, pearson
+
+
+def _bin_exprs(key: str, x: Column, bins: list[tuple[float, float]]) -> list[Column]:
+    """Each bin's count; the index as in the polars engine (floor of the offset in widths, clipped)."""
+    from pyspark.sql import functions as F
+
+    if len(bins) == 1:
+        return [F.count(x).alias(f"{key}|bin0")]
+    lo, width = bins[0][0], bins[0][1] - bins[0][0]
+    # `greatest`/`least` skip nulls: a missing value must stay out of every bin.
+    clipped = F.least(F.greatest(F.floor((x - F.lit(lo)) / F.lit(width)), F.lit(0)), F.lit(len(bins) - 1))
+    index = F.when(x.isNotNull(), clipped)
+    return [_count_if(index == i).alias(f"{key}|bin{i}") for i in range(len(bins))]
+
+
+def _collect(frame: DataFrame, names: list[str]) -> pl.DataFrame:
+    table = frame.toArrow()
+    out = pl.from_arrow(table)
+    assert isinstance(out, pl.DataFrame)
+    if out.width == 0:
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    return out.rename(dict(zip(out.columns, names, strict=True)))
+
+
+def _sample(text: DataFrame, names: list[str], rows: int) -> tuple[pl.DataFrame, Sampling]:
+    if rows <= SAMPLE_ROWS:
+        return _collect(text, names), Sampling(rows_total=rows, rows_used=rows, method="all rows")
+    fraction = min(1.0, SAMPLE_ROWS * 1.1 / rows)
+    sample = _collect(text.sample(fraction=fraction, seed=SAMPLE_SEED).limit(SAMPLE_ROWS), names)
+    method = f"Spark's Bernoulli sample of about {fraction:.4%} of the rows (seed {SAMPLE_SEED}), at most {SAMPLE_ROWS}"
+    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
