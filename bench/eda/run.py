@@ -1,6 +1,6 @@
 """EDA L0 report: wfo's polars engine against the polars read floor (and ydata-profiling when installed).
 
-    .venv/bin/python bench/eda/run.py [--rows 1000000 --rows 10000000] [--repeat 1] [--keep]
+    .venv/bin/python bench/eda/run.py [--rows 1000000 --rows 10000000] [--repeat 1] [--keep] [--spark]
 
 Generates a mixed-type CSV of 20 columns per `--rows` (8 float, 4 integer, 4 categorical, a text, an ISO date,
 a boolean, an id; ~5 % missing in one float column) in a temp dir, then runs each method in a fresh
@@ -8,7 +8,11 @@ interpreter (so ru_maxrss is that method's own peak):
   * "read floor": `polars.scan_csv(...).collect(engine="streaming")` (every row parsed, nothing computed);
   * "wfo L0": `wfo.eda.engine.analyse.analyse_file` + `wfo.eda.report_html.render` (the HTML report with its
     charts, and the JSON twin), what a `wfo_eda` run does without the object store;
-  * "ydata minimal" / "ydata default": `ydata_profiling.ProfileReport(...).to_html()`, only if it is installed.
+  * "ydata minimal" / "ydata default": `ydata_profiling.ProfileReport(...).to_html()`, only if it is installed;
+  * "wfo L0 spark" (with `--spark`): the Spark engine (`wfo.eda.engine.spark_profile`) on a local SparkSession
+    (`local[*]`, `--spark-memory` for the driver) + the HTML report; its seconds include the session's start
+    (also reported alone as `session_seconds`), and its peak RSS is the Python client's (the JVM is a child
+    process: `jvm_peak_rss_mb`, its VmHWM read before the session stops).
 Writes bench/results/eda-<timestamp>.json and prints a markdown table with seconds, peak RSS and ratios.
 """
 
@@ -57,6 +61,20 @@ METHODS: dict[str, str] = {
         "report = analyse_file(PATH, source='bench')\nhtml = render(report)\njson_twin = report.model_dump_json()\n"
         "rows = report.overview.rows"
     ),
+    "wfo L0 spark": (
+        "import os, resource, time\nfrom pyspark.sql import SparkSession\n"
+        "from wfo.eda.engine.spark_profile import profile_spark, read_csv\nfrom wfo.eda.report_html import render\n"
+        "t = time.perf_counter()\n"
+        "spark = (SparkSession.builder.master('local[*]').config('spark.ui.enabled', 'false')"
+        ".config('spark.driver.memory', os.environ.get('WFO_BENCH_SPARK_MEMORY', '2g')).getOrCreate())\n"
+        "session_seconds = time.perf_counter() - t\n"
+        "report = profile_spark(read_csv(spark, PATH, ','), source='bench')\nhtml = render(report)\n"
+        "json_twin = report.model_dump_json()\nrows = report.overview.rows\n"
+        "import psutil\njvm = [p for p in psutil.Process().children(recursive=True) if 'java' in p.name()]\n"
+        "hwm = [int(l.split()[1]) for p in jvm for l in open(f'/proc/{p.pid}/status') if l.startswith('VmHWM')]\n"
+        "spark.stop()\n"
+        "extra = {'session_seconds': session_seconds, 'engine': report.engine, 'jvm_peak_rss_mb': sum(hwm) / 1024}"
+    ),
     "ydata minimal": (
         "import pandas as pd\nfrom ydata_profiling import ProfileReport\nframe = pd.read_csv(PATH)\n"
         "html = ProfileReport(frame, minimal=True, progress_bar=False).to_html()\nrows = len(frame)"
@@ -73,7 +91,7 @@ PATH = sys.argv[1]
 started = time.perf_counter()
 {code}
 seconds = time.perf_counter() - started
-print(json.dumps({{"seconds": seconds, "rows": rows, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+print(json.dumps({{"seconds": seconds, "rows": rows, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **globals().get("extra", {{}})}}))
 """
 
 
@@ -101,9 +119,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, action="append", help="rows per generated file (repeatable)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per method; the best is reported")
     parser.add_argument("--keep", action="store_true", help="keep the generated files (printed)")
+    parser.add_argument("--spark", action="store_true", help="add the Spark engine on local Spark")
+    parser.add_argument("--spark-memory", default="2g", help="the local Spark driver's memory (--spark)")
     args = parser.parse_args()
+    os.environ["WFO_BENCH_SPARK_MEMORY"] = args.spark_memory
     sizes = args.rows or [1_000_000]
-    methods = [m for m in METHODS if not m.startswith("ydata") or have("ydata_profiling")]
+    methods = [
+        m
+        for m in METHODS
+        if (not m.startswith("ydata") or have("ydata_profiling")) and (m != "wfo L0 spark" or args.spark)
+    ]
     folder = Path(tempfile.mkdtemp(prefix="wfo-bench-eda-"))
     results: list[dict[str, Any]] = []
     try:
