@@ -4,6 +4,7 @@ import type { Body, Model } from "./types";
 
 /** The models come from the server's OpenAPI schema (`schema.gen.ts`). */
 export type EdaKind = NonNullable<Body<"EdaRunCreate">["kind"]>;
+export type EdaEngine = NonNullable<Body<"EdaRunCreate">["engine"]>;
 export type EdaOutput = Model<"EdaOutput">;
 export type EdaSource = Model<"EdaSourcePublic">;
 export type EdaRunCreated = Model<"EdaRunCreated">;
@@ -24,8 +25,9 @@ export function edaApi(http: HttpClient) {
       http.request<EdaSource>("POST", `${ROOT}/sources`, { body: { source, target } }),
     deleteSource: (id: number) => http.request<void>("DELETE", `${ROOT}/sources/${id}`),
     deleteOutput: (folder: string) => http.request<void>("DELETE", `${ROOT}/outputs/${keyPath(folder)}`),
-    start: (source: string, kind: EdaKind, target: string | null) =>
-      http.request<EdaRunCreated>("POST", `${ROOT}/runs`, { body: { source, kind, target } }),
+    /** `engine`: "auto" (Spark above the platform's size threshold), "polars" or "spark" (L0 only). */
+    start: (source: string, kind: EdaKind, target: string | null, engine: EdaEngine = "auto") =>
+      http.request<EdaRunCreated>("POST", `${ROOT}/runs`, { body: { source, kind, target, engine } }),
     /** A preliminary report of a file from this computer; the file is not kept. */
     upload: (file: File) => {
       const form = new FormData();

@@ -3,10 +3,10 @@
  * buttons start a run of the `wfo_eda` DAG), the run's state, and each source's outputs tree; a report
  * opens in a new tab (served sandboxed).
  */
-import { Badge, Box, Button, Card, Field, Flex, HStack, Input, Link, Spinner, Table, Text } from "@chakra-ui/react";
+import { Badge, Box, Button, Card, Field, Flex, HStack, Input, Link, NativeSelect, Spinner, Table, Text } from "@chakra-ui/react";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 
-import { eda, type EdaKind, type EdaOutput, type EdaRun, type EdaSource } from "../api/eda";
+import { eda, type EdaEngine, type EdaKind, type EdaOutput, type EdaRun, type EdaSource } from "../api/eda";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { useAsync } from "../hooks/useAsync";
@@ -131,13 +131,19 @@ function Outputs({ outputs, canDelete, onChanged }: { outputs: EdaOutput[]; canD
 
 function SourceRow({ source, canRun, canDelete, onChanged }: { source: EdaSource; canRun: boolean; canDelete: boolean; onChanged: () => void }) {
   const [target, setTarget] = useState(source.target ?? "");
+  const [engine, setEngine] = useState<EdaEngine>("auto");
   const [started, setStarted] = useState<{ runId: string; output: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const start = async (kind: EdaKind) => {
     setError(null);
     setStarted(null); // the previous run's state must not stand for the new one while it is requested
     try {
-      const created = await eda().start(source.source, kind, kind === "data_importance" ? target.trim() || null : null);
+      const created = await eda().start(
+        source.source,
+        kind,
+        kind === "data_importance" ? target.trim() || null : null,
+        kind === "preliminary" ? engine : "auto", // data importance runs on polars
+      );
       setStarted({ output: created.output, runId: created.run_id });
       onChanged();
     } catch (caught: unknown) {
@@ -167,6 +173,20 @@ function SourceRow({ source, canRun, canDelete, onChanged }: { source: EdaSource
               <Button data-testid="eda-run-preliminary" onClick={() => void start("preliminary")} size="xs" title="Run the preliminary report">
                 ▶ Preliminary
               </Button>
+              <NativeSelect.Root size="xs" width="7rem">
+                <NativeSelect.Field
+                  aria-label="Engine of the preliminary report"
+                  data-testid="eda-engine"
+                  onChange={(event) => setEngine(event.target.value as EdaEngine)}
+                  title="auto: Spark for files above the platform's size threshold"
+                  value={engine}
+                >
+                  <option value="auto">auto</option>
+                  <option value="polars">polars</option>
+                  <option value="spark">Spark</option>
+                </NativeSelect.Field>
+                <NativeSelect.Indicator />
+              </NativeSelect.Root>
               <Input
                 aria-label="Target column"
                 data-testid="eda-target"
