@@ -41,11 +41,21 @@ def test_instance_config_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("WFO_VALIDATOR_TIMEOUT", "0", "must be > 0"),
         ("WFO_VALIDATOR_MEMORY_MB", "abc", "must be numbers"),
         ("WFO_VALIDATOR_MEMORY_MB", "16", "at least 64"),
+        ("WFO_EDA_SPARK_ABOVE_BYTES", "big", "number of bytes"),
+        ("WFO_EDA_SPARK_ABOVE_BYTES", "-1", "0 \\(never\\) or more"),
     ],
 )
 def test_bad_values_are_refused(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings({"WFO_HOME": str(tmp_path), name: value})
+
+
+def test_eda_spark_threshold(tmp_path: Path) -> None:
+    assert load_settings({"WFO_HOME": str(tmp_path)}).eda_spark_above_bytes == 8 * 1024**3
+    assert (
+        load_settings({"WFO_HOME": str(tmp_path), "WFO_EDA_SPARK_ABOVE_BYTES": "0"}).eda_spark_above_bytes
+        == 0
+    )
 
 
 def test_trusted_proxies_are_a_list(tmp_path: Path) -> None:
