@@ -8,6 +8,7 @@ instance runs the production path — PostgreSQL, the Celery executor with two w
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -215,6 +216,13 @@ def _listeners_off_loopback(home: Path) -> list[str]:
     return found
 
 
+def _answers(platform: Platform) -> bool:
+    try:
+        return platform.request("GET", "/api/v2/monitor/health").status == 200
+    except OSError:  # not listening yet
+        return False
+
+
 def _cookie_attributes(set_cookie: str) -> set[str]:
     return {part.strip().split("=", 1)[0].lower() for part in set_cookie.split(";")[1:]}
 
@@ -322,6 +330,16 @@ def test_first_start_failure_restart_and_clean_stop(
     ).status in (401, 403)
     fernet_before = (home / "airflow.cfg").read_text().split("fernet_key = ")[1].splitlines()[0]
 
+    # A second api-server process of the instance (as behind a load balancer), booting while the probe
+    # below runs: writes through both at once are checked after it.
+    other_port = free_port()
+    other_log = open(tmp_path / "second-api-server.log", "wb")
+    other_api = subprocess.Popen(
+        [WFO, "airflow", "api-server", "--host", "127.0.0.1", "--port", str(other_port)], env=second.env(),
+        stdout=other_log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    request.addfinalizer(lambda: _end(other_api))
+
     # Production settings are the same program: the API, the DAG processor and a task on PostgreSQL,
     # run by a Celery worker; `wfo status --json` lists each worker with its pid (the Contract).
     assert second.config_value("database", "sql_alchemy_conn") == db_url
@@ -336,6 +354,35 @@ def test_first_start_failure_restart_and_clean_stop(
     assert second.trigger_and_wait("wfo_pg_probe") == "success"
     worker_logs = "".join((home / "logs" / "wfo" / f"{name}.log").read_text() for name in workers)
     assert "wfo_pg_probe" in worker_logs, "no Celery worker ran the task"
+
+    # Two api-server processes writing at once: twelve uploads of one code artifact, half through each,
+    # all at the same time, give twelve versions (none lost to the manifest's read-modify-write); two
+    # creations of one DAG file give one file and one 409.
+    other = Platform(home=home, port=other_port, admin_password=second.admin_password)
+    _wait_for(lambda: _answers(other), 300, "the second api-server did not answer", second)
+    contents = [f"print('writer {n}')\n".encode() for n in range(12)]
+
+    def upload(n: int) -> int:
+        target = (second, other)[n % 2]
+        done = target.upload("/wfo/api/v1/code-artifacts", [("shared_job.py", contents[n])])
+        return done.status
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        assert sorted(pool.map(upload, range(12))) == [200] * 12
+    detail = other.api("GET", "/code-artifacts/shared_job.py", expected=(200,)).json()
+    assert detail["latest"] == 12
+    assert sorted(v["sha256"] for v in detail["versions"]) == sorted(
+        hashlib.sha256(c).hexdigest() for c in contents
+    )
+
+    def create(target: Platform) -> int:
+        body = {"content": f"# made through port {target.port}\n", "base_revision": None}
+        return target.api("PUT", "/dag-files/both_at_once.py", json_body=body).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert sorted(pool.map(create, (second, other))) == [200, 409]
+    os.killpg(other_api.pid, signal.SIGKILL)  # not part of `wfo up`: nothing to stop gracefully
+    other_api.wait(timeout=30)
 
     # Chaos, bounded: while a ledger DAG runs (each task appends (run, task, try) to a table), a worker
     # and the scheduler are killed with SIGKILL (wfo up starts them again, with what they left behind
