@@ -214,6 +214,17 @@ def test_an_uploaded_file_gets_a_preliminary_report_and_is_not_kept(platform: Pl
         ({"source": "store://../secrets.csv"}, 400, "store://"),
         ({"source": "store://data.csv", "kind": "data_importance"}, 400, "target"),
         ({"source": "store://data.csv", "kind": "everything"}, 422, None),
+        ({"source": "store://data.csv", "engine": "dask"}, 422, None),
+        (
+            {"source": "store://data.csv", "kind": "data_importance", "target": "a", "engine": "spark"},
+            400,
+            "polars",
+        ),
+        (
+            {"source": "store://data.csv", "engine": "spark", "config_group": "no-such-group"},
+            400,
+            "config_group",
+        ),
     ],
 )
 def test_bad_requests_are_refused_and_start_nothing(
@@ -225,6 +236,27 @@ def test_bad_requests_are_refused_and_start_nothing(
     if message:
         assert message in answer.json()["detail"]
     assert _eda_runs(platform) == before
+
+
+def test_a_run_on_the_spark_engine(platform: Platform) -> None:
+    """engine "spark": the default config group's Spark (local master here) computes the L0 report."""
+    data = platform.home / "eda-data"
+    data.mkdir(exist_ok=True)
+    name = f"spark-{uuid.uuid4().hex[:6]}.csv"
+    rows = "".join(f"{i},{i % 7},{['a', 'b', 'c'][i % 3]}\n" for i in range(60))
+    (data / name).write_text(f'id,n,"{HOSTILE}"\n{rows}', encoding="utf-8")
+    created = platform.api(
+        "POST", RUNS, json_body={"source": f"file://{data / name}", "engine": "spark"}, expected=(201,)
+    ).json()
+    run = wait_for(platform, created["run_id"], timeout=420.0)
+    assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")
+    twin = platform.request("GET", run["json_url"], token=platform.token(), expected=(200,)).json()
+    assert twin["engine"].startswith("spark ") and twin["overview"]["rows"] == 60
+    assert list(twin["columns"]) == ["id", "n", HOSTILE]
+    assert (twin["columns"]["n"]["min"], twin["columns"]["n"]["max"]) == (0, 6)
+    assert twin["columns"][HOSTILE]["top_values"][0]["count"] == 20
+    page = platform.request("GET", run["report_url"], token=platform.token(), expected=(200,)).body.decode()
+    assert twin["engine"] in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "<img" not in page
 
 
 def test_unknown_run_is_404(platform: Platform) -> None:
