@@ -29,16 +29,25 @@ def run_from_conf(conf: dict[str, Any]) -> dict[str, Any]:
             if conf.get("delete_source") and source.scheme == "store":  # an upload: not kept
                 store.delete(source.path, missing_ok=True)
         kind: ReportKind = conf.get("kind") or "preliminary"
-        engine = choose_engine(str(conf.get("engine") or "auto"), kind, path, settings.eda_spark_above_bytes)
-        print(f"wfo: EDA engine {engine} (asked: {conf.get('engine') or 'auto'})", flush=True)
+        asked = str(conf.get("engine") or "auto")
+        engine = choose_engine(asked, kind, path, settings.eda_spark_above_bytes)
+        print(f"wfo: EDA engine {engine} (asked: {asked})", flush=True)
+        report = None
         if engine == "spark":
             from wfo.eda.engine.analyse import profile_file_spark
+            from wfo.eda.spark_session import SparkUnavailable
 
             label = f"wfo_eda:{conf.get('run_id') or 'run'}"
-            report = profile_file_spark(
-                path, source=source.text, config_group=conf.get("config_group"), label=label
-            )
-        else:
+            try:
+                report = profile_file_spark(
+                    path, source=source.text, config_group=conf.get("config_group"), label=label
+                )
+            except SparkUnavailable as exc:
+                if asked == "spark":
+                    raise
+                # "auto" chose Spark for the size; without a usable group the file still gets its report.
+                print(f"wfo: no Spark for this run ({exc}); profiling with polars", flush=True)
+        if report is None:
             report = analyse_file(
                 path, source=source.text, kind=kind, target=conf.get("target"), task=conf.get("task")
             )

@@ -146,3 +146,30 @@ def test_engine_choice(tmp_path: Path) -> None:
     assert choose_engine("auto", "preliminary", path, 0) == "polars"  # 0: auto never picks Spark
     assert choose_engine("spark", "data_importance", path, 100) == "polars"
     assert choose_engine("spark", "preliminary", path, 0) == "spark"
+
+
+def test_auto_falls_back_to_polars_without_spark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "auto" chose Spark for the size, but no config group gives a session: polars reports; "spark" fails."""
+    from wfo.eda import task
+    from wfo.eda.engine import analyse
+    from wfo.eda.spark_session import SparkUnavailable
+    from wfo.settings import Settings
+    from wfo.storage.objectstore import ObjectStore
+
+    settings = Settings(home=tmp_path, eda_spark_above_bytes=1)
+    (tmp_path / "eda-data").mkdir()
+    (tmp_path / "eda-data" / "small.csv").write_text("a,b\n1,x\n2,y\n")
+
+    def no_spark(*args: object, **kwargs: object) -> Report:
+        raise SparkUnavailable("the Spark engine needs a published config group: none is the default")
+
+    monkeypatch.setattr(task, "get_settings", lambda: settings)
+    monkeypatch.setattr(analyse, "profile_file_spark", no_spark)
+    conf = {"source": f"file://{tmp_path}/eda-data/small.csv", "output": "outputs/t/preliminary/r.html"}
+    assert task.run_from_conf({**conf, "engine": "auto"})["rows"] == 2
+    twin = Report.model_validate_json(
+        ObjectStore.from_settings(settings).get_bytes("outputs/t/preliminary/r.json")
+    )
+    assert twin.engine.startswith("polars ")
+    with pytest.raises(SparkUnavailable, match="published config group"):
+        task.run_from_conf({**conf, "engine": "spark"})
