@@ -213,13 +213,16 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
             "outputs": {t["name"]: tensor(t) for t in meta["outputs"]},
             "method_name": "tensorflow/serving/predict",
         }
+        # A SavedModel lists every signature as its own proto has it (classify/regress ones included);
+        # other runtimes describe their one signature in the same shape.
+        definitions = getattr(runtime, "signature_defs", None) or {"serving_default": signature}
         return {
             "model_spec": {
                 "name": name,
                 "signature_name": "",
                 "version": str(_version(version) or served.version),
             },
-            "metadata": {"signature_def": {"signature_def": {"serving_default": signature}}},
+            "metadata": {"signature_def": {"signature_def": definitions}},
         }
 
     async def tf_call(request: Request, name: str, version: str | None, verb: str) -> dict[str, Any]:

@@ -561,3 +561,10 @@ def test_tf_serving_classify_and_regress_on_an_example_signature_model(
         "/v1/models/estimator:regress", json={**body, "signature_name": "nope"}, headers=key
     )
     assert unknown.status_code == 422 and "regression" in unknown.json()["detail"]
+    # The metadata route lists every signature as the SavedModel defines it, as TF-Serving does.
+    meta = client.get("/v1/models/estimator/metadata", headers=key).json()["metadata"]["signature_def"]
+    methods = {name: d["method_name"] for name, d in meta["signature_def"].items()}
+    assert methods["regression"] == "tensorflow/serving/regress"
+    assert "tensorflow/serving/classify" in methods.values()
+    assert not [name for name in methods if name.startswith("__")]
+    assert meta["signature_def"]["regression"]["inputs"]["inputs"]["dtype"] == "DT_STRING"

@@ -63,7 +63,7 @@ class SavedModelRuntime(Runtime):
         self.function = signatures["serving_default"]
         self.input_specs: dict[str, Any] = dict(self.function.structured_input_signature[1])
         self.output_specs: dict[str, Any] = dict(self.function.structured_outputs)
-        self.example_signatures = _example_signatures(model_dir / "saved_model.pb")
+        self.example_signatures, self.signature_defs = _signatures(model_dir / "saved_model.pb")
         self._tf = tf
 
     def supports(self, verb: str) -> bool:
@@ -162,18 +162,25 @@ class SavedModelRuntime(Runtime):
         return {name: results[name].numpy() for name in wanted}
 
 
-def _example_signatures(saved_model_pb: Path) -> dict[str, str]:
-    """Signature name -> "classify" / "regress", for the signatures TF-Serving would call with examples."""
+def _signatures(saved_model_pb: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    """From the SavedModel's own signature map: signature name -> "classify" / "regress" for those TF-Serving
+    would call with examples; and every signature as TF-Serving's metadata route shows it (the
+    `SignatureDef` messages as JSON with their proto field names: `inputs`, `outputs`, `method_name`)."""
+    from google.protobuf.json_format import MessageToDict
     from tensorflow.core.protobuf import saved_model_pb2
 
     saved = saved_model_pb2.SavedModel()
     saved.ParseFromString(saved_model_pb.read_bytes())
-    found: dict[str, str] = {}
+    examples: dict[str, str] = {}
+    definitions: dict[str, Any] = {}
     for graph in saved.meta_graphs:
         for name, definition in graph.signature_def.items():
+            if name.startswith("__"):  # internal ones (`__saved_model_init_op`), as TF-Serving hides them
+                continue
             if definition.method_name in EXAMPLE_METHODS:
-                found[name] = EXAMPLE_METHODS[definition.method_name]
-    return found
+                examples[name] = EXAMPLE_METHODS[definition.method_name]
+            definitions[name] = MessageToDict(definition, preserving_proto_field_name=True)
+    return examples, definitions
 
 
 def _example(tf: Any, features: dict[str, Any]) -> Any:
