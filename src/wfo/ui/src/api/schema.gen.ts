@@ -1514,6 +1514,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ldap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Settings
+         * @description The saved settings; the bind password is never returned (`bind_password_set` says if one is stored).
+         */
+        get: operations["read_settings_api_v1_ldap_get"];
+        /**
+         * Save Settings
+         * @description Save (422 with the reason for a bad setting, or LDAP settings whose connection test fails without
+         *     `force`; 409 when webserver_config.py no longer loads these settings); when what FAB reads changed, the
+         *     api-server restarts (`api_server_restart`), nothing else.
+         */
+        put: operations["save_settings_api_v1_ldap_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ldap/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Settings
+         * @description Test the form's settings (not saved): connect, bind, find `username`, their groups and roles. A failed
+         *     test is an answer with `ok: false` and the reason; a malformed setting is a 422.
+         */
+        post: operations["test_settings_api_v1_ldap_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dag-examples": {
         parameters: {
             query?: never;
@@ -2326,6 +2373,18 @@ export interface components {
              * @description Overrides the detected task of a data-importance run.
              */
             task?: ("classification" | "regression") | null;
+            /**
+             * Engine
+             * @description What computes the L0 statistics: polars on the worker, Spark on the config group, or auto (Spark for a file larger than WFO_EDA_SPARK_ABOVE_BYTES). Data importance runs on polars.
+             * @default auto
+             * @enum {string}
+             */
+            engine?: "auto" | "polars" | "spark";
+            /**
+             * Config Group
+             * @description The config group of the Spark engine (default: the default group).
+             */
+            config_group?: string | null;
         };
         /** EdaRunCreated */
         EdaRunCreated: {
@@ -2712,6 +2771,332 @@ export interface components {
             choices?: string[] | null;
             /** Code */
             code: boolean;
+        };
+        /** LdapSaveResult */
+        LdapSaveResult: {
+            settings: components["schemas"]["LdapSettingsPublic"];
+            /**
+             * Api Server Restart
+             * @description the api-server restarts to apply them (the others keep running)
+             */
+            api_server_restart: boolean;
+        };
+        /** LdapSettingsPublic */
+        LdapSettingsPublic: {
+            /**
+             * Auth Type
+             * @description `db`: wfo's own users only (AUTH_DB); `ldap`: LDAP first, then local passwords
+             * @default db
+             * @enum {string}
+             */
+            auth_type?: "db" | "ldap";
+            /**
+             * Server
+             * @description AUTH_LDAP_SERVER: ldap://host:389 or ldaps://host:636
+             * @default
+             */
+            server?: string;
+            /**
+             * Use Starttls
+             * @description AUTH_LDAP_USE_TLS: StartTLS on an ldap:// connection
+             * @default false
+             */
+            use_starttls?: boolean;
+            /**
+             * Tls Demand Certificate
+             * @description AUTH_LDAP_TLS_DEMAND: refuse a server certificate that does not verify
+             * @default true
+             */
+            tls_demand_certificate?: boolean;
+            /**
+             * Tls Ca Certificate
+             * @description AUTH_LDAP_TLS_CACERTFILE: the CA certificate(s), PEM; empty: the system's
+             * @default
+             */
+            tls_ca_certificate?: string;
+            /**
+             * Bind User
+             * @description AUTH_LDAP_BIND_USER: DN of the search account
+             * @default
+             */
+            bind_user?: string;
+            /**
+             * Search Base
+             * @description AUTH_LDAP_SEARCH: where users are searched
+             * @default
+             */
+            search_base?: string;
+            /**
+             * Search Filter
+             * @description AUTH_LDAP_SEARCH_FILTER, e.g. (objectClass=inetOrgPerson)
+             * @default
+             */
+            search_filter?: string;
+            /**
+             * Uid Field
+             * @description AUTH_LDAP_UID_FIELD: the login name's attribute
+             * @default uid
+             */
+            uid_field?: string;
+            /**
+             * Group Field
+             * @description AUTH_LDAP_GROUP_FIELD: the user's groups
+             * @default memberOf
+             */
+            group_field?: string;
+            /**
+             * Firstname Field
+             * @description AUTH_LDAP_FIRSTNAME_FIELD
+             * @default givenName
+             */
+            firstname_field?: string;
+            /**
+             * Lastname Field
+             * @description AUTH_LDAP_LASTNAME_FIELD
+             * @default sn
+             */
+            lastname_field?: string;
+            /**
+             * Email Field
+             * @description AUTH_LDAP_EMAIL_FIELD
+             * @default mail
+             */
+            email_field?: string;
+            /**
+             * Append Domain
+             * @description AUTH_LDAP_APPEND_DOMAIN (direct bind, no bind user): user@domain
+             * @default
+             */
+            append_domain?: string;
+            /**
+             * Username Format
+             * @description AUTH_LDAP_USERNAME_FORMAT (direct bind), e.g. uid=%s,ou=people,dc=x
+             * @default
+             */
+            username_format?: string;
+            /**
+             * Roles Mapping
+             * @description AUTH_ROLES_MAPPING: group DN (as the server returns it) -> role names
+             */
+            roles_mapping?: {
+                [key: string]: string[];
+            };
+            /**
+             * Roles Sync At Login
+             * @description AUTH_ROLES_SYNC_AT_LOGIN: roles recomputed from the groups at every login
+             * @default true
+             */
+            roles_sync_at_login?: boolean;
+            /**
+             * User Registration
+             * @description AUTH_USER_REGISTRATION: an LDAP user's account is created at their first login
+             * @default true
+             */
+            user_registration?: boolean;
+            /**
+             * User Registration Role
+             * @description AUTH_USER_REGISTRATION_ROLE: the role every LDAP user gets
+             * @default Public
+             */
+            user_registration_role?: string;
+            /**
+             * Bind Password Set
+             * @description a bind password is stored (it is never returned)
+             */
+            bind_password_set: boolean;
+            /**
+             * Webserver Config Linked
+             * @description the api-server's webserver_config.py loads these settings (false: it was edited by hand)
+             */
+            webserver_config_linked: boolean;
+            /** Updated By */
+            updated_by?: string | null;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /** LdapSettingsUpdate */
+        LdapSettingsUpdate: {
+            /**
+             * Auth Type
+             * @description `db`: wfo's own users only (AUTH_DB); `ldap`: LDAP first, then local passwords
+             * @default db
+             * @enum {string}
+             */
+            auth_type?: "db" | "ldap";
+            /**
+             * Server
+             * @description AUTH_LDAP_SERVER: ldap://host:389 or ldaps://host:636
+             * @default
+             */
+            server?: string;
+            /**
+             * Use Starttls
+             * @description AUTH_LDAP_USE_TLS: StartTLS on an ldap:// connection
+             * @default false
+             */
+            use_starttls?: boolean;
+            /**
+             * Tls Demand Certificate
+             * @description AUTH_LDAP_TLS_DEMAND: refuse a server certificate that does not verify
+             * @default true
+             */
+            tls_demand_certificate?: boolean;
+            /**
+             * Tls Ca Certificate
+             * @description AUTH_LDAP_TLS_CACERTFILE: the CA certificate(s), PEM; empty: the system's
+             * @default
+             */
+            tls_ca_certificate?: string;
+            /**
+             * Bind User
+             * @description AUTH_LDAP_BIND_USER: DN of the search account
+             * @default
+             */
+            bind_user?: string;
+            /**
+             * Search Base
+             * @description AUTH_LDAP_SEARCH: where users are searched
+             * @default
+             */
+            search_base?: string;
+            /**
+             * Search Filter
+             * @description AUTH_LDAP_SEARCH_FILTER, e.g. (objectClass=inetOrgPerson)
+             * @default
+             */
+            search_filter?: string;
+            /**
+             * Uid Field
+             * @description AUTH_LDAP_UID_FIELD: the login name's attribute
+             * @default uid
+             */
+            uid_field?: string;
+            /**
+             * Group Field
+             * @description AUTH_LDAP_GROUP_FIELD: the user's groups
+             * @default memberOf
+             */
+            group_field?: string;
+            /**
+             * Firstname Field
+             * @description AUTH_LDAP_FIRSTNAME_FIELD
+             * @default givenName
+             */
+            firstname_field?: string;
+            /**
+             * Lastname Field
+             * @description AUTH_LDAP_LASTNAME_FIELD
+             * @default sn
+             */
+            lastname_field?: string;
+            /**
+             * Email Field
+             * @description AUTH_LDAP_EMAIL_FIELD
+             * @default mail
+             */
+            email_field?: string;
+            /**
+             * Append Domain
+             * @description AUTH_LDAP_APPEND_DOMAIN (direct bind, no bind user): user@domain
+             * @default
+             */
+            append_domain?: string;
+            /**
+             * Username Format
+             * @description AUTH_LDAP_USERNAME_FORMAT (direct bind), e.g. uid=%s,ou=people,dc=x
+             * @default
+             */
+            username_format?: string;
+            /**
+             * Roles Mapping
+             * @description AUTH_ROLES_MAPPING: group DN (as the server returns it) -> role names
+             */
+            roles_mapping?: {
+                [key: string]: string[];
+            };
+            /**
+             * Roles Sync At Login
+             * @description AUTH_ROLES_SYNC_AT_LOGIN: roles recomputed from the groups at every login
+             * @default true
+             */
+            roles_sync_at_login?: boolean;
+            /**
+             * User Registration
+             * @description AUTH_USER_REGISTRATION: an LDAP user's account is created at their first login
+             * @default true
+             */
+            user_registration?: boolean;
+            /**
+             * User Registration Role
+             * @description AUTH_USER_REGISTRATION_ROLE: the role every LDAP user gets
+             * @default Public
+             */
+            user_registration_role?: string;
+            /**
+             * Bind Password
+             * @description AUTH_LDAP_BIND_PASSWORD; write-only: null keeps the stored one
+             */
+            bind_password?: string | null;
+            /**
+             * Force
+             * @description save LDAP settings even though their connection test fails
+             * @default false
+             */
+            force?: boolean;
+        };
+        /**
+         * LdapTestRequest
+         * @description The form's settings (not saved) and, optionally, a user to look up.
+         */
+        LdapTestRequest: {
+            settings: components["schemas"]["LdapSettingsUpdate"];
+            /**
+             * Username
+             * @description a login name to find (optional)
+             * @default
+             */
+            username?: string;
+            /**
+             * Password
+             * @description that user's password: checked when given (needed for direct bind)
+             */
+            password?: string | null;
+        };
+        /** LdapTestResult */
+        LdapTestResult: {
+            /** Ok */
+            ok: boolean;
+            /**
+             * Message
+             * @description the outcome in one sentence
+             */
+            message: string;
+            /** Steps */
+            steps: components["schemas"]["LdapTestStep"][];
+            /** User Dn */
+            user_dn?: string | null;
+            /**
+             * Groups
+             * @description the user's groups, as the mapping must name them
+             */
+            groups?: string[];
+            /**
+             * Roles
+             * @description the roles the user would get at login
+             */
+            roles?: string[];
+        };
+        /** LdapTestStep */
+        LdapTestStep: {
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "connect" | "tls" | "bind" | "search" | "user_bind";
+            /** Ok */
+            ok: boolean;
+            /** Message */
+            message: string;
         };
         /** LivyEndpointPublic */
         LivyEndpointPublic: {
@@ -3167,7 +3552,7 @@ export interface components {
         };
         /**
          * RuntimeSection
-         * @description Where Python tasks run: the Dask cluster and the named Python interpreters.
+         * @description Where Python tasks run: the Dask cluster, the named Python interpreters, the workers' queue.
          *
          *     PUT takes the same shape (missing keys take the defaults); changing it needs can_edit on
          *     `WFO Cluster Code Settings` (Developer or Admin), because interpreter paths decide what code runs.
@@ -3186,10 +3571,15 @@ export interface components {
              * @description the environment TensorflowOperator tasks use when they name none (null: wfo's Python)
              */
             default_python?: string | null;
+            /**
+             * Queue
+             * @description the Celery queue of this group's tasks when a task names none (a cluster's edge node runs a worker for it: `wfo worker --queues NAME`); null: the platform's default queue
+             */
+            queue?: string | null;
         };
         /**
          * RuntimeSection
-         * @description Where Python tasks run: the Dask cluster and the named Python interpreters.
+         * @description Where Python tasks run: the Dask cluster, the named Python interpreters, the workers' queue.
          *
          *     PUT takes the same shape (missing keys take the defaults); changing it needs can_edit on
          *     `WFO Cluster Code Settings` (Developer or Admin), because interpreter paths decide what code runs.
@@ -3208,6 +3598,11 @@ export interface components {
              * @description the environment TensorflowOperator tasks use when they name none (null: wfo's Python)
              */
             default_python: string | null;
+            /**
+             * Queue
+             * @description the Celery queue of this group's tasks when a task names none (a cluster's edge node runs a worker for it: `wfo worker --queues NAME`); null: the platform's default queue
+             */
+            queue: string | null;
         };
         /** SlaMissList */
         SlaMissList: {
@@ -10654,6 +11049,209 @@ export interface operations {
             };
             /** @description A component the request needs is not available; try again */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_settings_api_v1_ldap_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapSettingsPublic"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_settings_api_v1_ldap_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LdapSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapSaveResult"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (a name taken, a newer revision, in use) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_settings_api_v1_ldap_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LdapTestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LdapTestResult"];
+                };
+            };
+            /** @description The request is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in: send `Authorization: Bearer <token>` (from `POST /auth/token`) or the UI's cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body, file or archive is larger than its limit (the message names it) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The content cannot be handled in this form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The input is not acceptable; `detail` says why */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
