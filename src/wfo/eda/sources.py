@@ -10,7 +10,9 @@
   writes or locks; `wfo.eda.sql` runs it in a read-only transaction with a statement timeout and at most
   `limit` rows, default and maximum `MAX_QUERY_ROWS`);
 * `dataset://<name>`, `dataset://<name>@<version>` or a bare `<name>`: a dataset of the models-and-datasets
-  repository (`wfo.repositories.models`), its latest version unless one is named; a model's name is refused.
+  repository (`wfo.repositories.models`), its latest version unless one is named; a model's name is refused;
+* `webhdfs://<conn_id>/<absolute path>` (or `hdfs://`, read the same way): a CSV, TSV or Excel file in HDFS,
+  read over WebHDFS with the host, port, user and TLS options of an Airflow connection (`wfo.eda.webhdfs`).
 
 Anything else is refused with the reason, before a run starts.
 """
@@ -44,8 +46,8 @@ DATASET = re.compile(rf"^(?P<name>{NAME_PATTERN.pattern})(@v?(?P<version>[1-9][0
 @dataclass(frozen=True)
 class Source:
     text: str
-    scheme: Literal["file", "store", "conn", "dataset"]
-    path: str = ""  # file: absolute path; store: object key; dataset: its name
+    scheme: Literal["file", "store", "conn", "dataset", "webhdfs", "hdfs"]
+    path: str = ""  # file, webhdfs, hdfs: absolute path; store: object key; dataset: its name
     conn_id: str = ""
     table: str = ""
     query: str = ""  # conn: a checked read-only query instead of a table
@@ -93,6 +95,8 @@ def parse_source(text: str, settings: Settings) -> Source:
         if not rest or key.startswith("..") or not key.lower().endswith(FILE_SUFFIXES):
             raise BadSource(f"store:// names an object key ending in one of {', '.join(FILE_SUFFIXES)}.")
         return Source(text=text, scheme="store", path=key)
+    if scheme in ("webhdfs", "hdfs"):
+        return _hdfs(text, "hdfs" if scheme == "hdfs" else "webhdfs", rest)
     if scheme == "conn" and "?" in rest and "/" not in rest.partition("?")[0]:
         return _query(text, rest)
     if scheme == "conn":
@@ -103,7 +107,8 @@ def parse_source(text: str, settings: Settings) -> Source:
             )
         return Source(text=text, scheme="conn", conn_id=conn_id, table=table)
     raise BadSource(
-        "The source must start with file://, store://, conn:// or dataset:// (or be a dataset's name)."
+        "The source must start with file://, store://, conn://, dataset://, webhdfs:// or hdfs:// "
+        "(or be a dataset's name)."
     )
 
 
@@ -167,6 +172,23 @@ def _file(text: str, rest: str, settings: Settings) -> Source:
         roots = ", ".join(str(r) for r in file_roots(settings))
         raise BadSource(f"file:// sources must be under one of the data folders: {roots}.")
     return Source(text=text, scheme="file", path=path)
+
+
+def _hdfs(text: str, scheme: Literal["webhdfs", "hdfs"], rest: str) -> Source:
+    form = f"{scheme}://<conn_id>/<absolute path>"
+    conn_id, slash, raw = rest.partition("/")
+    if not CONN_ID.match(conn_id):
+        raise BadSource(f"{scheme}:// takes an Airflow connection id, then the file's path: {form}.")
+    if "?" in raw or "#" in raw:
+        raise BadSource(f"{scheme}:// takes no query or fragment: {form}.")
+    path = "/" + unquote(raw) if slash else ""
+    if not raw or raw.startswith("/") or any(ord(ch) < 32 for ch in path):
+        raise BadSource(f"{scheme}:// takes an absolute path after the connection id: {form}.")
+    if ".." in path.split("/") or posixpath.normpath(path) != path:
+        raise BadSource(f"{scheme}:// paths may not contain '..', '.' or empty parts: {path!r}.")
+    if not path.lower().endswith(FILE_SUFFIXES):
+        raise BadSource(f"{scheme}:// names a CSV, TSV or Excel file ({', '.join(FILE_SUFFIXES)}).")
+    return Source(text=text, scheme=scheme, conn_id=conn_id, path=path)
 
 
 def _under(path: Path, root: Path) -> bool:

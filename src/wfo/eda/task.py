@@ -79,6 +79,10 @@ def _local_copy(source: Any, folder: Path, settings: Any, store: ObjectStore) ->
 
         version, _ = dataset_file(source, store)
         return fetch_model(source.path, folder, version, store=store)
+    if source.scheme in ("webhdfs", "hdfs"):  # over WebHDFS, with the connection's host and user
+        from wfo.eda.webhdfs import fetch_webhdfs
+
+        return fetch_webhdfs(source, folder)
     from wfo.eda.sql import export_table
 
     return export_table(source, folder)

@@ -1,0 +1,109 @@
+"""A `webhdfs://` or `hdfs://` source copied to the worker over WebHDFS (fsspec's `WebHDFS`, no libhdfs).
+
+The connection (`conn_type` `webhdfs` or `hdfs`) gives the NameNode's host and port (default `DEFAULT_PORT`),
+the HDFS user (login; sent as `user.name`, or as HTTP basic auth when the connection has a password too)
+and, in its extra, `use_ssl` (https) and `verify` (false, or a CA bundle's path). The file's size is read
+first (GETFILESTATUS) and a file larger than `MAX_BYTES` is refused before any byte is copied; the copy
+streams `CHUNK_BYTES` at a time into the run's private temporary folder and stops should the file grow
+past the limit meanwhile. Every failure becomes an `UnreadableSource` naming the source and the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from wfo.eda.errors import BadSource, UnreadableSource
+from wfo.eda.sources import Source
+
+CONN_TYPES = ("webhdfs", "hdfs")
+DEFAULT_PORT = 9870  # Hadoop 3's NameNode HTTP port
+MAX_BYTES = 64 * 1024**3  # a larger file is for the Spark engine reading HDFS itself, not for a copy
+CHUNK_BYTES = 8 * 1024 * 1024
+TIMEOUT_S = 60.0  # per HTTP request (connect and each read)
+
+
+def fetch_webhdfs(source: Source, folder: Path) -> Path:
+    """The file of a `webhdfs://`/`hdfs://` source, copied into `folder` (the connection resolved through
+    the Task SDK, as for `conn://` sources)."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        connection = BaseHook.get_connection(source.conn_id)
+    except AirflowNotFoundException as exc:
+        raise UnreadableSource(f"{source.text}: no Airflow connection {source.conn_id!r}.") from exc
+    return copy_file(source, connection, folder, max_bytes=MAX_BYTES)
+
+
+def file_system(source: Source, connection: Any) -> Any:
+    """fsspec's `WebHDFS` for the connection; its session's requests time out after `TIMEOUT_S`."""
+    from fsspec.implementations.webhdfs import WebHDFS
+
+    if connection.conn_type not in CONN_TYPES:
+        raise BadSource(
+            f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; "
+            f"{source.scheme}:// reads through a connection of type {' or '.join(CONN_TYPES)}."
+        )
+    if not connection.host:
+        raise BadSource(f"Connection {source.conn_id!r} names no host (the NameNode's).")
+    extra = connection.extra_dejson
+    verify = extra.get("verify", True)
+    fs = WebHDFS(
+        host=connection.host,
+        port=int(connection.port or DEFAULT_PORT),
+        user=connection.login or None,
+        password=(connection.password or None) if connection.login else None,
+        use_https=_flag(extra.get("use_ssl", False)),
+        session_verify=verify if isinstance(verify, str) and verify.startswith("/") else _flag(verify),
+        skip_instance_cache=True,
+    )
+    fs.session.request = functools.partial(fs.session.request, timeout=TIMEOUT_S)
+    return fs
+
+
+def copy_file(source: Source, connection: Any, folder: Path, *, max_bytes: int) -> Path:
+    """Check the remote file's size against `max_bytes`, then stream it to `folder`."""
+    import requests
+
+    fs = file_system(source, connection)
+    target = folder / f"webhdfs{Path(source.path).suffix.lower()}"
+    try:
+        info = fs.info(source.path)
+        if info.get("type") != "file":
+            raise UnreadableSource(f"{source.text} is a {info.get('type', 'non-file')}, not a file.")
+        size = int(info["size"])
+        if size > max_bytes:
+            raise UnreadableSource(
+                f"{source.text} is {size} bytes; EDA copies remote files of at most {max_bytes} bytes."
+            )
+        copied = 0
+        with fs.open(source.path, "rb", block_size=CHUNK_BYTES) as src, target.open("wb") as dst:
+            while chunk := src.read(CHUNK_BYTES):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    raise UnreadableSource(f"{source.text} grew past {max_bytes} bytes while being copied.")
+                dst.write(chunk)
+    except UnreadableSource:
+        target.unlink(missing_ok=True)
+        raise
+    except FileNotFoundError as exc:
+        target.unlink(missing_ok=True)
+        raise UnreadableSource(f"{source.text}: no such file in HDFS ({_reason(exc)}).") from exc
+    except PermissionError as exc:
+        target.unlink(missing_ok=True)
+        raise UnreadableSource(f"{source.text}: permission denied ({_reason(exc)}).") from exc
+    except (requests.RequestException, ValueError, RuntimeError, OSError) as exc:
+        # HTTP errors (401 of a secured cluster, 5xx), refused connections, timeouts, a NameNode's exception
+        target.unlink(missing_ok=True)
+        raise UnreadableSource(f"{source.text}: WebHDFS failed: {_reason(exc)}") from exc
+    return target
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).strip() or type(exc).__name__
