@@ -31,6 +31,7 @@ class WebHdfsDouble:
     host: str = "127.0.0.1"
     port: int = 0
     users: list[str] = field(default_factory=list)
+    datanode_status: int = 200  # another status: the DataNode answers it with an error page
     requests: list[tuple[str, str]] = field(default_factory=list)
 
     def local(self, hdfs_path: str) -> Path | None:
@@ -124,6 +125,8 @@ def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Location", location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+            elif op == "OPEN" and double.datanode_status != 200:
+                self._json(double.datanode_status, {"error": "the DataNode failed"})
             elif op == "OPEN":
                 offset = int(query.get("offset", ["0"])[0])
                 length = query.get("length", [""])[0]

@@ -4,8 +4,9 @@ The connection (`conn_type` `webhdfs` or `hdfs`) gives the NameNode's host and p
 the HDFS user (login; sent as `user.name`, or as HTTP basic auth when the connection has a password too)
 and, in its extra, `use_ssl` (https) and `verify` (false, or a CA bundle's path). The file's size is read
 first (GETFILESTATUS) and a file larger than `MAX_BYTES` is refused before any byte is copied; the copy
-streams `CHUNK_BYTES` at a time into the run's private temporary folder and stops should the file grow
-past the limit meanwhile. Every failure becomes an `UnreadableSource` naming the source and the reason.
+streams `CHUNK_BYTES` at a time (ranged OPENs, each redirected to a DataNode) into the run's private
+temporary folder, and must end at that size. Every failure becomes an `UnreadableSource` naming the source
+and the reason.
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ def file_system(source: Source, connection: Any) -> Any:
         skip_instance_cache=True,
     )
     fs.session.request = functools.partial(fs.session.request, timeout=TIMEOUT_S)
+    namenode = fs.url
+
+    def datanode_errors(response: Any, *args: Any, **kwargs: Any) -> None:
+        # fsspec reads a DataNode's answer without checking its status: an error page would become file
+        # content. The NameNode's errors stay with fsspec, which turns its RemoteException into a reason.
+        if response.status_code >= 400 and not response.url.startswith(namenode):
+            response.raise_for_status()
+
+    fs.session.hooks["response"].append(datanode_errors)
     return fs
 
 
@@ -80,11 +90,14 @@ def copy_file(source: Source, connection: Any, folder: Path, *, max_bytes: int) 
             )
         copied = 0
         with fs.open(source.path, "rb", block_size=CHUNK_BYTES) as src, target.open("wb") as dst:
+            # fsspec reads up to the size GETFILESTATUS gave, so the copy stays within the limit
             while chunk := src.read(CHUNK_BYTES):
                 copied += len(chunk)
-                if copied > max_bytes:
-                    raise UnreadableSource(f"{source.text} grew past {max_bytes} bytes while being copied.")
                 dst.write(chunk)
+        if copied != size:
+            raise UnreadableSource(
+                f"{source.text} changed while being copied ({copied} of {size} bytes read)."
+            )
     except UnreadableSource:
         target.unlink(missing_ok=True)
         raise

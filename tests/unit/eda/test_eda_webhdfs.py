@@ -105,6 +105,10 @@ def test_missing_things_end_with_a_clear_message(
     (served.root / "data" / "dir.csv").mkdir()
     with pytest.raises(UnreadableSource, match="is a directory, not a file"):
         webhdfs.fetch_webhdfs(parse("webhdfs://eda_hdfs/data/dir.csv"), tmp_path)
+    served.datanode_status = 503
+    with pytest.raises(UnreadableSource, match="WebHDFS failed: 503 Server Error"):
+        webhdfs.fetch_webhdfs(parse("webhdfs://eda_hdfs/data/x.csv"), tmp_path)
+    assert list(tmp_path.glob("webhdfs*")) == []
     connect(monkeypatch, served, port=1)
     with pytest.raises(UnreadableSource, match="WebHDFS failed: .*Connection refused"):
         webhdfs.fetch_webhdfs(parse("webhdfs://eda_hdfs/data/x.csv"), tmp_path)
