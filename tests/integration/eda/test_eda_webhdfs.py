@@ -48,11 +48,14 @@ def test_a_webhdfs_file_is_read_with_the_connections_user(platform: Platform, tm
         )
         try:
             source = f"webhdfs://{conn_id}/data/x.csv"
-            created = platform.api(
-                "POST", RUNS, json_body={"source": source, "kind": "preliminary"}, expected=(201,)
-            ).json()
+            created, missing = (
+                platform.api(
+                    "POST", RUNS, json_body={"source": text, "kind": "preliminary"}, expected=(201,)
+                ).json()
+                for text in (source, f"hdfs://{conn_id}/data/nope.csv")
+            )
             assert created["output"].startswith(f"outputs/webhdfs_{conn_id}_data_x.csv/preliminary/")
-            run = wait_for(platform, created["run_id"])
+            run, failed = wait_for(platform, created["run_id"]), wait_for(platform, missing["run_id"])
         finally:
             platform.request("DELETE", f"/api/v2/connections/{conn_id}", token=platform.token())
     assert run["state"] == "success", platform.task_log("wfo_eda", run["run_id"], "analyse")
@@ -64,3 +67,9 @@ def test_a_webhdfs_file_is_read_with_the_connections_user(platform: Platform, tm
     assert double.users and set(double.users) == {user}
     assert ("GETFILESTATUS", "/data/x.csv") in double.requests
     assert ("datanode:OPEN", "/data/x.csv") in double.requests
+    # A missing file fails its run with one line saying so.
+    assert failed["state"] == "failed"
+    log = platform.task_log("wfo_eda", failed["run_id"], "analyse")
+    assert (
+        f"hdfs://{conn_id}/data/nope.csv: no such file in HDFS (File does not exist: /data/nope.csv)" in log
+    )
