@@ -27,6 +27,7 @@ from wfo.eda.schemas import (
     Bin,
     ColumnKind,
     ColumnStats,
+    Correlations,
     Overview,
     Quantiles,
     Report,
@@ -103,40 +104,12 @@ def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> R
         _finish_kind(c, rows)
     stats = {c.name: _column_stats(c, rows, sample, sampling.rows_used == rows) for c in columns}
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
-    warnings = [
-        Warning_(column=name, kind=w.split(":", 1)[0], message=w.split(":", 1)[1].strip())
-        for name, s in stats.items()
-        for w in s.warnings
-    ]
-    warnings += high_correlations(corr)
     duplicates = _duplicates(frame, columns, rows)
-    missing_cells = sum(s.missing for s in stats.values())
-    kinds: dict[str, int] = {}
-    for s in stats.values():
-        kinds[s.kind] = kinds.get(s.kind, 0) + 1
-    memory = int(sample.estimated_size() * (rows / sample.height)) if sample.height else 0
     shown = frame.head(SHOWN_ROWS).collect()
-    return Report(
-        kind=kind,  # type: ignore[arg-type]
-        source=source,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        engine=f"polars {pl.__version__}",
-        seconds=round(time.monotonic() - started, 3),
-        overview=Overview(
-            rows=rows,
-            columns=len(columns),
-            missing_cells=missing_cells,
-            missing_share=_share(missing_cells, rows * len(columns)),
-            duplicate_rows=duplicates,
-            memory_bytes=memory,
-            kinds=kinds,
-        ),
-        columns=stats,
-        correlations=corr,
-        warnings=warnings,
-        sample=[{k: _text(v) for k, v in row.items()} for row in shown.iter_rows(named=True)],
-        statistics_sampling=sampling,
-    )
+    return assemble_report(
+        kind, source, f"polars {pl.__version__}", started, rows, len(columns), stats, corr, duplicates,
+        sample, sampling, shown,
+    )  # fmt: skip
 
 
 def empty_report(source: str, kind: str, started: float) -> Report:
@@ -496,3 +469,53 @@ def read_and_profile(
         return profile(frame, source=source, kind=kind), frame
     except pl.exceptions.ComputeError as exc:
         raise UnreadableSource(f"{os.path.basename(path)} cannot be read: {exc}") from exc
+
+
+def assemble_report(
+    kind: str,
+    source: str,
+    engine: str,
+    started: float,
+    rows: int,
+    column_count: int,
+    stats: dict[str, ColumnStats],
+    corr: Correlations,
+    duplicates: int | None,
+    sample: pl.DataFrame,
+    sampling: Sampling,
+    shown: pl.DataFrame,
+) -> Report:
+    """The report of either engine from its statistics: warnings (per column and high correlations), the
+    overview, and the shown rows."""
+    warnings = [
+        Warning_(column=name, kind=w.split(":", 1)[0], message=w.split(":", 1)[1].strip())
+        for name, s in stats.items()
+        for w in s.warnings
+    ]
+    warnings += high_correlations(corr)
+    missing_cells = sum(s.missing for s in stats.values())
+    kinds: dict[str, int] = {}
+    for s in stats.values():
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    memory = int(sample.estimated_size() * (rows / sample.height)) if sample.height else 0
+    return Report(
+        kind=kind,  # type: ignore[arg-type]
+        source=source,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        engine=engine,
+        seconds=round(time.monotonic() - started, 3),
+        overview=Overview(
+            rows=rows,
+            columns=column_count,
+            missing_cells=missing_cells,
+            missing_share=_share(missing_cells, rows * column_count),
+            duplicate_rows=duplicates,
+            memory_bytes=memory,
+            kinds=kinds,
+        ),
+        columns=stats,
+        correlations=corr,
+        warnings=warnings,
+        sample=[{k: _text(v) for k, v in row.items()} for row in shown.iter_rows(named=True)],
+        statistics_sampling=sampling,
+    )

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from wfo.eda.engine.correlations import MAX_COLUMNS, correlations, high_correlations
+from wfo.eda.engine.correlations import MAX_COLUMNS, correlations
 from wfo.eda.engine.profile import (
     DISTINCT_EXACT_BOUND,
     DUPLICATES_MAX_ROWS,
@@ -41,12 +40,11 @@ from wfo.eda.engine.profile import (
     _finish_kind,
     _micros,
     _numeric_bins,
-    _share,
-    _text,
     _top,
+    assemble_report,
     empty_report,
 )
-from wfo.eda.schemas import Overview, Quantiles, Report, Sampling, Warning_
+from wfo.eda.schemas import Quantiles, Report, Sampling
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -120,40 +118,12 @@ def profile_spark(frame: DataFrame, *, source: str, kind: str = "preliminary") -
         stats[c.name] = s
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
     corr.pearson = pearson  # over every row, not the sample
-    warnings = [
-        Warning_(column=name, kind=w.split(":", 1)[0], message=w.split(":", 1)[1].strip())
-        for name, s in stats.items()
-        for w in s.warnings
-    ]
-    warnings += high_correlations(corr)
     duplicates = rows - text.distinct().count() if rows <= DUPLICATES_MAX_ROWS else None
-    missing_cells = sum(s.missing for s in stats.values())
-    kinds: dict[str, int] = {}
-    for s in stats.values():
-        kinds[s.kind] = kinds.get(s.kind, 0) + 1
-    memory = int(sample.estimated_size() * (rows / sample.height)) if sample.height else 0
     shown = _collect(text.limit(SHOWN_ROWS), names)
-    return Report(
-        kind=kind,  # type: ignore[arg-type]
-        source=source,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        engine=engine_label(spark),
-        seconds=round(time.monotonic() - started, 3),
-        overview=Overview(
-            rows=rows,
-            columns=len(columns),
-            missing_cells=missing_cells,
-            missing_share=_share(missing_cells, rows * len(columns)),
-            duplicate_rows=duplicates,
-            memory_bytes=memory,
-            kinds=kinds,
-        ),
-        columns=stats,
-        correlations=corr,
-        warnings=warnings,
-        sample=[{k: _text(v) for k, v in row.items()} for row in shown.iter_rows(named=True)],
-        statistics_sampling=sampling,
-    )
+    return assemble_report(
+        kind, source, engine_label(spark), started, rows, len(columns), stats, corr, duplicates,
+        sample, sampling, shown,
+    )  # fmt: skip
 
 
 def _number(key: str) -> Column:
