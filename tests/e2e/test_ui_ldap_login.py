@@ -19,6 +19,7 @@ from typing import Any
 
 import psutil
 import pytest
+from test_ui_spine import login
 
 from helpers.ldap_server import BIND_DN, PEOPLE, LdapServer, start_ldap_server, which_missing
 from helpers.platform_runner import Platform, instance_commands
@@ -135,15 +136,6 @@ def ldap_platform(platform: Platform, directory: LdapServer) -> Iterator[Platfor
         yield platform
     finally:
         _save(platform, {"auth_type": "db"})
-
-
-def login(page: Any, platform: Platform, username: str, password: str) -> None:
-    page.goto(platform.base_url + "/")
-    page.wait_for_url(re.compile(r".*/auth/login/.*"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"))
 
 
 def _roles(page: Any, platform: Platform) -> list[str]:

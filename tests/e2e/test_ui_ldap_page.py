@@ -5,11 +5,11 @@ platform to LDAP (tests/e2e/test_ui_ldap_login.py does, through the API)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from test_ui_spine import login
 
 from helpers.ldap_server import BIND_DN, PEOPLE, LdapServer, start_ldap_server, which_missing
 from helpers.platform_runner import Platform, role_password
@@ -27,15 +27,6 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LdapServer]:
     server.add_group("wfo-developers", "erin")
     yield server
     server.stop()
-
-
-def login(page: Any, platform: Platform, username: str, password: str) -> None:
-    page.goto(platform.base_url + "/")
-    page.wait_for_url(re.compile(r".*/auth/login/.*"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"))
 
 
 def test_admin_tests_the_connection_and_a_wrong_bind_password_is_refused(

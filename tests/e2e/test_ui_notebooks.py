@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_ui_spine import login
 
 from helpers.notebooks import greeting_notebook
 from helpers.platform_runner import Platform, role_password
@@ -30,15 +31,6 @@ with DAG("wfo_e2e_hub_notebook", schedule=None, catchup=False):
         retries=0,
     )
 """
-
-
-def login(page: Any, platform: Platform, username: str, password: str) -> None:
-    page.goto(platform.base_url + "/")
-    page.wait_for_url(re.compile(r".*/auth/login/.*"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"))
 
 
 def test_menu_to_jupyterlab_to_a_spark_cell_to_a_task(

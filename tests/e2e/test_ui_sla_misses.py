@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_ui_spine import login
 
 from helpers.platform_runner import Platform, role_password
 
@@ -23,15 +24,6 @@ from airflow.sdk import DAG
 with DAG("sla_e2e", schedule=None):
     BashOperator(task_id="late", bash_command="sleep 5", sla=timedelta(seconds=2))
 """
-
-
-def login(page: Any, platform: Platform, username: str, password: str) -> None:
-    page.goto(platform.base_url + "/")
-    page.wait_for_url(re.compile(r".*/auth/login/.*"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/auth/login).*$"))
 
 
 @pytest.fixture(scope="module")

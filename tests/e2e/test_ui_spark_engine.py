@@ -69,7 +69,9 @@ def test_the_engine_is_shown_to_all_and_changed_by_developers(
         page.get_by_test_id("spark-engine-url").fill("sc://spark.lan:15002")
         page.get_by_test_id("spark-engine-save").click()
         page.get_by_test_id("spark-engine-message").wait_for()
-        expect(page.get_by_test_id("spark-engine-current")).to_contain_text("Spark Connect: sc://spark.lan:15002")
+        expect(page.get_by_test_id("spark-engine-current")).to_contain_text(
+            "Spark Connect: sc://spark.lan:15002"
+        )
         assert platform.api("GET", engine, expected=(200,)).json() == {
             "engine": "connect",
             "url": "sc://spark.lan:15002",
