@@ -208,7 +208,7 @@ def test_an_uploaded_file_gets_a_preliminary_report_and_is_not_kept(platform: Pl
     ("body", "status", "message"),
     [
         ({"source": "file:///etc/passwd.csv"}, 400, "data folders"),
-        ({"source": "http://example.com/data.csv"}, 400, "file://, store://, conn:// or dataset://"),
+        ({"source": "http://example.com/data.csv"}, 400, "conn://, dataset://, webhdfs:// or hdfs://"),
         ({"source": "dataset://no-such-dataset"}, 400, "No dataset 'no-such-dataset'"),
         ({"source": "conn://pg/users; drop table x"}, 400, "conn://"),
         ({"source": "store://../secrets.csv"}, 400, "store://"),
