@@ -149,7 +149,7 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
         ok = served.runtime is not None
         return JSONResponse({"name": name, "ready": ok}, 200 if ok else 503)
 
-    async def v2_infer(request: Request, name: str, version: str | None) -> dict[str, Any]:
+    async def v2_infer(request: Request, name: str, version: str | None) -> Response:
         served, runtime = model(request, name, version)
         body = await _json(request)
         if not isinstance(body, dict) or not isinstance(body.get("inputs"), list) or not body["inputs"]:
@@ -173,14 +173,16 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
         }
         if isinstance(body.get("id"), str):
             answer["id"] = body["id"]
-        return answer
+        # Already plain JSON types (array_to_tensor): serialised once here, without FastAPI's walk over
+        # every value of the answer (the hot path of a served model).
+        return Response(json.dumps(answer, separators=(",", ":")), media_type="application/json")
 
     @app.post("/v2/models/{name}/infer")
-    async def v2_infer_latest(request: Request, name: str) -> dict[str, Any]:
+    async def v2_infer_latest(request: Request, name: str) -> Response:
         return await v2_infer(request, name, None)
 
     @app.post("/v2/models/{name}/versions/{version}/infer")
-    async def v2_infer_version(request: Request, name: str, version: str) -> dict[str, Any]:
+    async def v2_infer_version(request: Request, name: str, version: str) -> Response:
         return await v2_infer(request, name, version)
 
     # --- TF-Serving REST -------------------------------------------------------------------------------
