@@ -1,6 +1,7 @@
 """EDA L0 report: wfo's polars engine against the polars read floor (and ydata-profiling when installed).
 
     .venv/bin/python bench/eda/run.py [--rows 1000000 --rows 10000000] [--repeat 1] [--keep] [--spark]
+                                      [--ydata-python /path/to/venv/bin/python]
 
 Generates a mixed-type CSV of 20 columns per `--rows` (8 float, 4 integer, 4 categorical, a text, an ISO date,
 a boolean, an id; ~5 % missing in one float column) in a temp dir, then runs each method in a fresh
@@ -8,7 +9,8 @@ interpreter (so ru_maxrss is that method's own peak):
   * "read floor": `polars.scan_csv(...).collect(engine="streaming")` (every row parsed, nothing computed);
   * "wfo L0": `wfo.eda.engine.analyse.analyse_file` + `wfo.eda.report_html.render` (the HTML report with its
     charts, and the JSON twin), what a `wfo_eda` run does without the object store;
-  * "ydata minimal" / "ydata default": `ydata_profiling.ProfileReport(...).to_html()`, only if it is installed;
+  * "ydata minimal" / "ydata default": `ydata_profiling.ProfileReport(...).to_html()`, only if it is installed
+    here or `--ydata-python` names an interpreter that has it (a venv of its own: its pins clash with ours);
   * "wfo L0 spark" (with `--spark`): the Spark engine (`wfo.eda.engine.spark_profile`) on a local SparkSession
     (`local[*]`, `--spark-memory` for the driver) + the HTML report; its seconds include the session's start
     (also reported alone as `session_seconds`), and its peak RSS is the Python client's (the JVM is a child
@@ -101,9 +103,9 @@ def have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def run_method(name: str, path: Path) -> dict[str, Any]:
+def run_method(name: str, path: Path, python: str = sys.executable) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD.format(code=METHODS[name]), str(path)],
+        [python, "-c", CHILD.format(code=METHODS[name]), str(path)],
         capture_output=True,
         text=True,
         check=True,
@@ -121,13 +123,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated files (printed)")
     parser.add_argument("--spark", action="store_true", help="add the Spark engine on local Spark")
     parser.add_argument("--spark-memory", default="2g", help="the local Spark driver's memory (--spark)")
+    parser.add_argument("--ydata-python", help="an interpreter with ydata-profiling for the ydata methods")
     args = parser.parse_args()
     os.environ["WFO_BENCH_SPARK_MEMORY"] = args.spark_memory
     sizes = args.rows or [1_000_000]
     methods = [
         m
         for m in METHODS
-        if (not m.startswith("ydata") or have("ydata_profiling")) and (m != "wfo L0 spark" or args.spark)
+        if (not m.startswith("ydata") or args.ydata_python or have("ydata_profiling"))
+        and (m != "wfo L0 spark" or args.spark)
     ]
     folder = Path(tempfile.mkdtemp(prefix="wfo-bench-eda-"))
     results: list[dict[str, Any]] = []
@@ -141,7 +145,10 @@ def main() -> None:
                 file=sys.stderr,
             )
             for method in methods:
-                runs = [run_method(method, path) for _ in range(args.repeat)]
+                python = (
+                    args.ydata_python if method.startswith("ydata") and args.ydata_python else sys.executable
+                )
+                runs = [run_method(method, path, python) for _ in range(args.repeat)]
                 best = min(runs, key=lambda r: r["seconds"])
                 results.append({"rows": rows, "method": method, **best, "file_mb": path.stat().st_size / 1e6})
                 print(f"  {method}: {best['seconds']:.2f} s, {best['peak_rss_mb']:.0f} MB", file=sys.stderr)
