@@ -37,7 +37,8 @@ QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
 
 # The largest upload a wfo route accepts (the Spark dependency archive import).
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
-DEFAULT_EDA_SPARK_ABOVE_BYTES = 8 * 1024 * MiB
+# 0: "auto" never picks the Spark engine (on local Spark it is far slower than polars; docs/eda.md).
+DEFAULT_EDA_SPARK_ABOVE_BYTES = 0
 # Room for the largest DAG file (2 MiB) after JSON escaping.
 DEFAULT_MAX_JSON_BYTES = 4 * MiB
 

@@ -51,10 +51,12 @@ def test_bad_values_are_refused(tmp_path: Path, name: str, value: str, message: 
 
 
 def test_eda_spark_threshold(tmp_path: Path) -> None:
-    assert load_settings({"WFO_HOME": str(tmp_path)}).eda_spark_above_bytes == 8 * 1024**3
+    assert load_settings({"WFO_HOME": str(tmp_path)}).eda_spark_above_bytes == 0  # auto: never Spark
     assert (
-        load_settings({"WFO_HOME": str(tmp_path), "WFO_EDA_SPARK_ABOVE_BYTES": "0"}).eda_spark_above_bytes
-        == 0
+        load_settings(
+            {"WFO_HOME": str(tmp_path), "WFO_EDA_SPARK_ABOVE_BYTES": str(8 * 1024**3)}
+        ).eda_spark_above_bytes
+        == 8 * 1024**3
     )
 
 
