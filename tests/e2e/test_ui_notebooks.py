@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -199,12 +200,22 @@ def test_git_tab_configure_commit_push_and_history(
     page.get_by_test_id("git-config-author_email").fill("dev@example.org")
     page.get_by_test_id("git-config-save").click()
     page.get_by_test_id("git-config-outcome-message").wait_for()
-    # The folder's status lists the uploaded notebook; its diff is by cell; commit it, push it.
-    try:
-        page.get_by_test_id("git-diff-e2e_git/analysis.ipynb").wait_for(timeout=60_000)
-    except Exception:
-        page.screenshot(path=str(artifacts_dir / "notebooks-git-tab-failure.png"), full_page=True)
-        raise
+    # The folder's status lists the uploaded notebook; its diff is by cell; commit it, push it. The
+    # status is read when the actions appear; "Refresh" reads it again while waiting (a status read in the
+    # same moment as the save may predate it), and a failure shows what the panel said.
+    listed = page.get_by_test_id("git-diff-e2e_git/analysis.ipynb")
+    deadline = time.monotonic() + 90
+    while not listed.is_visible():
+        if time.monotonic() > deadline:
+            page.screenshot(path=str(artifacts_dir / "notebooks-git-tab-failure.png"), full_page=True)
+            panel = page.locator("body").inner_text()
+            raise AssertionError(
+                f"the git status never listed the uploaded notebook; the page says:\n{panel}"
+            )
+        refresh = page.get_by_role("button", name="Refresh")
+        if refresh.is_visible():
+            refresh.click()
+        page.wait_for_timeout(2000)  # the poll's interval
     page.get_by_test_id("git-diff-e2e_git/analysis.ipynb").click()
     assert "inserted before /cells/0" in page.get_by_test_id("git-diff").inner_text()
     page.get_by_test_id("git-select-e2e_git/analysis.ipynb").click()
