@@ -12,7 +12,11 @@
 * `dataset://<name>`, `dataset://<name>@<version>` or a bare `<name>`: a dataset of the models-and-datasets
   repository (`wfo.repositories.models`), its latest version unless one is named; a model's name is refused;
 * `webhdfs://<conn_id>/<absolute path>` (or `hdfs://`, read the same way): a CSV, TSV or Excel file in HDFS,
-  read over WebHDFS with the host, port, user and TLS options of an Airflow connection (`wfo.eda.webhdfs`).
+  read over WebHDFS with the host, port, user and TLS options of an Airflow connection (`wfo.eda.webhdfs`);
+* `s3://<bucket>/<key>` or `s3://<bucket>/<key>?conn=<conn_id>`: a CSV, TSV or Excel object in S3 (or an
+  S3-protocol store), read with the keys, endpoint and region of an Airflow connection, `aws_default`
+  unless one is named (`wfo.eda.s3`); the bucket follows S3's naming rules, the key is printable UTF-8 of at
+  most 1024 bytes without `.`, `..` or empty parts.
 
 Anything else is refused with the reason, before a run starts.
 """
@@ -40,15 +44,23 @@ TABLE = re.compile(rf"^{IDENTIFIER}(\.{IDENTIFIER})?$")
 # A query source is longer than a path: 4000 characters (a saved source keeps at most 500).
 MAX_SOURCE = 4000
 MAX_QUERY_ROWS = 10_000_000
+# S3's rules for bucket names: 3-63 lowercase letters, digits, dots and hyphens, a letter or digit at each
+# end, no `..`/`.-`/`-.`, not an IP address, none of the reserved prefixes and suffixes.
+BUCKET = re.compile(r"^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(\.\.|\.-|-\.))[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+MAX_KEY_BYTES = 1024
+DEFAULT_S3_CONN = "aws_default"
 DATASET = re.compile(rf"^(?P<name>{NAME_PATTERN.pattern})(@v?(?P<version>[1-9][0-9]{{0,8}}))?$")
 
 
 @dataclass(frozen=True)
 class Source:
     text: str
-    scheme: Literal["file", "store", "conn", "dataset", "webhdfs", "hdfs"]
-    path: str = ""  # file, webhdfs, hdfs: absolute path; store: object key; dataset: its name
+    scheme: Literal["file", "store", "conn", "dataset", "webhdfs", "hdfs", "s3"]
+    path: str = ""  # file, webhdfs, hdfs: absolute path; store, s3: object key; dataset: its name
     conn_id: str = ""
+    bucket: str = ""  # s3
     table: str = ""
     query: str = ""  # conn: a checked read-only query instead of a table
     version: int | None = None  # dataset: None for the latest
@@ -97,6 +109,8 @@ def parse_source(text: str, settings: Settings) -> Source:
         return Source(text=text, scheme="store", path=key)
     if scheme in ("webhdfs", "hdfs"):
         return _hdfs(text, "hdfs" if scheme == "hdfs" else "webhdfs", rest)
+    if scheme == "s3":
+        return _s3(text, rest)
     if scheme == "conn" and "?" in rest and "/" not in rest.partition("?")[0]:
         return _query(text, rest)
     if scheme == "conn":
@@ -107,7 +121,7 @@ def parse_source(text: str, settings: Settings) -> Source:
             )
         return Source(text=text, scheme="conn", conn_id=conn_id, table=table)
     raise BadSource(
-        "The source must start with file://, store://, conn://, dataset://, webhdfs:// or hdfs:// "
+        "The source must start with file://, store://, conn://, dataset://, webhdfs://, hdfs:// or s3:// "
         "(or be a dataset's name)."
     )
 
@@ -189,6 +203,42 @@ def _hdfs(text: str, scheme: Literal["webhdfs", "hdfs"], rest: str) -> Source:
     if not path.lower().endswith(FILE_SUFFIXES):
         raise BadSource(f"{scheme}:// names a CSV, TSV or Excel file ({', '.join(FILE_SUFFIXES)}).")
     return Source(text=text, scheme=scheme, conn_id=conn_id, path=path)
+
+
+def _s3(text: str, rest: str) -> Source:
+    form = "s3://<bucket>/<key> or s3://<bucket>/<key>?conn=<conn_id>"
+    if "#" in rest:
+        raise BadSource(f"s3:// takes no fragment: {form}.")
+    location, _, params = rest.partition("?")
+    bucket, slash, raw = location.partition("/")
+    if not BUCKET.match(bucket) or IPV4.match(bucket) or bucket.endswith(BUCKET_RESERVED_SUFFIXES):
+        raise BadSource(
+            f"s3:// bucket {bucket!r} is not a valid S3 bucket name (3 to 63 lowercase letters, digits, dots "
+            f"and hyphens, starting and ending with a letter or digit, not an IP address): {form}."
+        )
+    try:
+        key = unquote(raw, errors="strict") if slash else ""
+    except UnicodeDecodeError as exc:
+        raise BadSource(f"s3:// keys are percent-encoded UTF-8: {exc}.") from exc
+    if not key or not key.isprintable() or len(key.encode()) > MAX_KEY_BYTES:
+        raise BadSource(
+            f"s3:// takes an object key of at most {MAX_KEY_BYTES} bytes of printable characters after the "
+            f"bucket: {form}."
+        )
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise BadSource(f"s3:// keys may not contain '..', '.' or empty parts: {key!r}.")
+    if not key.lower().endswith(FILE_SUFFIXES):
+        raise BadSource(f"s3:// names a CSV, TSV or Excel object ({', '.join(FILE_SUFFIXES)}).")
+    conn_id = DEFAULT_S3_CONN
+    if params:
+        try:
+            fields = parse_qs(params, strict_parsing=True, max_num_fields=1)
+        except ValueError as exc:
+            raise BadSource(f"s3://...?conn=<conn_id> cannot be read: {exc}.") from exc
+        if set(fields) != {"conn"} or len(fields["conn"]) != 1 or not CONN_ID.match(fields["conn"][0]):
+            raise BadSource(f"s3:// takes only conn=<Airflow connection id> after '?': {form}.")
+        conn_id = fields["conn"][0]
+    return Source(text=text, scheme="s3", conn_id=conn_id, bucket=bucket, path=key)
 
 
 def _under(path: Path, root: Path) -> bool:

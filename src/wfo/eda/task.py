@@ -83,6 +83,10 @@ def _local_copy(source: Any, folder: Path, settings: Any, store: ObjectStore) ->
         from wfo.eda.webhdfs import fetch_webhdfs
 
         return fetch_webhdfs(source, folder)
+    if source.scheme == "s3":  # with boto3, the keys and endpoint of the connection
+        from wfo.eda.s3 import fetch_s3
+
+        return fetch_s3(source, folder)
     from wfo.eda.sql import export_table
 
     return export_table(source, folder)

@@ -7,32 +7,22 @@ The issue's contract: POST /wfo/api/v1/eda/runs {"source", "kind", "target"} -> 
 from __future__ import annotations
 
 import io
-import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import quote
 
 import psycopg2
 import pymysql
 import pytest
 
+from helpers.eda import eda_runs, wait_for
 from helpers.platform_runner import Platform
 
 pytestmark = pytest.mark.integration
 
 RUNS = "/eda/runs"
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def wait_for(platform: Platform, run_id: str, timeout: float = 240.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = platform.api("GET", f"{RUNS}/{run_id}", expected=(200,)).json()
-        if run["state"] in ("success", "failed") or time.monotonic() > deadline:
-            return dict(run)
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +198,7 @@ def test_an_uploaded_file_gets_a_preliminary_report_and_is_not_kept(platform: Pl
     ("body", "status", "message"),
     [
         ({"source": "file:///etc/passwd.csv"}, 400, "data folders"),
-        ({"source": "http://example.com/data.csv"}, 400, "conn://, dataset://, webhdfs:// or hdfs://"),
+        ({"source": "http://example.com/data.csv"}, 400, "conn://, dataset://, webhdfs://, hdfs:// or s3://"),
         ({"source": "dataset://no-such-dataset"}, 400, "No dataset 'no-such-dataset'"),
         ({"source": "conn://pg/users; drop table x"}, 400, "conn://"),
         ({"source": "store://../secrets.csv"}, 400, "store://"),
@@ -230,12 +220,12 @@ def test_an_uploaded_file_gets_a_preliminary_report_and_is_not_kept(platform: Pl
 def test_bad_requests_are_refused_and_start_nothing(
     platform: Platform, body: dict[str, str], status: int, message: str | None
 ) -> None:
-    before = _eda_runs(platform)
+    before = eda_runs(platform)
     answer = platform.api("POST", RUNS, json_body=body)
     assert answer.status == status, answer.body
     if message:
         assert message in answer.json()["detail"]
-    assert _eda_runs(platform) == before
+    assert eda_runs(platform) == before
 
 
 def test_a_run_on_the_spark_engine(platform: Platform) -> None:
@@ -264,12 +254,6 @@ def test_unknown_run_is_404(platform: Platform) -> None:
     assert platform.api("GET", f"{RUNS}/eda__nope/report").status == 404
     # Only wfo_eda's runs are EDA runs.
     assert platform.api("GET", f"{RUNS}/manual__2026-01-01").status == 404
-
-
-def _eda_runs(platform: Platform) -> int:
-    platform.wait_for_dag("wfo_eda")
-    answer = platform.request("GET", "/api/v2/dags/wfo_eda/dagRuns", token=platform.token(), expected=(200,))
-    return int(answer.json()["total_entries"])
 
 
 def test_a_dataset_of_the_repository_is_analysed_by_name(platform: Platform) -> None:

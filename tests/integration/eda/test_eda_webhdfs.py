@@ -3,28 +3,18 @@ WebHDFS double, the `wfo_eda` run's worker reads the file through it as the conn
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from helpers.eda import wait_for
 from helpers.platform_runner import Platform
 from helpers.webhdfs_double import webhdfs_double
 
 pytestmark = pytest.mark.integration
 
 RUNS = "/eda/runs"
-
-
-def wait_for(platform: Platform, run_id: str, timeout: float = 240.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = platform.api("GET", f"{RUNS}/{run_id}", expected=(200,)).json()
-        if run["state"] in ("success", "failed") or time.monotonic() > deadline:
-            return dict(run)
-        time.sleep(0.5)
 
 
 CSV = "city,visitors,open\nOslo,120,true\nLyon,95,false\nKyiv,,true\nPorto,60,true\n"

@@ -1,9 +1,9 @@
 """wfo's exploratory data analysis runs (system DAG): started by the EDA page/API with the source in conf.
 
 `conf`: {"source": "file:///... | store://<key> | conn://<conn_id>/<table> | conn://<conn_id>?query=<SELECT>
-| dataset://<name>[@<version>]", "kind": "preliminary" |
-"data_importance", "target": "<column>", "output": "<object key of the report>"}. The report and its
-JSON twin land in wfo's object store; see docs/eda.md.
+| dataset://<name>[@<version>] | webhdfs://<conn_id>/<path> | s3://<bucket>/<key>[?conn=<conn_id>]",
+"kind": "preliminary" | "data_importance", "target": "<column>", "output": "<object key of the report>"}.
+The report and its JSON twin land in wfo's object store; see docs/eda.md.
 """
 
 from __future__ import annotations

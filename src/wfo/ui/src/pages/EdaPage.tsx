@@ -270,7 +270,8 @@ function AddSource({ onAdded }: { onAdded: () => void }) {
         {error === null ? (
           <Field.HelperText>
             Files under the instance's data folders, objects of the object store, datasets of Models and datasets (by name,
-            or dataset://name@version), HDFS files (webhdfs://connection/path.csv), or tables through an Airflow connection
+            or dataset://name@version), HDFS files (webhdfs://connection/path.csv), S3 objects
+            (s3://bucket/key.csv?conn=connection, aws_default without conn=), or tables through an Airflow connection
             (credentials stay in the connection).
           </Field.HelperText>
         ) : (

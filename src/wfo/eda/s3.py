@@ -1,0 +1,162 @@
+"""An `s3://` source copied to the worker with boto3 (S3 or any S3-protocol store: MinIO, Ceph RGW, ...).
+
+The credentials come from an Airflow connection only (`conn_type` `aws`, resolved on the worker through the
+Task SDK as for `conn://` sources; default id `aws_default`): login = access key id, password = secret access
+key, extra `endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's
+path). Nothing else is consulted: no environment variables, `~/.aws` files or instance roles, and a
+configured `AWS_ENDPOINT_URL` is ignored. The object's size is read first (HEAD) and an object larger than
+`MAX_BYTES` (the limit of remote HDFS files) is refused before any byte is read; the copy is one GET of
+exactly that many bytes of that version (`Range` + `If-Match` on the ETag), streamed `CHUNK_BYTES` at a time
+into the run's private temporary folder, and must end at that size. Every failure becomes an
+`UnreadableSource` naming the source and the reason.
+
+Why boto3 and not fsspec's s3fs: s3fs needs aiobotocore, and the aiobotocore releases current s3fs accepts pin
+either botocore below 1.43.118 (our boto3 1.44.8 needs botocore 1.44.8) or multidict below 7 (ours: 7.2.1);
+checked with `uv pip compile`, which otherwise falls back to s3fs 0.4.2, of 2020.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from wfo.eda.errors import BadSource, UnreadableSource
+from wfo.eda.sources import Source
+from wfo.eda.webhdfs import MAX_BYTES as REMOTE_MAX_BYTES
+
+CONN_TYPES = ("aws",)  # the Amazon provider's connection type (the provider is not needed)
+MAX_BYTES = REMOTE_MAX_BYTES  # a larger object is for a cluster reading S3 itself, not for a copy
+CHUNK_BYTES = 8 * 1024 * 1024
+TIMEOUT_S = 60.0  # connect and each read
+ATTEMPTS = 2  # tries of one request (botocore retries a throttled or refused one)
+
+
+def fetch_s3(source: Source, folder: Path) -> Path:
+    """The object of an `s3://` source, copied into `folder`."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        connection = BaseHook.get_connection(source.conn_id)
+    except AirflowNotFoundException as exc:
+        raise UnreadableSource(f"{source.text}: no Airflow connection {source.conn_id!r}.") from exc
+    return copy_object(source, connection, folder, max_bytes=MAX_BYTES)
+
+
+def client(source: Source, connection: Any) -> Any:
+    """A boto3 S3 client with the connection's keys, endpoint, region and TLS check, and nothing else."""
+    import boto3
+    from botocore.config import Config
+
+    if connection.conn_type not in CONN_TYPES:
+        raise BadSource(
+            f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; "
+            f"s3:// reads through a connection of type {' or '.join(CONN_TYPES)}."
+        )
+    if not connection.login or not connection.password:
+        raise BadSource(
+            f"Connection {source.conn_id!r} needs the access key id as its login and the secret access key "
+            "as its password."
+        )
+    extra = connection.extra_dejson
+    endpoint = extra.get("endpoint_url") or None
+    if endpoint is not None:
+        parts = urlsplit(str(endpoint))
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise BadSource(
+                f"Connection {source.conn_id!r}: extra endpoint_url must be an http(s) URL, not {endpoint!r}."
+            )
+    verify = extra.get("verify", True)
+    session = boto3.session.Session(
+        aws_access_key_id=connection.login,
+        aws_secret_access_key=connection.password,
+        region_name=str(extra.get("region_name") or "us-east-1"),
+    )
+    config = Config(
+        connect_timeout=TIMEOUT_S,
+        read_timeout=TIMEOUT_S,
+        retries={"total_max_attempts": ATTEMPTS, "mode": "standard"},
+        ignore_configured_endpoint_urls=True,
+        s3={"addressing_style": "path" if endpoint else "auto"},
+    )
+    return session.client(
+        "s3",
+        endpoint_url=str(endpoint) if endpoint else None,
+        verify=verify if isinstance(verify, str) and verify.startswith("/") else _flag(verify),
+        config=config,
+    )
+
+
+def copy_object(source: Source, connection: Any, folder: Path, *, max_bytes: int) -> Path:
+    """Check the object's size against `max_bytes` (HEAD), then stream exactly that many bytes to `folder`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    s3 = client(source, connection)
+    target = folder / f"s3{Path(source.path).suffix.lower()}"
+    try:
+        head = s3.head_object(Bucket=source.bucket, Key=source.path)
+        size = int(head["ContentLength"])
+        if size > max_bytes:
+            raise UnreadableSource(
+                f"{source.text} is {size} bytes; EDA copies remote files of at most {max_bytes} bytes."
+            )
+        copied = 0
+        with target.open("wb") as dst:
+            if size:  # an empty object: nothing to GET (a Range on it is unsatisfiable)
+                body = s3.get_object(
+                    Bucket=source.bucket,
+                    Key=source.path,
+                    Range=f"bytes=0-{size - 1}",
+                    IfMatch=head["ETag"],
+                )["Body"]
+                try:
+                    while chunk := body.read(min(CHUNK_BYTES, size + 1 - copied)):
+                        copied += len(chunk)
+                        if copied > size:
+                            break
+                        dst.write(chunk)
+                finally:
+                    body.close()
+        if copied != size:
+            raise UnreadableSource(
+                f"{source.text} changed while being copied ({copied} of {size} bytes read)."
+            )
+    except UnreadableSource:
+        target.unlink(missing_ok=True)
+        raise
+    except ClientError as exc:
+        target.unlink(missing_ok=True)
+        raise UnreadableSource(f"{source.text}: {_client_reason(source, exc)}") from exc
+    except (BotoCoreError, OSError, ValueError) as exc:
+        # an unreachable endpoint, a timeout, a TLS failure, a broken stream
+        target.unlink(missing_ok=True)
+        raise UnreadableSource(f"{source.text}: S3 failed: {_reason(exc)}") from exc
+    return target
+
+
+def _client_reason(source: Source, exc: Any) -> str:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    detail = str(error.get("Message") or code or status)
+    if code in ("404", "NoSuchKey", "NotFound"):
+        return f"no object {source.path!r} in bucket {source.bucket!r} (or no such bucket)."
+    if code == "NoSuchBucket":
+        return f"no such bucket {source.bucket!r}."
+    if code == "PreconditionFailed" or status == 412:
+        return "the object changed while being copied."
+    if status in (401, 403) or code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return (
+            f"access denied ({detail}): check the access key and secret of connection {source.conn_id!r} "
+            "and what they may read."
+        )
+    return f"S3 failed: {detail} (HTTP {status})."
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).strip() or type(exc).__name__
