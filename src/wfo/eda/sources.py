@@ -209,7 +209,7 @@ def _s3(text: str, rest: str) -> Source:
     form = "s3://<bucket>/<key> or s3://<bucket>/<key>?conn=<conn_id>"
     if "#" in rest:
         raise BadSource(f"s3:// takes no fragment: {form}.")
-    location, _, params = rest.partition("?")
+    location, asks, params = rest.partition("?")
     bucket, slash, raw = location.partition("/")
     if not BUCKET.match(bucket) or IPV4.match(bucket) or bucket.endswith(BUCKET_RESERVED_SUFFIXES):
         raise BadSource(
@@ -230,7 +230,7 @@ def _s3(text: str, rest: str) -> Source:
     if not key.lower().endswith(FILE_SUFFIXES):
         raise BadSource(f"s3:// names a CSV, TSV or Excel object ({', '.join(FILE_SUFFIXES)}).")
     conn_id = DEFAULT_S3_CONN
-    if params:
+    if asks:
         try:
             fields = parse_qs(params, strict_parsing=True, max_num_fields=1)
         except ValueError as exc:

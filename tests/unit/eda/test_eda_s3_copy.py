@@ -61,6 +61,7 @@ def test_an_s3_source_names_a_bucket_a_key_and_optionally_a_connection() -> None
         ("s3://eda-data/x.csv.gz", "CSV, TSV or Excel"),
         ("s3://eda-data/x.csv?conn=bad id", "only conn="),
         ("s3://eda-data/x.csv?versionId=3", "only conn="),
+        ("s3://eda-data/x.csv?", "only conn="),
         ("s3://eda-data/x.csv?conn=a&conn=b", "cannot be read"),
         ("s3://eda-data/x.csv#frag", "no fragment"),
     ],
