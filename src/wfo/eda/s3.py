@@ -48,6 +48,7 @@ def client(source: Source, connection: Any) -> Any:
     """A boto3 S3 client with the connection's keys, endpoint, region and TLS check, and nothing else."""
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
 
     if connection.conn_type not in CONN_TYPES:
         raise BadSource(
@@ -61,12 +62,10 @@ def client(source: Source, connection: Any) -> Any:
         )
     extra = connection.extra_dejson
     endpoint = extra.get("endpoint_url") or None
-    if endpoint is not None:
-        parts = urlsplit(str(endpoint))
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise BadSource(
-                f"Connection {source.conn_id!r}: extra endpoint_url must be an http(s) URL, not {endpoint!r}."
-            )
+    if endpoint is not None and not _http_url(str(endpoint)):
+        raise BadSource(
+            f"Connection {source.conn_id!r}: extra endpoint_url must be an http(s) URL, not {endpoint!r}."
+        )
     verify = extra.get("verify", True)
     session = boto3.session.Session(
         aws_access_key_id=connection.login,
@@ -80,12 +79,15 @@ def client(source: Source, connection: Any) -> Any:
         ignore_configured_endpoint_urls=True,
         s3={"addressing_style": "path" if endpoint else "auto"},
     )
-    return session.client(
-        "s3",
-        endpoint_url=str(endpoint) if endpoint else None,
-        verify=verify if isinstance(verify, str) and verify.startswith("/") else _flag(verify),
-        config=config,
-    )
+    try:
+        return session.client(
+            "s3",
+            endpoint_url=str(endpoint) if endpoint else None,
+            verify=verify if isinstance(verify, str) and verify.startswith("/") else _flag(verify),
+            config=config,
+        )
+    except (BotoCoreError, ValueError) as exc:  # a malformed region name, endpoint
+        raise BadSource(f"Connection {source.conn_id!r} cannot be used for S3: {_reason(exc)}") from exc
 
 
 def copy_object(source: Source, connection: Any, folder: Path, *, max_bytes: int) -> Path:
@@ -152,6 +154,19 @@ def _client_reason(source: Source, exc: Any) -> str:
             "and what they may read."
         )
     return f"S3 failed: {detail} (HTTP {status})."
+
+
+def _http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        return (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and not (parts.query or parts.fragment)
+            and (parts.port is None or parts.port > 0)
+        )
+    except ValueError:  # a broken IPv6 literal, a port out of range
+        return False
 
 
 def _flag(value: object) -> bool:

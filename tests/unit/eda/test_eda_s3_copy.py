@@ -132,8 +132,14 @@ def test_missing_things_and_wrong_keys_end_with_a_clear_message(
     connect(monkeypatch, served, extra=json.dumps({"endpoint_url": "http://127.0.0.1:1"}))
     with pytest.raises(UnreadableSource, match="S3 failed: Could not connect to the endpoint URL"):
         s3.fetch_s3(source, tmp_path)
-    connect(monkeypatch, served, extra=json.dumps({"endpoint_url": "file:///etc"}))
-    with pytest.raises(BadSource, match="endpoint_url must be an http"):
+    for endpoint in ("file:///etc", "http://[::1"):
+        connect(monkeypatch, served, extra=json.dumps({"endpoint_url": endpoint}))
+        with pytest.raises(BadSource, match="endpoint_url must be an http"):
+            s3.fetch_s3(source, tmp_path)
+    connect(
+        monkeypatch, served, extra=json.dumps({"endpoint_url": served.endpoint_url, "region_name": "a b"})
+    )
+    with pytest.raises(BadSource, match="cannot be used for S3: Provided region_name 'a b' doesn't match"):
         s3.fetch_s3(source, tmp_path)
     connect(monkeypatch, served, password="")
     with pytest.raises(BadSource, match="needs the access key id as its login and the secret access key"):
