@@ -3,8 +3,8 @@
 The credentials come from an Airflow connection only (`conn_type` `aws`, resolved on the worker through the
 Task SDK as for `conn://` sources; default id `aws_default`): login = access key id, password = secret access
 key, extra `endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's
-path). Nothing else is consulted: no environment variables, `~/.aws` files or instance roles, and a
-configured `AWS_ENDPOINT_URL` is ignored. The object's size is read first (HEAD) and an object larger than
+path). The keys and the endpoint come from nothing else: not from environment variables, `~/.aws` files or
+instance roles (a configured `AWS_ENDPOINT_URL` is ignored). The object's size is read first (HEAD) and an object larger than
 `MAX_BYTES` (the limit of remote HDFS files) is refused before any byte is read; the copy is one GET of
 exactly that many bytes of that version (`Range` + `If-Match` on the ETag), streamed `CHUNK_BYTES` at a time
 into the run's private temporary folder, and must end at that size. Every failure becomes an
@@ -45,7 +45,7 @@ def fetch_s3(source: Source, folder: Path) -> Path:
 
 
 def client(source: Source, connection: Any) -> Any:
-    """A boto3 S3 client with the connection's keys, endpoint, region and TLS check, and nothing else."""
+    """A boto3 S3 client with the connection's keys, endpoint, region and TLS check."""
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
