@@ -4,11 +4,11 @@ The credentials come from an Airflow connection only (`conn_type` `aws`, resolve
 Task SDK as for `conn://` sources; default id `aws_default`): login = access key id, password = secret access
 key, extra `endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's
 path). The keys and the endpoint come from nothing else: not from environment variables, `~/.aws` files or
-instance roles (a configured `AWS_ENDPOINT_URL` is ignored). The object's size is read first (HEAD) and an object larger than
-`MAX_BYTES` (the limit of remote HDFS files) is refused before any byte is read; the copy is one GET of
-exactly that many bytes of that version (`Range` + `If-Match` on the ETag), streamed `CHUNK_BYTES` at a time
-into the run's private temporary folder, and must end at that size. Every failure becomes an
-`UnreadableSource` naming the source and the reason.
+instance roles (a configured `AWS_ENDPOINT_URL` is ignored). The object's size is read first (HEAD) and an
+object larger than `MAX_BYTES` (the limit of remote HDFS files) is refused before any byte is read; the copy
+is one GET of exactly that many bytes of that version (`Range` + `If-Match` on the ETag), streamed
+`CHUNK_BYTES` at a time into the run's private temporary folder, and must end at that size. Every failure
+becomes an `UnreadableSource` naming the source and the reason.
 
 Why boto3 and not fsspec's s3fs: s3fs needs aiobotocore, and the aiobotocore releases current s3fs accepts pin
 either botocore below 1.43.118 (our boto3 1.44.8 needs botocore 1.44.8) or multidict below 7 (ours: 7.2.1);
