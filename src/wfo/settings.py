@@ -39,6 +39,9 @@ QUEUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * MiB
 # 0: "auto" never picks the Spark engine (on local Spark it is far slower than polars; docs/eda.md).
 DEFAULT_EDA_SPARK_ABOVE_BYTES = 0
+# An EDA source file up to this size is parsed once into memory (when a quarter of the memory left is
+# more); larger ones are streamed, a pass at a time (docs/eda.md).
+DEFAULT_EDA_IN_MEMORY_BYTES = 256 * MiB
 # Room for the largest DAG file (2 MiB) after JSON escaping.
 DEFAULT_MAX_JSON_BYTES = 4 * MiB
 
@@ -88,6 +91,8 @@ class Settings:
     # EDA runs with engine "auto" (wfo.eda.task): a CSV/TSV/Excel source larger than this many bytes is
     # profiled on Spark (the run's config group), smaller ones by polars; 0: auto never picks Spark.
     eda_spark_above_bytes: int = DEFAULT_EDA_SPARK_ABOVE_BYTES
+    # The largest CSV/TSV the polars engine reads whole into memory (0: always stream).
+    eda_in_memory_bytes: int = DEFAULT_EDA_IN_MEMORY_BYTES
     # Scale-out (docs/production.md): with the Celery executor `wfo up` also supervises `workers` Celery
     # workers of `worker_concurrency` task slots each, consuming `worker_queues`, on `broker_url`;
     # `result_backend` empty = the broker (Redis) or the metadata DB (RabbitMQ). `schedulers` > 1 runs
@@ -306,6 +311,12 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         raise SettingsError(f"WFO_EDA_SPARK_ABOVE_BYTES must be a number of bytes: {exc}") from exc
     if eda_spark_above_bytes < 0:
         raise SettingsError("WFO_EDA_SPARK_ABOVE_BYTES must be 0 (never) or more")
+    try:
+        eda_in_memory_bytes = int(pick("eda_in_memory_bytes", str(DEFAULT_EDA_IN_MEMORY_BYTES)))
+    except ValueError as exc:
+        raise SettingsError(f"WFO_EDA_IN_MEMORY_BYTES must be a number of bytes: {exc}") from exc
+    if eda_in_memory_bytes < 0:
+        raise SettingsError("WFO_EDA_IN_MEMORY_BYTES must be 0 (always stream) or more")
     executor = pick("executor", "LocalExecutor").strip()
     executor = EXECUTOR_ALIASES.get(executor.lower(), executor)
     try:
@@ -358,6 +369,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         spark_connect=spark_connect,
         spark_connect_memory=spark_connect_memory,
         eda_spark_above_bytes=eda_spark_above_bytes,
+        eda_in_memory_bytes=eda_in_memory_bytes,
         broker_url=broker_url,
         result_backend=pick("result_backend", "").strip(),
         workers=scale["workers"],

@@ -30,8 +30,19 @@ def zipped(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# Every test reads its file both ways: parsed once into memory (a file under the limit) and streamed.
+READS = {"in memory": 1 << 30, "streamed": 0}
+in_memory_bytes = READS["in memory"]
+
+
+@pytest.fixture(autouse=True, params=list(READS))
+def read_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setitem(globals(), "in_memory_bytes", READS[request.param])
+    return str(request.param)
+
+
 def run(path: Path) -> Report:
-    report = profile_file(path, source=path.name)
+    report = profile_file(path, source=path.name, in_memory_bytes=in_memory_bytes)
     # The JSON twin reads back as the same report (the documented schema is the model).
     assert Report.model_validate_json(report.model_dump_json()) == report
     return report
@@ -41,6 +52,32 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_in_memory_and_streamed_reads_give_one_report(tmp_path: Path, read_mode: str) -> None:
+    if read_mode != "in memory":
+        pytest.skip("compares both reads in one run")
+    n = 5_000
+    rows = {
+        "x": [None if i % 11 == 0 else (i * 37 % 101) / 7 for i in range(n)],
+        "k": [i % 13 for i in range(n)],
+        "c": [f"cat{i % 5}" for i in range(n)],
+        "s": [f"text {i * 7919 % 3000}" for i in range(n)],
+        "d": [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)],
+        "b": [("true", "false")[i % 3 == 0] for i in range(n)],
+    }
+    frame = pl.DataFrame(rows)
+    frame.vstack(frame.head(250)).write_csv(tmp_path / "mixed.csv")
+    assert isinstance(frames.load_file(tmp_path / "mixed.csv", in_memory_bytes=1 << 30), pl.DataFrame)
+    assert isinstance(frames.load_file(tmp_path / "mixed.csv", in_memory_bytes=1_000), pl.LazyFrame)
+    reports = [
+        profile_file(tmp_path / "mixed.csv", source="mixed.csv", in_memory_bytes=limit).model_dump(
+            exclude={"seconds", "generated_at"}
+        )
+        for limit in READS.values()
+    ]
+    assert reports[0] == reports[1]
+    assert reports[0]["overview"]["duplicate_rows"] == 250
 
 
 def test_numeric_statistics_are_exact(tmp_path: Path) -> None:

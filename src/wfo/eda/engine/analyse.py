@@ -11,6 +11,7 @@ import polars as pl
 from wfo.eda.engine.profile import profile, read_and_profile
 from wfo.eda.errors import UnknownTarget
 from wfo.eda.schemas import Report, ReportKind
+from wfo.settings import DEFAULT_EDA_IN_MEMORY_BYTES
 
 Task = Literal["classification", "regression"]
 
@@ -22,9 +23,10 @@ def analyse_file(
     kind: ReportKind = "preliminary",
     target: str | None = None,
     task: Task | None = None,
+    in_memory_bytes: int = DEFAULT_EDA_IN_MEMORY_BYTES,
 ) -> Report:
     started = time.monotonic()
-    report, frame = read_and_profile(path, source=source, kind=kind)
+    report, frame = read_and_profile(path, source=source, kind=kind, in_memory_bytes=in_memory_bytes)
     return _with_importance(report, frame, kind, target, task, started)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 
 from wfo.eda.schemas import Correlations, Warning_
@@ -41,22 +42,74 @@ def correlations(
 
 
 def _numeric_matrices(values: pl.DataFrame, names: list[str]) -> tuple[Matrix, Matrix]:
-    """Both matrices in one query (polars drops the rows where either value is missing, pair by pair)."""
-    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-    exprs = [
-        pl.corr(names[i], names[j], method=method).alias(f"{method}|{i}|{j}")
-        for i, j in pairs
-        for method in ("pearson", "spearman")
-    ]
-    row = values.select(exprs).row(0, named=True) if exprs else {}
-    out: tuple[Matrix, Matrix] = ({n: {n: 1.0} for n in names}, {n: {n: 1.0} for n in names})
-    for k, method in enumerate(("pearson", "spearman")):
-        for i, j in pairs:
-            value = row[f"{method}|{i}|{j}"]
-            usable = value is not None and math.isfinite(value)
-            out[k][names[i]][names[j]] = out[k][names[j]][names[i]] = round(value, 6) if usable else None
+    """Both matrices with numpy: the columns without a missing value in one `corrcoef` each (Spearman as
+    Pearson of the average ranks); a pair with a missing value on the rows where both are set."""
+    data = {n: values[n].cast(pl.Float64).to_numpy() for n in names}  # a missing value is NaN here
+    present = {n: ~np.isnan(data[n]) for n in names}
+    order = {n: np.argsort(data[n], kind="stable") for n in names}
+    complete = [n for n in names if present[n].all()]
+    whole: tuple[Matrix, Matrix] = ({}, {})
+    if complete:
+        x = np.column_stack([data[n] for n in complete])
+        ranks = np.column_stack([_average_ranks(data[n], order[n]) for n in complete])
+        for k, matrix in enumerate((x, ranks)):
+            r = _corrcoef(matrix)
+            whole[k].update({a: {b: r[i, j] for j, b in enumerate(complete)} for i, a in enumerate(complete)})
+    out: tuple[Matrix, Matrix] = ({n: {} for n in names}, {n: {} for n in names})
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            if a == b:
+                pair: tuple[float | None, float | None] = (1.0, 1.0)
+            elif a in whole[0] and b in whole[0]:
+                pair = (whole[0][a][b], whole[1][a][b])
+            else:
+                both = present[a] & present[b]
+                ranks_a, ranks_b = (
+                    _average_ranks(data[a], order[a], both),
+                    _average_ranks(data[b], order[b], both),
+                )
+                pair = (_pearson(data[a][both], data[b][both]), _pearson(ranks_a, ranks_b))
+            for k, value in enumerate(pair):
+                out[k][a][b] = out[k][b][a] = _rounded(value)
     # Keep the source's column order inside each row too.
     return tuple({a: {b: m[a][b] for b in names} for a in names} for m in out)  # type: ignore[return-value]
+
+
+def _rounded(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(max(-1.0, min(1.0, value)), 6)
+
+
+def _corrcoef(matrix: np.ndarray) -> np.ndarray:
+    """Pearson between the columns of `matrix` (NaN where a column is constant or has under 2 rows)."""
+    if matrix.shape[0] < 2:
+        return np.full((matrix.shape[1], matrix.shape[1]), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.atleast_2d(np.corrcoef(matrix, rowvar=False))
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
+    if x.size < 2:
+        return None
+    return float(_corrcoef(np.column_stack([x, y]))[0, 1])
+
+
+def _average_ranks(values: np.ndarray, order: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """The ranks (from 1, ties sharing their average rank) of `values[keep]`, from `order`, the argsort of
+    all `values`: a subset's order is the full order filtered, so no pair sorts again."""
+    chosen = order if keep is None else order[keep[order]]
+    if chosen.size == 0:
+        return np.empty(0)
+    ordered = values[chosen]
+    starts_group = np.empty(chosen.size, dtype=bool)
+    starts_group[0] = True
+    starts_group[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(starts_group)
+    ends = np.append(starts[1:], chosen.size)
+    ranks = np.empty(values.size, dtype=float)
+    ranks[chosen] = ((starts + ends + 1) / 2)[np.cumsum(starts_group) - 1]
+    return ranks if keep is None else ranks[keep]
 
 
 def _distinct(values: pl.Series) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 from pathlib import Path
 
 import fastexcel
@@ -56,6 +57,50 @@ def scan_file(path: str | os.PathLike[str], *, text: bool = False) -> pl.LazyFra
         kind = "TSV" if separator_for(p) == "\t" else "CSV"
         raise UnreadableSource(f"{p.name} cannot be read as {kind}: {exc}") from exc
     return frame
+
+
+def load_file(
+    path: str | os.PathLike[str], *, text: bool = False, in_memory_bytes: int = 0
+) -> pl.LazyFrame | pl.DataFrame:
+    """The file as `scan_file` reads it, parsed once into memory when it fits (a `DataFrame`: every pass
+    then reads memory, not the file), else the streamed lazy frame.
+
+    It fits when it is at most `in_memory_bytes` and at most a quarter of the memory left to this process
+    (parsed text takes up to about twice its size, and the passes work beside it). A spreadsheet is read
+    whole in any case.
+    """
+    frame = scan_file(path, text=text)
+    size = os.path.getsize(path)
+    if Path(path).suffix.lower() in EXCEL_SUFFIXES or size <= min(in_memory_bytes, memory_left() // 4):
+        return frame.collect()
+    return frame
+
+
+def memory_left() -> int:
+    """Bytes this process can still take: the least of the machine's available memory, the room in its
+    cgroup (v2) and the room under its address-space limit."""
+    room: list[int] = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    room.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            room.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        try:
+            used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+            room.append(soft - used)
+        except (OSError, ValueError):
+            pass
+    return max(min(room), 0) if room else 0
 
 
 def read_excel(path: Path) -> pl.DataFrame:

@@ -1,9 +1,10 @@
 """L0 statistics of a lazy frame in a bounded number of streaming passes.
 
-Pass 1 (one streaming query): counts, missing values, an approximate distinct count (HyperLogLog), and what
+A source that fits in memory comes as a `DataFrame` (parsed once; every pass reads memory), a larger one
+as a lazy frame that each pass streams. Pass 1 (one query): counts, missing values, an approximate distinct count (HyperLogLog), and what
 each text column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean, text lengths.
-The kind of every column follows from it. Pass 2 (one streaming query plus one group-by per column of
-bounded cardinality): central moments, exact histograms, exact distinct counts and top values. Then a
+The kind of every column follows from it. Pass 2 (one query plus one group-by of all the columns of bounded
+cardinality): central moments, exact histograms, exact distinct counts and top values. Then a
 sample of at most `SAMPLE_ROWS` rows (every row when the source is that small) gives the quantiles,
 correlations and the top values of high-cardinality columns. Memory depends on `SAMPLE_ROWS` and
 `DISTINCT_EXACT_BOUND`, not on the number of rows.
@@ -16,12 +17,13 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from wfo.eda.engine.correlations import correlations, high_correlations
-from wfo.eda.engine.frames import scan_file
+from wfo.eda.engine.frames import load_file
 from wfo.eda.errors import UnreadableSource
 from wfo.eda.schemas import (
     Bin,
@@ -36,7 +38,9 @@ from wfo.eda.schemas import (
     ValueCount,
     Warning_,
 )
+from wfo.settings import DEFAULT_EDA_IN_MEMORY_BYTES
 
+EngineType = Literal["in-memory", "streaming"]  # polars' collect engines that a pass uses
 SAMPLE_ROWS = 100_000
 DUPLICATES_MAX_ROWS = 20_000_000
 DISTINCT_EXACT_BOUND = 10_000
@@ -83,28 +87,31 @@ class _Column:
         return self.raw if self.is_text else self.raw.cast(pl.String)
 
 
-def profile(frame: pl.LazyFrame, *, source: str, kind: str = "preliminary") -> Report:
-    """The L0 report of `frame` (see the module's docstring for the passes)."""
+def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str = "preliminary") -> Report:
+    """The L0 report of a frame (see the module's docstring for the passes)."""
     started = time.monotonic()
+    data = source_frame if isinstance(source_frame, pl.DataFrame) else None
+    frame = source_frame.lazy()
+    engine: EngineType = "in-memory" if data is not None else "streaming"
     schema = frame.collect_schema()
     columns = [_Column(name, f"c{i}", dtype) for i, (name, dtype) in enumerate(schema.items())]
     if not columns:
         return empty_report(source, kind, started)
 
-    first = _first_pass(frame, columns)
+    first = _first_pass(frame, columns, engine)
     rows = int(first["rows"])
     for c in columns:
         c.first = {k.split("|", 1)[1]: v for k, v in first.items() if k.startswith(c.key + "|")}
         c.first["rows"] = rows
         _decide_type(c)
 
-    _second_pass(frame, columns, rows)
-    sample, sampling = _sample(frame, rows)
+    _second_pass(frame, columns, engine)
+    sample, sampling = _sample(frame, rows, data)
     for c in columns:
         _finish_kind(c, rows)
     stats = {c.name: _column_stats(c, rows, sample, sampling.rows_used == rows) for c in columns}
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
-    duplicates = _duplicates(frame, columns, rows)
+    duplicates = _duplicates(frame, columns, rows, data)
     shown = frame.head(SHOWN_ROWS).collect()
     return assemble_report(
         kind, source, f"polars {pl.__version__}", started, rows, len(columns), stats, corr, duplicates,
@@ -139,14 +146,10 @@ def empty_report(source: str, kind: str, started: float) -> Report:
 # --- pass 1 -------------------------------------------------------------------------------------------
 
 
-def _first_pass(frame: pl.LazyFrame, columns: list[_Column]) -> dict[str, Any]:
-    """One streaming query; text columns are read as numbers once (a derived column), not per statistic."""
+def _first_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType) -> dict[str, Any]:
+    """One query; text columns are read as numbers once (a derived column), not per statistic."""
     derived: list[pl.Expr] = []
-    # Distinct rows, as a sketch of row hashes (used when the source is too big for the exact count).
-    exprs: list[pl.Expr] = [
-        pl.len().alias("rows"),
-        pl.struct(pl.all()).hash().approx_n_unique().alias("row_hashes"),
-    ]
+    exprs: list[pl.Expr] = [pl.len().alias("rows")]
     for c in columns:
         k, col = c.key, c.raw
         exprs += [
@@ -176,7 +179,7 @@ def _first_pass(frame: pl.LazyFrame, columns: list[_Column]) -> dict[str, Any]:
         elif c.dtype.is_temporal():
             exprs += [col.min().alias(f"{k}|when_min"), col.max().alias(f"{k}|when_max")]
     source = frame.with_columns(derived) if derived else frame
-    return source.select(exprs).collect(engine="streaming").row(0, named=True)
+    return source.select(exprs).collect(engine=engine).row(0, named=True)
 
 
 def _numeric_first(k: str, x: pl.Expr) -> list[pl.Expr]:
@@ -192,8 +195,8 @@ def _numeric_first(k: str, x: pl.Expr) -> list[pl.Expr]:
 def _decide_type(c: _Column) -> None:
     """The physical reading of a column: number, boolean, datetime or text (ids and categories later)."""
     f, count = c.first, c.first["count"]
-    # The sketch counts a missing value as one more value.
-    c.distinct = max(int(f["approx_distinct"]) - (1 if count < f["rows"] else 0), 0)
+    # The sketch counts a missing value as one more value, and in memory an empty column as one value.
+    c.distinct = max(int(f["approx_distinct"]) - (1 if count < f["rows"] else 0), 0) if count else 0
     if count == 0:
         c.kind = "empty"
     elif c.dtype == pl.Boolean or (c.is_text and f["booleans"] == count):
@@ -223,7 +226,7 @@ def _parse_when(text: str) -> datetime:
 # --- pass 2 -------------------------------------------------------------------------------------------
 
 
-def _second_pass(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> None:
+def _second_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType) -> None:
     """Central moments and histogram counts (on derived columns: each value converted and binned once),
     with the exact distinct counts and top values of the columns whose sketch is under the bound."""
     derived: list[pl.Expr] = []
@@ -250,7 +253,8 @@ def _second_pass(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> None
             exprs += bin_counts
     bounded = [c for c in columns if c.first["count"] and c.distinct <= DISTINCT_EXACT_BOUND]
     queries = [frame.with_columns(derived).with_columns(binned).select(exprs)] if exprs else []
-    if bounded:
+    streamed = bounded and engine == "streaming"
+    if streamed:
         # One scan for all of them: the columns as (column, value) rows, counted by a streaming group-by
         # whose state is bounded by the sum of their distinct counts.
         queries.append(
@@ -260,17 +264,27 @@ def _second_pass(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> None
             .group_by("column", "value")
             .agg(pl.len().alias("count"))
         )
-    results = pl.collect_all(queries, engine="streaming") if queries else []
+    elif bounded:
+        # In memory, a group-by per column: the unpivoted text of every column would be a copy of the source.
+        queries += [
+            frame.select(c.as_text().alias("value"))
+            .drop_nulls()
+            .group_by("value")
+            .agg(pl.len().alias("count"))
+            for c in bounded
+        ]
+    results = pl.collect_all(queries, engine=engine) if queries else []
     if exprs:
         second = results.pop(0).row(0, named=True)
         for c in columns:
             c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
-    if bounded:
+    if streamed:
         per_column = results[0].partition_by("column", as_dict=True, include_key=False)
-        for c in bounded:
-            counts = per_column.get((c.key,), pl.DataFrame(schema={"value": pl.String, "count": pl.UInt32}))
-            c.distinct, c.distinct_exact = counts.height, True
-            c.top = _top(counts)
+        empty = pl.DataFrame(schema={"value": pl.String, "count": pl.UInt32})
+        results = [per_column.get((c.key,), empty) for c in bounded]
+    for c, counts in zip(bounded, results, strict=True):
+        c.distinct, c.distinct_exact = counts.height, True
+        c.top = _top(counts)
 
 
 def _numeric_bins(lo: float, hi: float, integer: bool) -> list[tuple[float, float]]:
@@ -307,28 +321,34 @@ def _micros(value: Any) -> float:
 # --- sample, duplicates ------------------------------------------------------------------------------
 
 
-def _sample(frame: pl.LazyFrame, rows: int) -> tuple[pl.DataFrame, Sampling]:
+def _sample(frame: pl.LazyFrame, rows: int, data: pl.DataFrame | None) -> tuple[pl.DataFrame, Sampling]:
     if rows <= SAMPLE_ROWS:
-        return frame.collect(engine="streaming"), Sampling(rows_total=rows, rows_used=rows, method="all rows")
+        whole = data if data is not None else frame.collect(engine="streaming")
+        return whole, Sampling(rows_total=rows, rows_used=rows, method="all rows")
     step = math.ceil(rows / SAMPLE_ROWS)
     sample = (
         frame.with_row_index("__wfo_row")
         .filter(pl.col("__wfo_row").hash(seed=20261203) % step == 0)
         .drop("__wfo_row")
-        .collect(engine="streaming")
+        .collect(engine="in-memory" if data is not None else "streaming")
     )
     method = f"rows whose index hashes to 0 modulo {step} (about 1 in {step}, spread over the whole source)"
     return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
 
 
-def _duplicates(frame: pl.LazyFrame, columns: list[_Column], rows: int) -> int | None:
+def _duplicates(
+    frame: pl.LazyFrame, columns: list[_Column], rows: int, data: pl.DataFrame | None
+) -> int | None:
     """Rows equal to an earlier row: exact (distinct 64-bit row hashes), not counted past `DUPLICATES_MAX_ROWS`.
 
     A sketch would be cheaper but its error (several % in polars) reads as thousands of duplicates that
-    are not there; the hashes cost 8 bytes a row instead.
+    are not there; the hashes cost 8 bytes a row instead. In memory, `hash_rows` hashes the frame's
+    columns a batch at a time, several times faster than a struct of them.
     """
     if rows > DUPLICATES_MAX_ROWS:
         return None
+    if data is not None:
+        return rows - data.hash_rows(seed=0).n_unique()
     row = pl.struct([pl.col(c.name) for c in columns])
     unique = frame.select(row.hash(seed=0).n_unique()).collect(engine="streaming").item()
     return rows - int(unique)
@@ -397,9 +417,12 @@ def _numeric_stats(stats: ColumnStats, c: _Column, sample: pl.DataFrame, sample_
     if m2 > 0:
         stats.skewness, stats.kurtosis = m3 / m2**1.5, m4 / m2**2 - 3.0
     assert c.numeric is not None
-    values = sample.select(c.numeric.alias("x")).drop_nulls()["x"]
-    if values.len():
-        q = {p: float(values.quantile(p / 100, interpolation="linear")) for p in (5, 25, 50, 75, 95)}  # type: ignore[arg-type]
+    values = sample.select(c.numeric.alias("x")).drop_nulls()["x"].to_numpy()
+    if values.size:
+        # One partial sort for the five (numpy's default "linear" is polars' "linear" interpolation).
+        q = dict(
+            zip((5, 25, 50, 75, 95), np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(), strict=True)
+        )
         stats.quantiles = Quantiles(p5=q[5], p25=q[25], p50=q[50], p75=q[75], p95=q[95])
         stats.iqr, stats.quantiles_exact = q[75] - q[25], sample_is_all
     stats.histogram = [Bin(start=a, end=b, count=int(s.get(f"bin{i}", 0))) for i, (a, b) in enumerate(c.bins)]
@@ -450,23 +473,34 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def profile_file(path: str | os.PathLike[str], *, source: str, kind: str = "preliminary") -> Report:
+def profile_file(
+    path: str | os.PathLike[str],
+    *,
+    source: str,
+    kind: str = "preliminary",
+    in_memory_bytes: int = DEFAULT_EDA_IN_MEMORY_BYTES,
+) -> Report:
     """The L0 report of a local CSV/TSV/Excel file (see `read_and_profile`)."""
-    return read_and_profile(path, source=source, kind=kind)[0]
+    return read_and_profile(path, source=source, kind=kind, in_memory_bytes=in_memory_bytes)[0]
 
 
 def read_and_profile(
-    path: str | os.PathLike[str], *, source: str, kind: str = "preliminary"
+    path: str | os.PathLike[str],
+    *,
+    source: str,
+    kind: str = "preliminary",
+    in_memory_bytes: int = DEFAULT_EDA_IN_MEMORY_BYTES,
 ) -> tuple[Report, pl.LazyFrame]:
-    """The L0 report of a local file and the frame it was read with: typed first, all text if that fails."""
-    frame = scan_file(path)
+    """The L0 report of a local file and the frame it was read with: typed first, all text if that fails;
+    in memory when it fits in `in_memory_bytes` (`frames.load_file`), else streamed."""
     try:
-        return profile(frame, source=source, kind=kind), frame
+        frame = load_file(path, in_memory_bytes=in_memory_bytes)
+        return profile(frame, source=source, kind=kind), frame.lazy()
     except pl.exceptions.ComputeError:
         pass  # a value past the first rows does not fit its column's inferred type
-    frame = scan_file(path, text=True)
     try:
-        return profile(frame, source=source, kind=kind), frame
+        frame = load_file(path, text=True, in_memory_bytes=in_memory_bytes)
+        return profile(frame, source=source, kind=kind), frame.lazy()
     except pl.exceptions.ComputeError as exc:
         raise UnreadableSource(f"{os.path.basename(path)} cannot be read: {exc}") from exc
 
