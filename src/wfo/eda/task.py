@@ -49,7 +49,12 @@ def run_from_conf(conf: dict[str, Any]) -> dict[str, Any]:
                 print(f"wfo: no Spark for this run ({exc}); profiling with polars", flush=True)
         if report is None:
             report = analyse_file(
-                path, source=source.text, kind=kind, target=conf.get("target"), task=conf.get("task")
+                path,
+                source=source.text,
+                kind=kind,
+                target=conf.get("target"),
+                task=conf.get("task"),
+                in_memory_bytes=settings.eda_in_memory_bytes,
             )
     store.put_bytes(output, render(report).encode("utf-8"))
     store.put_bytes(output.removesuffix(".html") + ".json", report.model_dump_json(indent=1).encode("utf-8"))

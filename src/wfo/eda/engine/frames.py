@@ -78,7 +78,8 @@ def load_file(
 
 def memory_left() -> int:
     """Bytes this process can still take: the least of the machine's available memory, the room in its
-    cgroup (v2) and the room under its address-space limit."""
+    memory cgroup (v2 or v1: what a container or a systemd unit gives it) and the room under its
+    address-space limit."""
     room: list[int] = []
     try:
         with open("/proc/meminfo") as meminfo:
@@ -87,12 +88,7 @@ def memory_left() -> int:
                     room.append(int(line.split()[1]) * 1024)
     except OSError:
         pass
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit != "max":
-            room.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
-    except (OSError, ValueError):
-        pass
+    room += _cgroup_room()
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
         try:
@@ -101,6 +97,34 @@ def memory_left() -> int:
         except (OSError, ValueError):
             pass
     return max(min(room), 0) if room else 0
+
+
+def _cgroup_room() -> list[int]:
+    """The room left under the memory limit of this process's cgroup, if it has one."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":  # v2: one unified hierarchy
+            folder, limit_file, usage_file = (
+                Path("/sys/fs/cgroup") / path.lstrip("/"),
+                "memory.max",
+                "memory.current",
+            )
+        elif "memory" in controllers.split(","):
+            folder = Path("/sys/fs/cgroup/memory") / path.lstrip("/")
+            limit_file, usage_file = "memory.limit_in_bytes", "memory.usage_in_bytes"
+        else:
+            continue
+        try:
+            limit = (folder / limit_file).read_text().strip()
+            if limit != "max" and int(limit) < 1 << 60:  # v1 writes "no limit" as a huge number
+                return [int(limit) - int((folder / usage_file).read_text())]
+        except (OSError, ValueError):
+            continue
+    return []
 
 
 def read_excel(path: Path) -> pl.DataFrame:
