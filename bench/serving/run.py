@@ -65,7 +65,26 @@ def post(url: str, body: bytes, content_type: str = "application/json") -> tuple
         return exc.code, exc.read()
 
 
-def wrk(url: str, body: bytes, seconds: int, folder: Path) -> dict[str, Any]:
+# `--pin`: wrk gets CPU 0 and one thread, the server under test (its whole process tree) the other CPUs,
+# so the load generator and the server never take each other's core mid-request.
+PIN: dict[str, list[int]] = {}
+
+
+def pin(pid: int) -> None:
+    """Put the server's process tree on the CPUs that are not wrk's (when `--pin`)."""
+    if not PIN:
+        return
+    proc = psutil.Process(pid)
+    for member in [proc, *proc.children(recursive=True)]:
+        try:
+            # Every thread of the process, not only the one that the call would pin.
+            for thread in member.threads():
+                os.sched_setaffinity(thread.id, PIN["server"])
+        except (psutil.Error, OSError):
+            pass
+
+
+def wrk(url: str, body: bytes, seconds: int, folder: Path, server_pid: int | None = None) -> dict[str, Any]:
     script = folder / "post.lua"
     script.write_text(
         'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
@@ -75,8 +94,13 @@ def wrk(url: str, body: bytes, seconds: int, folder: Path) -> dict[str, Any]:
         " latency:percentile(99), summary.errors.connect + summary.errors.read + summary.errors.write +"
         " summary.errors.timeout, summary.errors.status))\nend\n"
     )
+    if server_pid is not None:
+        pin(server_pid)
+    command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "-s", str(script), url]
+    if PIN:
+        command = ["taskset", "-c", ",".join(map(str, PIN["wrk"])), "wrk", "-t1", *command[2:]]
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "-s", str(script), url],
+        command,
         capture_output=True,
         text=True,
         check=True,
@@ -112,7 +136,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--no-torchserve", action="store_true")
+    parser.add_argument(
+        "--pin", action=argparse.BooleanOptionalAction, default=True,
+        help="wrk on CPU 0 with one thread, each server on the other CPUs (default; --no-pin: both anywhere)",
+    )  # fmt: skip
+    parser.add_argument("--repeat", type=int, default=1, help="measure each target this many times, in turn")
     args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) >= 2:
+        PIN.update(wrk=cpus[:1], server=cpus[1:])
 
     from wfo.repositories.models import ModelRepository
     from wfo.storage.objectstore import ObjectStore
@@ -134,6 +166,7 @@ def main() -> int:
         "concurrency": CONCURRENCY,
         "seconds": args.seconds,
         "load_average_1m": os.getloadavg()[0],
+        "pinned": dict(PIN) or None,
     }
     features = [5.1, 3.5, 1.4, 0.2]
     v2_body = json.dumps(
@@ -172,8 +205,6 @@ def main() -> int:
         results["upload_to_serving_seconds"] = latencies
         results["rss_with_onnx_models_mb"] = rss_mb(server.pid)
 
-        results["wfo_v2_onnx"] = wrk(f"{base}/v2/models/iris0/infer", v2_body, args.seconds, work)
-
         baseline_port = free_port()
         baseline = subprocess.Popen(
             [
@@ -199,7 +230,14 @@ def main() -> int:
             if time.monotonic() > deadline:
                 raise RuntimeError("the baseline did not start")
             time.sleep(0.1)
-        results["baseline_fastapi_onnxruntime"] = wrk(baseline_url, v2_body, args.seconds, work)
+        # The two v2 targets in turn, `--repeat` times: the same moments of the machine for both.
+        for _ in range(args.repeat):
+            for key, url, pid in (
+                ("wfo_v2_onnx", f"{base}/v2/models/iris0/infer", server.pid),
+                ("baseline_fastapi_onnxruntime", baseline_url, baseline.pid),
+            ):
+                results[key] = wrk(url, v2_body, args.seconds, work, pid)
+                results.setdefault(f"{key}_runs", []).append(results[key])
         results["rss_baseline_mb"] = rss_mb(baseline.pid)
         stop(baseline)
 
@@ -209,7 +247,9 @@ def main() -> int:
         while post(f"{base}/predictions/tabular", mar_body)[0] != 200:
             time.sleep(0.05)
         results["mar_upload_to_serving_seconds"] = round(time.monotonic() - started, 2)
-        results["wfo_torchserve_route"] = wrk(f"{base}/predictions/tabular", mar_body, args.seconds, work)
+        results["wfo_torchserve_route"] = wrk(
+            f"{base}/predictions/tabular", mar_body, args.seconds, work, server.pid
+        )
         results["rss_with_onnx_and_mar_mb"] = rss_mb(server.pid)
         stop(server)
 
@@ -259,7 +299,7 @@ def torchserve(work: Path, mar_bytes: bytes, body: bytes, seconds: int) -> dict[
                 tail = (work / "torchserve.log").read_text(errors="replace")[-2000:]
                 return {"error": f"TorchServe did not serve the .mar: {tail}"}
             time.sleep(0.5)
-        measured = wrk(url, body, seconds, work)
+        measured = wrk(url, body, seconds, work, proc.pid)
         measured["rss_mb"] = rss_mb(proc.pid)
         return measured
     finally:

@@ -41,7 +41,12 @@ def app_factory() -> Any:
     )
     registry.start()
     atexit.register(registry.stop)
-    return create_app(registry, max_request_bytes=config.max_request_bytes)
+    app = create_app(registry, max_request_bytes=config.max_request_bytes)
+    if os.environ.get("WFO_MODEL_SERVER_GC_FREEZE", "1") != "0":
+        import gc
+
+        gc.freeze()  # the imports and the app: see Registry._load
+    return app
 
 
 def main() -> int:
