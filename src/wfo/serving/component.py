@@ -38,11 +38,12 @@ def app_factory() -> Any:
         ObjectStore.from_settings(settings),
         Path(tempfile.mkdtemp(prefix="cache-", dir=cache)),
         poll_seconds=config.poll_seconds,
+        freeze_gc=config.freeze_gc,
     )
     registry.start()
     atexit.register(registry.stop)
     app = create_app(registry, max_request_bytes=config.max_request_bytes)
-    if os.environ.get("WFO_MODEL_SERVER_GC_FREEZE", "1") != "0":
+    if config.freeze_gc:
         import gc
 
         gc.freeze()  # the imports and the app: see Registry._load

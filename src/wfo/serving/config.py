@@ -22,6 +22,8 @@ class ServingConfig:
     workers: int
     poll_seconds: float
     max_request_bytes: int
+    # Long-lived objects (libraries, models) leave the collector's generations (`gc.freeze`).
+    freeze_gc: bool
 
 
 def serving_config(settings: Settings, env: dict[str, str] | None = None) -> ServingConfig:
@@ -36,6 +38,7 @@ def serving_config(settings: Settings, env: dict[str, str] | None = None) -> Ser
         workers=max(1, int(env.get("WFO_MODEL_SERVER_WORKERS", "1"))),
         poll_seconds=max(0.2, float(env.get("WFO_MODEL_POLL_SECONDS", "1"))),
         max_request_bytes=int(env.get("WFO_MODEL_MAX_REQUEST_BYTES", str(64 * MiB))),
+        freeze_gc=env.get("WFO_MODEL_SERVER_GC_FREEZE", "1") != "0",
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -69,10 +68,16 @@ class Served:
 
 class Registry:
     def __init__(
-        self, store: ObjectStore, cache_dir: Path | None = None, *, poll_seconds: float = 1.0
+        self,
+        store: ObjectStore,
+        cache_dir: Path | None = None,
+        *,
+        poll_seconds: float = 1.0,
+        freeze_gc: bool = False,
     ) -> None:
         self.store = store
         self.poll_seconds = poll_seconds
+        self.freeze_gc = freeze_gc
         self.cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="wfo-model-server-"))
         self.models: dict[str, Served] = {}
         self.manifests: dict[str, ModelManifest] = {}
@@ -213,7 +218,7 @@ class Registry:
         # What stays alive from here (the model, the libraries it imported) leaves the collector's
         # generations: a full collection then walks the objects of requests only, not hundreds of
         # thousands of long-lived ones, which was a pause of many milliseconds in the request path.
-        if os.environ.get("WFO_MODEL_SERVER_GC_FREEZE", "1") != "0":
+        if self.freeze_gc:
             gc.freeze()
 
     # --- lookups for the routes ----------------------------------------------------------------------------
