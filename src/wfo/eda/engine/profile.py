@@ -266,11 +266,14 @@ def _second_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType
         )
     elif bounded:
         # In memory, a group-by per column: the unpivoted text of every column would be a copy of the source.
+        # Grouped by the value itself and made text after (one cast per distinct value, not per row), but
+        # for floats, whose text tells apart what the number does not (0.0 and -0.0).
         queries += [
-            frame.select(c.as_text().alias("value"))
+            frame.select((c.as_text() if c.dtype.is_float() else c.raw).alias("value"))
             .drop_nulls()
             .group_by("value")
             .agg(pl.len().alias("count"))
+            .with_columns(pl.col("value").cast(pl.String))
             for c in bounded
         ]
     results = pl.collect_all(queries, engine=engine) if queries else []
