@@ -9,6 +9,9 @@ interpreter (so ru_maxrss is that method's own peak):
   * "read floor": `polars.scan_csv(...).collect(engine="streaming")` (every row parsed, nothing computed);
   * "wfo L0": `wfo.eda.engine.analyse.analyse_file` + `wfo.eda.report_html.render` (the HTML report with its
     charts, and the JSON twin), what a `wfo_eda` run does without the object store;
+  * "wfo L0 streamed": the same with `in_memory_bytes=0`: every pass streams the file (what a file above
+    `WFO_EDA_IN_MEMORY_BYTES`, 256 MiB, or above a quarter of the memory left gets; "wfo L0" parses a
+    smaller file once into memory);
   * "ydata minimal" / "ydata default": `ydata_profiling.ProfileReport(...).to_html()`, only if it is installed
     here or `--ydata-python` names an interpreter that has it (a venv of its own: its pins clash with ours);
   * "wfo L0 spark" (with `--spark`): the Spark engine (`wfo.eda.engine.spark_profile`) on a local SparkSession
@@ -62,6 +65,11 @@ METHODS: dict[str, str] = {
         "from wfo.eda.engine.analyse import analyse_file\nfrom wfo.eda.report_html import render\n"
         "report = analyse_file(PATH, source='bench')\nhtml = render(report)\njson_twin = report.model_dump_json()\n"
         "rows = report.overview.rows"
+    ),
+    "wfo L0 streamed": (
+        "from wfo.eda.engine.analyse import analyse_file\nfrom wfo.eda.report_html import render\n"
+        "report = analyse_file(PATH, source='bench', in_memory_bytes=0)\nhtml = render(report)\n"
+        "json_twin = report.model_dump_json()\nrows = report.overview.rows"
     ),
     "wfo L0 spark": (
         "import os, resource, time\nfrom pyspark.sql import SparkSession\n"
