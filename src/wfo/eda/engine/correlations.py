@@ -92,7 +92,9 @@ def _corrcoef(matrix: np.ndarray) -> np.ndarray:
 def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     if x.size < 2:
         return None
-    return float(_corrcoef(np.column_stack([x, y]))[0, 1])
+    dx, dy = x - x.mean(), y - y.mean()
+    spread = math.sqrt(float(np.dot(dx, dx)) * float(np.dot(dy, dy)))
+    return float(np.dot(dx, dy)) / spread if spread > 0 else None
 
 
 def _average_ranks(values: np.ndarray, order: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
