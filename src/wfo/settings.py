@@ -305,18 +305,18 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         raise SettingsError(
             f"WFO_SPARK_CONNECT_MEMORY must be a size like 1g or 512m, not {spark_connect_memory!r}"
         )
-    try:
-        eda_spark_above_bytes = int(pick("eda_spark_above_bytes", str(DEFAULT_EDA_SPARK_ABOVE_BYTES)))
-    except ValueError as exc:
-        raise SettingsError(f"WFO_EDA_SPARK_ABOVE_BYTES must be a number of bytes: {exc}") from exc
-    if eda_spark_above_bytes < 0:
-        raise SettingsError("WFO_EDA_SPARK_ABOVE_BYTES must be 0 (never) or more")
-    try:
-        eda_in_memory_bytes = int(pick("eda_in_memory_bytes", str(DEFAULT_EDA_IN_MEMORY_BYTES)))
-    except ValueError as exc:
-        raise SettingsError(f"WFO_EDA_IN_MEMORY_BYTES must be a number of bytes: {exc}") from exc
-    if eda_in_memory_bytes < 0:
-        raise SettingsError("WFO_EDA_IN_MEMORY_BYTES must be 0 (always stream) or more")
+
+    def byte_count(name: str, default: int, zero: str) -> int:
+        try:
+            value = int(pick(name, str(default)))
+        except ValueError as exc:
+            raise SettingsError(f"WFO_{name.upper()} must be a number of bytes: {exc}") from exc
+        if value < 0:
+            raise SettingsError(f"WFO_{name.upper()} must be 0 ({zero}) or more")
+        return value
+
+    eda_spark_above_bytes = byte_count("eda_spark_above_bytes", DEFAULT_EDA_SPARK_ABOVE_BYTES, "never")
+    eda_in_memory_bytes = byte_count("eda_in_memory_bytes", DEFAULT_EDA_IN_MEMORY_BYTES, "always stream")
     executor = pick("executor", "LocalExecutor").strip()
     executor = EXECUTOR_ALIASES.get(executor.lower(), executor)
     try:

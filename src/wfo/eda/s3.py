@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source
+from wfo.eda.sources import Source, airflow_connection
 from wfo.eda.webhdfs import MAX_BYTES as REMOTE_MAX_BYTES
 
 CONN_TYPES = ("aws",)  # the Amazon provider's connection type (the provider is not needed)
@@ -34,14 +34,7 @@ ATTEMPTS = 2  # tries of one request (botocore retries a throttled or refused on
 
 def fetch_s3(source: Source, folder: Path) -> Path:
     """The object of an `s3://` source, copied into `folder`."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        connection = BaseHook.get_connection(source.conn_id)
-    except AirflowNotFoundException as exc:
-        raise UnreadableSource(f"{source.text}: no Airflow connection {source.conn_id!r}.") from exc
-    return copy_object(source, connection, folder, max_bytes=MAX_BYTES)
+    return copy_object(source, airflow_connection(source), folder, max_bytes=MAX_BYTES)
 
 
 def client(source: Source, connection: Any) -> Any:

@@ -28,10 +28,10 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from wfo.eda.errors import BadSource
+from wfo.eda.errors import BadSource, UnreadableSource
 from wfo.repositories.errors import NotFoundError
 from wfo.repositories.models import NAME_PATTERN, read_manifest
 from wfo.settings import Settings
@@ -251,3 +251,15 @@ def checked_local_path(source: Source, settings: Settings) -> Path:
     if not any(_under(real, root.resolve()) for root in file_roots(settings)):
         raise BadSource(f"{source.path} leads out of the data folders.")
     return real
+
+
+def airflow_connection(source: Source) -> Any:
+    """The Airflow connection a `conn://`, `webhdfs://` or `s3://` source names (on the worker, through the
+    Task SDK); a missing one fails the run with a line that names it."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return BaseHook.get_connection(source.conn_id)
+    except AirflowNotFoundException as exc:
+        raise UnreadableSource(f"{source.text}: no Airflow connection {source.conn_id!r}.") from exc

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source
+from wfo.eda.sources import Source, airflow_connection
 
 BATCH_ROWS = 50_000
 TIMEOUT_S = 900
@@ -33,9 +33,8 @@ Batches = tuple[list[str], Iterator[Sequence[Sequence[Any]]]]
 def export_table(source: Source, folder: Path) -> Path:
     """The table of a `conn://` source as a CSV file in `folder`."""
     import polars as pl
-    from airflow.sdk import BaseHook
 
-    connection = BaseHook.get_connection(source.conn_id)
+    connection = airflow_connection(source)
     if connection.conn_type not in SUPPORTED:
         raise BadSource(
             f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; EDA reads {', '.join(SUPPORTED)}."

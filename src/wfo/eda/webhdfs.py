@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source
+from wfo.eda.sources import Source, airflow_connection
 
 CONN_TYPES = ("webhdfs", "hdfs")
 DEFAULT_PORT = 9870  # Hadoop 3's NameNode HTTP port
@@ -28,14 +28,7 @@ TIMEOUT_S = 60.0  # per HTTP request (connect and each read)
 def fetch_webhdfs(source: Source, folder: Path) -> Path:
     """The file of a `webhdfs://`/`hdfs://` source, copied into `folder` (the connection resolved through
     the Task SDK, as for `conn://` sources)."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        connection = BaseHook.get_connection(source.conn_id)
-    except AirflowNotFoundException as exc:
-        raise UnreadableSource(f"{source.text}: no Airflow connection {source.conn_id!r}.") from exc
-    return copy_file(source, connection, folder, max_bytes=MAX_BYTES)
+    return copy_file(source, airflow_connection(source), folder, max_bytes=MAX_BYTES)
 
 
 def file_system(source: Source, connection: Any) -> Any:
