@@ -2,7 +2,8 @@
 
 An Op sees the engine but cannot change it (a code setting); a Developer switches the group to a remote
 Spark Connect server (a bad URL is refused next to the field, nothing changes), then to wfo's own server,
-which shows the link to Spark's UI; a Viewer sees the new engine and no link.
+which shows the link to Spark's UI; a Viewer sees the new engine and no link, and no select of the group's
+tabs that it could change.
 """
 
 from __future__ import annotations
@@ -97,3 +98,12 @@ def test_the_engine_is_shown_to_all_and_changed_by_developers(
         expect(page.get_by_test_id("spark-engine-current")).to_contain_text("the server wfo runs")
         assert page.get_by_test_id("spark-ui-link").count() == 0
         assert page.request.get(platform.base_url + "/wfo/spark-ui/").status == 403
+        # Every select of the group's other tabs is read-only for a Viewer, as their inputs are (a select
+        # inside a form field takes the field's state, not its own).
+        for tab, select in (
+            ("livy", "livy-python-auth"),
+            ("kerberos", "kerberos-keytab"),
+            ("runtime", "runtime-dask-mode"),
+        ):
+            page.goto(platform.base_url + f"/plugin/wfo/config-groups/{group}/{tab}")
+            expect(page.get_by_test_id(select)).to_be_disabled()

@@ -201,7 +201,8 @@ export function KerberosTab({ group }: { group: string }) {
                 value={principal}
               />
             </Field.Root>
-            <Field.Root mb={4}>
+            {/* A select inside a Field takes the field's `disabled`, not its own. */}
+            <Field.Root disabled={!canEdit} mb={4}>
               <Field.Label>keytab</Field.Label>
               <NativeSelect.Root disabled={!canEdit} size="sm">
                 <NativeSelect.Field data-testid="kerberos-keytab" onChange={(event) => setKeytab(event.target.value)} value={keytab}>

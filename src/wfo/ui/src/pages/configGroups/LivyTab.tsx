@@ -56,7 +56,7 @@ function EndpointFields({
         <Card.Title fontFamily="mono">{`kernel_${kernel}_credentials`}</Card.Title>
       </Card.Header>
       <Card.Body gap={3}>
-        <Field.Root invalid={invalid("url")}>
+        <Field.Root disabled={disabled} invalid={invalid("url")}>
           <Field.Label>url</Field.Label>
           <Input
             data-testid={`${id}-url`}
@@ -68,7 +68,7 @@ function EndpointFields({
           />
           <FieldError errors={errors} name={`${kernel}.url`} />
         </Field.Root>
-        <Field.Root invalid={invalid("auth")}>
+        <Field.Root disabled={disabled} invalid={invalid("auth")}>
           <Field.Label>auth</Field.Label>
           <NativeSelect.Root disabled={disabled} size="sm">
             <NativeSelect.Field
@@ -91,7 +91,7 @@ function EndpointFields({
           </Field.HelperText>
           <FieldError errors={errors} name={`${kernel}.auth`} />
         </Field.Root>
-        <Field.Root invalid={invalid("username")}>
+        <Field.Root disabled={disabled} invalid={invalid("username")}>
           <Field.Label>username</Field.Label>
           <Input
             autoComplete="off"
@@ -103,7 +103,7 @@ function EndpointFields({
           />
           <FieldError errors={errors} name={`${kernel}.username`} />
         </Field.Root>
-        <Field.Root invalid={invalid("password")}>
+        <Field.Root disabled={disabled} invalid={invalid("password")}>
           <Field.Label>
             password
             {draft.passwordSet && !draft.clear ? (

@@ -84,17 +84,20 @@ function Setting({
   name,
   errors,
   hint,
+  disabled,
   children,
 }: {
   label: string;
   name: FieldKey;
   errors: KeyedErrors | null;
   hint?: string;
+  // A select inside a Field takes the field's `disabled`, not its own.
+  disabled: boolean;
   children: ReactNode;
 }) {
   const messages = errors?.byKey[name];
   return (
-    <Field.Root invalid={messages !== undefined}>
+    <Field.Root disabled={disabled} invalid={messages !== undefined}>
       <Field.Label>{label}</Field.Label>
       {children}
       {hint ? <Field.HelperText>{hint}</Field.HelperText> : null}
@@ -133,7 +136,7 @@ export function RuntimeTab({ group }: { group: string }) {
   };
 
   const textSetting = (field: TextField) => (
-    <Setting errors={errors} hint={field.hint} key={field.name} label={field.label} name={field.name}>
+    <Setting disabled={!canEdit} errors={errors} hint={field.hint} key={field.name} label={field.label} name={field.name}>
       <Input
         data-testid={field.testId}
         disabled={!canEdit}
@@ -173,7 +176,7 @@ export function RuntimeTab({ group }: { group: string }) {
                 <Card.Title>Dask</Card.Title>
               </Card.Header>
               <Card.Body gap={3}>
-                <Setting errors={errors} hint={MODE_HINTS[draft.mode]} label="Mode" name="dask.mode">
+                <Setting disabled={!canEdit} errors={errors} hint={MODE_HINTS[draft.mode]} label="Mode" name="dask.mode">
                   <NativeSelect.Root disabled={!canEdit} size="sm">
                     <NativeSelect.Field
                       data-testid="runtime-dask-mode"
@@ -293,7 +296,7 @@ export function RuntimeTab({ group }: { group: string }) {
                 </Box>
               ) : null}
               <Box maxW="24rem">
-                <Setting errors={errors} label="Default environment" name="default_python">
+                <Setting disabled={!canEdit} errors={errors} label="Default environment" name="default_python">
                   <NativeSelect.Root disabled={!canEdit} size="sm">
                     <NativeSelect.Field
                       data-testid="runtime-default-python"
