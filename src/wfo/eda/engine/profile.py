@@ -276,7 +276,12 @@ def _second_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType
             .with_columns(pl.col("value").cast(pl.String))
             for c in bounded
         ]
-    results = pl.collect_all(queries, engine=engine) if queries else []
+    if engine == "streaming":
+        # One after the other: run together, each query's read buffers add up (0.64 GB against 0.42 GB
+        # at most alone, on a 1 GiB file), for no gain in time on a machine whose cores both already use.
+        results = [query.collect(engine=engine) for query in queries]
+    else:
+        results = pl.collect_all(queries, engine=engine) if queries else []
     if exprs:
         second = results.pop(0).row(0, named=True)
         for c in columns:
