@@ -57,6 +57,15 @@ def _wait_for_restart(platform: Platform, before: int | None, timeout: float = 3
         time.sleep(0.5)
 
 
+def _api_server_stop_seconds(platform: Platform) -> float:
+    """How long the api-server took to end after SIGTERM at its last restart, as `wfo up` said it."""
+    said = re.findall(r"wfo: 'api-server' (.*)", platform.output())
+    assert said, platform.output()[-2000:]
+    stopped = re.fullmatch(r"stopped by itself (\d+\.\d) s after SIGTERM", said[-1])
+    assert stopped, said[-1]
+    return float(stopped.group(1))
+
+
 def _answers(platform: Platform) -> bool:
     try:
         return platform.request("GET", "/api/v2/monitor/health").status == 200
@@ -132,6 +141,10 @@ def ldap_platform(platform: Platform, directory: LdapServer) -> Iterator[Platfor
     # Only the api-server was restarted; every other component kept its process.
     assert after.pop("api-server") != before.pop("api-server")
     assert after == before
+    # The old api-server ended by itself within seconds of wfo's SIGTERM, as `wfo up` says: it was not
+    # left to the SIGKILL at the end of the grace period (15 s). Before wfo froze its heap for the exit,
+    # Python's teardown alone took 4.5 s idle and over 15 s on a loaded machine.
+    assert _api_server_stop_seconds(platform) < 4.0
     try:
         yield platform
     finally:

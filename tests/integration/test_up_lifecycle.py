@@ -430,6 +430,8 @@ def test_first_start_failure_restart_and_clean_stop(
     # SIGTERM stops everything, children of children included.
     assert second.stop() == 0
     assert "wfo: stopped." in second.output()
+    # The api-server ended on SIGTERM by itself, not by the SIGKILL at the end of the grace period.
+    assert not re.search(r"killed after the grace period: .*api-server", second.output())
     assert _wait_gone(home, timeout=1.0) == []
     # The broker's password is in the 0600 airflow.cfg and in what `wfo env` prints for workers; in no
     # log (the platform's, the workers', the tasks'), nor what `wfo status` and `wfo settings` show.

@@ -264,9 +264,17 @@ class Supervisor:
             return  # not started yet: it will read the new settings when it starts
         print(f"wfo: restarting '{name}' as requested (its settings changed)", file=sys.stderr, flush=True)
         component.signal_group(signal.SIGTERM)
-        deadline = time.monotonic() + self.grace_seconds
-        while component.group_running() and time.monotonic() < deadline:
+        signalled = time.monotonic()
+        deadline = signalled + self.grace_seconds
+        while (running := component.group_running()) and time.monotonic() < deadline:
             time.sleep(0.1)
+        # How long the stop took, in the instance's output: a component that does not end on SIGTERM
+        # makes every restart wait for the whole grace period.
+        if running:
+            stopped = f"did not stop within {self.grace_seconds:g} s of SIGTERM: killed"
+        else:
+            stopped = f"stopped by itself {time.monotonic() - signalled:.1f} s after SIGTERM"
+        print(f"wfo: '{name}' {stopped}", file=sys.stderr, flush=True)
         component.signal_group(signal.SIGKILL)
         if component.process is not None:
             try:

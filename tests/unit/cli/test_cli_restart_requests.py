@@ -4,9 +4,12 @@ up its restarts; names the supervisor does not restart on request are dropped.""
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from wfo import restarts
 from wfo.cli.supervisor import Component, Supervisor
@@ -19,11 +22,17 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
         time.sleep(0.05)
 
 
-def test_the_api_server_is_restarted_on_request_and_the_others_keep_running(tmp_path: Path) -> None:
+def test_the_api_server_is_restarted_on_request_and_the_others_keep_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The "api-server" notes its SIGTERM (graceful stop) in its log before it exits.
     api = Component(
         "api-server",
-        ["/bin/sh", "-c", "trap 'echo stopping $$; exit 0' TERM; echo started $$; while :; do sleep 0.1; done"],
+        [
+            "/bin/sh",
+            "-c",
+            "trap 'echo stopping $$; exit 0' TERM; echo started $$; while :; do sleep 0.1; done",
+        ],
         tmp_path / "api.log",
     )
     other = Component("scheduler", ["/bin/sh", "-c", "sleep 300"], tmp_path / "scheduler.log")
@@ -48,9 +57,36 @@ def test_the_api_server_is_restarted_on_request_and_the_others_keep_running(tmp_
         assert restarted == ["api-server"]
         assert supervisor.restarts_left("api-server") == 0  # restarts=0 and nothing was used
         assert not any(restarts.request_folder(home).iterdir())
+        # The instance's output says it ended by itself, and how soon.
+        assert re.search(
+            r"wfo: 'api-server' stopped by itself \d+\.\d s after SIGTERM", capsys.readouterr().err
+        )
     finally:
         supervisor.request_stop(15)
         loop.join(timeout=10)
+        supervisor.stop_all()
+
+
+def test_a_component_deaf_to_sigterm_is_killed_after_the_grace_period_and_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deaf = Component(
+        "api-server",
+        ["/bin/sh", "-c", "trap '' TERM; echo started $$; while :; do sleep 0.1; done"],
+        tmp_path / "api.log",
+    )
+    home = tmp_path / "home"
+    supervisor = Supervisor([deaf], dict(os.environ), grace_seconds=0.5, requests_home=home)
+    supervisor.start_all()
+    first = deaf.pid
+    try:
+        _wait_for(lambda: "started" in deaf.tail())
+        restarts.request_restart(home, "api-server")
+        for name in supervisor.requested_restarts():
+            supervisor.restart_on_request(name)
+        assert deaf.pid != first
+        assert "wfo: 'api-server' did not stop within 0.5 s of SIGTERM: killed" in capsys.readouterr().err
+    finally:
         supervisor.stop_all()
 
 
