@@ -3,19 +3,24 @@
 The same report as the polars engine (`wfo.eda.engine.profile`), whose type inference, kinds, warnings and
 sample-based parts are reused on the numbers Spark computes. Every column is read as text (as the polars
 engine's text reading), under positional names (`c0`, `c1`, ...) so no column name reaches a Spark expression.
-The source is read once: its text and each value parsed as a number are persisted for the passes, and each
-"aggregation" below runs as jobs of at most `AGG_CHUNK` expressions (Spark compiles those to code).
+The source is read once: its text and each value parsed as a number are persisted for the passes. Each
+"aggregation" below runs as jobs of at most `AGG_CHUNK` expressions of plain (declarative) aggregates, which
+Spark compiles to code; the sketches (`approx_count_distinct`, `percentile_approx`) have no generated code
+and run in jobs of their own, the per-column ones grouped over the columns stacked as (column, value) rows.
 
-* pass 1 (one aggregation): rows, counts, approximate distinct (HyperLogLog++, `approx_count_distinct`, 1 %
-  relative error), what each column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean,
-  zeros/negatives, text min/max and lengths; the kind of each column follows (`_decide_type`).
+* pass 1 (one aggregation): rows, counts, what each column reads as (numbers, integers, booleans, ISO dates),
+  numeric min/max/mean, zeros/negatives, text min/max and lengths; with it, approximate distinct counts
+  (HyperLogLog++, `approx_count_distinct`, 1 % relative error; one grouped aggregation); the kind of each
+  column follows (`_decide_type`).
 * exact distinct counts and top values of the columns whose sketch is at most `DISTINCT_EXACT_BOUND` (one
   grouped count over (column, value) pairs);
-* pass 2 (one aggregation): central moments (from pass 1's mean: the same formulas as polars), histogram
-  counts on bins from pass 1's min/max, approximate quantiles (`percentile_approx`, accuracy
-  `QUANTILE_ACCURACY`: rank error at most 1/accuracy of the rows, the value is one of the column's values, not
-  interpolated), Pearson correlations (`corr`, pairwise complete rows);
-* duplicates: exact (`distinct().count()`, a shuffle) up to `DUPLICATES_MAX_ROWS` rows, like polars;
+* pass 2: central moments (from pass 1's mean: the same formulas as polars) and Pearson correlations over
+  pairwise complete rows (as sums of centred values, one aggregation); approximate quantiles
+  (`percentile_approx`, accuracy `QUANTILE_ACCURACY`: rank error at most 1/accuracy of the rows, the value is
+  one of the column's values, not interpolated; one aggregation); histogram counts on bins from pass 1's
+  min/max (one grouped count over (column, bin) pairs);
+* duplicates: distinct 64-bit row hashes (a shuffle of 8 bytes a row) up to `DUPLICATES_MAX_ROWS` rows, like
+  polars;
 * a sample of at most `SAMPLE_ROWS` rows, fetched as Arrow, gives Spearman and Cramér's V (the polars code)
   and the top values of the columns above the bound, as in the polars engine.
 """
@@ -57,6 +62,8 @@ AGG_CHUNK = 48
 DISTINCT_RSD = 0.01
 SAMPLE_SEED = 20261203
 PERCENTILES = (5, 25, 50, 75, 95)
+# Code points that can start a value Spark casts to a number besides digits and blanks: . + - N n I i
+NUMBER_STARTS = (46, 43, 45, 78, 110, 73, 105)
 
 
 def engine_label(spark: SparkSession) -> str:
@@ -115,6 +122,7 @@ def _profile(
     columns = [_Column(name, key, pl.String()) for name, key in zip(names, keys, strict=True)]
 
     first = _aggregate(base, _first_exprs(keys))
+    first.update(_approx_distinct(text, keys))
     rows = int(first["rows"])
     for c in columns:
         c.first = {k.split("|", 1)[1]: v for k, v in first.items() if k.startswith(c.key + "|")}
@@ -127,7 +135,7 @@ def _profile(
     for c in columns:
         _finish_kind(c, rows)
     pearson_names = [c for c in columns if c.kind == "numeric"][:MAX_COLUMNS]
-    second, quantiles, pearson = _second_pass(base, columns, pearson_names)
+    second, quantiles, pearson = _second_pass(base, columns, pearson_names, rows)
 
     sample, sampling = _sample(text, names, rows)
     stats = {}
@@ -141,7 +149,7 @@ def _profile(
         stats[c.name] = s
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
     corr.pearson = pearson  # over every row, not the sample
-    duplicates = rows - text.distinct().count() if rows <= DUPLICATES_MAX_ROWS else None
+    duplicates = _duplicates(text, keys, rows)
     shown = _collect(text.limit(SHOWN_ROWS), names)
     return assemble_report(
         kind, source, engine_label(spark), started, rows, len(columns), stats, corr, duplicates,
@@ -153,7 +161,11 @@ def _parse_number(key: str) -> Column:
     """The column read as a number (null when it is not one, NaN as missing, as in the polars engine)."""
     from pyspark.sql import functions as F
 
-    x = F.col(key).try_cast("double")
+    # Only text whose first character can start a number (after blanks: a sign, a digit, a point, NaN,
+    # Infinity/inf in any case) reaches the cast: a failed cast costs an exception, ~1 µs a value.
+    first = F.ascii(F.col(key))
+    maybe = first.between(48, 57) | first.isin(*NUMBER_STARTS) | (first <= 32)
+    x = F.when(maybe, F.col(key).try_cast("double"))
     return F.when(F.isnan(x), F.lit(None)).otherwise(x)
 
 
@@ -198,11 +210,11 @@ def _first_exprs(keys: list[str]) -> list[Column]:
         col, x, length = F.col(k), _number(k), F.length(F.col(k))
         exprs += [
             F.count(col).alias(f"{k}|count"),
-            F.approx_count_distinct(col, rsd=DISTINCT_RSD).alias(f"{k}|approx_distinct"),
             F.count(x).alias(f"{k}|numbers"),
             _count_if(x == F.round(x, 0)).alias(f"{k}|integers"),
             _count_if(col.isin(TRUE_FALSE)).alias(f"{k}|booleans"),
-            _count_if(col.rlike(ISO_DATE)).alias(f"{k}|dates"),
+            # The cheap test first: the regular expression decodes the text to a Java string.
+            _count_if((F.substring(col, 5, 1) == F.lit("-")) & col.rlike(ISO_DATE)).alias(f"{k}|dates"),
             F.min(col).alias(f"{k}|text_min"),
             F.max(col).alias(f"{k}|text_max"),
             F.min(length).alias(f"{k}|len_min"),
@@ -217,6 +229,24 @@ def _first_exprs(keys: list[str]) -> list[Column]:
     return exprs
 
 
+def _approx_distinct(text: DataFrame, keys: list[str]) -> dict[str, int]:
+    """`<key>|approx_distinct` of every column: HyperLogLog++ sketches in one grouped aggregation over
+    (column, value) pairs. In one ungrouped aggregation the sketches (16 384 registers each at 1 %) cost
+    ~15 µs a value; grouped, a small fraction of that. The sketch is order-free: the same counts."""
+    from pyspark.sql import functions as F
+
+    found = (
+        _unpivot(text, [F.col(k) for k in keys], "value")
+        .where(F.col("value").isNotNull())
+        .groupBy("column")
+        .agg(F.approx_count_distinct("value", rsd=DISTINCT_RSD).alias("n"))
+        .collect()
+    )
+    out = {f"{k}|approx_distinct": 0 for k in keys}  # a column with no value has no group
+    out.update({f"{keys[r['column']]}|approx_distinct": int(r["n"]) for r in found})
+    return out
+
+
 def _exact_counts(text: DataFrame, columns: list[_Column]) -> None:
     """Exact distinct counts and top values of the columns under the bound: one grouped count over
     (column, value) pairs, whose result has at most the sum of their distinct counts rows."""
@@ -225,12 +255,8 @@ def _exact_counts(text: DataFrame, columns: list[_Column]) -> None:
     bounded = [c for c in columns if c.first["count"] and c.distinct <= DISTINCT_EXACT_BOUND]
     if not bounded:
         return
-    pairs = F.explode(
-        F.array(*[F.struct(F.lit(c.key).alias("column"), F.col(c.key).alias("value")) for c in bounded])
-    )
     counts = (
-        text.select(pairs.alias("p"))
-        .select("p.column", "p.value")
+        _unpivot(text, [F.col(c.key) for c in bounded], "value")
         .where(F.col("value").isNotNull())
         .groupBy("column", "value")
         .count()
@@ -238,19 +264,23 @@ def _exact_counts(text: DataFrame, columns: list[_Column]) -> None:
     found = pl.from_arrow(counts.toArrow())
     assert isinstance(found, pl.DataFrame)
     per_column = found.partition_by("column", as_dict=True, include_key=False)
-    for c in bounded:
-        part = per_column.get((c.key,), pl.DataFrame(schema={"value": pl.String, "count": pl.Int64}))
+    for i, c in enumerate(bounded):
+        part = per_column.get((i,), pl.DataFrame(schema={"value": pl.String, "count": pl.Int64}))
         c.distinct, c.distinct_exact = part.height, True
         c.top = _top(part)
 
 
 def _second_pass(
-    text: DataFrame, columns: list[_Column], pearson_columns: list[_Column]
+    base: DataFrame, columns: list[_Column], pearson_columns: list[_Column], rows: int
 ) -> tuple[dict[str, dict[str, Any]], dict[str, list[float]], dict[str, dict[str, float | None]]]:
-    """Moments, histogram counts, approximate quantiles and Pearson correlations in one aggregation."""
+    """Moments and Pearson sums (declarative sums, compiled), approximate quantiles (one aggregation of
+    their own: `percentile_approx` has no generated code, so it would take the others' with it) and the
+    histogram counts (one grouped count over (column, bin) pairs) on the persisted frame `base`."""
     from pyspark.sql import functions as F
 
     exprs: list[Column] = []
+    quantile_exprs: list[Column] = []
+    binned: list[tuple[str, Column]] = []
     for c in columns:
         if not c.first["count"]:
             continue
@@ -258,47 +288,138 @@ def _second_pass(
             x = _number(c.key)
             exprs += [F.sum((x - F.lit(c.first["mean"])) ** p).alias(f"{c.key}|m{p}") for p in (2, 3, 4)]
             c.bins = _numeric_bins(c.first["min"], c.first["max"], c.integer)
-            exprs += _bin_exprs(c.key, x, c.bins)
-            exprs.append(
+            binned.append((c.key, _bin_index(x, c.bins)))
+            quantile_exprs.append(
                 F.percentile_approx(x, [p / 100 for p in PERCENTILES], QUANTILE_ACCURACY).alias(f"{c.key}|q")
             )
         elif c.when is not None:
             c.bins = _numeric_bins(_micros(c.first["when_min"]), _micros(c.first["when_max"]), True)
-            exprs += _bin_exprs(c.key, _micros_of(c.key), c.bins)
+            binned.append((c.key, _bin_index(_micros_of(c.key), c.bins)))
     pairs = [(a, b) for i, a in enumerate(pearson_columns) for b in pearson_columns[i + 1 :]]
-    exprs += [F.corr(_number(a.key), _number(b.key)).alias(f"{a.key}|r|{b.key}") for a, b in pairs]
-    row = _aggregate(text, exprs) if exprs else {}
-    second: dict[str, dict[str, Any]] = {}
-    quantiles: dict[str, list[float]] = {}
-    for name, value in row.items():
-        key, what = name.split("|", 1)
-        if what == "q":
-            if value is not None:
-                quantiles[key] = [float(v) for v in value]
-        elif not what.startswith("r|"):
-            second.setdefault(key, {})[what] = 0 if value is None and what.startswith("bin") else value
+    exprs += _pearson_exprs(pearson_columns, pairs, rows)
+    row = _aggregate(base, exprs) if exprs else {}
+    quantile_row = _aggregate(base, quantile_exprs) if quantile_exprs else {}
+    second: dict[str, dict[str, Any]] = _histograms(base, binned) if binned else {}
+    for c in columns:
+        for p in (2, 3, 4):
+            if f"{c.key}|m{p}" in row:
+                second.setdefault(c.key, {})[f"m{p}"] = row[f"{c.key}|m{p}"]
+    quantiles = {
+        name.split("|", 1)[0]: [float(v) for v in value]
+        for name, value in quantile_row.items()
+        if value is not None
+    }
     names = [c.name for c in pearson_columns]
     pearson: dict[str, dict[str, float | None]] = {
         a: {b: 1.0 if a == b else None for b in names} for a in names
     }
     for a, b in pairs:
-        value = row[f"{a.key}|r|{b.key}"]
-        usable = value is not None and math.isfinite(value)
-        pearson[a.name][b.name] = pearson[b.name][a.name] = round(value, 6) if usable else None
+        pearson[a.name][b.name] = pearson[b.name][a.name] = _pearson(row, a, b, rows)
     return second, quantiles, pearson
 
 
-def _bin_exprs(key: str, x: Column, bins: list[tuple[float, float]]) -> list[Column]:
-    """Each bin's count; the index as in the polars engine (floor of the offset in widths, clipped)."""
+def _pearson_exprs(columns: list[_Column], pairs: list[tuple[_Column, _Column]], rows: int) -> list[Column]:
+    """Sums for Pearson's r over the rows where both values are present (as Spark's `corr`), of the
+    values centred on their mean (pass 1), so the sums do not cancel. A column without missing values
+    needs its own sums once (its deviation from the mean `m1`; its squares are the moment `m2`), a pair only
+    the sum of its products; a pair with a missing value on either side has all six sums over its rows.
+    Plain sums compile to a few instructions a row where `corr`'s running updates took ~1 µs each."""
+    from pyspark.sql import functions as F
+
+    def centred(c: _Column) -> Column:
+        return _number(c.key) - F.lit(c.first["mean"])
+
+    exprs = [F.sum(centred(c)).alias(f"{c.key}|m1") for c in columns if c.first["count"] == rows]
+    for a, b in pairs:
+        x, y = centred(a), centred(b)
+        name = f"{a.key}|r|{b.key}"
+        exprs.append(F.sum(x * y).alias(f"{name}|xy"))
+        if a.first["count"] < rows or b.first["count"] < rows:
+            both_x, both_y = F.when(y.isNotNull(), x), F.when(x.isNotNull(), y)
+            exprs += [
+                F.count(x * y).alias(f"{name}|n"),
+                F.sum(both_x).alias(f"{name}|x"),
+                F.sum(both_y).alias(f"{name}|y"),
+                F.sum(both_x**2).alias(f"{name}|xx"),
+                F.sum(both_y**2).alias(f"{name}|yy"),
+            ]
+    return exprs
+
+
+# A spread below this share of the sum of squares is rounding left by a constant: Spark's `corr` gives no
+# coefficient for a constant column (its running spread is exactly 0), nor does `_pearson`.
+ZERO_SPREAD = 1e-12
+
+
+def _pearson(row: dict[str, Any], a: _Column, b: _Column, rows: int) -> float | None:
+    """Pearson's r of a pair from `_pearson_exprs`'s sums, rounded to 6 digits; None where Spark's `corr`
+    gives none or a non-finite value (fewer than 2 rows, a constant side)."""
+    name = f"{a.key}|r|{b.key}"
+    if f"{name}|n" in row:
+        n, sx, sy = row[f"{name}|n"], row[f"{name}|x"], row[f"{name}|y"]
+        sxx, syy = row[f"{name}|xx"], row[f"{name}|yy"]
+    else:
+        n, sx, sy = rows, row[f"{a.key}|m1"], row[f"{b.key}|m1"]
+        sxx, syy = row[f"{a.key}|m2"], row[f"{b.key}|m2"]
+    sxy = row[f"{name}|xy"]
+    if not n or n < 2 or None in (sx, sy, sxx, syy, sxy):
+        return None
+    spread_x, spread_y = sxx - sx * sx / n, syy - sy * sy / n
+    if not (spread_x > ZERO_SPREAD * sxx and spread_y > ZERO_SPREAD * syy):
+        return None  # also NaN (an infinite value)
+    r = (sxy - sx * sy / n) / math.sqrt(spread_x * spread_y)
+    return round(max(-1.0, min(1.0, r)), 6) if math.isfinite(r) else None
+
+
+def _bin_index(x: Column, bins: list[tuple[float, float]]) -> Column:
+    """Each value's bin as in the polars engine (floor of the offset in widths, clipped); null for a missing
+    value."""
     from pyspark.sql import functions as F
 
     if len(bins) == 1:
-        return [F.count(x).alias(f"{key}|bin0")]
+        return F.when(x.isNotNull(), F.lit(0))
     lo, width = bins[0][0], bins[0][1] - bins[0][0]
     # `greatest`/`least` skip nulls: a missing value must stay out of every bin.
     clipped = F.least(F.greatest(F.floor((x - F.lit(lo)) / F.lit(width)), F.lit(0)), F.lit(len(bins) - 1))
-    index = F.when(x.isNotNull(), clipped)
-    return [_count_if(index == i).alias(f"{key}|bin{i}") for i in range(len(bins))]
+    return F.when(x.isNotNull(), clipped).cast("int")
+
+
+def _histograms(base: DataFrame, binned: list[tuple[str, Column]]) -> dict[str, dict[str, Any]]:
+    """`bin<i>` counts per column key: one grouped count over (column, bin) pairs (at most 20 groups a
+    column) instead of one conditional count per bin and column."""
+    from pyspark.sql import functions as F
+
+    counts = (
+        _unpivot(base, [index for _, index in binned], "bin")
+        .where(F.col("bin").isNotNull())
+        .groupBy("column", "bin")
+        .count()
+        .collect()
+    )
+    out: dict[str, dict[str, Any]] = {key: {} for key, _ in binned}
+    for r in counts:
+        out[binned[r["column"]][0]][f"bin{r['bin']}"] = int(r["count"])
+    return out
+
+
+def _unpivot(frame: DataFrame, values: list[Column], name: str) -> DataFrame:
+    """One row per row of `frame` and value: (`column`: the value's position in `values`, `name`)."""
+    from pyspark.sql import functions as F
+
+    items = [F.struct(F.lit(i).alias("column"), v.alias(name)) for i, v in enumerate(values)]
+    return frame.select(F.explode(F.array(*items)).alias("p")).select("p.column", f"p.{name}")
+
+
+def _duplicates(text: DataFrame, keys: list[str], rows: int) -> int | None:
+    """Rows equal to an earlier row, as the polars engine counts them: distinct 64-bit row hashes (a
+    shuffle of 8 bytes a row instead of the rows), not counted past `DUPLICATES_MAX_ROWS`. A missing
+    value is hashed as a mark of its own (`xxhash64` skips nulls: ("a", null) would hash as (null, "a"))."""
+    from pyspark.sql import functions as F
+
+    if rows > DUPLICATES_MAX_ROWS:
+        return None
+    row_hash = F.xxhash64(*[part for k in keys for part in (F.col(k), F.col(k).isNull())])
+    return rows - text.select(row_hash.alias("h")).distinct().count()
 
 
 def _collect(frame: DataFrame, names: list[str]) -> pl.DataFrame:
