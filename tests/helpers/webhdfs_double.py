@@ -12,14 +12,14 @@ Every call's `user.name` (or basic-auth user) is recorded in `users`; `requests`
 from __future__ import annotations
 
 import base64
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from helpers.json_http import JsonHandler, serving
 
 PREFIX = "/webhdfs/v1"
 DATANODE = "/datanode"
@@ -61,20 +61,9 @@ def _status(path: Path, name: str) -> dict[str, object]:
 
 
 def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _json(self, status: int, body: dict[str, object]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def _missing(self, path: str) -> None:
-            self._json(
+            self.reply_json(
                 404,
                 {
                     "RemoteException": {
@@ -98,7 +87,7 @@ def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
             datanode = url.path.startswith(DATANODE + PREFIX)
             raw = url.path.removeprefix(DATANODE) if datanode else url.path
             if not raw.startswith(PREFIX):
-                self._json(404, {"error": "not WebHDFS"})
+                self.reply_json(404, {"error": "not WebHDFS"})
                 return
             hdfs_path = unquote(raw.removeprefix(PREFIX)) or "/"
             double.users.append(self._user(query))
@@ -108,12 +97,12 @@ def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
                 self._missing(hdfs_path)
                 return
             if op == "GETFILESTATUS":
-                self._json(200, {"FileStatus": _status(local, "")})
+                self.reply_json(200, {"FileStatus": _status(local, "")})
             elif op == "LISTSTATUS" and local.is_dir():
                 items = [_status(p, p.name) for p in sorted(local.iterdir())]
-                self._json(200, {"FileStatuses": {"FileStatus": items}})
+                self.reply_json(200, {"FileStatuses": {"FileStatus": items}})
             elif op == "LISTSTATUS":
-                self._json(200, {"FileStatuses": {"FileStatus": [_status(local, "")]}})
+                self.reply_json(200, {"FileStatuses": {"FileStatus": [_status(local, "")]}})
             elif op == "OPEN" and not datanode:
                 # as a NameNode does: the caller's user and the range carried over to the DataNode
                 carried = {k: v[0] for k, v in query.items() if k in ("user.name", "offset", "length")}
@@ -126,7 +115,7 @@ def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
             elif op == "OPEN" and double.datanode_status != 200:
-                self._json(double.datanode_status, {"error": "the DataNode failed"})
+                self.reply_json(double.datanode_status, {"error": "the DataNode failed"})
             elif op == "OPEN":
                 offset = int(query.get("offset", ["0"])[0])
                 length = query.get("length", [""])[0]
@@ -139,7 +128,7 @@ def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 self.wfile.write(data)
             else:
-                self._json(
+                self.reply_json(
                     400,
                     {
                         "RemoteException": {
@@ -157,13 +146,6 @@ def _handler(double: WebHdfsDouble) -> type[BaseHTTPRequestHandler]:
 def webhdfs_double(root: Path, host: str = "127.0.0.1") -> Iterator[WebHdfsDouble]:
     """A running double serving `root` on a free port of `host`."""
     double = WebHdfsDouble(root=root, host=host)
-    server = ThreadingHTTPServer((host, 0), _handler(double))
-    double.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(double), host) as port:
+        double.port = port
         yield double
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -7,11 +7,12 @@ The double speaks the parts of the RM REST API the Spark provider uses: `GET /ws
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from helpers.json_http import JsonHandler, serving
 
 APP_ID = "application_1700000000000_0042"
 
@@ -51,25 +52,14 @@ class ResourceManager:
 
 
 def _handler(rm: ResourceManager) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _reply(self, status: int, body: dict[str, object]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             rm.requests.append(f"GET {self.path}")
             if self.path != f"/ws/v1/cluster/apps/{APP_ID}":
-                self._reply(404, {"RemoteException": {"message": f"no application at {self.path}"}})
+                self.reply_json(404, {"RemoteException": {"message": f"no application at {self.path}"}})
                 return
             state, final = rm.next_state()
-            self._reply(
+            self.reply_json(
                 200,
                 {
                     "app": {
@@ -87,23 +77,17 @@ def _handler(rm: ResourceManager) -> type[BaseHTTPRequestHandler]:
             rm.requests.append(f"PUT {self.path} {body}")
             if self.path == f"/ws/v1/cluster/apps/{APP_ID}/state" and body.get("state") == "KILLED":
                 rm.killed = True
-                self._reply(202, {"state": "KILLED"})
+                self.reply_json(202, {"state": "KILLED"})
             else:
-                self._reply(400, {"RemoteException": {"message": "bad request"}})
+                self.reply_json(400, {"RemoteException": {"message": "bad request"}})
 
     return Handler
 
 
 @contextmanager
 def resource_manager(rm: ResourceManager) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rm))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_handler(rm)) as port:
+        yield f"127.0.0.1:{port}"
 
 
 def fake_spark_home(root: Path, record: Path) -> Path:

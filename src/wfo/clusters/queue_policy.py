@@ -25,6 +25,8 @@ from typing import Any
 
 import pluggy
 
+from wfo.operator_arguments import constructor_arguments
+
 hookimpl = pluggy.HookimplMarker("airflow.policy")
 
 _NOT_READ = object()
@@ -38,11 +40,6 @@ def _parsing_with_a_supervisor() -> bool:
 
 def _is_wfo_task(task: Any) -> bool:
     return type(task).__module__.startswith("wfo.operators.") and hasattr(task, "config_group")
-
-
-def _named_queue(task: Any) -> bool:
-    found = getattr(task, "_BaseOperator__init_kwargs", None)
-    return isinstance(found, dict) and "queue" in found
 
 
 def group_queue(name: str | None) -> str | None:
@@ -65,14 +62,13 @@ def group_queue(name: str | None) -> str | None:
                 name or "(default)",
                 exc_info=True,
             )
-            cached = None
         _queues[name] = cached
     return cached if isinstance(cached, str) else None
 
 
 @hookimpl
 def task_policy(task: Any) -> None:
-    if not _is_wfo_task(task) or _named_queue(task) or not _parsing_with_a_supervisor():
+    if not _is_wfo_task(task) or "queue" in constructor_arguments(task) or not _parsing_with_a_supervisor():
         return
     group = getattr(task, "config_group", None)
     queue = group_queue(group if isinstance(group, str) and group else None)

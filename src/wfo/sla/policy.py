@@ -16,6 +16,8 @@ from typing import Any
 
 import pluggy
 
+from wfo.operator_arguments import constructor_arguments
+
 CARRIER_KEY = "wfo_sla"
 hookimpl = pluggy.HookimplMarker("airflow.policy")
 
@@ -35,17 +37,12 @@ def sla_seconds(value: Any) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _constructor_arguments(task: Any) -> dict[str, Any]:
-    found = getattr(task, "_BaseOperator__init_kwargs", None)
-    return found if isinstance(found, dict) else {}
-
-
 @hookimpl
 def dag_policy(dag: Any) -> None:
     """Carry each task's SLA (and whether the DAG has an sla_miss_callback) in its executor_config."""
     has_callback = getattr(dag, "sla_miss_callback", None) is not None
     for task in getattr(dag, "tasks", ()):
-        seconds = sla_seconds(_constructor_arguments(task).get("sla"))
+        seconds = sla_seconds(constructor_arguments(task).get("sla"))
         if seconds is None:
             continue
         config = task.executor_config if isinstance(task.executor_config, dict) else {}
