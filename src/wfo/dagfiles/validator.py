@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import gc
 import json
 import os
 import selectors
@@ -420,6 +421,9 @@ def serve(socket_path: Path, *, timeout: float, memory_mb: int, parent_pid: int,
         server.serve_forever()
         listener.close()
         socket_path.unlink(missing_ok=True)
+        # Stopped: spare the exit its garbage collection over the preloaded heap (Airflow, providers),
+        # seconds of CPU `wfo up`'s stop waited for; the kernel takes the memory at exit anyway.
+        gc.freeze()
         return 0
     finally:
         shutil.rmtree(home, ignore_errors=True)
