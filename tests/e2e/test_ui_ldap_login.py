@@ -57,13 +57,11 @@ def _wait_for_restart(platform: Platform, before: int | None, timeout: float = 3
         time.sleep(0.5)
 
 
-def _api_server_stop_seconds(platform: Platform) -> float:
-    """How long the api-server took to end after SIGTERM at its last restart, as `wfo up` said it."""
+def _api_server_stop(platform: Platform) -> str:
+    """What `wfo up` said of the api-server's end at its last restart."""
     said = re.findall(r"wfo: 'api-server' (.*)", platform.output())
     assert said, platform.output()[-2000:]
-    stopped = re.fullmatch(r"stopped by itself (\d+\.\d) s after SIGTERM", said[-1])
-    assert stopped, said[-1]
-    return float(stopped.group(1))
+    return said[-1]
 
 
 def _answers(platform: Platform) -> bool:
@@ -141,10 +139,10 @@ def ldap_platform(platform: Platform, directory: LdapServer) -> Iterator[Platfor
     # Only the api-server was restarted; every other component kept its process.
     assert after.pop("api-server") != before.pop("api-server")
     assert after == before
-    # The old api-server ended by itself within seconds of wfo's SIGTERM, as `wfo up` says: it was not
-    # left to the SIGKILL at the end of the grace period (15 s). Before wfo froze its heap for the exit,
-    # Python's teardown alone took 4.5 s idle and over 15 s on a loaded machine.
-    assert _api_server_stop_seconds(platform) < 4.0
+    # The old api-server ended by itself after wfo's SIGTERM, as `wfo up` says: it was not left to the
+    # SIGKILL at the end of the grace period (15 s). Before wfo froze its heap for the exit, Python's
+    # teardown alone took 4.5 s idle and over 15 s on a loaded machine (then killed).
+    assert re.fullmatch(r"stopped by itself \d+\.\d s after SIGTERM", _api_server_stop(platform))
     try:
         yield platform
     finally:

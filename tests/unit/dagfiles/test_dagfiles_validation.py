@@ -290,7 +290,9 @@ def test_missing_code_artifact_is_a_warning_naming_the_known_ones(tmp_path: Path
     # Read from the loaded tasks: a computed name counts, a template is decided at run time.
     assert result.code_artifacts == ["Ratings.py", "my_script.py"]
 
-    repository = CodeArtifacts(ObjectStore((tmp_path / "store").as_uri()), lock_dir=tmp_path / "locks")
+    # No lock folder: this module points Airflow at a database that does not exist (db.example), and an
+    # upload with locks would also take its PostgreSQL advisory lock there.
+    repository = CodeArtifacts(ObjectStore((tmp_path / "store").as_uri()), lock_dir=None)
     for name in ("Ratings.py", "my_scripts.py", "History.py"):
         repository.upload([Upload(name, io.BytesIO(b"print(1)\n"))], "dev")
     checked = missing_artifact_warnings(result, source, repository)
