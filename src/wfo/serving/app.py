@@ -11,6 +11,8 @@ import asyncio
 import csv
 import io
 import json
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import numpy as np
@@ -59,6 +61,42 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+V2_INFER = re.compile(r"/v2/models/([^/]+)/(?:versions/([^/]+)/)?infer")
+V2Handler = Callable[[Request, str, str | None], Awaitable[Response]]
+
+
+class V2InferFastPath:
+    """`POST /v2/models/{name}[/versions/{version}]/infer` straight to its handler, past the framework's
+    middleware stack, route matching and parameter resolution: on a one-row inference those were about a
+    fifth of the request's time, and at 16 requests in flight every request waits for the others. The
+    handler, its checks and its error answers are the ones every route has."""
+
+    def __init__(self, app: ASGIApp, handler: V2Handler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        matched = V2_INFER.fullmatch(scope["path"]) if scope["type"] == "http" else None
+        if matched is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            response: Response = JSONResponse(
+                {"detail": "Method Not Allowed"}, 405, headers={"Allow": "POST"}
+            )
+        else:
+            try:
+                response = await self.handler(Request(scope, receive), matched[1], matched[2])
+            except WfoError as exc:
+                response = error_response(exc)
+        await response(scope, receive, send)
+
+
+def error_response(exc: WfoError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse({"detail": exc.detail}, exc.status, headers=headers)
+
+
 def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"detail": f"the request body is larger than the limit of {format_size(limit)}"}, 413)
 
@@ -92,8 +130,7 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
 
     @app.exception_handler(WfoError)
     async def _domain_error(_request: Request, exc: WfoError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse({"detail": exc.detail}, exc.status, headers=headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -177,13 +214,7 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
         # every value of the answer (the hot path of a served model).
         return Response(json.dumps(answer, separators=(",", ":")), media_type="application/json")
 
-    @app.post("/v2/models/{name}/infer")
-    async def v2_infer_latest(request: Request, name: str) -> Response:
-        return await v2_infer(request, name, None)
-
-    @app.post("/v2/models/{name}/versions/{version}/infer")
-    async def v2_infer_version(request: Request, name: str, version: str) -> Response:
-        return await v2_infer(request, name, version)
+    # POST /v2/models/{name}[/versions/{version}]/infer: `V2InferFastPath` calls `v2_infer`.
 
     # --- TF-Serving REST -------------------------------------------------------------------------------
     def tf_status(request: Request, name: str, version: str | None) -> dict[str, Any]:
@@ -371,7 +402,7 @@ def create_app(registry: Registry, *, max_request_bytes: int) -> FastAPI:
             )
         return PlainTextResponse(out.getvalue(), media_type="text/csv")
 
-    wrapped: Any = BodyLimit(app, max_request_bytes)
+    wrapped: Any = BodyLimit(V2InferFastPath(app, v2_infer), max_request_bytes)
     wrapped.fastapi = app
     return wrapped
 

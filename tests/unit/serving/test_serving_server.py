@@ -196,10 +196,22 @@ def test_bad_input_is_a_4xx_with_a_reason_and_the_server_keeps_serving(
     assert client.post("/v2/models/iris/infer", json=v2_request(iris()[0][:1])).status_code == 200
 
 
-def test_a_body_above_the_limit_is_refused(client: TestClient) -> None:
+def test_a_body_above_the_limit_is_refused(
+    repo: ModelRepository, registry: Registry, client: TestClient
+) -> None:
     big = b"[" + b"1," * BODY_LIMIT + b"1]"
     answer = client.post("/v2/models/iris/infer", content=big, headers={"Content-Type": "application/json"})
     assert answer.status_code == 413 and "limit" in answer.json()["detail"]
+    # Sent in chunks, with no length announced: refused while it streams in, on the route's fast path.
+    repo.set_public("iris", True)
+    _wait(registry, "iris", repo.get("iris").latest)
+    deadline = time.monotonic() + 5
+    while not registry.access["iris"].public:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    chunked = client.post("/v2/models/iris/infer", content=iter([big[:1000], big[1000:]]))
+    assert chunked.status_code == 413 and "limit" in chunked.json()["detail"]
+    assert client.get("/v2/models/iris/infer").status_code == 405
 
 
 def test_a_new_version_switches_without_a_gap_and_restore_goes_back(

@@ -16,13 +16,12 @@ V2_TO_NUMPY: dict[str, Any] = {
     "FP32": np.float32, "FP64": np.float64, "BYTES": np.object_,
 }  # fmt: skip
 MAX_ELEMENTS = 10_000_000
+# A numpy dtype's v2 name, looked up per answer (not BYTES: anything else is BYTES).
+_V2_NAME = {np.dtype(dtype): name for name, dtype in V2_TO_NUMPY.items() if name != "BYTES"}
 
 
 def v2_datatype(array: np.ndarray[Any, Any]) -> str:
-    for name, dtype in V2_TO_NUMPY.items():
-        if name != "BYTES" and array.dtype == np.dtype(dtype):
-            return name
-    return "BYTES"
+    return _V2_NAME.get(array.dtype, "BYTES")
 
 
 def tensor_to_array(tensor: Any, index: int) -> tuple[str, np.ndarray[Any, Any]]:

@@ -35,6 +35,8 @@ class OnnxRuntime(Runtime):
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name: i for i in self.session.get_inputs()}
+        # Each input's numpy dtype, read once (not per request); None where the type is not a plain tensor.
+        self.input_dtypes = {name: _ONNX_TO_NUMPY.get(_inner(i.type)) for name, i in self.inputs.items()}
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     def metadata(self) -> dict[str, Any]:
@@ -61,7 +63,7 @@ class OnnxRuntime(Runtime):
             raise BadInferenceInput(f"unknown outputs {bad}; the model's outputs are {self.output_names}")
         feed = {}
         for name, array in inputs.items():
-            dtype = _ONNX_TO_NUMPY.get(_inner(self.inputs[name].type))
+            dtype = self.input_dtypes[name]
             if dtype is not None and array.dtype != dtype:
                 if (array.dtype == np.object_) != (dtype is np.object_):
                     raise BadInferenceInput(f"the input {name!r} must be {self.inputs[name].type}")
