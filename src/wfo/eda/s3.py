@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source, airflow_connection
+from wfo.eda.sources import Source, airflow_connection, require_conn_type
 from wfo.eda.webhdfs import MAX_BYTES as REMOTE_MAX_BYTES
 
 CONN_TYPES = ("aws",)  # the Amazon provider's connection type (the provider is not needed)
@@ -43,11 +43,7 @@ def client(source: Source, connection: Any) -> Any:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
-    if connection.conn_type not in CONN_TYPES:
-        raise BadSource(
-            f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; "
-            f"s3:// reads through a connection of type {' or '.join(CONN_TYPES)}."
-        )
+    require_conn_type(source, connection, CONN_TYPES)
     if not connection.login or not connection.password:
         raise BadSource(
             f"Connection {source.conn_id!r} needs the access key id as its login and the secret access key "

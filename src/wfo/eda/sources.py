@@ -263,3 +263,12 @@ def airflow_connection(source: Source) -> Any:
         return BaseHook.get_connection(source.conn_id)
     except AirflowNotFoundException as exc:
         raise UnreadableSource(f"{source.text}: no Airflow connection {source.conn_id!r}.") from exc
+
+
+def require_conn_type(source: Source, connection: Any, types: tuple[str, ...]) -> None:
+    """Refuse a connection of another type than the source's scheme reads through."""
+    if connection.conn_type not in types:
+        raise BadSource(
+            f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; "
+            f"{source.scheme}:// reads through a connection of type {' or '.join(types)}."
+        )

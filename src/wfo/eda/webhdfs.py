@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source, airflow_connection
+from wfo.eda.sources import Source, airflow_connection, require_conn_type
 
 CONN_TYPES = ("webhdfs", "hdfs")
 DEFAULT_PORT = 9870  # Hadoop 3's NameNode HTTP port
@@ -35,11 +35,7 @@ def file_system(source: Source, connection: Any) -> Any:
     """fsspec's `WebHDFS` for the connection; its session's requests time out after `TIMEOUT_S`."""
     from fsspec.implementations.webhdfs import WebHDFS
 
-    if connection.conn_type not in CONN_TYPES:
-        raise BadSource(
-            f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; "
-            f"{source.scheme}:// reads through a connection of type {' or '.join(CONN_TYPES)}."
-        )
+    require_conn_type(source, connection, CONN_TYPES)
     if not connection.host:
         raise BadSource(f"Connection {source.conn_id!r} names no host (the NameNode's).")
     extra = connection.extra_dejson

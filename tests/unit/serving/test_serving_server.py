@@ -165,6 +165,16 @@ def test_health_is_open_and_everything_else_needs_a_token_or_key(
     assert client.get("/v2/models/other-model", headers=other_key).status_code == 401
 
 
+def _make_public(repo: ModelRepository, registry: Registry, name: str) -> None:
+    """Mark the model public and wait until the server serves its latest version and knows it is public."""
+    repo.set_public(name, True)
+    _wait(registry, name, repo.get(name).latest)
+    deadline = time.monotonic() + 5
+    while not registry.access[name].public:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [
@@ -184,12 +194,7 @@ def test_health_is_open_and_everything_else_needs_a_token_or_key(
 def test_bad_input_is_a_4xx_with_a_reason_and_the_server_keeps_serving(
     repo: ModelRepository, registry: Registry, client: TestClient, body: bytes, status: int, message: str
 ) -> None:
-    repo.set_public("iris", True)
-    _wait(registry, "iris", repo.get("iris").latest)
-    deadline = time.monotonic() + 5
-    while not registry.access["iris"].public:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _make_public(repo, registry, "iris")
     answer = client.post("/v2/models/iris/infer", content=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == status, answer.text
     assert message in str(answer.json()["detail"])
@@ -203,12 +208,7 @@ def test_a_body_above_the_limit_is_refused(
     answer = client.post("/v2/models/iris/infer", content=big, headers={"Content-Type": "application/json"})
     assert answer.status_code == 413 and "limit" in answer.json()["detail"]
     # Sent in chunks, with no length announced: refused while it streams in, on the route's fast path.
-    repo.set_public("iris", True)
-    _wait(registry, "iris", repo.get("iris").latest)
-    deadline = time.monotonic() + 5
-    while not registry.access["iris"].public:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    _make_public(repo, registry, "iris")
     chunked = client.post("/v2/models/iris/infer", content=iter([big[:1000], big[1000:]]))
     assert chunked.status_code == 413 and "limit" in chunked.json()["detail"]
     assert client.get("/v2/models/iris/infer").status_code == 405
