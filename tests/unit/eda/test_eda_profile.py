@@ -54,32 +54,6 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
     return path
 
 
-def test_in_memory_and_streamed_reads_give_one_report(tmp_path: Path, read_mode: str) -> None:
-    if read_mode != "in memory":
-        pytest.skip("compares both reads in one run")
-    n = 5_000
-    rows = {
-        "x": [None if i % 11 == 0 else (i * 37 % 101) / 7 for i in range(n)],
-        "k": [i % 13 for i in range(n)],
-        "c": [f"cat{i % 5}" for i in range(n)],
-        "s": [f"text {i * 7919 % 3000}" for i in range(n)],
-        "d": [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)],
-        "b": [("true", "false")[i % 3 == 0] for i in range(n)],
-    }
-    frame = pl.DataFrame(rows)
-    frame.vstack(frame.head(250)).write_csv(tmp_path / "mixed.csv")
-    assert isinstance(frames.load_file(tmp_path / "mixed.csv", in_memory_bytes=1 << 30), pl.DataFrame)
-    assert isinstance(frames.load_file(tmp_path / "mixed.csv", in_memory_bytes=1_000), pl.LazyFrame)
-    reports = [
-        profile_file(tmp_path / "mixed.csv", source="mixed.csv", in_memory_bytes=limit).model_dump(
-            exclude={"seconds", "generated_at"}
-        )
-        for limit in READS.values()
-    ]
-    assert reports[0] == reports[1]
-    assert reports[0]["overview"]["duplicate_rows"] == 250
-
-
 def test_numeric_statistics_are_exact(tmp_path: Path) -> None:
     # x: mean 5, population variance 4; central moments m3 = 5.25, m4 = 44.5 (by hand).
     xs = [2, 4, 4, 4, 5, 5, 7, 9]
