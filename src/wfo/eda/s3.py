@@ -22,7 +22,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source, airflow_connection, require_conn_type
+from wfo.eda.sources import (
+    Source,
+    airflow_connection,
+    check_copied,
+    check_remote_size,
+    removed_on_error,
+    require_conn_type,
+)
 from wfo.eda.webhdfs import MAX_BYTES as REMOTE_MAX_BYTES
 
 CONN_TYPES = ("aws",)  # the Amazon provider's connection type (the provider is not needed)
@@ -85,44 +92,39 @@ def copy_object(source: Source, connection: Any, folder: Path, *, max_bytes: int
 
     s3 = client(source, connection)
     target = folder / f"s3{Path(source.path).suffix.lower()}"
-    try:
-        head = s3.head_object(Bucket=source.bucket, Key=source.path)
-        size = int(head["ContentLength"])
-        if size > max_bytes:
-            raise UnreadableSource(
-                f"{source.text} is {size} bytes; EDA copies remote files of at most {max_bytes} bytes."
-            )
-        copied = 0
-        with target.open("wb") as dst:
-            if size:  # an empty object: nothing to GET (a Range on it is unsatisfiable)
-                body = s3.get_object(
-                    Bucket=source.bucket,
-                    Key=source.path,
-                    Range=f"bytes=0-{size - 1}",
-                    IfMatch=head["ETag"],
-                )["Body"]
-                try:
-                    while chunk := body.read(min(CHUNK_BYTES, size + 1 - copied)):
-                        copied += len(chunk)
-                        if copied > size:
-                            break
-                        dst.write(chunk)
-                finally:
-                    body.close()
-        if copied != size:
-            raise UnreadableSource(
-                f"{source.text} changed while being copied ({copied} of {size} bytes read)."
-            )
-    except UnreadableSource:
-        target.unlink(missing_ok=True)
-        raise
-    except ClientError as exc:
-        target.unlink(missing_ok=True)
-        raise UnreadableSource(f"{source.text}: {_client_reason(source, exc)}") from exc
-    except (BotoCoreError, OSError, ValueError) as exc:
-        # an unreachable endpoint, a timeout, a TLS failure, a broken stream
-        target.unlink(missing_ok=True)
-        raise UnreadableSource(f"{source.text}: S3 failed: {_reason(exc)}") from exc
+    with removed_on_error(target):
+        try:
+            return _copy(s3, source, target, max_bytes)
+        except ClientError as exc:
+            raise UnreadableSource(f"{source.text}: {_client_reason(source, exc)}") from exc
+        except (BotoCoreError, OSError, ValueError) as exc:
+            # an unreachable endpoint, a timeout, a TLS failure, a broken stream
+            raise UnreadableSource(f"{source.text}: S3 failed: {_reason(exc)}") from exc
+
+
+def _copy(s3: Any, source: Source, target: Path, max_bytes: int) -> Path:
+    """HEAD, the size check, then one ranged GET of exactly that many bytes into `target`."""
+    head = s3.head_object(Bucket=source.bucket, Key=source.path)
+    size = int(head["ContentLength"])
+    check_remote_size(source, size, max_bytes)
+    copied = 0
+    with target.open("wb") as dst:
+        if size:  # an empty object: nothing to GET (a Range on it is unsatisfiable)
+            body = s3.get_object(
+                Bucket=source.bucket,
+                Key=source.path,
+                Range=f"bytes=0-{size - 1}",
+                IfMatch=head["ETag"],
+            )["Body"]
+            try:
+                while chunk := body.read(min(CHUNK_BYTES, size + 1 - copied)):
+                    copied += len(chunk)
+                    if copied > size:
+                        break
+                    dst.write(chunk)
+            finally:
+                body.close()
+    check_copied(source, copied, size)
     return target
 
 

@@ -23,9 +23,11 @@ Anything else is refused with the reason, before a run starts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -272,3 +274,27 @@ def require_conn_type(source: Source, connection: Any, types: tuple[str, ...]) -
             f"Connection {source.conn_id!r} is of type {connection.conn_type!r}; "
             f"{source.scheme}:// reads through a connection of type {' or '.join(types)}."
         )
+
+
+def check_remote_size(source: Source, size: int, max_bytes: int) -> None:
+    """Refuse a remote file above `max_bytes` before any of it is read."""
+    if size > max_bytes:
+        raise UnreadableSource(
+            f"{source.text} is {size} bytes; EDA copies remote files of at most {max_bytes} bytes."
+        )
+
+
+def check_copied(source: Source, copied: int, size: int) -> None:
+    """Refuse a copy whose length is not the size the remote file had when it was checked."""
+    if copied != size:
+        raise UnreadableSource(f"{source.text} changed while being copied ({copied} of {size} bytes read).")
+
+
+@contextlib.contextmanager
+def removed_on_error(target: Path) -> Iterator[None]:
+    """A remote file's local copy: removed if the block fails, so no half-written file is left."""
+    try:
+        yield
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from wfo.eda.errors import BadSource, UnreadableSource
-from wfo.eda.sources import Source, airflow_connection, require_conn_type
+from wfo.eda.sources import (
+    Source,
+    airflow_connection,
+    check_copied,
+    check_remote_size,
+    removed_on_error,
+    require_conn_type,
+)
 
 CONN_TYPES = ("webhdfs", "hdfs")
 DEFAULT_PORT = 9870  # Hadoop 3's NameNode HTTP port
@@ -68,38 +75,32 @@ def copy_file(source: Source, connection: Any, folder: Path, *, max_bytes: int) 
 
     fs = file_system(source, connection)
     target = folder / f"webhdfs{Path(source.path).suffix.lower()}"
-    try:
-        info = fs.info(source.path)
-        if info.get("type") != "file":
-            raise UnreadableSource(f"{source.text} is a {info.get('type', 'non-file')}, not a file.")
-        size = int(info["size"])
-        if size > max_bytes:
-            raise UnreadableSource(
-                f"{source.text} is {size} bytes; EDA copies remote files of at most {max_bytes} bytes."
-            )
-        copied = 0
-        with fs.open(source.path, "rb", block_size=CHUNK_BYTES) as src, target.open("wb") as dst:
-            # fsspec reads up to the size GETFILESTATUS gave, so the copy stays within the limit
-            while chunk := src.read(CHUNK_BYTES):
-                copied += len(chunk)
-                dst.write(chunk)
-        if copied != size:
-            raise UnreadableSource(
-                f"{source.text} changed while being copied ({copied} of {size} bytes read)."
-            )
-    except UnreadableSource:
-        target.unlink(missing_ok=True)
-        raise
-    except FileNotFoundError as exc:
-        target.unlink(missing_ok=True)
-        raise UnreadableSource(f"{source.text}: no such file in HDFS ({_reason(exc)}).") from exc
-    except PermissionError as exc:
-        target.unlink(missing_ok=True)
-        raise UnreadableSource(f"{source.text}: permission denied ({_reason(exc)}).") from exc
-    except (requests.RequestException, ValueError, RuntimeError, OSError) as exc:
-        # HTTP errors (401 of a secured cluster, 5xx), refused connections, timeouts, a NameNode's exception
-        target.unlink(missing_ok=True)
-        raise UnreadableSource(f"{source.text}: WebHDFS failed: {_reason(exc)}") from exc
+    with removed_on_error(target):
+        try:
+            return _copy(fs, source, target, max_bytes)
+        except FileNotFoundError as exc:
+            raise UnreadableSource(f"{source.text}: no such file in HDFS ({_reason(exc)}).") from exc
+        except PermissionError as exc:
+            raise UnreadableSource(f"{source.text}: permission denied ({_reason(exc)}).") from exc
+        except (requests.RequestException, ValueError, RuntimeError, OSError) as exc:
+            # HTTP errors (401 of a secured cluster, 5xx), refused connections, timeouts, a NameNode's exception
+            raise UnreadableSource(f"{source.text}: WebHDFS failed: {_reason(exc)}") from exc
+
+
+def _copy(fs: Any, source: Source, target: Path, max_bytes: int) -> Path:
+    """The size check (GETFILESTATUS), then the file streamed into `target`."""
+    info = fs.info(source.path)
+    if info.get("type") != "file":
+        raise UnreadableSource(f"{source.text} is a {info.get('type', 'non-file')}, not a file.")
+    size = int(info["size"])
+    check_remote_size(source, size, max_bytes)
+    copied = 0
+    with fs.open(source.path, "rb", block_size=CHUNK_BYTES) as src, target.open("wb") as dst:
+        # fsspec reads up to the size GETFILESTATUS gave, so the copy stays within the limit
+        while chunk := src.read(CHUNK_BYTES):
+            copied += len(chunk)
+            dst.write(chunk)
+    check_copied(source, copied, size)
     return target
 
 
