@@ -24,7 +24,7 @@ class Overview(BaseModel):
     missing_cells: int
     missing_share: float
     duplicate_rows: int | None = Field(
-        description="Rows equal to an earlier row; null past 20 M rows (not counted)."
+        description="Rows equal to an earlier row; null when not counted (the Spark engine, past 20 M rows)."
     )
     memory_bytes: int = Field(description="Estimated in-memory size of the data (polars, all columns).")
     kinds: dict[str, int] = Field(description="How many columns of each inferred kind.")

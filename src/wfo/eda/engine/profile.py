@@ -1,26 +1,35 @@
-"""L0 statistics of a lazy frame in a bounded number of streaming passes.
+"""L0 statistics of a frame in two reads of the source.
 
 A source that fits in memory comes as a `DataFrame` (parsed once; every pass reads memory), a larger one
-as a lazy frame that each pass streams. Pass 1 (one query): counts, missing values, an approximate distinct count (HyperLogLog), and what
-each text column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean, text lengths.
-The kind of every column follows from it. Pass 2 (one query plus one group-by of all the columns of bounded
-cardinality): central moments, exact histograms, exact distinct counts and top values. Then a
-sample of at most `SAMPLE_ROWS` rows (every row when the source is that small) gives the quantiles,
-correlations and the top values of high-cardinality columns. Memory depends on `SAMPLE_ROWS` and
-`DISTINCT_EXACT_BOUND`, not on the number of rows.
+as a lazy frame that each pass streams.
+
+* Pass 1 (one query): counts, missing values, an approximate distinct count (HyperLogLog), what each text
+  column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean, text lengths; and the
+  duplicate rows, from 64-bit row hashes (streamed: written to disk by value and counted a file at a time).
+  The kind of every column follows from it.
+* Pass 2: central moments, exact histograms, the exact distinct counts and top values of the columns of
+  bounded cardinality (a group-by each), and a sample of at most `SAMPLE_ROWS` rows (every row when the
+  source is that small) for the quantiles, correlations and the top values of high-cardinality columns.
+  Streamed, it runs on batches of `BATCH_ROWS` rows of one read and adds their results up.
+
+Memory depends on `SAMPLE_ROWS`, `BATCH_ROWS` and `DISTINCT_EXACT_BOUND`, not on the number of rows.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
+from polars import PartitionBy
 
 from wfo.eda.engine.correlations import correlations, high_correlations
 from wfo.eda.engine.frames import load_file
@@ -42,7 +51,10 @@ from wfo.settings import DEFAULT_EDA_IN_MEMORY_BYTES
 
 EngineType = Literal["in-memory", "streaming"]  # polars' collect engines that a pass uses
 SAMPLE_ROWS = 100_000
-DUPLICATES_MAX_ROWS = 20_000_000
+DUPLICATES_MAX_ROWS = 20_000_000  # the Spark engine's bound (a shuffle); the polars engine counts them all
+HASH_BUCKETS = 64
+HEAD_ROWS = 1_000
+BATCH_ROWS = 250_000
 DISTINCT_EXACT_BOUND = 10_000
 TOP_VALUES = 10
 HISTOGRAM_BINS = 20
@@ -97,25 +109,26 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
     columns = [_Column(name, f"c{i}", dtype) for i, (name, dtype) in enumerate(schema.items())]
     if not columns:
         return empty_report(source, kind, started)
-
-    first = _first_pass(frame, columns, engine)
+    # Every query starts from this same plan: run together (`pl.collect_all`), the streaming engine then
+    # reads the source once for all of them.
+    frame = frame.select([c.raw for c in columns])
+    head = frame.head(HEAD_ROWS).collect()
+    with tempfile.TemporaryDirectory(prefix="wfo-eda-hashes-") as spill:
+        first, duplicates = _first_pass(frame, columns, engine, head, data, Path(spill))
     rows = int(first["rows"])
     for c in columns:
         c.first = {k.split("|", 1)[1]: v for k, v in first.items() if k.startswith(c.key + "|")}
         c.first["rows"] = rows
         _decide_type(c)
 
-    _second_pass(frame, columns, engine)
-    sample, sampling = _sample(frame, rows, data)
+    sample, sampling = _second_pass(frame, columns, engine, rows, data)
     for c in columns:
         _finish_kind(c, rows)
     stats = {c.name: _column_stats(c, rows, sample, sampling.rows_used == rows) for c in columns}
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
-    duplicates = _duplicates(frame, columns, rows, data)
-    shown = frame.head(SHOWN_ROWS).collect()
     return assemble_report(
         kind, source, f"polars {pl.__version__}", started, rows, len(columns), stats, corr, duplicates,
-        sample, sampling, shown,
+        sample, sampling, head.head(SHOWN_ROWS),
     )  # fmt: skip
 
 
@@ -146,8 +159,19 @@ def empty_report(source: str, kind: str, started: float) -> Report:
 # --- pass 1 -------------------------------------------------------------------------------------------
 
 
-def _first_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType) -> dict[str, Any]:
-    """One query; text columns are read as numbers once (a derived column), not per statistic."""
+def _first_pass(
+    frame: pl.LazyFrame,
+    columns: list[_Column],
+    engine: EngineType,
+    head: pl.DataFrame,
+    data: pl.DataFrame | None,
+    spill: Path,
+) -> tuple[dict[str, Any], int]:
+    """One read of the source for the pass's aggregates and the number of duplicate rows (`_hashes_sink`).
+
+    Text columns are read as numbers once (a derived column), not per statistic. Whether every value of a
+    text column is a boolean or an ISO date is only asked when the first `HEAD_ROWS` rows say it could be.
+    """
     derived: list[pl.Expr] = []
     exprs: list[pl.Expr] = [pl.len().alias("rows")]
     for c in columns:
@@ -162,11 +186,10 @@ def _first_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType)
                 col.str.len_chars().alias(f"{k}#len"),
             ]
             number, lengths = pl.col(f"{k}#x"), pl.col(f"{k}#len")
+            seen = head[c.name].drop_nulls()
             exprs += [
                 number.count().alias(f"{k}|numbers"),
                 (number == number.round(0)).sum().alias(f"{k}|integers"),
-                col.is_in(TRUE_FALSE).sum().alias(f"{k}|booleans"),
-                col.str.contains(ISO_DATE).sum().alias(f"{k}|dates"),
                 col.min().alias(f"{k}|text_min"),
                 col.max().alias(f"{k}|text_max"),
                 lengths.min().alias(f"{k}|len_min"),
@@ -174,12 +197,21 @@ def _first_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType)
                 lengths.mean().alias(f"{k}|len_mean"),
                 *_numeric_first(k, number),
             ]
+            if seen.is_in(TRUE_FALSE).all():
+                exprs.append(col.is_in(TRUE_FALSE).sum().alias(f"{k}|booleans"))
+            if seen.str.contains(ISO_DATE).all():
+                exprs.append(col.str.contains(ISO_DATE).sum().alias(f"{k}|dates"))
         elif c.dtype.is_numeric():
             exprs += _numeric_first(k, col.cast(pl.Float64).fill_nan(None))
         elif c.dtype.is_temporal():
             exprs += [col.min().alias(f"{k}|when_min"), col.max().alias(f"{k}|when_max")]
     source = frame.with_columns(derived) if derived else frame
-    return source.select(exprs).collect(engine=engine).row(0, named=True)
+    query = source.select(exprs)
+    if data is not None:
+        first = query.collect(engine=engine).row(0, named=True)
+        return first, int(first["rows"]) - data.hash_rows(seed=0).n_unique()
+    first = pl.collect_all([query, _hashes_sink(frame, columns, spill)], engine=engine)[0].row(0, named=True)
+    return first, int(first["rows"]) - _distinct_hashes(spill)
 
 
 def _numeric_first(k: str, x: pl.Expr) -> list[pl.Expr]:
@@ -199,7 +231,7 @@ def _decide_type(c: _Column) -> None:
     c.distinct = max(int(f["approx_distinct"]) - (1 if count < f["rows"] else 0), 0) if count else 0
     if count == 0:
         c.kind = "empty"
-    elif c.dtype == pl.Boolean or (c.is_text and f["booleans"] == count):
+    elif c.dtype == pl.Boolean or (c.is_text and f.get("booleans") == count):
         c.kind = "boolean"
     elif c.is_text and f["numbers"] == count:
         c.kind, c.integer = "numeric", f["integers"] == count
@@ -207,8 +239,10 @@ def _decide_type(c: _Column) -> None:
     elif not c.is_text and "min" in f:
         c.kind, c.integer = "numeric", c.dtype.is_integer()
         c.numeric = c.raw.cast(pl.Float64).fill_nan(None)
-    elif c.is_text and f["dates"] == count:
-        c.kind, c.when = "datetime", c.raw.str.to_datetime(strict=False)
+    elif c.is_text and f.get("dates") == count:
+        # Dates alone (every value 10 characters long) have one format; polars' guess per value is 8× slower.
+        iso_date = "%Y-%m-%d" if f["len_min"] == f["len_max"] == 10 else None
+        c.kind, c.when = "datetime", c.raw.str.to_datetime(format=iso_date, strict=False)
         c.first["when_min"] = _parse_when(f["text_min"])
         c.first["when_max"] = _parse_when(f["text_max"])
     elif "when_min" in f:
@@ -226,9 +260,12 @@ def _parse_when(text: str) -> datetime:
 # --- pass 2 -------------------------------------------------------------------------------------------
 
 
-def _second_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType) -> None:
-    """Central moments and histogram counts (on derived columns: each value converted and binned once),
-    with the exact distinct counts and top values of the columns whose sketch is under the bound."""
+def _second_pass(
+    frame: pl.LazyFrame, columns: list[_Column], engine: EngineType, rows: int, data: pl.DataFrame | None
+) -> tuple[pl.DataFrame, Sampling]:
+    """One read of the source for the central moments and histogram counts (on derived columns: each value
+    converted and binned once), the exact distinct counts and top values of the columns whose sketch is
+    under the bound (a group-by each, of bounded state), and the statistics sample (`_sample`)."""
     derived: list[pl.Expr] = []
     binned: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -252,47 +289,92 @@ def _second_pass(frame: pl.LazyFrame, columns: list[_Column], engine: EngineType
             binned.append(index)
             exprs += bin_counts
     bounded = [c for c in columns if c.first["count"] and c.distinct <= DISTINCT_EXACT_BOUND]
-    queries = [frame.with_columns(derived).with_columns(binned).select(exprs)] if exprs else []
-    streamed = bounded and engine == "streaming"
-    if streamed:
-        # One scan for all of them: the columns as (column, value) rows, counted by a streaming group-by
-        # whose state is bounded by the sum of their distinct counts.
-        queries.append(
-            frame.select([c.as_text().alias(c.key) for c in bounded])
-            .unpivot(variable_name="column", value_name="value")
-            .drop_nulls()
-            .group_by("column", "value")
-            .agg(pl.len().alias("count"))
-        )
-    elif bounded:
-        # In memory, a group-by per column: the unpivoted text of every column would be a copy of the source.
-        # Grouped by the value itself and made text after (one cast per distinct value, not per row), but
-        # for floats, whose text tells apart what the number does not (0.0 and -0.0).
-        queries += [
-            frame.select((c.as_text() if c.dtype.is_float() else c.raw).alias("value"))
-            .drop_nulls()
-            .group_by("value")
-            .agg(pl.len().alias("count"))
-            .with_columns(pl.col("value").cast(pl.String))
-            for c in bounded
-        ]
-    if engine == "streaming":
-        # One after the other: run together, each query's read buffers add up (0.64 GB against 0.42 GB
-        # at most alone, on a 1 GiB file), for no gain in time on a machine whose cores both already use.
-        results = [query.collect(engine=engine) for query in queries]
+    step = max(math.ceil(rows / SAMPLE_ROWS), 1)
+    method = "all rows" if step == 1 else (
+        f"rows whose index hashes to 0 modulo {step} (about 1 in {step}, spread over the whole source)"
+    )  # fmt: skip
+
+    def queries(part: pl.LazyFrame, offset: int) -> list[pl.LazyFrame]:
+        out = [_value_counts(part, c) for c in bounded]
+        if exprs:
+            out.append(part.with_columns(derived).with_columns(binned).select(exprs))
+        out.append(_sample(part, step, offset))
+        return out
+
+    if data is not None:
+        results = pl.collect_all(queries(frame, 0))
+        sample = results.pop()
+        second = results.pop().row(0, named=True) if exprs else {}
     else:
-        results = pl.collect_all(queries, engine=engine) if queries else []
-    if exprs:
-        second = results.pop(0).row(0, named=True)
-        for c in columns:
-            c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
-    if streamed:
-        per_column = results[0].partition_by("column", as_dict=True, include_key=False)
-        empty = pl.DataFrame(schema={"value": pl.String, "count": pl.UInt32})
-        results = [per_column.get((c.key,), empty) for c in bounded]
+        results, sample, second = _streamed_second_pass(frame, queries, bool(exprs))
+    for c in columns:
+        c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
     for c, counts in zip(bounded, results, strict=True):
         c.distinct, c.distinct_exact = counts.height, True
         c.top = _top(counts)
+    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
+
+
+def _value_counts(part: pl.LazyFrame, c: _Column) -> pl.LazyFrame:
+    """The column's values (as text) and how often each occurs, grouped by the value itself and made text
+    after: one conversion per distinct value, not per row. A float's text tells apart what the number does
+    not (0.0 and -0.0), so a float is also grouped by its sign at zero."""
+    value = pl.col("value")
+    if not c.dtype.is_float():
+        counts = part.select(c.raw.alias("value")).drop_nulls().group_by("value").agg(pl.len().alias("count"))
+        return counts.with_columns(value.cast(pl.String))
+    negative_zero = ((c.raw == 0) & (1 / c.raw < 0)).alias("negative_zero")
+    counts = (
+        part.select(c.raw.alias("value"), negative_zero)
+        .drop_nulls("value")
+        .group_by("value", "negative_zero")
+        .agg(pl.len().alias("count"))
+    )
+    text = pl.when(pl.col("negative_zero")).then(pl.lit("-0.0")).otherwise(value.cast(pl.String))
+    return counts.select(text.alias("value"), "count")
+
+
+def _streamed_second_pass(
+    frame: pl.LazyFrame, queries: Callable[[pl.LazyFrame, int], list[pl.LazyFrame]], sums: bool
+) -> tuple[list[pl.DataFrame], pl.DataFrame, dict[str, Any]]:
+    """The second pass's queries on each batch of `BATCH_ROWS` rows of one streamed read, merged: counts
+    of the same value added, sums added, sample rows appended.
+
+    Every statistic of the pass adds up over batches. Run as sinks of one streamed read instead, the
+    group-bys made the engine buffer the source (2.1 GB on a 1.2 GB file).
+    """
+    counts: list[pl.DataFrame] | None = None
+    second: dict[str, Any] = {}
+    parts: list[pl.DataFrame] = []
+    offset = 0
+    for batch in frame.collect_batches(chunk_size=BATCH_ROWS):
+        results = pl.collect_all(queries(batch.lazy(), offset))
+        offset += batch.height
+        parts.append(results.pop())
+        if sums:
+            for name, value in results.pop().row(0, named=True).items():
+                second[name] = second.get(name, 0) + (value or 0)
+        counts = results if counts is None else [
+            pl.concat([total, part]).group_by("value").agg(pl.col("count").sum())
+            for total, part in zip(counts, results, strict=True)
+        ]  # fmt: skip
+    sample = pl.concat(parts) if parts else frame.clear().collect()
+    return counts or [], sample, second
+
+
+def _sample(part: pl.LazyFrame, step: int, offset: int) -> pl.LazyFrame:
+    """The rows of `part` whose index in the source (from `offset`) hashes to 0 modulo `step`: about 1 in
+    `step`, spread over the whole source, the same rows however it is read."""
+    sample = part
+    if step > 1:
+        sample = (
+            part.with_row_index("__wfo_row", offset=offset)
+            .filter(pl.col("__wfo_row").hash(seed=20261203) % step == 0)
+            .drop("__wfo_row")
+        )
+    # A kept string is a view into the batch it was read in, which it would keep alive: 1 row in 27 of a
+    # 1 GB file kept the whole gigabyte. Its copy lets the batch go.
+    return sample.with_columns(pl.col(pl.String) + pl.lit(""))
 
 
 def _numeric_bins(lo: float, hi: float, integer: bool) -> list[tuple[float, float]]:
@@ -329,40 +411,21 @@ def _micros(value: Any) -> float:
 # --- sample, duplicates ------------------------------------------------------------------------------
 
 
-def _sample(frame: pl.LazyFrame, rows: int, data: pl.DataFrame | None) -> tuple[pl.DataFrame, Sampling]:
-    if rows <= SAMPLE_ROWS:
-        whole = data if data is not None else frame.collect(engine="streaming")
-        return whole, Sampling(rows_total=rows, rows_used=rows, method="all rows")
-    step = math.ceil(rows / SAMPLE_ROWS)
-    sample = (
-        frame.with_row_index("__wfo_row")
-        .filter(pl.col("__wfo_row").hash(seed=20261203) % step == 0)
-        .drop("__wfo_row")
-        # A kept string is a view into the batch it was read in, which it would keep alive: 1 row in 27
-        # of a 1 GB file kept the whole gigabyte. Its copy lets the batch go.
-        .with_columns(pl.col(pl.String) + pl.lit(""))
-        .collect(engine="in-memory" if data is not None else "streaming")
-    )
-    method = f"rows whose index hashes to 0 modulo {step} (about 1 in {step}, spread over the whole source)"
-    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
+def _hashes_sink(frame: pl.LazyFrame, columns: list[_Column], spill: Path) -> pl.LazyFrame:
+    """The streamed source's row hashes (64 bits), written to `HASH_BUCKETS` files by their value.
 
-
-def _duplicates(
-    frame: pl.LazyFrame, columns: list[_Column], rows: int, data: pl.DataFrame | None
-) -> int | None:
-    """Rows equal to an earlier row: exact (distinct 64-bit row hashes), not counted past `DUPLICATES_MAX_ROWS`.
-
-    A sketch would be cheaper but its error (several % in polars) reads as thousands of duplicates that
-    are not there; the hashes cost 8 bytes a row instead. In memory, `hash_rows` hashes the frame's
-    columns a batch at a time, several times faster than a struct of them.
+    A duplicate row is a row whose hash an earlier row has. A sketch would be cheaper, but its error
+    (several % in polars) reads as thousands of duplicates that are not there; counting distinct hashes in
+    memory takes 8 bytes and more a row. On disk, split by value, each file's hashes are counted alone:
+    exact, and the memory is one file's.
     """
-    if rows > DUPLICATES_MAX_ROWS:
-        return None
-    if data is not None:
-        return rows - data.hash_rows(seed=0).n_unique()
-    row = pl.struct([pl.col(c.name) for c in columns])
-    unique = frame.select(row.hash(seed=0).n_unique()).collect(engine="streaming").item()
-    return rows - int(unique)
+    row = pl.struct([c.raw for c in columns]).hash(seed=0).alias("hash")
+    buckets = PartitionBy(spill, key={"bucket": pl.col("hash") % HASH_BUCKETS}, include_key=False)
+    return frame.select(row).sink_ipc(buckets, lazy=True)
+
+
+def _distinct_hashes(spill: Path) -> int:
+    return sum(pl.read_ipc(part)["hash"].n_unique() for part in spill.rglob("*.ipc"))
 
 
 # --- the column's statistics -------------------------------------------------------------------------
