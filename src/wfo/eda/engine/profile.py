@@ -397,7 +397,7 @@ def _bin_counts(key: str, x: pl.Expr, bins: list[tuple[float, float]]) -> tuple[
 
 
 def _top(counts: pl.DataFrame) -> list[ValueCount]:
-    top = counts.sort(["count", "value"], descending=[True, False]).head(TOP_VALUES)
+    top = counts.lazy().sort(["count", "value"], descending=[True, False]).head(TOP_VALUES).collect()
     return [ValueCount(value=str(v), count=int(n)) for v, n in top.iter_rows()]
 
 
@@ -472,13 +472,7 @@ def _column_stats(c: _Column, rows: int, sample: pl.DataFrame, sample_is_all: bo
         unique_share=_share(c.distinct, count),
     )
     if not c.top and count:  # cardinality above the bound: the sample's top values
-        counts = (
-            sample.select(c.as_text().alias("value"))
-            .drop_nulls()
-            .group_by("value")
-            .agg(pl.len().alias("count"))
-        )
-        c.top, c.top_exact = _top(counts), sample_is_all
+        c.top, c.top_exact = _top(_value_counts(sample.lazy(), c).collect()), sample_is_all
     stats.top_values, stats.top_values_exact = c.top, c.top_exact
     if c.is_text and count:
         stats.lengths = TextLengths(min=f["len_min"], max=f["len_max"], mean=round(f["len_mean"], 6))
@@ -504,7 +498,8 @@ def _numeric_stats(stats: ColumnStats, c: _Column, sample: pl.DataFrame, sample_
     if m2 > 0:
         stats.skewness, stats.kurtosis = m3 / m2**1.5, m4 / m2**2 - 3.0
     assert c.numeric is not None
-    values = sample.select(c.numeric.alias("x")).drop_nulls()["x"].to_numpy()
+    values = sample.select(c.numeric.alias("x"))["x"].to_numpy()  # a missing value is NaN here
+    values = values[~np.isnan(values)]
     if values.size:
         # One partial sort for the five (numpy's default "linear" is polars' "linear" interpolation).
         q = dict(
