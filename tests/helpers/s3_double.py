@@ -18,6 +18,7 @@ from typing import Any
 
 REGION = "us-east-1"
 USER = "eda-reader"
+ROLE = "eda-job"
 ALLOW_S3 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 
 
@@ -39,6 +40,27 @@ class S3Double:
         return boto3.session.Session(
             aws_access_key_id=self.key_id, aws_secret_access_key=self.secret, region_name=REGION
         ).client("s3", endpoint_url=self.endpoint_url)
+
+    def temporary_credentials(self) -> tuple[str, str, str]:
+        """An access key id, secret and session token of a role that may use S3, assumed through STS (as a
+        job's temporary credentials are); the server accepts that key only with that token."""
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.iam.models import iam_backends
+        from moto.sts.models import sts_backends
+
+        iam = iam_backends[DEFAULT_ACCOUNT_ID]["global"]
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
+        role = iam.create_role(ROLE, json.dumps(trust), "/", None, "", [], None)
+        iam.put_role_policy(ROLE, "s3", json.dumps(ALLOW_S3))
+        assumed = sts_backends[DEFAULT_ACCOUNT_ID]["global"].assume_role(
+            region_name=REGION,
+            role_session_name="eda",
+            role_arn=role.arn,
+            policy="",
+            duration=900,
+            external_id="",
+        )
+        return assumed.access_key_id, assumed.secret_access_key, assumed.session_token
 
     def connection(self, **fields: object) -> dict[str, object]:
         """An Airflow connection (REST API form) to the double with the user's keys, `fields` overriding."""
@@ -89,6 +111,9 @@ def s3_double() -> Iterator[S3Double]:
         thread.join(timeout=10)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = before
         iam_backends[DEFAULT_ACCOUNT_ID].reset()
+        from moto.sts.models import sts_backends
+
+        sts_backends[DEFAULT_ACCOUNT_ID].reset()
         from moto.s3.models import s3_backends
 
         s3_backends[DEFAULT_ACCOUNT_ID].reset()

@@ -2,8 +2,8 @@
 
 The credentials come from an Airflow connection only (`conn_type` `aws`, resolved on the worker through the
 Task SDK as for `conn://` sources; default id `aws_default`): login = access key id, password = secret access
-key, extra `endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's
-path). The keys and the endpoint come from nothing else: not from environment variables, `~/.aws` files or
+key, extra `aws_session_token` (with temporary credentials: an STS session or an assumed role's),
+`endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's path). The keys and the endpoint come from nothing else: not from environment variables, `~/.aws` files or
 instance roles (a configured `AWS_ENDPOINT_URL` is ignored). The object's size is read first (HEAD) and an
 object larger than `MAX_BYTES` (the limit of remote HDFS files) is refused before any byte is read; the copy
 is one GET of exactly that many bytes of that version (`Range` + `If-Match` on the ETag), streamed
@@ -66,6 +66,7 @@ def client(source: Source, connection: Any) -> Any:
     session = boto3.session.Session(
         aws_access_key_id=connection.login,
         aws_secret_access_key=connection.password,
+        aws_session_token=str(extra.get("aws_session_token") or "") or None,
         region_name=str(extra.get("region_name") or "us-east-1"),
     )
     config = Config(
@@ -96,7 +97,8 @@ def copy_object(source: Source, connection: Any, folder: Path, *, max_bytes: int
         try:
             return _copy(s3, source, target, max_bytes)
         except ClientError as exc:
-            raise UnreadableSource(f"{source.text}: {_client_reason(source, exc)}") from exc
+            token = bool(connection.extra_dejson.get("aws_session_token"))
+            raise UnreadableSource(f"{source.text}: {_client_reason(source, exc, token)}") from exc
         except (BotoCoreError, OSError, ValueError) as exc:
             # an unreachable endpoint, a timeout, a TLS failure, a broken stream
             raise UnreadableSource(f"{source.text}: S3 failed: {_reason(exc)}") from exc
@@ -128,7 +130,7 @@ def _copy(s3: Any, source: Source, target: Path, max_bytes: int) -> Path:
     return target
 
 
-def _client_reason(source: Source, exc: Any) -> str:
+def _client_reason(source: Source, exc: Any, token: bool) -> str:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -139,11 +141,24 @@ def _client_reason(source: Source, exc: Any) -> str:
         return f"no such bucket {source.bucket!r}."
     if code == "PreconditionFailed" or status == 412:
         return "the object changed while being copied."
-    if status in (401, 403) or code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-        return (
-            f"access denied ({detail}): check the access key and secret of connection {source.conn_id!r} "
-            "and what they may read."
+    # S3 answers a bad or expired session token with 400 (no code at all to a HEAD, which has no body).
+    refused_token = token and status == 400 and code in ("400", "BadRequest", "Bad Request")
+    if (
+        refused_token
+        or status in (401, 403)
+        or code
+        in (
+            "403",
+            "AccessDenied",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "InvalidToken",
+            "ExpiredToken",
+            "InvalidClientTokenId",
         )
+    ):
+        keys = "access key, secret and session token" if token else "access key and secret"
+        return f"access denied ({detail}): check the {keys} of connection {source.conn_id!r} and what they may read."
     return f"S3 failed: {detail} (HTTP {status})."
 
 

@@ -97,6 +97,24 @@ def test_the_object_is_copied_with_the_connections_keys_and_profiled_like_a_loca
     assert report.overview.rows == 3 and list(report.columns) == ["id", "colour"]
 
 
+def test_temporary_credentials_need_their_session_token(
+    served: S3Double, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_id, secret, token = served.temporary_credentials()
+    source = parse(f"s3://{BUCKET}/data/x.csv?conn=eda_s3")
+    extra = {"endpoint_url": served.endpoint_url, "aws_session_token": token}
+    connect(monkeypatch, served, login=key_id, password=secret, extra=json.dumps(extra))
+    assert s3.fetch_s3(source, tmp_path).read_text() == CSV
+    wrong = json.dumps(extra | {"aws_session_token": token[:-4] + "AAAA"})
+    connect(monkeypatch, served, login=key_id, password=secret, extra=wrong)
+    (tmp_path / "again").mkdir()
+    with pytest.raises(
+        UnreadableSource, match="access denied .*check the access key, secret and session token"
+    ):
+        s3.fetch_s3(source, tmp_path / "again")
+    assert list((tmp_path / "again").iterdir()) == []
+
+
 def test_an_object_over_the_limit_is_refused_before_a_byte_is_read(
     served: S3Double, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
