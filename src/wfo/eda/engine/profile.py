@@ -84,6 +84,7 @@ class _Column:
     distinct: int = 0
     distinct_exact: bool = False
     top: list[ValueCount] = field(default_factory=list)
+    sampled: np.ndarray | None = None  # a numeric column's numbers in the sample (missing ones left out)
     top_exact: bool = True
     bins: list[tuple[float, float]] = field(default_factory=list)
 
@@ -124,7 +125,8 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
     sample, sampling = _second_pass(frame, columns, engine, rows, data)
     for c in columns:
         _finish_kind(c, rows)
-    stats = {c.name: _column_stats(c, rows, sample, sampling.rows_used == rows) for c in columns}
+    read_sample(sample, columns, sampling.rows_used == rows)
+    stats = {c.name: _column_stats(c, rows, sampling.rows_used == rows) for c in columns}
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
     return assemble_report(
         kind, source, f"polars {pl.__version__}", started, rows, len(columns), stats, corr, duplicates,
@@ -397,7 +399,14 @@ def _bin_counts(key: str, x: pl.Expr, bins: list[tuple[float, float]]) -> tuple[
 
 
 def _top(counts: pl.DataFrame) -> list[ValueCount]:
-    top = counts.lazy().sort(["count", "value"], descending=[True, False]).head(TOP_VALUES).collect()
+    return _top_values(_top_query(counts.lazy()).collect())
+
+
+def _top_query(counts: pl.LazyFrame) -> pl.LazyFrame:
+    return counts.sort(["count", "value"], descending=[True, False]).head(TOP_VALUES)
+
+
+def _top_values(top: pl.DataFrame) -> list[ValueCount]:
     return [ValueCount(value=str(v), count=int(n)) for v, n in top.iter_rows()]
 
 
@@ -458,7 +467,27 @@ def _consecutive(c: _Column, n: int) -> bool:
     )
 
 
-def _column_stats(c: _Column, rows: int, sample: pl.DataFrame, sample_is_all: bool) -> ColumnStats:
+def read_sample(sample: pl.DataFrame, columns: list[_Column], sample_is_all: bool) -> None:
+    """What the columns take from the statistics sample, in one set of parallel queries: a numeric
+    column's numbers (its quantiles) and the top values of a column past the exact distinct bound."""
+    wide = [c for c in columns if not c.top and c.first["count"]]
+    numbers = [c for c in columns if c.numeric is not None and c.first["count"]]
+    lazy = sample.lazy()
+    queries = [_top_query(_value_counts(lazy, c)) for c in wide]
+    if numbers:
+        queries.append(lazy.select([c.numeric.alias(c.key) for c in numbers if c.numeric is not None]))
+    results = pl.collect_all(queries) if queries else []
+    if numbers:
+        values = results.pop()
+        for c in numbers:
+            x = values[c.key].to_numpy()  # a missing value is NaN here
+            c.sampled = x[~np.isnan(x)]
+    for c, top in zip(wide, results, strict=True):
+        c.top, c.top_exact = _top_values(top), sample_is_all
+
+
+def _column_stats(c: _Column, rows: int, sample_is_all: bool) -> ColumnStats:
+    """The report's statistics of a column from the passes and `read_sample`."""
     f, s = c.first, c.second
     count = int(f["count"])
     stats = ColumnStats(
@@ -471,14 +500,12 @@ def _column_stats(c: _Column, rows: int, sample: pl.DataFrame, sample_is_all: bo
         distinct_exact=c.distinct_exact,
         unique_share=_share(c.distinct, count),
     )
-    if not c.top and count:  # cardinality above the bound: the sample's top values
-        c.top, c.top_exact = _top(_value_counts(sample.lazy(), c).collect()), sample_is_all
     stats.top_values, stats.top_values_exact = c.top, c.top_exact
     if c.is_text and count:
         stats.lengths = TextLengths(min=f["len_min"], max=f["len_max"], mean=round(f["len_mean"], 6))
         stats.numeric_share = _share(f["numbers"], count)
     if c.numeric is not None and count:
-        _numeric_stats(stats, c, sample, sample_is_all)
+        _numeric_stats(stats, c, sample_is_all)
     if c.when is not None and count:
         stats.first, stats.last = f["when_min"].isoformat(), f["when_max"].isoformat()
         stats.histogram = [
@@ -489,7 +516,7 @@ def _column_stats(c: _Column, rows: int, sample: pl.DataFrame, sample_is_all: bo
     return stats
 
 
-def _numeric_stats(stats: ColumnStats, c: _Column, sample: pl.DataFrame, sample_is_all: bool) -> None:
+def _numeric_stats(stats: ColumnStats, c: _Column, sample_is_all: bool) -> None:
     f, s, n = c.first, c.second, c.first["count"]
     stats.min, stats.max, stats.mean = float(f["min"]), float(f["max"]), float(f["mean"])
     stats.zeros, stats.negatives = int(f["zeros"]), int(f["negatives"])
@@ -497,10 +524,8 @@ def _numeric_stats(stats: ColumnStats, c: _Column, sample: pl.DataFrame, sample_
     stats.std = math.sqrt(s["m2"] / (n - 1)) if n > 1 else None
     if m2 > 0:
         stats.skewness, stats.kurtosis = m3 / m2**1.5, m4 / m2**2 - 3.0
-    assert c.numeric is not None
-    values = sample.select(c.numeric.alias("x"))["x"].to_numpy()  # a missing value is NaN here
-    values = values[~np.isnan(values)]
-    if values.size:
+    values = c.sampled
+    if values is not None and values.size:
         # One partial sort for the five (numpy's default "linear" is polars' "linear" interpolation).
         q = dict(
             zip((5, 25, 50, 75, 95), np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(), strict=True)

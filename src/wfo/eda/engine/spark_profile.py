@@ -50,6 +50,7 @@ from wfo.eda.engine.profile import (
     _top,
     assemble_report,
     empty_report,
+    read_sample,
 )
 from wfo.eda.schemas import Quantiles, Report, Sampling
 
@@ -141,7 +142,9 @@ def _profile(
     stats = {}
     for c in columns:
         c.second = second.get(c.key, {})
-        s = _column_stats(c, rows, sample, sampling.rows_used == rows)
+    read_sample(sample, columns, sampling.rows_used == rows)
+    for c in columns:
+        s = _column_stats(c, rows, sampling.rows_used == rows)
         q = quantiles.get(c.key)
         if q is not None:
             s.quantiles = Quantiles(**{f"p{p}": float(v) for p, v in zip(PERCENTILES, q, strict=True)})
