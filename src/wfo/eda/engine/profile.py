@@ -4,13 +4,13 @@ A source that fits in memory comes as a `DataFrame` (parsed once; every pass rea
 as a lazy frame that each pass streams.
 
 * Pass 1 (one query): counts, missing values, an approximate distinct count (HyperLogLog), what each text
-  column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean, text lengths; and the
-  duplicate rows, from 64-bit row hashes (streamed: written to disk by value and counted a file at a time).
-  The kind of every column follows from it.
+  column reads as (numbers, integers, booleans, ISO dates), numeric min/max/mean, text lengths. The kind of
+  every column follows from it.
 * Pass 2: central moments, exact histograms, the exact distinct counts and top values of the columns of
-  bounded cardinality (a group-by each), and a sample of at most `SAMPLE_ROWS` rows (every row when the
-  source is that small) for the quantiles, correlations and the top values of high-cardinality columns.
-  Streamed, it runs on batches of `BATCH_ROWS` rows of one read and adds their results up.
+  bounded cardinality (a group-by each), a sample of at most `SAMPLE_ROWS` rows (every row when the source
+  is that small) for the quantiles, correlations and the top values of high-cardinality columns, and the
+  duplicate rows from 64-bit row hashes. Streamed, it runs on batches of `BATCH_ROWS` rows of one read and
+  adds their results up; the row hashes go to disk, split by value (`_DistinctRows`).
 
 Memory depends on `SAMPLE_ROWS`, `BATCH_ROWS` and `DISTINCT_EXACT_BOUND`, not on the number of rows.
 """
@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from polars import PartitionBy
 
 from wfo.eda.engine.correlations import correlations, high_correlations
 from wfo.eda.engine.frames import load_file
@@ -52,7 +51,8 @@ from wfo.settings import DEFAULT_EDA_IN_MEMORY_BYTES
 EngineType = Literal["in-memory", "streaming"]  # polars' collect engines that a pass uses
 SAMPLE_ROWS = 100_000
 DUPLICATES_MAX_ROWS = 20_000_000  # the Spark engine's bound (a shuffle); the polars engine counts them all
-HASH_BUCKETS = 64
+HASH_BITS = 6  # the top bits of a row hash that choose its file (`_DistinctRows`)
+HASH_BUCKETS = 1 << HASH_BITS
 HEAD_ROWS = 1_000
 BATCH_ROWS = 250_000
 DISTINCT_EXACT_BOUND = 10_000
@@ -114,15 +114,14 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
     # reads the source once for all of them.
     frame = frame.select([c.raw for c in columns])
     head = frame.head(HEAD_ROWS).collect()
-    with tempfile.TemporaryDirectory(prefix="wfo-eda-hashes-") as spill:
-        first, duplicates = _first_pass(frame, columns, engine, head, data, Path(spill))
+    first = _first_pass(frame, columns, engine, head)
     rows = int(first["rows"])
     for c in columns:
         c.first = {k.split("|", 1)[1]: v for k, v in first.items() if k.startswith(c.key + "|")}
         c.first["rows"] = rows
         _decide_type(c)
 
-    sample, sampling = _second_pass(frame, columns, engine, rows, data)
+    sample, sampling, duplicates = _second_pass(frame, columns, engine, rows, data)
     for c in columns:
         _finish_kind(c, rows)
     read_sample(sample, columns, sampling.rows_used == rows)
@@ -166,10 +165,8 @@ def _first_pass(
     columns: list[_Column],
     engine: EngineType,
     head: pl.DataFrame,
-    data: pl.DataFrame | None,
-    spill: Path,
-) -> tuple[dict[str, Any], int]:
-    """One read of the source for the pass's aggregates and the number of duplicate rows (`_hashes_sink`).
+) -> dict[str, Any]:
+    """One read of the source for the pass's aggregates.
 
     Text columns are read as numbers once (a derived column), not per statistic. Whether every value of a
     text column is a boolean or an ISO date is only asked when the first `HEAD_ROWS` rows say it could be.
@@ -208,12 +205,7 @@ def _first_pass(
         elif c.dtype.is_temporal():
             exprs += [col.min().alias(f"{k}|when_min"), col.max().alias(f"{k}|when_max")]
     source = frame.with_columns(derived) if derived else frame
-    query = source.select(exprs)
-    if data is not None:
-        first = query.collect(engine=engine).row(0, named=True)
-        return first, int(first["rows"]) - data.hash_rows(seed=0).n_unique()
-    first = pl.collect_all([query, _hashes_sink(frame, columns, spill)], engine=engine)[0].row(0, named=True)
-    return first, int(first["rows"]) - _distinct_hashes(spill)
+    return source.select(exprs).collect(engine=engine).row(0, named=True)
 
 
 def _numeric_first(k: str, x: pl.Expr) -> list[pl.Expr]:
@@ -264,10 +256,11 @@ def _parse_when(text: str) -> datetime:
 
 def _second_pass(
     frame: pl.LazyFrame, columns: list[_Column], engine: EngineType, rows: int, data: pl.DataFrame | None
-) -> tuple[pl.DataFrame, Sampling]:
+) -> tuple[pl.DataFrame, Sampling, int]:
     """One read of the source for the central moments and histogram counts (on derived columns: each value
     converted and binned once), the exact distinct counts and top values of the columns whose sketch is
-    under the bound (a group-by each, of bounded state), and the statistics sample (`_sample`)."""
+    under the bound (a group-by each, of bounded state), the statistics sample (`_sample`) and the number
+    of duplicate rows (`_DistinctRows`)."""
     derived: list[pl.Expr] = []
     binned: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -307,14 +300,15 @@ def _second_pass(
         results = pl.collect_all(queries(frame, 0))
         sample = results.pop()
         second = results.pop().row(0, named=True) if exprs else {}
+        distinct_rows = data.hash_rows(seed=0).n_unique()
     else:
-        results, sample, second = _streamed_second_pass(frame, queries, bool(exprs))
+        results, sample, second, distinct_rows = _streamed_second_pass(frame, queries, bool(exprs))
     for c in columns:
         c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
     for c, counts in zip(bounded, results, strict=True):
         c.distinct, c.distinct_exact = counts.height, True
         c.top = _top(counts)
-    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method)
+    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method), rows - distinct_rows
 
 
 def _value_counts(part: pl.LazyFrame, c: _Column) -> pl.LazyFrame:
@@ -338,9 +332,9 @@ def _value_counts(part: pl.LazyFrame, c: _Column) -> pl.LazyFrame:
 
 def _streamed_second_pass(
     frame: pl.LazyFrame, queries: Callable[[pl.LazyFrame, int], list[pl.LazyFrame]], sums: bool
-) -> tuple[list[pl.DataFrame], pl.DataFrame, dict[str, Any]]:
-    """The second pass's queries on each batch of `BATCH_ROWS` rows of one streamed read, merged: counts
-    of the same value added, sums added, sample rows appended.
+) -> tuple[list[pl.DataFrame], pl.DataFrame, dict[str, Any], int]:
+    """The second pass's queries on each batch of `BATCH_ROWS` rows of one streamed read, merged (counts
+    of the same value added, sums added, sample rows appended), and the number of distinct rows.
 
     Every statistic of the pass adds up over batches. Run as sinks of one streamed read instead, the
     group-bys made the engine buffer the source (2.1 GB on a 1.2 GB file).
@@ -349,19 +343,53 @@ def _streamed_second_pass(
     second: dict[str, Any] = {}
     parts: list[pl.DataFrame] = []
     offset = 0
-    for batch in frame.collect_batches(chunk_size=BATCH_ROWS):
-        results = pl.collect_all(queries(batch.lazy(), offset))
-        offset += batch.height
-        parts.append(results.pop())
-        if sums:
-            for name, value in results.pop().row(0, named=True).items():
-                second[name] = second.get(name, 0) + (value or 0)
-        counts = results if counts is None else [
-            pl.concat([total, part]).group_by("value").agg(pl.col("count").sum())
-            for total, part in zip(counts, results, strict=True)
-        ]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="wfo-eda-rows-") as folder:
+        rows = _DistinctRows(Path(folder))
+        for batch in frame.collect_batches(chunk_size=BATCH_ROWS):
+            rows.add(batch)
+            results = pl.collect_all(queries(batch.lazy(), offset))
+            offset += batch.height
+            parts.append(results.pop())
+            if sums:
+                for name, value in results.pop().row(0, named=True).items():
+                    second[name] = second.get(name, 0) + (value or 0)
+            counts = results if counts is None else [
+                pl.concat([total, part]).group_by("value").agg(pl.col("count").sum())
+                for total, part in zip(counts, results, strict=True)
+            ]  # fmt: skip
+        distinct = rows.count()
     sample = pl.concat(parts) if parts else frame.clear().collect()
-    return counts or [], sample, second
+    return counts or [], sample, second, distinct
+
+
+class _DistinctRows:
+    """The distinct rows of a source read in batches, counted exactly with memory that does not grow with it.
+
+    A row is a duplicate when an earlier row has its 64-bit hash (`DataFrame.hash_rows`, as in memory). A
+    sketch would be cheaper, but its error (several % in polars) reads as thousands of duplicates that are
+    not there, and a set of every hash takes 8 bytes and more a row. So each batch's hashes are appended to
+    one of `HASH_BUCKETS` files in `folder` by their top bits, and each file's distinct hashes are counted
+    alone at the end: the memory is one file's.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.shift = np.uint64(64 - HASH_BITS)
+
+    def add(self, batch: pl.DataFrame) -> None:
+        hashes = batch.hash_rows(seed=0).to_numpy()
+        bucket = (hashes >> self.shift).astype(np.uint8)
+        order = np.argsort(bucket, kind="stable")  # a radix sort of small integers
+        ends = np.cumsum(np.bincount(bucket, minlength=HASH_BUCKETS))
+        for b, part in enumerate(np.split(hashes[order], ends[:-1])):
+            if part.size:
+                with (self.folder / f"{b}.u64").open("ab") as out:
+                    part.tofile(out)
+
+    def count(self) -> int:
+        return sum(
+            pl.Series(np.fromfile(part, dtype=np.uint64)).n_unique() for part in self.folder.glob("*.u64")
+        )
 
 
 def _sample(part: pl.LazyFrame, step: int, offset: int) -> pl.LazyFrame:
@@ -418,23 +446,6 @@ def _micros(value: Any) -> float:
 
 
 # --- sample, duplicates ------------------------------------------------------------------------------
-
-
-def _hashes_sink(frame: pl.LazyFrame, columns: list[_Column], spill: Path) -> pl.LazyFrame:
-    """The streamed source's row hashes (64 bits), written to `HASH_BUCKETS` files by their value.
-
-    A duplicate row is a row whose hash an earlier row has. A sketch would be cheaper, but its error
-    (several % in polars) reads as thousands of duplicates that are not there; counting distinct hashes in
-    memory takes 8 bytes and more a row. On disk, split by value, each file's hashes are counted alone:
-    exact, and the memory is one file's.
-    """
-    row = pl.struct([c.raw for c in columns]).hash(seed=0).alias("hash")
-    buckets = PartitionBy(spill, key={"bucket": pl.col("hash") % HASH_BUCKETS}, include_key=False)
-    return frame.select(row).sink_ipc(buckets, lazy=True)
-
-
-def _distinct_hashes(spill: Path) -> int:
-    return sum(pl.read_ipc(part)["hash"].n_unique() for part in spill.rglob("*.ipc"))
 
 
 # --- the column's statistics -------------------------------------------------------------------------
