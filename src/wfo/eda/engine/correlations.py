@@ -121,7 +121,7 @@ def _codes(values: pl.Series) -> np.ndarray:
     text = values.cast(pl.String)
     # An enum of the values that occur: its physical codes are those numbers (6× faster than a dense rank).
     codes = text.cast(pl.Enum(text.unique().drop_nulls().sort())).to_physical()
-    return codes.cast(pl.Int64).fill_null(-1).to_numpy()
+    return codes.cast(pl.Int32).fill_null(-1).to_numpy()
 
 
 def _matrix(names: list[str], pair: object) -> Matrix:
@@ -136,18 +136,22 @@ def _matrix(names: list[str], pair: object) -> Matrix:
 def cramers_v(x: np.ndarray, y: np.ndarray) -> float | None:
     """Cramér's V of two categorical columns given as `_codes` (no bias correction):
     sqrt(chi² / (n · (min(r, c) − 1))), on the rows where both are set."""
-    both = (x >= 0) & (y >= 0)
-    n = int(both.sum())
+    if x.min(initial=0) < 0 or y.min(initial=0) < 0:
+        both = (x >= 0) & (y >= 0)
+        x, y = x[both], y[both]
+    n = x.size
     if n == 0:
         return None
     width = int(y.max()) + 1
-    observed = np.bincount(x[both] * width + y[both], minlength=(int(x.max()) + 1) * width).reshape(-1, width)
-    # Only the categories that occur on those rows.
-    observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0].astype(float)
+    observed = np.bincount(x * width + y, minlength=(int(x.max()) + 1) * width).reshape(-1, width)
+    rows, columns = observed.sum(axis=1), observed.sum(axis=0)
+    if not (rows.all() and columns.all()):  # only the categories that occur on those rows
+        observed = observed[rows > 0][:, columns > 0]
+        rows, columns = observed.sum(axis=1), observed.sum(axis=0)
     r, c = observed.shape
     if min(r, c) < 2:
         return None
-    expected = observed.sum(axis=1, keepdims=True) * observed.sum(axis=0, keepdims=True) / n
+    expected = np.outer(rows, columns) / n
     chi2 = float(((observed - expected) ** 2 / expected).sum())
     return math.sqrt(chi2 / (n * (min(r, c) - 1)))
 
