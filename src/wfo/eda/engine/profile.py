@@ -55,6 +55,7 @@ HASH_BITS = 6  # the top bits of a row hash that choose its file (`_DistinctRows
 HASH_BUCKETS = 1 << HASH_BITS
 HEAD_ROWS = 1_000
 BATCH_ROWS = 250_000
+COLLECT_TOGETHER = 16
 DISTINCT_EXACT_BOUND = 10_000
 TOP_VALUES = 10
 HISTOGRAM_BINS = 20
@@ -297,7 +298,7 @@ def _second_pass(
         return out
 
     if data is not None:
-        results = pl.collect_all(queries(frame, 0))
+        results = _collect(queries(frame, 0))
         sample = results.pop()
         second = results.pop().row(0, named=True) if exprs else {}
         distinct_rows = data.hash_rows(seed=0).n_unique()
@@ -305,10 +306,22 @@ def _second_pass(
         results, sample, second, distinct_rows = _streamed_second_pass(frame, queries, bool(exprs))
     for c in columns:
         c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
-    for c, counts in zip(bounded, results, strict=True):
+    tops = pl.collect_all([_top_query(counts.lazy()) for counts in results]) if results else []
+    for c, counts, top in zip(bounded, results, tops, strict=True):
         c.distinct, c.distinct_exact = counts.height, True
-        c.top = _top(counts)
+        c.top = _top_values(top)
     return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method), rows - distinct_rows
+
+
+def _collect(queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    """In-memory queries run `COLLECT_TOGETHER` at a time: each already uses every core, and all at once
+    their threads contend (pass 2 of a file of 200 columns: 1.16 s all together, 0.99 s one after the other,
+    0.94 s 16 at a time; of 20 columns, 0.19 s each way)."""
+    return [
+        r
+        for i in range(0, len(queries), COLLECT_TOGETHER)
+        for r in pl.collect_all(queries[i : i + COLLECT_TOGETHER])
+    ]
 
 
 def _value_counts(part: pl.LazyFrame, c: _Column) -> pl.LazyFrame:
@@ -347,7 +360,7 @@ def _streamed_second_pass(
         rows = _DistinctRows(Path(folder))
         for batch in frame.collect_batches(chunk_size=BATCH_ROWS):
             rows.add(batch)
-            results = pl.collect_all(queries(batch.lazy(), offset))
+            results = _collect(queries(batch.lazy(), offset))
             offset += batch.height
             parts.append(results.pop())
             if sums:
