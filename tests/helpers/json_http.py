@@ -1,5 +1,6 @@
 """What the HTTP doubles of REST services share (WebHDFS: `webhdfs_double`, YARN's ResourceManager:
-`yarn_double`): a quiet request handler that answers JSON, and a threaded server on a free port."""
+`yarn_double`, Livy: `livy_double`): a quiet request handler that answers JSON, and a threaded server on a
+free port."""
 
 from __future__ import annotations
 

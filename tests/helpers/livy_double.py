@@ -8,9 +8,9 @@ statement `waiting` -> `running` -> `available`) and output format (`{"status": 
 
 Python (`pyspark`) statements run in one namespace per session holding `spark`, `sc` and `sqlContext`, like
 Livy's PySpark interpreter: printed text plus the value of a last expression is the result. Scala (`spark`)
-statements are answered with an error (there is no Scala REPL here). Run it as a process:
+statements are answered with an error (there is no Scala REPL here). Run it as a process, from `tests/`:
 
-    python tests/helpers/livy_double.py --port 18998     (prints "LIVY_DOUBLE_READY <port>" when serving)
+    python -m helpers.livy_double --port 18998     (prints "LIVY_DOUBLE_READY <port>" when serving)
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from helpers.json_http import JsonHandler
 
 _SPARK_LOCK = threading.Lock()
 _SPARK: Any = None
@@ -169,17 +171,9 @@ class Livy:
 
 
 def _handler(livy: Livy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _reply(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
+        def _reply(self, status: int, body: dict[str, Any]) -> None:
+            self.reply_json(status, body)
 
         def _body(self) -> dict[str, Any]:
             length = int(self.headers.get("Content-Length") or 0)
@@ -262,10 +256,15 @@ def livy_double(log: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    tests = Path(__file__).resolve().parents[1]  # where the `helpers` package is
+    path = os.pathsep.join(p for p in (str(tests), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYTHONPATH": path}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env
+            [sys.executable, "-m", "helpers.livy_double", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
     try:
         deadline = time.monotonic() + 60
