@@ -24,7 +24,11 @@ class Overview(BaseModel):
     missing_cells: int
     missing_share: float
     duplicate_rows: int | None = Field(
-        description="Rows equal to an earlier row; null when not counted (the Spark engine, past 20 M rows)."
+        description="Rows equal to an earlier row; null when not counted (`duplicate_rows_not_counted` says why)."
+    )
+    duplicate_rows_not_counted: str | None = Field(
+        default=None,
+        description="Why `duplicate_rows` is null (the Spark engine past 20 M rows, no disk room).",
     )
     memory_bytes: int = Field(description="Estimated in-memory size of the data (polars, all columns).")
     kinds: dict[str, int] = Field(description="How many columns of each inferred kind.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import math
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +18,10 @@ from wfo.eda.engine import profile as profile_module
 from wfo.eda.engine.frames import scan_file
 from wfo.eda.engine.profile import profile_file
 from wfo.eda.errors import UnreadableSource
+from wfo.eda.report_html import render
 from wfo.eda.schemas import Report
 
+from helpers.small_disk import small_disk
 from helpers.xlsx import write_xlsx
 
 
@@ -231,6 +234,30 @@ def test_large_source_samples_and_sketches(tmp_path: Path, monkeypatch: pytest.M
     assert sum(v.count for v in g.top_values) == n
     assert sum(b.count for b in g.histogram) == n
     assert not s.top_values_exact
+
+
+def test_without_disk_room_for_the_row_hashes_duplicates_are_not_counted(
+    tmp_path: Path, read_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Streamed, the row hashes go to the temporary disk (8 bytes a row); here it has 256 KiB for 40 000 rows.
+    pl.DataFrame({"i": [i % 30_000 for i in range(40_000)]}).write_csv(tmp_path / "rows.csv")
+    with small_disk(256 * 1024) as disk:
+        if disk is None:
+            pytest.skip("this machine does not let the test mount a small tmpfs")
+        monkeypatch.setattr(tempfile, "tempdir", str(disk))
+        report = run(tmp_path / "rows.csv")
+        assert list(disk.iterdir()) == []  # nothing left behind
+    if read_mode == "in memory":  # nothing goes to disk
+        assert report.overview.duplicate_rows == 10_000 and report.overview.duplicate_rows_not_counted is None
+        return
+    assert report.overview.duplicate_rows is None
+    assert report.overview.duplicate_rows_not_counted is not None
+    assert (
+        "no room for the row hashes on the worker's temporary disk"
+        in report.overview.duplicate_rows_not_counted
+    )
+    assert report.overview.rows == 40_000 and report.columns["i"].max == 29_999  # the rest is whole
+    assert "not counted (no room for the row hashes" in render(report)
 
 
 def test_zero_and_negative_zero_are_two_values(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -53,6 +54,7 @@ SAMPLE_ROWS = 100_000
 DUPLICATES_MAX_ROWS = 20_000_000  # the Spark engine's bound (a shuffle); the polars engine counts them all
 HASH_BITS = 6  # the top bits of a row hash that choose its file (`_DistinctRows`)
 HASH_BUCKETS = 1 << HASH_BITS
+HASH_FILE_SLACK = 64 * 1024  # what a file may take on disk beyond its bytes (blocks, metadata)
 HEAD_ROWS = 1_000
 BATCH_ROWS = 250_000
 COLLECT_TOGETHER = 16
@@ -122,7 +124,7 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
         c.first["rows"] = rows
         _decide_type(c)
 
-    sample, sampling, duplicates = _second_pass(frame, columns, engine, rows, data)
+    sample, sampling, duplicates, not_counted = _second_pass(frame, columns, engine, rows, data)
     for c in columns:
         _finish_kind(c, rows)
     read_sample(sample, columns, sampling.rows_used == rows)
@@ -130,7 +132,7 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
     corr = correlations(sample, {c.name: c.kind for c in columns}, {c.name: c.numeric for c in columns})
     return assemble_report(
         kind, source, f"polars {pl.__version__}", started, rows, len(columns), stats, corr, duplicates,
-        sample, sampling, head.head(SHOWN_ROWS),
+        sample, sampling, head.head(SHOWN_ROWS), not_counted,
     )  # fmt: skip
 
 
@@ -257,11 +259,11 @@ def _parse_when(text: str) -> datetime:
 
 def _second_pass(
     frame: pl.LazyFrame, columns: list[_Column], engine: EngineType, rows: int, data: pl.DataFrame | None
-) -> tuple[pl.DataFrame, Sampling, int]:
+) -> tuple[pl.DataFrame, Sampling, int | None, str | None]:
     """One read of the source for the central moments and histogram counts (on derived columns: each value
     converted and binned once), the exact distinct counts and top values of the columns whose sketch is
     under the bound (a group-by each, of bounded state), the statistics sample (`_sample`) and the number
-    of duplicate rows (`_DistinctRows`)."""
+    of duplicate rows (`_DistinctRows`), or why they were not counted."""
     derived: list[pl.Expr] = []
     binned: list[pl.Expr] = []
     exprs: list[pl.Expr] = []
@@ -297,20 +299,24 @@ def _second_pass(
         out.append(_sample(part, step, offset))
         return out
 
+    duplicates: int | None
+    not_counted: str | None = None
     if data is not None:
         results = _collect(queries(frame, 0))
         sample = results.pop()
         second = results.pop().row(0, named=True) if exprs else {}
-        distinct_rows = data.hash_rows(seed=0).n_unique()
+        duplicates = rows - data.hash_rows(seed=0).n_unique()
     else:
-        results, sample, second, distinct_rows = _streamed_second_pass(frame, queries, bool(exprs))
+        results, sample, second, duplicates, not_counted = _streamed_second_pass(
+            frame, queries, bool(exprs), rows
+        )
     for c in columns:
         c.second = {k.split("|", 1)[1]: v for k, v in second.items() if k.startswith(c.key + "|")}
     tops = pl.collect_all([_top_query(counts.lazy()) for counts in results]) if results else []
     for c, counts, top in zip(bounded, results, tops, strict=True):
         c.distinct, c.distinct_exact = counts.height, True
         c.top = _top_values(top)
-    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method), rows - distinct_rows
+    return sample, Sampling(rows_total=rows, rows_used=sample.height, method=method), duplicates, not_counted
 
 
 def _collect(queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
@@ -344,10 +350,11 @@ def _value_counts(part: pl.LazyFrame, c: _Column) -> pl.LazyFrame:
 
 
 def _streamed_second_pass(
-    frame: pl.LazyFrame, queries: Callable[[pl.LazyFrame, int], list[pl.LazyFrame]], sums: bool
-) -> tuple[list[pl.DataFrame], pl.DataFrame, dict[str, Any], int]:
+    frame: pl.LazyFrame, queries: Callable[[pl.LazyFrame, int], list[pl.LazyFrame]], sums: bool, rows: int
+) -> tuple[list[pl.DataFrame], pl.DataFrame, dict[str, Any], int | None, str | None]:
     """The second pass's queries on each batch of `BATCH_ROWS` rows of one streamed read, merged (counts
-    of the same value added, sums added, sample rows appended), and the number of distinct rows.
+    of the same value added, sums added, sample rows appended), and the number of duplicate rows of the
+    `rows` (or why they were not counted).
 
     Every statistic of the pass adds up over batches. Run as sinks of one streamed read instead, the
     group-bys made the engine buffer the source (2.1 GB on a 1.2 GB file).
@@ -357,9 +364,9 @@ def _streamed_second_pass(
     parts: list[pl.DataFrame] = []
     offset = 0
     with tempfile.TemporaryDirectory(prefix="wfo-eda-rows-") as folder:
-        rows = _DistinctRows(Path(folder))
+        seen = _DistinctRows(Path(folder), rows)
         for batch in frame.collect_batches(chunk_size=BATCH_ROWS):
-            rows.add(batch)
+            seen.add(batch)
             results = _collect(queries(batch.lazy(), offset))
             offset += batch.height
             parts.append(results.pop())
@@ -370,9 +377,10 @@ def _streamed_second_pass(
                 pl.concat([total, part]).group_by("value").agg(pl.col("count").sum())
                 for total, part in zip(counts, results, strict=True)
             ]  # fmt: skip
-        distinct = rows.count()
+        distinct = seen.count()
     sample = pl.concat(parts) if parts else frame.clear().collect()
-    return counts or [], sample, second, distinct
+    duplicates = None if distinct is None else rows - distinct
+    return counts or [], sample, second, duplicates, seen.not_counted
 
 
 class _DistinctRows:
@@ -382,27 +390,48 @@ class _DistinctRows:
     sketch would be cheaper, but its error (several % in polars) reads as thousands of duplicates that are
     not there, and a set of every hash takes 8 bytes and more a row. So each batch's hashes are appended to
     one of `HASH_BUCKETS` files in `folder` by their top bits, and each file's distinct hashes are counted
-    alone at the end: the memory is one file's.
+    alone at the end: the memory is one file's. Without room on disk for them (8 bytes a row), the rows are
+    not counted and `not_counted` says why; the rest of the report does not depend on it.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, rows: int) -> None:
         self.folder = folder
         self.shift = np.uint64(64 - HASH_BITS)
+        self.not_counted: str | None = None
+        need, free = rows * 8 + HASH_BUCKETS * HASH_FILE_SLACK, shutil.disk_usage(folder).free
+        if free < need:
+            self.not_counted = (
+                f"no room for the row hashes on the worker's temporary disk ({_mib(need)} needed, "
+                f"{_mib(free)} free in {folder.parent})"
+            )
 
     def add(self, batch: pl.DataFrame) -> None:
+        if self.not_counted:
+            return
         hashes = batch.hash_rows(seed=0).to_numpy()
         bucket = (hashes >> self.shift).astype(np.uint8)
         order = np.argsort(bucket, kind="stable")  # a radix sort of small integers
         ends = np.cumsum(np.bincount(bucket, minlength=HASH_BUCKETS))
-        for b, part in enumerate(np.split(hashes[order], ends[:-1])):
-            if part.size:
-                with (self.folder / f"{b}.u64").open("ab") as out:
-                    part.tofile(out)
+        try:
+            for b, part in enumerate(np.split(hashes[order], ends[:-1])):
+                if part.size:
+                    with (self.folder / f"{b}.u64").open("ab") as out:
+                        part.tofile(out)
+        except OSError:  # the disk filled up meanwhile (numpy's error names no errno)
+            self.not_counted = "the worker's temporary disk filled up while the row hashes were written"
+            for part_file in self.folder.glob("*.u64"):
+                part_file.unlink(missing_ok=True)
 
-    def count(self) -> int:
+    def count(self) -> int | None:
+        if self.not_counted:
+            return None
         return sum(
             pl.Series(np.fromfile(part, dtype=np.uint64)).n_unique() for part in self.folder.glob("*.u64")
         )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
 
 
 def _sample(part: pl.LazyFrame, step: int, offset: int) -> pl.LazyFrame:
@@ -649,6 +678,7 @@ def assemble_report(
     sample: pl.DataFrame,
     sampling: Sampling,
     shown: pl.DataFrame,
+    duplicates_not_counted: str | None = None,
 ) -> Report:
     """The report of either engine from its statistics: warnings (per column and high correlations), the
     overview, and the shown rows."""
@@ -675,6 +705,7 @@ def assemble_report(
             missing_cells=missing_cells,
             missing_share=_share(missing_cells, rows * column_count),
             duplicate_rows=duplicates,
+            duplicate_rows_not_counted=duplicates_not_counted,
             memory_bytes=memory,
             kinds=kinds,
         ),

@@ -157,6 +157,7 @@ def _profile(
     return assemble_report(
         kind, source, engine_label(spark), started, rows, len(columns), stats, corr, duplicates,
         sample, sampling, shown,
+        None if duplicates is not None else f"over {DUPLICATES_MAX_ROWS // 1_000_000} M rows (the Spark engine)",
     )  # fmt: skip
 
 
