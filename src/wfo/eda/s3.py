@@ -3,7 +3,8 @@
 The credentials come from an Airflow connection only (`conn_type` `aws`, resolved on the worker through the
 Task SDK as for `conn://` sources; default id `aws_default`): login = access key id, password = secret access
 key, extra `aws_session_token` (with temporary credentials: an STS session or an assumed role's),
-`endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's path). The keys and the endpoint come from nothing else: not from environment variables, `~/.aws` files or
+`endpoint_url` (http/https; none: AWS itself), `region_name` and `verify` (false, or a CA bundle's path).
+The keys and the endpoint come from nothing else: not from environment variables, `~/.aws` files or
 instance roles (a configured `AWS_ENDPOINT_URL` is ignored). The object's size is read first (HEAD) and an
 object larger than `MAX_BYTES` (the limit of remote HDFS files) is refused before any byte is read; the copy
 is one GET of exactly that many bytes of that version (`Range` + `If-Match` on the ETag), streamed

@@ -87,8 +87,8 @@ class _Column:
     distinct: int = 0
     distinct_exact: bool = False
     top: list[ValueCount] = field(default_factory=list)
-    sampled: np.ndarray | None = None  # a numeric column's numbers in the sample (missing ones left out)
     top_exact: bool = True
+    sampled: np.ndarray | None = None  # a numeric column's numbers in the sample (missing ones left out)
     bins: list[tuple[float, float]] = field(default_factory=list)
 
     @property
@@ -98,9 +98,6 @@ class _Column:
     @property
     def is_text(self) -> bool:
         return self.dtype == pl.String
-
-    def as_text(self) -> pl.Expr:
-        return self.raw if self.is_text else self.raw.cast(pl.String)
 
 
 def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str = "preliminary") -> Report:
@@ -113,9 +110,6 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
     columns = [_Column(name, f"c{i}", dtype) for i, (name, dtype) in enumerate(schema.items())]
     if not columns:
         return empty_report(source, kind, started)
-    # Every query starts from this same plan: run together (`pl.collect_all`), the streaming engine then
-    # reads the source once for all of them.
-    frame = frame.select([c.raw for c in columns])
     head = frame.head(HEAD_ROWS).collect()
     first = _first_pass(frame, columns, engine, head)
     rows = int(first["rows"])
@@ -124,7 +118,7 @@ def profile(source_frame: pl.LazyFrame | pl.DataFrame, *, source: str, kind: str
         c.first["rows"] = rows
         _decide_type(c)
 
-    sample, sampling, duplicates, not_counted = _second_pass(frame, columns, engine, rows, data)
+    sample, sampling, duplicates, not_counted = _second_pass(frame, columns, rows, data)
     for c in columns:
         _finish_kind(c, rows)
     read_sample(sample, columns, sampling.rows_used == rows)
@@ -258,7 +252,7 @@ def _parse_when(text: str) -> datetime:
 
 
 def _second_pass(
-    frame: pl.LazyFrame, columns: list[_Column], engine: EngineType, rows: int, data: pl.DataFrame | None
+    frame: pl.LazyFrame, columns: list[_Column], rows: int, data: pl.DataFrame | None
 ) -> tuple[pl.DataFrame, Sampling, int | None, str | None]:
     """One read of the source for the central moments and histogram counts (on derived columns: each value
     converted and binned once), the exact distinct counts and top values of the columns whose sketch is
@@ -485,9 +479,6 @@ def _micros(value: Any) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.timestamp() * 1_000_000
-
-
-# --- sample, duplicates ------------------------------------------------------------------------------
 
 
 # --- the column's statistics -------------------------------------------------------------------------
