@@ -8,6 +8,7 @@ import math
 import tempfile
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -86,7 +87,16 @@ def test_numeric_statistics_are_exact(tmp_path: Path) -> None:
     assert x.top_values[0].value == "4" and x.top_values[0].count == 3
     y = c["y"]
     assert (y.zeros, y.negatives, y.min, y.max) == (3, 2, -4, 3)
-    assert len(y.histogram) == 20 and sum(b.count for b in y.histogram) == 8
+    # Otherwise at most 21 bins of a round width (here 0.5) on its multiples, from the one holding the min.
+    assert [(b.start, b.end) for b in y.histogram] == [(-4 + i / 2, -3.5 + i / 2) for i in range(15)]
+    assert [(b.start, b.count) for b in y.histogram if b.count] == [
+        (-4.0, 1),
+        (-1.5, 1),
+        (0.0, 3),
+        (1.0, 1),
+        (2.0, 1),
+        (3.0, 1),
+    ]
 
 
 def test_kinds_missing_and_warnings(tmp_path: Path) -> None:
@@ -295,3 +305,37 @@ def test_a_compressed_csv_is_refused_not_expanded(tmp_path: Path, compress: Call
     path.write_bytes(compress(b"a,b\n" + b"0,0\n" * 5_000_000))
     with pytest.raises(UnreadableSource, match="compressed"):
         profile_file(path, source="bomb.csv")
+
+
+def test_decimals_on_a_bin_edge_count_in_the_bin_they_start(tmp_path: Path) -> None:
+    # 0.10 .. 0.29: bins 0.01 wide, one value each; 0.29 / 0.01 is 28.999999999999996 in binary.
+    values = [round(0.10 + i / 100, 2) for i in range(20)]
+    x = run(write(tmp_path, "x\n" + "".join(f"{v}\n" for v in values))).columns["x"]
+    assert [(b.start, b.count) for b in x.histogram] == [(v, 1) for v in values]
+
+
+def test_histograms_stay_exact_when_the_range_grows_batch_by_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each batch reaches further than the ones before (x by powers of ten, t by years), so the fine grid
+    # the counts are kept on is made coarser batch after batch; the counts must not change by it.
+    monkeypatch.setattr(profile_module, "BATCH_ROWS", 1_000)
+    monkeypatch.setattr(profile_module, "DISTINCT_EXACT_BOUND", 50)  # batches of 100 rows
+    n = 6_000
+    xs = [(i % 97) * 10 ** (i // 1_000) / 3 for i in range(n)]
+    days = [(i % 89) * (1 + 30 * (i // 1_000)) for i in range(n)]
+    frame = pl.DataFrame({"x": xs, "d": days}).select(
+        "x", t=pl.datetime(2000, 1, 1) + pl.duration(days=pl.col("d"), hours=pl.col("d") % 24)
+    )
+    frame.write_csv(tmp_path / "growing.csv")
+    c = run(tmp_path / "growing.csv").columns
+    x, t = c["x"], c["t"]
+    assert (x.kind, t.kind) == ("numeric", "datetime")
+    expected = [sum(1 for v in xs if b.start <= v < b.end) for b in x.histogram]
+    expected[-1] += sum(1 for v in xs if v == x.histogram[-1].end)
+    assert [b.count for b in x.histogram] == expected and sum(expected) == n
+    assert x.histogram[0].start == 0 and x.histogram[1].start == x.histogram[1].end - x.histogram[0].end
+    stamps = frame["t"].to_list()
+    edges = [(datetime.fromisoformat(b.start), datetime.fromisoformat(b.end)) for b in t.histogram]
+    assert [b.count for b in t.histogram] == [sum(1 for s in stamps if a <= s < e) for a, e in edges]
+    assert sum(b.count for b in t.histogram) == n

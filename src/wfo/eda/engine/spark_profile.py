@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from wfo.eda.engine.bins import SNAP, Bins, histogram_bins
 from wfo.eda.engine.correlations import MAX_COLUMNS, correlations
 from wfo.eda.engine.profile import (
     DISTINCT_EXACT_BOUND,
@@ -46,7 +47,6 @@ from wfo.eda.engine.profile import (
     _decide_type,
     _finish_kind,
     _micros,
-    _numeric_bins,
     _top,
     assemble_report,
     empty_report,
@@ -226,6 +226,8 @@ def _first_exprs(keys: list[str]) -> list[Column]:
             F.avg(length).alias(f"{k}|len_mean"),
             F.min(x).alias(f"{k}|min"),
             F.max(x).alias(f"{k}|max"),
+            F.min(F.when(F.abs(x) < F.lit(float("inf")), x)).alias(f"{k}|finite_min"),
+            F.max(F.when(F.abs(x) < F.lit(float("inf")), x)).alias(f"{k}|finite_max"),
             F.avg(x).alias(f"{k}|mean"),
             _count_if(x == 0).alias(f"{k}|zeros"),
             _count_if(x < 0).alias(f"{k}|negatives"),
@@ -291,14 +293,16 @@ def _second_pass(
         if c.numeric is not None:
             x = _number(c.key)
             exprs += [F.sum((x - F.lit(c.first["mean"])) ** p).alias(f"{c.key}|m{p}") for p in (2, 3, 4)]
-            c.bins = _numeric_bins(c.first["min"], c.first["max"], c.integer)
-            binned.append((c.key, _bin_index(x, c.bins)))
+            bins = histogram_bins(c.first["finite_min"], c.first["finite_max"], c.integer)
+            c.bins = bins.edges
+            binned.append((c.key, _bin_index(x, bins)))
             quantile_exprs.append(
                 F.percentile_approx(x, [p / 100 for p in PERCENTILES], QUANTILE_ACCURACY).alias(f"{c.key}|q")
             )
         elif c.when is not None:
-            c.bins = _numeric_bins(_micros(c.first["when_min"]), _micros(c.first["when_max"]), True)
-            binned.append((c.key, _bin_index(_micros_of(c.key), c.bins)))
+            bins = histogram_bins(_micros(c.first["when_min"]), _micros(c.first["when_max"]), False, True)
+            c.bins = bins.edges
+            binned.append((c.key, _bin_index(_micros_of(c.key), bins)))
     pairs = [(a, b) for i, a in enumerate(pearson_columns) for b in pearson_columns[i + 1 :]]
     exprs += _pearson_exprs(pearson_columns, pairs, rows)
     row = _aggregate(base, exprs) if exprs else {}
@@ -375,17 +379,25 @@ def _pearson(row: dict[str, Any], a: _Column, b: _Column, rows: int) -> float | 
     return round(max(-1.0, min(1.0, r)), 6) if math.isfinite(r) else None
 
 
-def _bin_index(x: Column, bins: list[tuple[float, float]]) -> Column:
-    """Each value's bin as in the polars engine (floor of the offset in widths, clipped); null for a missing
-    value."""
+def _bin_index(x: Column, bins: Bins) -> Column:
+    """Each value's bin as in the polars engine (`bins.histogram_bins`: ⌊x / width + SNAP⌋ from the first
+    bin), clipped; null for a missing or infinite value."""
     from pyspark.sql import functions as F
 
-    if len(bins) == 1:
-        return F.when(x.isNotNull(), F.lit(0))
-    lo, width = bins[0][0], bins[0][1] - bins[0][0]
+    finite = x.isNotNull() & ~F.isnan(x) & (F.abs(x) < F.lit(float("inf")))
+    if bins.per_value:
+        index = x - F.lit(bins.first)
+    elif len(bins.edges) == 1:
+        index = F.lit(0)
+    else:
+        if bins.exponent < 0:
+            scaled = x * F.lit(10 ** (-bins.exponent)) / F.lit(bins.mantissa)
+        else:
+            scaled = x / F.lit(bins.width)
+        index = F.floor(scaled + F.lit(SNAP)) - F.lit(bins.first)
     # `greatest`/`least` skip nulls: a missing value must stay out of every bin.
-    clipped = F.least(F.greatest(F.floor((x - F.lit(lo)) / F.lit(width)), F.lit(0)), F.lit(len(bins) - 1))
-    return F.when(x.isNotNull(), clipped).cast("int")
+    clipped = F.least(F.greatest(index, F.lit(0)), F.lit(len(bins.edges) - 1))
+    return F.when(finite, clipped).cast("int")
 
 
 def _histograms(base: DataFrame, binned: list[tuple[str, Column]]) -> dict[str, dict[str, Any]]:
