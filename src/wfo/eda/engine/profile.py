@@ -127,6 +127,7 @@ class _Plan:
     centre: float = 0.0  # the moments' centre
     totals: dict[str, Any] = field(default_factory=dict)
     counts: pl.DataFrame | None = None  # exact value counts while there are few
+    pending: list[pl.DataFrame] = field(default_factory=list)  # batches' counts not yet added to them
     hashes: _DistinctHashes | None = None  # else the distinct values' hash sample
     grid: FineGrid | None = None
 
@@ -330,6 +331,8 @@ def _kept(step: int) -> pl.Expr:
 
 def _check(plans: list[_Plan]) -> None:
     for p in plans:
+        if p.pending:
+            _merge_counts(p)
         if p.counts is not None:
             _fold_counts(p, p.counts)
     misled = [p.column.name for p in plans if p.date_format and p.totals.get("count", 0) > p.totals["parsed"]]
@@ -487,10 +490,20 @@ def _as_text(counts: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _add_counts(p: _Plan, counts: pl.DataFrame) -> None:
-    """A batch's value counts added up; past `DISTINCT_EXACT_BOUND` values, the hash sample takes over."""
-    if p.counts is not None:
-        keys = [name for name in counts.columns if name != "count"]
-        counts = pl.concat([p.counts, counts]).group_by(keys).agg(pl.col("count").sum())
+    """A batch's value counts added up (once their rows could pass `DISTINCT_EXACT_BOUND` values: a column
+    of few values merges them at the end); past it, the hash sample takes over."""
+    p.pending.append(counts)
+    if sum(part.height for part in p.pending) + (p.counts.height if p.counts is not None else 0) > (
+        DISTINCT_EXACT_BOUND
+    ):
+        _merge_counts(p)
+
+
+def _merge_counts(p: _Plan) -> None:
+    parts = [p.counts, *p.pending] if p.counts is not None else p.pending
+    keys = [name for name in parts[0].columns if name != "count"]
+    counts = pl.concat(parts).group_by(keys).agg(pl.col("count").sum()) if len(parts) > 1 else parts[0]
+    p.pending = []
     if counts.height <= DISTINCT_EXACT_BOUND:
         p.counts = counts
         return
