@@ -9,7 +9,7 @@ interpreter (so ru_maxrss is that method's own peak):
   * "read floor": `polars.scan_csv(...).collect(engine="streaming")` (every row parsed, nothing computed);
   * "wfo L0": `wfo.eda.engine.analyse.analyse_file` + `wfo.eda.report_html.render` (the HTML report with its
     charts, and the JSON twin), what a `wfo_eda` run does without the object store;
-  * "wfo L0 streamed": the same with `in_memory_bytes=0`: every pass streams the file (what a file above
+  * "wfo L0 streamed": the same with `in_memory_bytes=0`: the file is streamed once (what a file above
     `WFO_EDA_IN_MEMORY_BYTES`, 256 MiB, or above a quarter of the memory left gets; "wfo L0" parses a
     smaller file once into memory);
   * "ydata minimal" / "ydata default": `ydata_profiling.ProfileReport(...).to_html()`, only if it is installed

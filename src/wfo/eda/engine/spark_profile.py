@@ -17,8 +17,9 @@ and run in jobs of their own, the per-column ones grouped over the columns stack
 * pass 2: central moments (from pass 1's mean: the same formulas as polars) and Pearson correlations over
   pairwise complete rows (as sums of centred values, one aggregation); approximate quantiles
   (`percentile_approx`, accuracy `QUANTILE_ACCURACY`: rank error at most 1/accuracy of the rows, the value is
-  one of the column's values, not interpolated; one aggregation); histogram counts on bins from pass 1's
-  min/max (one grouped count over (column, bin) pairs);
+  one of the column's values, not interpolated; one aggregation); histogram counts on the round-edged bins
+  that pass 1's finite min/max give (`bins.histogram_bins`, as in polars; one grouped count over (column,
+  bin) pairs);
 * duplicates: distinct 64-bit row hashes (a shuffle of 8 bytes a row) up to `DUPLICATES_MAX_ROWS` rows (the
   polars engine counts every row);
 * a sample of at most `SAMPLE_ROWS` rows, fetched as Arrow, gives Spearman and Cramér's V (the polars code)
