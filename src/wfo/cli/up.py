@@ -107,7 +107,7 @@ def components(settings: Settings, env: dict[str, str] | None = None) -> list[Co
             ),
             Component("dag-processor", [airflow, "dag-processor"], logs / "dag-processor.log"),
             Component("triggerer", [airflow, "triggerer", "--skip-serve-logs"], logs / "triggerer.log"),
-            Component("log-server", [sys.executable, "-m", "wfo.cli.log_server"], logs / "log-server.log"),
+            Component("log-server", [sys.executable, "-P", "-m", "wfo.cli.log_server"], logs / "log-server.log"),
             # Pre-imported DAG validator (DESIGN §9): the first upload is checked in ~0.1 s, not ~5 s.
             # Its environment is scrubbed: uploaded code runs in its forks and must not see secrets.
             Component(
@@ -117,11 +117,11 @@ def components(settings: Settings, env: dict[str, str] | None = None) -> list[Co
                 env=scrubbed_environment(settings.home),
             ),
             # Task SLAs (wfo.sla): reads the metadata DB, records misses, notifies; never runs DAG code itself.
-            Component("sla-monitor", [sys.executable, "-m", "wfo.sla.component"], logs / SLA_MONITOR_LOG),
+            Component("sla-monitor", [sys.executable, "-P", "-m", "wfo.sla.component"], logs / SLA_MONITOR_LOG),
             # Models and datasets (wfo.serving): its own port (--port + 4000), reads the object store only.
             Component(
                 "model-server",
-                [sys.executable, "-m", "wfo.serving.component"],
+                [sys.executable, "-P", "-m", "wfo.serving.component"],
                 logs / "model-server.log",
                 url=serving_config(settings).public_url,
             ),
@@ -202,7 +202,7 @@ def spark_connect_server(settings: Settings) -> list[Component]:
 
     if settings.spark_connect == "off":
         return []
-    argv = [sys.executable, "-m", "wfo.sparkconnect.server"]
+    argv = [sys.executable, "-P", "-m", "wfo.sparkconnect.server"]
     return [Component("spark-connect", argv, settings.logs_dir / "wfo" / LOG_NAME)]
 
 
@@ -263,7 +263,7 @@ def run_init(
     lines: list[bytes] = []
     with open_private_log(log_path, append=False) as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "wfo.cli.initialize"],
+            [sys.executable, "-P", "-m", "wfo.cli.initialize"],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

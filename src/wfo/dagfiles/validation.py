@@ -108,8 +108,11 @@ def socket_path(settings: Settings) -> Path:
 
 
 def server_argv(settings: Settings, *, parent_pid: int, wait_for_lock: bool = False) -> list[str]:
+    # -P: `-m` would put the working directory (the shared temporary folder) first on sys.path, where any
+    # local account could plant a module (json.py) that the validator then imports and runs.
     argv = [
         sys.executable,
+        "-P",
         "-m",
         "wfo.dagfiles.validator",
         "serve",

@@ -116,7 +116,7 @@ class Keeper:
         if self._stopping or (self.runner is not None and self.runner.poll() is None):
             return
         env = {key: value for key, value in os.environ.items() if key != "SPARK_REMOTE"}
-        argv = [sys.executable, "-m", "wfo.sparkconnect.forkserver"]
+        argv = [sys.executable, "-P", "-m", "wfo.sparkconnect.forkserver"]
         self.runner = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
 
     def want(self, timeout: float) -> str:

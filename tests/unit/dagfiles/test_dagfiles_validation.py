@@ -305,7 +305,9 @@ def test_missing_code_artifact_is_a_warning_naming_the_known_ones(tmp_path: Path
     assert "did you mean 'my_scripts.py'?" in message
     assert "known: my_scripts.py, History.py, Ratings.py" in message
 
-    everything_there = missing_artifact_warnings(result.model_copy(update={"code_artifacts": ["Ratings.py"]}), source, repository)
+    everything_there = missing_artifact_warnings(
+        result.model_copy(update={"code_artifacts": ["Ratings.py"]}), source, repository
+    )
     assert [w.kind for w in everything_there.warnings] == [w.kind for w in result.warnings]
 
 
@@ -462,3 +464,45 @@ def test_code_over_the_size_limit_is_refused_before_anything_parses_it(
     with pytest.raises(DagFileTooLarge):
         service.check("emoji.py", "x = '" + "\U0001f600" * 300_000 + "'\n")
     assert not service.is_legacy("big.py", big)
+
+
+def test_a_module_planted_in_the_validators_working_directory_is_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The validator starts in the shared temporary folder, where any local account can write. With `-m`,
+    # Python puts the working directory first on sys.path: a planted json.py ran as the validator's user.
+    import subprocess
+    import time
+
+    from wfo.dagfiles.validation import _reachable, scrubbed_environment, server_argv, socket_path
+
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    ran = tmp_path / "ran"
+    (shared / "json.py").write_text(f"open({str(ran)!r}, 'w').write('planted code ran')\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("WFO_HOME", str(home))
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        server = subprocess.Popen(
+            server_argv(settings, parent_pid=os.getpid()),
+            env=scrubbed_environment(settings.home),
+            cwd=shared,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _reachable(socket_path(settings)) and server.poll() is None:
+                assert time.monotonic() < deadline, "the validator did not start"
+                time.sleep(0.1)
+            assert not ran.exists(), "a module planted in the validator's working directory ran"
+            assert server.poll() is None, "the validator exited"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        get_settings.cache_clear()
