@@ -138,6 +138,17 @@ def test_report_renders_from_the_spark_twin(reports: tuple[Report, Report]) -> N
     assert b.engine in html
 
 
+def test_a_column_of_infinities_has_no_histogram(spark: object, tmp_path: Path) -> None:
+    path = tmp_path / "infinite.csv"
+    path.write_text("x,y\nInfinity,1\n-Infinity,2\nInfinity,3\n", encoding="utf-8")
+    by_polars = profile_file(path, source="infinite.csv")
+    by_spark = profile_spark(read_csv(spark, str(path), ","), source="infinite.csv")  # type: ignore[arg-type]
+    for report in (by_polars, by_spark):
+        x = report.columns["x"]
+        assert (x.kind, x.min, x.max, x.histogram) == ("numeric", -math.inf, math.inf, [])
+        assert [b.count for b in report.columns["y"].histogram] == [1, 1, 1]
+
+
 def test_engine_choice(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes(b"a\n" + b"1\n" * 100)

@@ -294,9 +294,10 @@ def _second_pass(
         if c.numeric is not None:
             x = _number(c.key)
             exprs += [F.sum((x - F.lit(c.first["mean"])) ** p).alias(f"{c.key}|m{p}") for p in (2, 3, 4)]
-            bins = histogram_bins(c.first["finite_min"], c.first["finite_max"], c.integer)
-            c.bins = bins.edges
-            binned.append((c.key, _bin_index(x, bins)))
+            if c.first["finite_min"] is not None:  # no histogram of infinities alone, as in polars
+                bins = histogram_bins(c.first["finite_min"], c.first["finite_max"], c.integer)
+                c.bins = bins.edges
+                binned.append((c.key, _bin_index(x, bins)))
             quantile_exprs.append(
                 F.percentile_approx(x, [p / 100 for p in PERCENTILES], QUANTILE_ACCURACY).alias(f"{c.key}|q")
             )
