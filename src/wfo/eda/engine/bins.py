@@ -54,7 +54,7 @@ class Bins:
     width: float
     first: int
     per_value: bool = False
-    mantissa: int = 1  # a number's width is mantissa × 10^exponent
+    mantissa: int = 1  # the width is mantissa × 10^exponent
     exponent: int = 0
 
 
@@ -77,7 +77,8 @@ def histogram_bins(
         if width is None:  # bins of over 5 × 10^5 days: the largest cell by a power of ten
             width = TIME_CELLS[-1] * 10 ** math.ceil(math.log10((hi - lo) / HISTOGRAM_BINS / TIME_CELLS[-1]))
         first, last = math.floor(lo / width), math.floor(hi / width)
-        return Bins([(k * width, (k + 1) * width) for k in range(first, last + 1)], float(width), first)
+        edges = [(k * width, (k + 1) * width) for k in range(first, last + 1)]
+        return Bins(edges, float(width), first, mantissa=int(width))  # a whole number of µs
     mantissa, exponent = round_width((hi - lo) / HISTOGRAM_BINS)
     if cell is not None:
         cell_exponent = round(math.log10(cell))
@@ -109,9 +110,15 @@ def _edge(k: int, mantissa: int, exponent: int) -> float:
     return k * mantissa / 10 ** (-exponent) if exponent < 0 else float(k * mantissa * 10**exponent)
 
 
+def scaling(mantissa: int, exponent: int) -> tuple[int, int]:
+    """x / (mantissa × 10^exponent) as x × multiplier / divisor, both exact integers: below 1, a width is
+    applied by multiplying by a power of ten (0.01 has no exact binary value, 100 has)."""
+    return (10 ** (-exponent), mantissa) if exponent < 0 else (1, mantissa * 10**exponent)
+
+
 def _snapped_floor(x: float, mantissa: int, exponent: int) -> int:
-    scaled = x * 10 ** (-exponent) / mantissa if exponent < 0 else x / (mantissa * 10.0**exponent)
-    return math.floor(scaled + SNAP)
+    multiplier, divisor = scaling(mantissa, exponent)
+    return math.floor(x * multiplier / divisor + SNAP)
 
 
 def decimal_cell(lo: float, hi: float, integer: bool) -> int:

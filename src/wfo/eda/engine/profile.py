@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from wfo.eda.engine.bins import SNAP, FineGrid, decimal_cell, histogram_bins, time_cell
+from wfo.eda.engine.bins import SNAP, FineGrid, decimal_cell, histogram_bins, scaling, time_cell
 from wfo.eda.engine.correlations import correlations, high_correlations
 from wfo.eda.engine.frames import load_file
 from wfo.eda.errors import UnreadableSource
@@ -233,7 +233,7 @@ def _plan(c: _Column, head: pl.DataFrame, general_dates: bool) -> _Plan:
         found = head.lazy().select(_grid_value(plan).alias("v")).drop_nulls().collect().to_series()
         if found.len():
             lo, hi = float(found.min()), float(found.max())  # type: ignore[arg-type]
-            plan.grid.coarsen(_grid_level(plan, lo, hi))
+            _coarsen_for(plan, lo, hi)
             plan.centre = float(found.mean()) if maybe_number else 0.0  # type: ignore[arg-type]
     if head.height == HEAD_ROWS and seen.len() == head.height and seen.n_unique() == seen.len():
         plan.hashes = _DistinctHashes()  # every first row differs: many values, no exact counts
@@ -527,9 +527,7 @@ def _fold_counts(p: _Plan, counts: pl.DataFrame) -> None:
     if grid is None or found["__wfo_lo"] is None:
         return
     lo, hi = float(found["__wfo_lo"]), float(found["__wfo_hi"])
-    if grid.level is not None and grid.counts.size:
-        lo, hi = min(lo, grid.low * grid.cell), max(hi, (grid.low + grid.counts.size) * grid.cell)
-    grid.coarsen(_grid_level(p, lo, hi))
+    _coarsen_for(p, lo, hi)
     cells = frame.with_columns(_derived(p)).select(_cells(p).alias("cell"), weight).drop_nulls().collect()
     grid.add(cells["cell"].to_numpy(), cells["__wfo_weight"].to_numpy())
 
@@ -587,8 +585,14 @@ def _grid_value(p: _Plan) -> pl.Expr:
     return p.micros().cast(pl.Int64)
 
 
-def _grid_level(p: _Plan, lo: float, hi: float) -> int:
-    return decimal_cell(lo, hi, p.column.dtype.is_integer()) if p.maybe_number else time_cell(lo, hi)
+def _coarsen_for(p: _Plan, lo: float, hi: float) -> None:
+    """The column's grid made coarse enough for values from `lo` to `hi` and those it has counted so far."""
+    grid = p.grid
+    assert grid is not None
+    if grid.level is not None and grid.counts.size:
+        lo, hi = min(lo, grid.low * grid.cell), max(hi, (grid.low + grid.counts.size) * grid.cell)
+    level = decimal_cell(lo, hi, p.column.dtype.is_integer()) if p.maybe_number else time_cell(lo, hi)
+    grid.coarsen(level)
 
 
 def _cells(p: _Plan) -> pl.Expr:
@@ -600,8 +604,8 @@ def _cells(p: _Plan) -> pl.Expr:
         return (pl.col(f"{k}#t").cast(pl.Int64) // int(grid.cell)).alias(k)
     if p.column.dtype.is_integer() and grid.level >= 0:
         return (p.column.raw.cast(pl.Int64) // 10**grid.level).alias(k)
-    x = pl.col(f"{k}#x")
-    scaled = x * 10 ** (-grid.level) if grid.level < 0 else x / 10**grid.level
+    multiplier, divisor = scaling(1, grid.level)
+    scaled = pl.col(f"{k}#x") * multiplier / divisor
     return (scaled + SNAP).floor().cast(pl.Int64, strict=False).alias(k)  # past int64: null, then regridded
 
 
@@ -613,9 +617,7 @@ def _regrid(p: _Plan, lazy: pl.LazyFrame) -> None:
     lo, hi = lazy.select(v.min(), v.max()).collect().row(0)
     if lo is None:
         return
-    if grid.level is not None and grid.counts.size:
-        lo, hi = min(lo, grid.low * grid.cell), max(hi, (grid.low + grid.counts.size) * grid.cell)
-    grid.coarsen(_grid_level(p, float(lo), float(hi)))
+    _coarsen_for(p, float(lo), float(hi))
     cells = lazy.with_columns(_derived(p)).select(_cells(p).alias("cells")).collect().to_series()
     grid.add(cells.drop_nulls().to_numpy())
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from wfo.eda.engine.bins import SNAP, Bins, histogram_bins
+from wfo.eda.engine.bins import SNAP, Bins, histogram_bins, scaling
 from wfo.eda.engine.correlations import MAX_COLUMNS, correlations
 from wfo.eda.engine.profile import (
     DISTINCT_EXACT_BOUND,
@@ -392,11 +392,8 @@ def _bin_index(x: Column, bins: Bins) -> Column:
     elif len(bins.edges) == 1:
         index = F.lit(0)
     else:
-        if bins.exponent < 0:
-            scaled = x * F.lit(10 ** (-bins.exponent)) / F.lit(bins.mantissa)
-        else:
-            scaled = x / F.lit(bins.width)
-        index = F.floor(scaled + F.lit(SNAP)) - F.lit(bins.first)
+        multiplier, divisor = scaling(bins.mantissa, bins.exponent)
+        index = F.floor(x * F.lit(multiplier) / F.lit(divisor) + F.lit(SNAP)) - F.lit(bins.first)
     # `greatest`/`least` skip nulls: a missing value must stay out of every bin.
     clipped = F.least(F.greatest(index, F.lit(0)), F.lit(len(bins.edges) - 1))
     return F.when(finite, clipped).cast("int")
