@@ -77,7 +77,7 @@ def histogram_bins(
         if width is None:  # bins of over 5 × 10^5 days: the largest cell by a power of ten
             width = TIME_CELLS[-1] * 10 ** math.ceil(math.log10((hi - lo) / HISTOGRAM_BINS / TIME_CELLS[-1]))
         first, last = math.floor(lo / width), math.floor(hi / width)
-        edges = [(k * width, (k + 1) * width) for k in range(first, last + 1)]
+        edges: list[tuple[float, float]] = [(k * width, (k + 1) * width) for k in range(first, last + 1)]
         return Bins(edges, float(width), first, mantissa=int(width))  # a whole number of µs
     mantissa, exponent = round_width((hi - lo) / HISTOGRAM_BINS)
     if cell is not None:
