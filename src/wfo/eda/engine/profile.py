@@ -97,7 +97,6 @@ class _Column:
     first: dict[str, Any] = field(default_factory=dict)
     second: dict[str, Any] = field(default_factory=dict)
     numeric: pl.Expr | None = None
-    when: pl.Expr | None = None  # datetimes as a datetime expression
     integer: bool = False
     distinct: int = 0
     distinct_exact: bool = False
@@ -734,7 +733,7 @@ def _finish_column(p: _Plan, rows: int) -> None:
         if not (math.isfinite(lo) and math.isfinite(hi)):  # the finite values' range, to a cell
             lo, hi = grid.low * grid.cell, (grid.low + grid.counts.size - 1) * grid.cell
         bins = histogram_bins(lo, hi, c.integer, cell=grid.cell)
-    elif c.when is not None:
+    elif c.kind == "datetime":
         bins = histogram_bins(
             _micros(t["when_min"]), _micros(t["when_max"]), False, temporal=True, cell=grid.cell
         )
@@ -769,13 +768,12 @@ def _decide_type(c: _Column) -> None:
         c.kind, c.integer = "numeric", c.dtype.is_integer()
         c.numeric = c.raw.cast(pl.Float64).fill_nan(None)
     elif c.is_text and f.get("dates") == count:
-        iso_date = "%Y-%m-%d" if f["len_min"] == f["len_max"] == 10 else None
-        c.kind, c.when = "datetime", c.raw.str.to_datetime(format=iso_date, strict=False)
+        c.kind = "datetime"
         if "when_min" not in f:  # the polars engine has them parsed
             c.first["when_min"] = _parse_when(f["text_min"])
             c.first["when_max"] = _parse_when(f["text_max"])
     elif not c.is_text and "when_min" in f:
-        c.kind, c.when = "datetime", c.raw.cast(pl.Datetime)
+        c.kind = "datetime"
     elif c.is_text and f["numbers"] >= count / 2:
         c.kind = "mixed"
     else:
@@ -874,7 +872,7 @@ def _column_stats(c: _Column, rows: int, sample_is_all: bool) -> ColumnStats:
         stats.numeric_share = _share(f["numbers"], count)
     if c.numeric is not None and count:
         _numeric_stats(stats, c, sample_is_all)
-    if c.when is not None and count:
+    if c.kind == "datetime" and count:
         stats.first, stats.last = f["when_min"].isoformat(), f["when_max"].isoformat()
         stats.histogram = [
             Bin(start=_from_micros(a), end=_from_micros(b), count=int(s.get(f"bin{i}", 0)))

@@ -301,7 +301,7 @@ def _second_pass(
             quantile_exprs.append(
                 F.percentile_approx(x, [p / 100 for p in PERCENTILES], QUANTILE_ACCURACY).alias(f"{c.key}|q")
             )
-        elif c.when is not None:
+        elif c.kind == "datetime":
             bins = histogram_bins(_micros(c.first["when_min"]), _micros(c.first["when_max"]), False, True)
             c.bins = bins.edges
             binned.append((c.key, _bin_index(_micros_of(c.key), bins)))
